@@ -1,0 +1,49 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
+import { sptConnector } from '../../connectors/spt/index.ts';
+import type { Infrastructure } from '../pipeline/infrastructure.ts';
+import type { Config } from './config.ts';
+import authPlugin from './plugins/auth.ts';
+import errorsPlugin from './plugins/errors.ts';
+import infrastructurePlugin from './plugins/infrastructure.ts';
+import adminRoutes from './routes/admin.ts';
+import healthRoutes from './routes/health.ts';
+import messageRoutes from './routes/messages.ts';
+import opsRoutes from './routes/ops.ts';
+import sneRoutes from './routes/sne.ts';
+import './types.ts';
+
+export interface BuildAppOptions {
+  config: Config;
+  infrastructure: Infrastructure;
+  logger: FastifyBaseLogger;
+}
+
+/**
+ * The connectors the hub serves: adding a system is adding its folder and one line here.
+ * Each registers its own routes under `/connectors/<system>/`.
+ */
+const CONNECTORS = [sptConnector];
+
+/** Builds the HTTP app; the caller listens (or injects, in tests) and closes the infrastructure. */
+export async function buildApp({ config, infrastructure, logger }: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.jsonMaxBytes,
+    // Behind a proxy the client's address is in X-Forwarded-For; never trusted by default.
+    trustProxy: false,
+    disableRequestLogging: false,
+  });
+  await app.register(infrastructurePlugin, { config, infrastructure });
+  await app.register(errorsPlugin);
+  await app.register(authPlugin);
+  await app.register(healthRoutes);
+  await app.register(adminRoutes);
+  await app.register(messageRoutes);
+  await app.register(sneRoutes);
+  await app.register(opsRoutes);
+  for (const connector of CONNECTORS) {
+    await app.register(connector, { lotMaxBytes: config.lotMaxBytes, lotMaxMessages: config.lotMaxMessages });
+  }
+  return app;
+}

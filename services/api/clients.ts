@@ -1,0 +1,121 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Queryable } from '../db/pool.ts';
+import type { Actor, Role } from '../core/actor.ts';
+
+export interface ClientRecord {
+  id: string;
+  role: Role;
+  organisme: string;
+  nom: string;
+  departements: string[];
+  codeGuichet?: string;
+  adresse?: string;
+  communes: string[];
+  webhook?: { url: string; types?: string[] };
+  createdAt: string;
+}
+
+interface ClientRow {
+  id: string;
+  role: Role;
+  organisme: string;
+  nom: string;
+  departements: string[];
+  code_guichet: string | null;
+  adresse: string | null;
+  communes: string[];
+  webhook: ClientRecord['webhook'] | null;
+  created_at: Date;
+}
+
+/** A new bearer token: 256 random bits. Only its SHA-256 is stored (a fast hash suffices for such entropy). */
+export function newToken(): { token: string; hash: Buffer } {
+  const token = `sne_${randomBytes(32).toString('base64url')}`;
+  return { token, hash: tokenHash(token) };
+}
+
+export function tokenHash(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+function recordOf(row: ClientRow): ClientRecord {
+  return {
+    id: row.id,
+    role: row.role,
+    organisme: row.organisme,
+    nom: row.nom,
+    departements: row.departements,
+    ...(row.code_guichet ? { codeGuichet: row.code_guichet } : {}),
+    ...(row.adresse ? { adresse: row.adresse } : {}),
+    communes: row.communes,
+    ...(row.webhook ? { webhook: row.webhook } : {}),
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+const COLUMNS = 'id, role, organisme, nom, departements, code_guichet, adresse, communes, webhook, created_at';
+
+export async function insertClient(
+  db: Queryable,
+  client: Omit<ClientRecord, 'createdAt'>,
+  hash: Buffer,
+): Promise<ClientRecord> {
+  const { rows } = await db.query<ClientRow>(
+    `INSERT INTO clients (id, role, organisme, nom, departements, code_guichet, adresse, communes, webhook, token_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+    [
+      client.id,
+      client.role,
+      client.organisme,
+      client.nom,
+      client.departements,
+      client.codeGuichet ?? null,
+      client.adresse ?? null,
+      client.communes,
+      client.webhook ?? null,
+      hash,
+    ],
+  );
+  return recordOf(rows[0] as ClientRow);
+}
+
+export async function listClients(db: Queryable, after: string, limit: number): Promise<ClientRecord[]> {
+  const { rows } = await db.query<ClientRow>(
+    `SELECT ${COLUMNS} FROM clients WHERE revoked_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
+    [after, limit],
+  );
+  return rows.map(recordOf);
+}
+
+/** Revokes a client at once; its messages and history stay. False when there is no such live client. */
+export async function revokeClient(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE clients SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL',
+    [id],
+  );
+  return rowCount === 1;
+}
+
+export async function replaceToken(db: Queryable, id: string, hash: Buffer): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE clients SET token_hash = $2 WHERE id = $1 AND revoked_at IS NULL',
+    [id, hash],
+  );
+  return rowCount === 1;
+}
+
+export async function actorByToken(db: Queryable, token: string): Promise<Actor | undefined> {
+  const { rows } = await db.query<ClientRow>(
+    `SELECT ${COLUMNS} FROM clients WHERE token_hash = $1 AND revoked_at IS NULL`,
+    [tokenHash(token)],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    clientId: row.id,
+    role: row.role,
+    organisme: row.organisme,
+    departements: row.departements,
+    ...(row.code_guichet ? { codeGuichet: row.code_guichet } : {}),
+  };
+}

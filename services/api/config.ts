@@ -1,0 +1,124 @@
+import { Ajv } from 'ajv';
+
+/**
+ * The hub's configuration, read once from the environment and validated at start-up. Every
+ * option is documented here and in the README; secrets have no default.
+ */
+export interface Config {
+  /** PostgreSQL connection URL. Default `postgresql://postgres@127.0.0.1:5432/sne` (created if missing). */
+  databaseUrl: string;
+  /** Redis URL; may name a database number (`redis://host:6379/7`). Default `redis://127.0.0.1:6379/0`. */
+  redisUrl: string;
+  /** HTTP port. Default 8080. */
+  port: number;
+  /** HTTP host to bind. Default `0.0.0.0`. */
+  host: string;
+  /** The administrator's bearer token (at least 16 characters). Required. */
+  adminToken: string;
+  /** pino level. Default `info`. */
+  logLevel: string;
+  /** What this process runs: any of `api`, `worker`, `scheduler`. Default all three. */
+  roles: ('api' | 'worker' | 'scheduler')[];
+  /** BullMQ key prefix. Default `sne`. */
+  queuePrefix: string;
+  /** Apply jobs run at once per worker process. Default 2. */
+  workerConcurrency: number;
+  /** Attempts of an apply job on transient errors before its messages are `failed`. Default 8. */
+  applyAttempts: number;
+  /** First retry delay on a transient error, ms, doubled each attempt. Default 1000. */
+  applyBackoffMs: number;
+  /** First delay before a message waiting for an earlier one of its demande is tried again, ms. Default 100. */
+  deferDelayMs: number;
+  /** How often the scheduler reconciles PostgreSQL with the queues, ms. Default 10000. */
+  reconcileIntervalMs: number;
+  /** Messages untouched for less than this are not re-queued by the reconciler, ms. Default 30000. */
+  reconcileGraceMs: number;
+  /** A job whose worker stopped renewing its lock for this long is taken over, ms. Default 30000. */
+  jobLockMs: number;
+  /** Largest XML lot, bytes. Default 10 MiB. */
+  lotMaxBytes: number;
+  /** Most messages in one XML lot. Default 1000. */
+  lotMaxMessages: number;
+  /** Largest JSON body, bytes. Default 1 MiB. */
+  jsonMaxBytes: number;
+  /** Local time of the daily renewal sweep, cron syntax in Europe/Paris. Default `0 2 * * *`. */
+  sweepCron: string;
+}
+
+const ENV_SCHEMA = {
+  type: 'object',
+  required: ['SNE_ADMIN_TOKEN'],
+  properties: {
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://', default: 'postgresql://postgres@127.0.0.1:5432/sne' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379/0' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+    HOST: { type: 'string', default: '0.0.0.0' },
+    SNE_ADMIN_TOKEN: { type: 'string', minLength: 16 },
+    LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    SNE_ROLES: { type: 'string', pattern: '^(api|worker|scheduler)(,(api|worker|scheduler))*$', default: 'api,worker,scheduler' },
+    SNE_QUEUE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'sne' },
+    SNE_WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+    SNE_APPLY_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 8 },
+    SNE_APPLY_BACKOFF_MS: { type: 'integer', minimum: 1, default: 1000 },
+    SNE_DEFER_DELAY_MS: { type: 'integer', minimum: 1, default: 100 },
+    SNE_RECONCILE_INTERVAL_MS: { type: 'integer', minimum: 100, default: 10_000 },
+    SNE_RECONCILE_GRACE_MS: { type: 'integer', minimum: 0, default: 30_000 },
+    SNE_JOB_LOCK_MS: { type: 'integer', minimum: 1000, default: 30_000 },
+    SNE_LOT_MAX_BYTES: { type: 'integer', minimum: 1024, default: 10 * 1024 * 1024 },
+    SNE_LOT_MAX_MESSAGES: { type: 'integer', minimum: 1, default: 1000 },
+    SNE_JSON_MAX_BYTES: { type: 'integer', minimum: 1024, default: 1024 * 1024 },
+    SNE_SWEEP_CRON: { type: 'string', default: '0 2 * * *' },
+  },
+} as const;
+
+type ValidatedEnv = {
+  [K in keyof typeof ENV_SCHEMA.properties]: (typeof ENV_SCHEMA.properties)[K] extends { type: 'integer' }
+    ? number
+    : string;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; throws a ConfigError that says every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true });
+  const validate = ajv.compile(ENV_SCHEMA);
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(ENV_SCHEMA.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  if (!validate(input)) {
+    const problems = (validate.errors ?? []).map((e) =>
+      e.keyword === 'required'
+        ? `${e.params.missingProperty} is required`
+        : `${e.instancePath.slice(1)} ${e.message}`,
+    );
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}.`);
+  }
+  // Validated, coerced and defaulted by the schema above.
+  const v = input as unknown as ValidatedEnv;
+  return {
+    databaseUrl: v.DATABASE_URL,
+    redisUrl: v.REDIS_URL,
+    port: v.PORT,
+    host: v.HOST,
+    adminToken: v.SNE_ADMIN_TOKEN,
+    logLevel: v.LOG_LEVEL,
+    roles: [...new Set(v.SNE_ROLES.split(','))] as Config['roles'],
+    queuePrefix: v.SNE_QUEUE_PREFIX,
+    workerConcurrency: v.SNE_WORKER_CONCURRENCY,
+    applyAttempts: v.SNE_APPLY_ATTEMPTS,
+    applyBackoffMs: v.SNE_APPLY_BACKOFF_MS,
+    deferDelayMs: v.SNE_DEFER_DELAY_MS,
+    reconcileIntervalMs: v.SNE_RECONCILE_INTERVAL_MS,
+    reconcileGraceMs: v.SNE_RECONCILE_GRACE_MS,
+    jobLockMs: v.SNE_JOB_LOCK_MS,
+    lotMaxBytes: v.SNE_LOT_MAX_BYTES,
+    lotMaxMessages: v.SNE_LOT_MAX_MESSAGES,
+    jsonMaxBytes: v.SNE_JSON_MAX_BYTES,
+    sweepCron: v.SNE_SWEEP_CRON,
+  };
+}

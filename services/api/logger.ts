@@ -1,0 +1,31 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+
+/**
+ * Personal data never reach the logs: whatever path they would take (a request, a canonical
+ * command, a demande), these fields are censored.
+ */
+const PERSONAL_FIELDS = [
+  'nom',
+  'prenom',
+  'dateNaissance',
+  'adresse',
+  'email',
+  'telephone',
+  'demandeur',
+  'personnes',
+  'raw',
+];
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  ...PERSONAL_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
+];
+
+export function loggerOptions(level: string): LoggerOptions {
+  return { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+}
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import { createInfrastructure, prepareDatabase } from '../pipeline/infrastructure.ts';
+import { type Stoppable, startScheduler, startWorkers } from '../pipeline/workers.ts';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+
+/**
+ * The hub's entry: runs the roles named by SNE_ROLES (default api, worker and scheduler in one
+ * process), and drains them on SIGTERM/SIGINT.
+ */
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  await prepareDatabase(config, log);
+  const infrastructure = createInfrastructure(config);
+  const running: Stoppable[] = [];
+  let app: FastifyInstance | undefined;
+
+  if (config.roles.includes('worker')) running.push(startWorkers(config, infrastructure, log));
+  if (config.roles.includes('scheduler')) running.push(startScheduler(config, infrastructure, log));
+  if (config.roles.includes('api')) {
+    app = await buildApp({ config, infrastructure, logger: log });
+    await app.listen({ port: config.port, host: config.host });
+  }
+  log.info({ roles: config.roles }, 'sne-hub started');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining');
+    // The API first: no new message is accepted while the workers finish theirs.
+    await app?.close();
+    await Promise.all(running.map((r) => r.close()));
+    await infrastructure.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`sne-hub failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { PgIntake } from '../../pipeline/intake.ts';
+import type { Infrastructure } from '../../pipeline/infrastructure.ts';
+import type { Config } from '../config.ts';
+
+export interface InfrastructureOptions {
+  config: Config;
+  infrastructure: Infrastructure;
+}
+
+/** Config, the PostgreSQL pool, the apply queue and the intake, as decorators. Their owner closes them. */
+async function infrastructurePlugin(app: FastifyInstance, { config, infrastructure }: InfrastructureOptions) {
+  app.decorate('config', config);
+  app.decorate('pg', infrastructure.pool);
+  app.decorate('applyQueue', infrastructure.applyQueue);
+  app.decorate('redis', infrastructure.redis);
+  app.decorate('intake', new PgIntake(infrastructure.pool, infrastructure.applyQueue, app.log));
+}
+
+export default fp(infrastructurePlugin, { name: 'sne-infrastructure' });

@@ -1,0 +1,155 @@
+import type { FastifyInstance } from 'fastify';
+import { ROLES } from '../../core/actor.ts';
+import { isDepartement } from '../../core/territoire.ts';
+import { insertClient, listClients, newToken, replaceToken, revokeClient } from '../clients.ts';
+import { HttpProblem } from '../problem.ts';
+
+const ROLES_WITH_GUICHET = new Set(['guichet', 'bailleur', 'pgp']);
+
+const clientSchema = {
+  type: 'object',
+  required: ['id', 'role', 'organisme', 'nom', 'departements'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+    role: { enum: [...ROLES] },
+    organisme: { type: 'string', pattern: '^[0-9]{9}$', description: 'SIREN' },
+    nom: { type: 'string', minLength: 1, maxLength: 200 },
+    departements: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^(\\*|[0-9]{2,3}|2A|2B)$' } },
+    codeGuichet: { type: 'string', pattern: '^[A-Z0-9]{5}$' },
+    adresse: { type: 'string', maxLength: 500 },
+    communes: { type: 'array', maxItems: 1000, items: { type: 'string', pattern: '^[0-9][0-9AB][0-9]{3}$' } },
+    webhook: {
+      type: 'object',
+      required: ['url'],
+      additionalProperties: false,
+      properties: {
+        url: { type: 'string', format: 'uri', pattern: '^https?://' },
+        types: { type: 'array', items: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+const clientReply = {
+  type: 'object',
+  properties: {
+    ...clientSchema.properties,
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+interface ClientBody {
+  id: string;
+  role: (typeof ROLES)[number];
+  organisme: string;
+  nom: string;
+  departements: string[];
+  codeGuichet?: string;
+  adresse?: string;
+  communes?: string[];
+  webhook?: { url: string; types?: string[] };
+}
+
+/** Client provisioning with the administrator's token (interfaces.md §2). */
+export default async function adminRoutes(app: FastifyInstance) {
+  const config = { roles: ['admin' as const] };
+
+  app.post<{ Body: ClientBody }>(
+    '/admin/clients',
+    {
+      config,
+      schema: {
+        body: clientSchema,
+        response: {
+          201: {
+            type: 'object',
+            required: ['id', 'token'],
+            properties: { id: { type: 'string' }, token: { type: 'string' } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (ROLES_WITH_GUICHET.has(body.role) && !body.codeGuichet) {
+        throw new HttpProblem(400, 'CONTRACT_INVALID', `A ${body.role} needs a codeGuichet.`, {
+          errors: [{ path: '/codeGuichet', message: 'required for this role' }],
+        });
+      }
+      if (body.role === 'pgp' && body.codeGuichet !== 'GDPUB') {
+        throw new HttpProblem(400, 'CONTRACT_INVALID', "The portail's codeGuichet is GDPUB.", {
+          errors: [{ path: '/codeGuichet', message: 'must be GDPUB for the pgp role' }],
+        });
+      }
+      const unknown = body.departements.filter((d) => d !== '*' && !isDepartement(d));
+      if (unknown.length > 0) {
+        throw new HttpProblem(400, 'CONTRACT_INVALID', `Unknown départements: ${unknown.join(', ')}.`, {
+          errors: [{ path: '/departements', message: 'unknown département' }],
+        });
+      }
+      const { token, hash } = newToken();
+      try {
+        await insertClient(app.pg, { ...body, communes: body.communes ?? [] }, hash);
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') {
+          throw new HttpProblem(409, 'CLIENT_EXISTS', 'A client with this id or codeGuichet exists already.');
+        }
+        throw error;
+      }
+      return reply.code(201).send({ id: body.id, token });
+    },
+  );
+
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
+    '/admin/clients',
+    {
+      config,
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: clientReply }, next: { type: 'string' } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const items = await listClients(app.pg, cursor ?? '', limit);
+      const last = items.at(-1);
+      return { items, ...(items.length === limit && last ? { next: last.id } : {}) };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>('/admin/clients/:id', { config }, async (request, reply) => {
+    if (!(await revokeClient(app.pg, request.params.id))) {
+      throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${request.params.id}.`);
+    }
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { id: string } }>(
+    '/admin/clients/:id/token',
+    {
+      config,
+      schema: {
+        response: { 200: { type: 'object', properties: { id: { type: 'string' }, token: { type: 'string' } } } },
+      },
+    },
+    async (request) => {
+      const { token, hash } = newToken();
+      if (!(await replaceToken(app.pg, request.params.id, hash))) {
+        throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${request.params.id}.`);
+      }
+      return { id: request.params.id, token };
+    },
+  );
+}

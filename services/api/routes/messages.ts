@@ -1,0 +1,122 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ROLES } from '../../core/actor.ts';
+import { findLot, findMessage } from '../../pipeline/message-queries.ts';
+import { HttpProblem } from '../problem.ts';
+
+const uuidParam = (name: string) => ({
+  type: 'object',
+  required: [name],
+  properties: { [name]: { type: 'string', format: 'uuid' } },
+});
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    code: { type: 'string' },
+    message: { type: 'string' },
+    details: { type: 'object', additionalProperties: { type: 'string' } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { code: { type: 'string' }, path: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+const resultSchema = { type: 'object', properties: { numeroUnique: { type: 'string' } } } as const;
+const statusSchema = { enum: ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'] } as const;
+
+/** The sender of a message, or an operator, may read it; anyone else learns nothing, not even that it exists. */
+function canRead(request: FastifyRequest, clientId: string): boolean {
+  return request.actor.role === 'operator' || request.actor.clientId === clientId;
+}
+
+/** Status of messages and lots (interfaces.md §3). */
+export default async function messageRoutes(app: FastifyInstance) {
+  const config = { roles: [...ROLES] };
+
+  app.get<{ Params: { messageId: string } }>(
+    '/messages/:messageId',
+    {
+      config,
+      schema: {
+        params: uuidParam('messageId'),
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              messageId: { type: 'string' },
+              id: { type: 'string' },
+              client: { type: 'string' },
+              system: { type: 'string' },
+              version: { type: 'string' },
+              type: { type: 'string' },
+              status: statusSchema,
+              lotId: { type: 'string' },
+              receivedAt: { type: 'string', format: 'date-time' },
+              appliedAt: { type: 'string', format: 'date-time' },
+              result: resultSchema,
+              error: errorSchema,
+              attempts: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const message = await findMessage(app.pg, request.params.messageId);
+      if (!message || !canRead(request, message.client)) {
+        throw new HttpProblem(404, 'MESSAGE_INCONNU', `No message ${request.params.messageId}.`);
+      }
+      return message;
+    },
+  );
+
+  app.get<{ Params: { lotId: string } }>(
+    '/lots/:lotId',
+    {
+      config,
+      schema: {
+        params: uuidParam('lotId'),
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              lotId: { type: 'string' },
+              client: { type: 'string' },
+              system: { type: 'string' },
+              version: { type: 'string' },
+              receivedAt: { type: 'string', format: 'date-time' },
+              counts: {
+                type: 'object',
+                properties: Object.fromEntries(statusSchema.enum.map((s) => [s, { type: 'integer' }])),
+              },
+              messages: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    messageId: { type: 'string' },
+                    status: statusSchema,
+                    result: resultSchema,
+                    error: errorSchema,
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const lot = await findLot(app.pg, request.params.lotId);
+      if (!lot || !canRead(request, lot.client)) {
+        throw new HttpProblem(404, 'LOT_INCONNU', `No lot ${request.params.lotId}.`);
+      }
+      return lot;
+    },
+  );
+}

@@ -1,0 +1,103 @@
+import type { FastifyInstance } from 'fastify';
+import { actsOn } from '../../core/actor.ts';
+import { TYPOLOGIES } from '../../core/commands.ts';
+import { findDemande, listDemandes } from '../../core/queries-pg.ts';
+import { allDepartements } from '../../core/territoire.ts';
+import { requireDepartement } from '../plugins/auth.ts';
+import { HttpProblem } from '../problem.ts';
+
+const NUMERO = '^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$';
+
+/** The SNE core read by guichets, bailleurs and operators (interfaces.md §10). */
+export default async function sneRoutes(app: FastifyInstance) {
+  const config = { roles: ['guichet' as const, 'bailleur' as const, 'operator' as const] };
+
+  app.get<{ Params: { numeroUnique: string } }>(
+    '/sne/demandes/:numeroUnique',
+    {
+      config,
+      schema: {
+        params: {
+          type: 'object',
+          required: ['numeroUnique'],
+          properties: { numeroUnique: { type: 'string', pattern: NUMERO } },
+        },
+      },
+    },
+    async (request) => {
+      const demande = await findDemande(app.pg, request.params.numeroUnique);
+      // Out of scope reads as unknown: a guichet learns nothing of other départements' demandes.
+      if (!demande || !actsOn(request.actor, demande.departement)) {
+        throw new HttpProblem(404, 'DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
+      }
+      return demande;
+    },
+  );
+
+  app.get<{
+    Querystring: { departement?: string; commune?: string; statut?: 'active' | 'radiee'; typologie?: string; limit: number; cursor?: string };
+  }>(
+    '/sne/demandes',
+    {
+      config,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            departement: { type: 'string', pattern: '^([0-9]{2,3}|2A|2B)$' },
+            commune: { type: 'string', pattern: '^[0-9][0-9AB][0-9]{3}$' },
+            statut: { enum: ['active', 'radiee'] },
+            typologie: { enum: [...TYPOLOGIES] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', pattern: NUMERO },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['items'],
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    numeroUnique: { type: 'string' },
+                    referenceGuichet: { type: 'string' },
+                    statut: { type: 'string' },
+                    departement: { type: 'string' },
+                    dateDepot: { type: 'string', format: 'date' },
+                    dateEcheance: { type: 'string', format: 'date' },
+                    typologie: { type: 'string' },
+                    codeGuichet: { type: 'string' },
+                  },
+                },
+              },
+              next: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { departement, commune, statut, typologie, limit, cursor } = request.query;
+      if (departement) requireDepartement(request.actor, departement);
+      const departements = departement
+        ? [departement]
+        : request.actor.departements.includes('*')
+          ? allDepartements()
+          : request.actor.departements;
+      const items = await listDemandes(app.pg, {
+        departements,
+        ...(commune ? { commune } : {}),
+        ...(statut ? { statut } : {}),
+        ...(typologie ? { typologie: typologie as (typeof TYPOLOGIES)[number] } : {}),
+        after: cursor ?? '',
+        limit,
+      });
+      const last = items.at(-1);
+      return { items, ...(items.length === limit && last ? { next: last.numeroUnique } : {}) };
+    },
+  );
+}

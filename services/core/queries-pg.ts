@@ -1,0 +1,91 @@
+import type { Queryable } from '../db/pool.ts';
+import type { Demande, HistoryEntry } from './demande.ts';
+import { type DemandeRow, demandeFromRow } from './store-pg.ts';
+
+export type DemandeWithHistory = Omit<Demande, 'identiteHash'> & {
+  historique: (Omit<HistoryEntry, 'numeroUnique'> & { recordedAt: string })[];
+};
+
+export async function findDemande(db: Queryable, numeroUnique: string): Promise<DemandeWithHistory | undefined> {
+  const { rows } = await db.query<DemandeRow>('SELECT * FROM demandes WHERE numero_unique = $1', [numeroUnique]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { identiteHash: _hash, ...demande } = demandeFromRow(row);
+  const history = await db.query<{
+    kind: HistoryEntry['kind'];
+    date_effet: string;
+    client_id: string | null;
+    message_id: string | null;
+    details: Record<string, unknown>;
+    recorded_at: Date;
+  }>(
+    `SELECT kind, date_effet, client_id, message_id, details, recorded_at
+       FROM demande_historique WHERE numero_unique = $1 ORDER BY id`,
+    [numeroUnique],
+  );
+  return {
+    ...demande,
+    historique: history.rows.map((h) => ({
+      kind: h.kind,
+      dateEffet: h.date_effet,
+      clientId: h.client_id,
+      messageId: h.message_id,
+      details: h.details,
+      recordedAt: h.recorded_at.toISOString(),
+    })),
+  };
+}
+
+export interface DemandeFilter {
+  departements: string[];
+  commune?: string;
+  statut?: Demande['statut'];
+  typologie?: Demande['typologie'];
+  /** The last numéro of the previous page. */
+  after: string;
+  limit: number;
+}
+
+export interface DemandeListItem {
+  numeroUnique: string;
+  referenceGuichet?: string;
+  statut: Demande['statut'];
+  departement: string;
+  dateDepot: string;
+  dateEcheance: string;
+  typologie: Demande['typologie'];
+  codeGuichet: string;
+}
+
+/** Keyset-paginated by numéro unique. `commune` matches any commune souhaitée. */
+export async function listDemandes(db: Queryable, filter: DemandeFilter): Promise<DemandeListItem[]> {
+  const { rows } = await db.query<{
+    numero_unique: string;
+    reference_guichet: string | null;
+    statut: Demande['statut'];
+    departement: string;
+    date_depot: string;
+    date_echeance: string;
+    typologie: Demande['typologie'];
+    code_guichet: string;
+  }>(
+    `SELECT numero_unique, reference_guichet, statut, departement, date_depot, date_echeance, typologie, code_guichet
+       FROM demandes
+      WHERE departement = ANY($1::text[]) AND numero_unique > $2
+        AND ($3::text IS NULL OR $3 = ANY(communes_souhaitees))
+        AND ($4::text IS NULL OR statut = $4)
+        AND ($5::text IS NULL OR typologie = $5)
+      ORDER BY numero_unique LIMIT $6`,
+    [filter.departements, filter.after, filter.commune ?? null, filter.statut ?? null, filter.typologie ?? null, filter.limit],
+  );
+  return rows.map((r) => ({
+    numeroUnique: r.numero_unique,
+    ...(r.reference_guichet ? { referenceGuichet: r.reference_guichet } : {}),
+    statut: r.statut,
+    departement: r.departement,
+    dateDepot: r.date_depot,
+    dateEcheance: r.date_echeance,
+    typologie: r.typologie,
+    codeGuichet: r.code_guichet,
+  }));
+}

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/pool.ts';
+import { identitesToCheck } from './apply-batch.ts';
+import type { IsoDate } from './commands.ts';
+import type { Demande, Logement } from './demande.ts';
+import { sequenceKeyId } from './numero-unique.ts';
+import type { RegistryNeeds, RegistryStore, RegistryWrites } from './store.ts';
+import type { SweepCandidate, SweepStore } from './sweep.ts';
+import type { LoadedState } from './working-set.ts';
+
+/** Writers of events hold this advisory lock from their insert to their commit: sequences commit in order. */
+export const EVENTS_LOCK = 727_002;
+
+export interface DemandeRow {
+  numero_unique: string;
+  departement: string;
+  date_depot: string;
+  code_guichet: string;
+  organisme: string;
+  reference_guichet: string | null;
+  identite_hash: string | null;
+  demandeur: Demande['demandeur'];
+  menage: Demande['menage'];
+  ressources_mensuelles: string;
+  typologie: Demande['typologie'];
+  communes_souhaitees: string[];
+  motif: Demande['motif'];
+  statut: Demande['statut'];
+  date_renouvellement: string | null;
+  date_echeance: string;
+  radiation: Demande['radiation'] | null;
+  dalo: Demande['dalo'] | null;
+  prioritaire: Demande['prioritaire'] | null;
+}
+
+export function demandeFromRow(row: DemandeRow): Demande {
+  return {
+    numeroUnique: row.numero_unique,
+    departement: row.departement,
+    dateDepot: row.date_depot,
+    codeGuichet: row.code_guichet,
+    organisme: row.organisme,
+    ...(row.reference_guichet ? { referenceGuichet: row.reference_guichet } : {}),
+    identiteHash: row.identite_hash,
+    demandeur: row.demandeur,
+    menage: row.menage,
+    ressourcesMensuelles: Number(row.ressources_mensuelles),
+    typologie: row.typologie,
+    communesSouhaitees: row.communes_souhaitees,
+    motif: row.motif,
+    statut: row.statut,
+    ...(row.date_renouvellement ? { dateRenouvellement: row.date_renouvellement } : {}),
+    dateEcheance: row.date_echeance,
+    ...(row.radiation ? { radiation: row.radiation } : {}),
+    ...(row.dalo ? { dalo: row.dalo } : {}),
+    ...(row.prioritaire ? { prioritaire: row.prioritaire } : {}),
+  };
+}
+
+/** Locks rows in numéro order so that two batches cannot deadlock on the same demandes. */
+const LOAD_DEMANDES = `
+  SELECT d.* FROM demandes d WHERE d.numero_unique IN (
+    SELECT numero_unique FROM demandes WHERE numero_unique = ANY($1::text[])
+    UNION
+    SELECT d2.numero_unique FROM demandes d2
+      JOIN unnest($2::text[], $3::text[]) AS r(organisme, reference) ON d2.organisme = r.organisme AND d2.reference_guichet = r.reference
+    UNION
+    SELECT d3.numero_unique FROM demandes d3
+      JOIN unnest($4::text[], $5::text[]) AS i(departement, hash) ON d3.departement = i.departement AND d3.identite_hash = i.hash
+      WHERE d3.statut = 'active')
+  ORDER BY d.numero_unique FOR UPDATE`;
+
+const SAVE_DEMANDES = `
+  INSERT INTO demandes (numero_unique, departement, date_depot, code_guichet, organisme, reference_guichet,
+    identite_hash, demandeur, menage, nombre_personnes, ressources_mensuelles, typologie, communes_souhaitees,
+    commune_rang1, motif, statut, date_renouvellement, date_echeance, date_radiation, motif_radiation,
+    sous_motif_radiation, radiation, dalo, prioritaire)
+  SELECT d."numeroUnique", d.departement, d."dateDepot", d."codeGuichet", d.organisme, d."referenceGuichet",
+    d."identiteHash", d.demandeur, d.menage, (d.menage->>'nombrePersonnes')::smallint, d."ressourcesMensuelles",
+    d.typologie, d."communesSouhaitees", d."communesSouhaitees"[1], d.motif, d.statut, d."dateRenouvellement",
+    d."dateEcheance", (d.radiation->>'dateRadiation')::date, d.radiation->>'motif', d.radiation->>'sousMotif',
+    d.radiation, d.dalo, d.prioritaire
+  FROM jsonb_to_recordset($1::jsonb) AS d("numeroUnique" text, departement text, "dateDepot" date, "codeGuichet" text,
+    organisme text, "referenceGuichet" text, "identiteHash" text, demandeur jsonb, menage jsonb,
+    "ressourcesMensuelles" numeric, typologie text, "communesSouhaitees" text[], motif text, statut text,
+    "dateRenouvellement" date, "dateEcheance" date, radiation jsonb, dalo jsonb, prioritaire jsonb)
+  ON CONFLICT (numero_unique) DO UPDATE SET
+    identite_hash = EXCLUDED.identite_hash, demandeur = EXCLUDED.demandeur, menage = EXCLUDED.menage,
+    nombre_personnes = EXCLUDED.nombre_personnes, ressources_mensuelles = EXCLUDED.ressources_mensuelles,
+    typologie = EXCLUDED.typologie, communes_souhaitees = EXCLUDED.communes_souhaitees,
+    commune_rang1 = EXCLUDED.commune_rang1, motif = EXCLUDED.motif, statut = EXCLUDED.statut,
+    date_renouvellement = EXCLUDED.date_renouvellement, date_echeance = EXCLUDED.date_echeance,
+    date_radiation = EXCLUDED.date_radiation, motif_radiation = EXCLUDED.motif_radiation,
+    sous_motif_radiation = EXCLUDED.sous_motif_radiation, radiation = EXCLUDED.radiation,
+    dalo = EXCLUDED.dalo, prioritaire = EXCLUDED.prioritaire, updated_at = now()`;
+
+/** The registry in PostgreSQL, inside the transaction of the client given. */
+export class PgRegistryStore implements RegistryStore {
+  constructor(private readonly db: Queryable) {}
+
+  async load(needs: RegistryNeeds): Promise<LoadedState> {
+    const { rows } = await this.db.query<DemandeRow>(LOAD_DEMANDES, [
+      needs.numeros,
+      needs.references.map((r) => r.organisme),
+      needs.references.map((r) => r.referenceGuichet),
+      needs.identites.map((i) => i.departement),
+      needs.identites.map((i) => i.identiteHash),
+    ]);
+    const demandes = rows.map(demandeFromRow);
+    // A reactivation must see the person's other active demande, which the first query did not name.
+    const reactivables = identitesToCheck(demandes);
+    if (reactivables.length > 0) {
+      const loaded = new Set(demandes.map((d) => d.numeroUnique));
+      const more = await this.db.query<DemandeRow>(LOAD_DEMANDES, [
+        [],
+        [],
+        [],
+        reactivables.map((i) => i.departement),
+        reactivables.map((i) => i.identiteHash),
+      ]);
+      demandes.push(...more.rows.map(demandeFromRow).filter((d) => !loaded.has(d.numeroUnique)));
+    }
+    return {
+      demandes,
+      logements: await this.loadLogements(needs.logements),
+      sequences: await this.lockSequences(needs),
+    };
+  }
+
+  private async loadLogements(ids: string[]): Promise<Logement[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<Logement>(
+      `SELECT identifiant_rpls AS "identifiantRpls", siren_bailleur AS "sirenBailleur",
+              code_commune AS "codeCommune", departement, statut
+         FROM logements WHERE identifiant_rpls = ANY($1::text[])`,
+      [ids],
+    );
+    return rows;
+  }
+
+  private async lockSequences(needs: RegistryNeeds): Promise<Map<string, number>> {
+    if (needs.sequences.length === 0) return new Map();
+    const ids = [...new Set(needs.sequences.map(sequenceKeyId))].sort();
+    const parts = [ids.map((id) => id.slice(0, 3)), ids.map((id) => id.slice(3, 5)), ids.map((id) => id.slice(5, 7))];
+    await this.db.query(
+      `INSERT INTO numero_sequences (territoire, mois, annee, dernier)
+       SELECT t, m, a, 0 FROM unnest($1::text[], $2::text[], $3::text[]) AS s(t, m, a) ON CONFLICT DO NOTHING`,
+      parts,
+    );
+    const { rows } = await this.db.query<{ id: string; dernier: number }>(
+      `SELECT territoire || mois || annee AS id, dernier FROM numero_sequences
+        WHERE territoire || mois || annee = ANY($1::text[]) ORDER BY 1 FOR UPDATE`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.dernier]));
+  }
+
+  async save(writes: RegistryWrites): Promise<void> {
+    // A demande changed twice in one batch is written once, in its last state.
+    const latest = new Map(writes.demandes.map((d) => [d.numeroUnique, d]));
+    if (latest.size > 0) await this.db.query(SAVE_DEMANDES, [JSON.stringify([...latest.values()])]);
+
+    if (writes.history.length > 0) {
+      await this.db.query(
+        `INSERT INTO demande_historique (numero_unique, kind, date_effet, client_id, message_id, details)
+         SELECT h."numeroUnique", h.kind, h."dateEffet", h."clientId", h."messageId", h.details
+           FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS h("numeroUnique" text, kind text, "dateEffet" date,
+             "clientId" text, "messageId" uuid, details jsonb, n bigint)
+          ORDER BY n`,
+        [JSON.stringify(writes.history)],
+      );
+    }
+    if (writes.attributions.length > 0) {
+      await this.db.query(
+        `INSERT INTO attributions (numero_unique, logement, date_signature_bail, contingent, accord_collectif, dalo,
+           prioritaire, client_id, message_id)
+         SELECT a."numeroUnique", a.logement, a."dateSignatureBail", a.contingent, a."accordCollectif", a.dalo,
+           a.prioritaire, a."clientId", a."messageId"
+           FROM jsonb_to_recordset($1::jsonb) AS a("numeroUnique" text, logement text, "dateSignatureBail" date,
+             contingent text, "accordCollectif" boolean, dalo boolean, prioritaire boolean, "clientId" text, "messageId" uuid)
+         ON CONFLICT (numero_unique) DO UPDATE SET logement = EXCLUDED.logement,
+           date_signature_bail = EXCLUDED.date_signature_bail, contingent = EXCLUDED.contingent,
+           accord_collectif = EXCLUDED.accord_collectif, dalo = EXCLUDED.dalo, prioritaire = EXCLUDED.prioritaire,
+           client_id = EXCLUDED.client_id, message_id = EXCLUDED.message_id`,
+        [JSON.stringify(writes.attributions)],
+      );
+    }
+    if (writes.sequences.size > 0) {
+      const ids = [...writes.sequences.keys()];
+      await this.db.query(
+        `UPDATE numero_sequences s SET dernier = v.dernier
+           FROM unnest($1::text[], $2::int[]) AS v(id, dernier) WHERE s.territoire || s.mois || s.annee = v.id`,
+        [ids, ids.map((id) => writes.sequences.get(id))],
+      );
+    }
+    if (writes.preavis && writes.preavis.length > 0) {
+      await this.db.query(
+        `INSERT INTO preavis (numero_unique, date_echeance)
+         SELECT * FROM unnest($1::text[], $2::date[]) ON CONFLICT DO NOTHING`,
+        [writes.preavis.map((p) => p.numeroUnique), writes.preavis.map((p) => p.dateEcheance)],
+      );
+    }
+    if (writes.events.length > 0) {
+      // Last: the lock is held only from here to the commit.
+      await this.db.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
+      await this.db.query(
+        `INSERT INTO events (id, type, subject, departement, data)
+         SELECT e.id, 'fr.sne.' || e.name || '.v1', e.subject, e.departement, e.data
+           FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS e(id uuid, name text, subject text, departement text,
+             data jsonb, n bigint)
+          ORDER BY n`,
+        [JSON.stringify(writes.events.map((e) => ({ id: randomUUID(), ...e })))],
+      );
+    }
+  }
+}
+
+/** The renewal sweep's store in PostgreSQL. */
+export class PgSweepStore extends PgRegistryStore implements SweepStore {
+  constructor(private readonly client: Queryable) {
+    super(client);
+  }
+
+  async sweepCandidates(asOf: IsoDate, after: string, limit: number): Promise<SweepCandidate[]> {
+    // `date_echeance <= bound` keeps to the partial index; the exact month arithmetic follows
+    // (PostgreSQL clamps to the month's end as domain.md does).
+    const { rows } = await this.client.query<DemandeRow & { preavis_sent: boolean }>(
+      `SELECT d.*, EXISTS (SELECT 1 FROM preavis p
+                            WHERE p.numero_unique = d.numero_unique AND p.date_echeance = d.date_echeance) AS preavis_sent
+         FROM demandes d
+        WHERE d.statut = 'active' AND d.numero_unique > $2
+          AND d.date_echeance <= ($1::date + interval '1 month')::date
+          AND (d.date_echeance - interval '1 month')::date <= $1::date
+        ORDER BY d.numero_unique
+        LIMIT $3
+        FOR UPDATE OF d`,
+      [asOf, after, limit],
+    );
+    return rows.map((row) => ({ demande: demandeFromRow(row), preavisSent: row.preavis_sent }));
+  }
+}

@@ -1,0 +1,34 @@
+import type { IsoDate } from './commands.ts';
+import type { Attribution, Demande, DomainEvent, HistoryEntry } from './demande.ts';
+import type { NumeroSequenceKey } from './numero-unique.ts';
+import type { LoadedState } from './working-set.ts';
+
+/** What a batch of commands needs to read: the store loads it and locks it until the batch ends. */
+export interface RegistryNeeds {
+  numeros: string[];
+  references: { organisme: string; referenceGuichet: string }[];
+  /** Identities whose active demande the doublon rule must see. */
+  identites: { departement: string; identiteHash: string }[];
+  logements: string[];
+  sequences: NumeroSequenceKey[];
+}
+
+/** What a batch wrote: saved in the same transaction as the messages' outcomes. */
+export interface RegistryWrites {
+  /** The new state of every demande changed, in the order of the changes. */
+  demandes: Demande[];
+  history: HistoryEntry[];
+  events: DomainEvent[];
+  attributions: (Attribution & { clientId: string; messageId: string | null })[];
+  sequences: Map<string, number>;
+  preavis?: { numeroUnique: string; dateEcheance: IsoDate }[];
+}
+
+/**
+ * The registry's persistence, behind which the core stays free of SQL. One instance works inside
+ * one transaction: what `load` reads stays locked until it ends.
+ */
+export interface RegistryStore {
+  load(needs: RegistryNeeds): Promise<LoadedState>;
+  save(writes: RegistryWrites): Promise<void>;
+}

@@ -1,0 +1,76 @@
+import type { Demande, Logement } from './demande.ts';
+import { type NumeroSequenceKey, sequenceKeyId } from './numero-unique.ts';
+import type { Change, RegistryView } from './rules.ts';
+
+/** The part of the registry a batch of commands touches, as loaded (and locked) by the store. */
+export interface LoadedState {
+  demandes: Demande[];
+  logements: Logement[];
+  /** Last numbers issued, by sequence key id (`TTTMMAA`); a counter absent here starts at 0. */
+  sequences: Map<string, number>;
+}
+
+/**
+ * The registry seen by a batch: the loaded state plus the effect of the commands applied so far,
+ * so that a modification can follow the enregistrement before it in the same lot.
+ */
+export class WorkingSet implements RegistryView {
+  private readonly demandes = new Map<string, Demande>();
+  private readonly references = new Map<string, string>();
+  private readonly actives = new Map<string, string>();
+  private readonly logements: Map<string, Logement>;
+  readonly sequences: Map<string, number>;
+  /** Keys of the sequences whose counter moved. */
+  readonly sequencesUsed = new Set<string>();
+
+  constructor(state: LoadedState) {
+    for (const demande of state.demandes) this.index(demande);
+    this.logements = new Map(state.logements.map((l) => [l.identifiantRpls, l]));
+    this.sequences = new Map(state.sequences);
+  }
+
+  byNumero(numeroUnique: string): Demande | undefined {
+    return this.demandes.get(numeroUnique);
+  }
+
+  byReference(organisme: string, referenceGuichet: string): Demande | undefined {
+    const numero = this.references.get(`${organisme}|${referenceGuichet}`);
+    return numero ? this.demandes.get(numero) : undefined;
+  }
+
+  activeOf(departement: string, identiteHash: string): Demande | undefined {
+    const numero = this.actives.get(`${departement}|${identiteHash}`);
+    return numero ? this.demandes.get(numero) : undefined;
+  }
+
+  logement(identifiantRpls: string): Logement | undefined {
+    return this.logements.get(identifiantRpls);
+  }
+
+  allocateNumero(key: NumeroSequenceKey): number {
+    const id = sequenceKeyId(key);
+    const next = (this.sequences.get(id) ?? 0) + 1;
+    this.sequences.set(id, next);
+    this.sequencesUsed.add(id);
+    return next;
+  }
+
+  /** Makes a change visible to the commands that follow. */
+  record(change: Change): void {
+    const previous = this.demandes.get(change.demande.numeroUnique);
+    if (previous?.identiteHash && previous.statut === 'active') {
+      this.actives.delete(`${previous.departement}|${previous.identiteHash}`);
+    }
+    this.index(change.demande);
+  }
+
+  private index(demande: Demande): void {
+    this.demandes.set(demande.numeroUnique, demande);
+    if (demande.referenceGuichet) {
+      this.references.set(`${demande.organisme}|${demande.referenceGuichet}`, demande.numeroUnique);
+    }
+    if (demande.identiteHash && demande.statut === 'active') {
+      this.actives.set(`${demande.departement}|${demande.identiteHash}`, demande.numeroUnique);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import type pg from 'pg';
+import type { Actor, Role } from '../core/actor.ts';
+import { type BatchItem, type BatchOutcome, applyBatch } from '../core/apply-batch.ts';
+import type { Command, IsoDate } from '../core/commands.ts';
+import { PgRegistryStore } from '../core/store-pg.ts';
+import { withTransaction } from '../db/pool.ts';
+import type { ApplyJobData } from './queues.ts';
+
+interface PendingRow {
+  id: string;
+  seq: string;
+  canonical: Command;
+  client_id: string;
+  role: Role;
+  organisme: string;
+  departements: string[];
+  code_guichet: string | null;
+}
+
+export interface ApplyOptions {
+  pool: pg.Pool;
+  queue: Queue<ApplyJobData>;
+  /** Today's business date (injected so that tests can set the clock). */
+  today: () => IsoDate;
+  /** First delay, in ms, before a message waiting for an earlier one of its demande is tried again. */
+  deferDelayMs: number;
+}
+
+export interface ApplyReport {
+  applied: number;
+  failed: number;
+  deferred: number;
+}
+
+/**
+ * The processor of apply jobs. One transaction per job: claims the job's messages still to do,
+ * applies those whose earlier messages (same demande) are done, records each outcome with the
+ * registry's changes, and releases their ordering keys. A message is applied exactly once however
+ * often its job runs: its row is locked and its status checked inside that same transaction.
+ */
+export function createApplyProcessor(options: ApplyOptions) {
+  return async function processApplyJob(job: Job<ApplyJobData>): Promise<ApplyReport> {
+    const { messageIds } = job.data;
+    await markProcessing(options.pool, messageIds);
+    try {
+      const { report, deferredIds } = await withTransaction(options.pool, (db) =>
+        applyReady(db, messageIds, options.today()),
+      );
+      if (deferredIds.length > 0) await defer(options, job, deferredIds);
+      return report;
+    } catch (error) {
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 >= attempts) {
+        await markFailed(options.pool, messageIds, error as Error).catch(() => {});
+        throw new UnrecoverableError((error as Error).message);
+      }
+      throw error;
+    }
+  };
+}
+
+async function markProcessing(pool: pg.Pool, ids: string[]): Promise<void> {
+  await pool.query(
+    `UPDATE messages SET status = 'processing', attempts = attempts + 1, updated_at = now()
+      WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')`,
+    [ids],
+  );
+}
+
+async function applyReady(
+  db: pg.PoolClient,
+  messageIds: string[],
+  today: IsoDate,
+): Promise<{ report: ApplyReport; deferredIds: string[] }> {
+  // SKIP LOCKED: a message another worker is applying right now is that worker's.
+  const { rows } = await db.query<PendingRow>(
+    `SELECT m.id, m.seq, m.canonical, m.client_id, c.role, c.organisme, c.departements, c.code_guichet
+       FROM messages m JOIN clients c ON c.id = m.client_id
+      WHERE m.id = ANY($1::uuid[]) AND m.status IN ('accepted', 'processing')
+      ORDER BY m.seq
+        FOR UPDATE OF m SKIP LOCKED`,
+    [messageIds],
+  );
+  if (rows.length === 0) return { report: { applied: 0, failed: 0, deferred: 0 }, deferredIds: [] };
+
+  const { ready, deferred } = await splitByOrdering(db, rows);
+  const outcomes = await applyBatch(new PgRegistryStore(db), ready.map(batchItem), today);
+  await recordOutcomes(db, outcomes);
+  return {
+    report: {
+      applied: outcomes.filter((o) => o.status === 'applied').length,
+      failed: outcomes.filter((o) => o.status === 'failed').length,
+      deferred: deferred.length,
+    },
+    deferredIds: deferred.map((r) => r.id),
+  };
+}
+
+/**
+ * A message is ready when no earlier message sharing one of its keys is still to do, outside this
+ * batch or deferred within it.
+ */
+async function splitByOrdering(db: pg.PoolClient, rows: PendingRow[]) {
+  const ids = rows.map((r) => r.id);
+  const own = await db.query<{ message_id: string; key: string }>(
+    'SELECT message_id, key FROM pending_keys WHERE message_id = ANY($1::uuid[])',
+    [ids],
+  );
+  const keysOf = new Map<string, string[]>();
+  for (const { message_id, key } of own.rows) keysOf.set(message_id, [...(keysOf.get(message_id) ?? []), key]);
+  const earliest = await db.query<{ key: string; seq: string }>(
+    `SELECT key, min(seq) AS seq FROM pending_keys
+      WHERE key = ANY($1::text[]) AND message_id <> ALL($2::uuid[]) GROUP BY key`,
+    [[...new Set(own.rows.map((r) => r.key))], ids],
+  );
+  const blockedFrom = new Map(earliest.rows.map((r) => [r.key, BigInt(r.seq)]));
+  const ready: PendingRow[] = [];
+  const deferred: PendingRow[] = [];
+  for (const row of rows) {
+    const keys = keysOf.get(row.id) ?? [];
+    const seq = BigInt(row.seq);
+    if (keys.some((k) => (blockedFrom.get(k) ?? seq) < seq)) {
+      deferred.push(row);
+      // Whatever follows it on the same keys waits too.
+      for (const k of keys) if (!blockedFrom.has(k)) blockedFrom.set(k, seq);
+    } else {
+      ready.push(row);
+    }
+  }
+  return { ready, deferred };
+}
+
+function batchItem(row: PendingRow): BatchItem {
+  const actor: Actor = {
+    clientId: row.client_id,
+    role: row.role,
+    organisme: row.organisme,
+    departements: row.departements,
+    ...(row.code_guichet ? { codeGuichet: row.code_guichet } : {}),
+  };
+  return { messageId: row.id, actor, command: row.canonical };
+}
+
+async function recordOutcomes(db: pg.PoolClient, outcomes: BatchOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  const rows = outcomes.map((o) =>
+    o.status === 'applied'
+      ? { id: o.messageId, status: 'applied', result: { numeroUnique: o.numeroUnique }, error: null }
+      : {
+          id: o.messageId,
+          status: 'failed',
+          result: null,
+          error: { code: o.code, message: o.message, ...(o.details ? { details: o.details } : {}) },
+        },
+  );
+  await db.query(
+    `WITH o AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(id uuid, status text, result jsonb, error jsonb)),
+          done AS (
+            UPDATE messages m SET status = o.status, result = o.result, error = o.error, updated_at = now(),
+                   applied_at = CASE WHEN o.status = 'applied' THEN now() END
+              FROM o WHERE m.id = o.id
+            RETURNING m.id, m.attempts, o.status, o.error)
+     INSERT INTO message_attempts (message_id, attempt, outcome, error)
+     SELECT id, attempts, status, error FROM done ON CONFLICT DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+  await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [outcomes.map((o) => o.messageId)]);
+}
+
+/** Transient errors exhausted their retries: the messages wait for an operator. */
+async function markFailed(pool: pg.Pool, ids: string[], error: Error): Promise<void> {
+  await withTransaction(pool, async (db) => {
+    const failure = { code: 'RETRIES_EXHAUSTED', message: `Transient errors exhausted the retries: ${error.message}` };
+    await db.query(
+      `WITH done AS (
+         UPDATE messages SET status = 'failed', error = $2::jsonb, updated_at = now()
+          WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')
+         RETURNING id, attempts)
+       INSERT INTO message_attempts (message_id, attempt, outcome, error)
+       SELECT id, attempts, 'failed', $2::jsonb FROM done ON CONFLICT DO NOTHING`,
+      [ids, JSON.stringify(failure)],
+    );
+    await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ids]);
+  });
+}
+
+/** Messages waiting for an earlier one get a job of their own, tried again a little later. */
+async function defer(options: ApplyOptions, job: Job<ApplyJobData>, ids: string[]): Promise<void> {
+  const deferrals = (job.data.deferrals ?? 0) + 1;
+  const jobId = `defer-${randomUUID()}`;
+  await options.pool.query('UPDATE messages SET job_id = $2 WHERE id = ANY($1::uuid[])', [ids, jobId]);
+  await options.queue.add(
+    'apply',
+    { messageIds: ids, deferrals },
+    { jobId, delay: Math.min(options.deferDelayMs * 2 ** Math.min(deferrals - 1, 6), 10_000) },
+  );
+}

@@ -1,0 +1,73 @@
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../api/config.ts';
+import { migrate } from '../db/migrate.ts';
+import { createPool } from '../db/pool.ts';
+import { type ApplyJobData, createApplyQueue } from './queues.ts';
+
+/** The connections a hub process holds: one pool, one queue handle, closed together. */
+export interface Infrastructure {
+  pool: pg.Pool;
+  applyQueue: Queue<ApplyJobData>;
+  /** The connection the queue uses; also for health checks. */
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+export function redisConnection(url: string): Redis {
+  // BullMQ requires maxRetriesPerRequest null: commands wait for Redis to come back instead of failing.
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+export function createInfrastructure(config: Config): Infrastructure {
+  const pool = createPool({ connectionString: config.databaseUrl });
+  const redis = redisConnection(config.redisUrl);
+  redis.on('error', () => {});
+  const applyQueue = createApplyQueue({
+    connection: redis,
+    prefix: config.queuePrefix,
+    attempts: config.applyAttempts,
+    backoffMs: config.applyBackoffMs,
+  });
+  // A queue whose Redis is away emits errors; the messages are safe in PostgreSQL meanwhile.
+  applyQueue.on('error', () => {});
+  return {
+    pool,
+    applyQueue,
+    redis,
+    async close() {
+      await applyQueue.close();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+/** Creates the database named by the URL when it does not exist yet, then applies the migrations. */
+export async function prepareDatabase(config: Config, log: Logger): Promise<void> {
+  const url = new URL(config.databaseUrl);
+  const database = decodeURIComponent(url.pathname.slice(1));
+  const admin = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).href });
+  try {
+    await admin.connect();
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount === 0) {
+      await admin.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+      log.info({ database }, 'database created');
+    }
+  } catch (error) {
+    // No right to create databases, or no `postgres` database: the URL's own database must exist then.
+    log.debug({ err: (error as Error).message }, 'database not checked');
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  const pool = createPool({ connectionString: config.databaseUrl, max: 1 });
+  try {
+    const applied = await migrate(pool);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  } finally {
+    await pool.end();
+  }
+}

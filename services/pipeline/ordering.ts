@@ -1,0 +1,54 @@
+import type { Actor } from '../core/actor.ts';
+import type { Command } from '../core/commands.ts';
+import { identiteHash } from '../core/identite.ts';
+import type { Queryable } from '../db/pool.ts';
+
+/**
+ * Ordering keys: messages that share a key take effect in acceptance order. A demande is known by
+ * its numéro (`demande:`), by its registering organisme's reference (`ref:`) and, before it
+ * exists, by the identity the doublon rule compares (`personne:`, a hash).
+ */
+export function ownKeys(actor: Actor, command: Command): string[] {
+  if (command.type === 'enregistrement') {
+    const keys = [`personne:${command.departement}:${identiteHash(command.demandeur)}`];
+    if (command.referenceGuichet) keys.push(`ref:${actor.organisme}:${command.referenceGuichet}`);
+    return keys;
+  }
+  const ref = command.demande;
+  return ['numeroUnique' in ref ? `demande:${ref.numeroUnique}` : `ref:${actor.organisme}:${ref.referenceGuichet}`];
+}
+
+/**
+ * Adds to each message's keys the other names of the demande it concerns, when that demande
+ * exists already, so that a message by numéro waits for an earlier one by reference and back.
+ * One query for the whole lot.
+ */
+export async function resolveKeys(db: Queryable, keysByMessage: string[][]): Promise<string[][]> {
+  const numeros = new Set<string>();
+  const refs = new Set<string>();
+  for (const keys of keysByMessage) {
+    for (const key of keys) {
+      if (key.startsWith('demande:')) numeros.add(key.slice('demande:'.length));
+      else if (key.startsWith('ref:')) refs.add(key.slice('ref:'.length));
+    }
+  }
+  if (numeros.size === 0 && refs.size === 0) return keysByMessage;
+  const organismes = [...refs].map((r) => r.slice(0, r.indexOf(':')));
+  const references = [...refs].map((r) => r.slice(r.indexOf(':') + 1));
+  const { rows } = await db.query<{ numero_unique: string; ref: string | null }>(
+    `SELECT numero_unique, organisme || ':' || reference_guichet AS ref FROM demandes
+      WHERE numero_unique = ANY($1::text[])
+     UNION
+     SELECT d.numero_unique, d.organisme || ':' || d.reference_guichet FROM demandes d
+       JOIN unnest($2::text[], $3::text[]) AS r(organisme, reference)
+         ON d.organisme = r.organisme AND d.reference_guichet = r.reference`,
+    [[...numeros], organismes, references],
+  );
+  const aliases = new Map<string, string[]>();
+  for (const { numero_unique, ref } of rows) {
+    if (!ref) continue;
+    aliases.set(`demande:${numero_unique}`, [`ref:${ref}`]);
+    aliases.set(`ref:${ref}`, [`demande:${numero_unique}`]);
+  }
+  return keysByMessage.map((keys) => [...new Set(keys.flatMap((k) => [k, ...(aliases.get(k) ?? [])]))]);
+}

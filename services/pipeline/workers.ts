@@ -1,0 +1,100 @@
+import { Queue, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../api/config.ts';
+import { todayInParis } from '../core/dates.ts';
+import { createApplyProcessor } from './apply-worker.ts';
+import { type Infrastructure, redisConnection } from './infrastructure.ts';
+import { runRenouvellementSweep } from './maintenance.ts';
+import { APPLY_QUEUE, type ApplyJobData, MAINTENANCE_QUEUE } from './queues.ts';
+import { reconcile } from './reconciler.ts';
+
+export interface Stoppable {
+  /** Stops taking work, lets running jobs finish, then disconnects. */
+  close(): Promise<void>;
+}
+
+interface MaintenanceJob {
+  kind: 'renouvellement';
+  /** Sweep as of this date; default today. */
+  asOf?: string;
+}
+
+/** The `worker` role: applies messages, and runs the maintenance jobs the scheduler plans. */
+export function startWorkers(config: Config, infrastructure: Infrastructure, log: Logger): Stoppable {
+  const apply = new Worker<ApplyJobData>(
+    APPLY_QUEUE,
+    createApplyProcessor({
+      pool: infrastructure.pool,
+      queue: infrastructure.applyQueue,
+      today: () => todayInParis(),
+      deferDelayMs: config.deferDelayMs,
+    }),
+    {
+      connection: redisConnection(config.redisUrl),
+      prefix: config.queuePrefix,
+      concurrency: config.workerConcurrency,
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobLockMs,
+      // A job whose worker died is taken over as often as needed: the messages say when they are done.
+      maxStalledCount: 1000,
+    },
+  );
+  apply.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error.message }, 'apply job failed'));
+  apply.on('error', (error) => log.warn({ err: error.message }, 'apply worker error'));
+
+  const maintenance = new Worker<MaintenanceJob>(
+    MAINTENANCE_QUEUE,
+    async (job) => {
+      const asOf = job.data.asOf ?? todayInParis();
+      const result = await runRenouvellementSweep(infrastructure.pool, asOf);
+      log.info({ asOf, ...result }, 'renewal sweep done');
+      return result;
+    },
+    { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
+  );
+  maintenance.on('error', (error) => log.warn({ err: error.message }, 'maintenance worker error'));
+
+  return {
+    async close() {
+      await Promise.all([apply.close(), maintenance.close()]);
+    },
+  };
+}
+
+/**
+ * The `scheduler` role: the reconciler on a timer of its own (not a Redis job, so that it survives
+ * Redis losing everything), which also re-plans the daily renewal sweep.
+ */
+export function startScheduler(config: Config, infrastructure: Infrastructure, log: Logger): Stoppable {
+  const maintenance = new Queue<MaintenanceJob>(MAINTENANCE_QUEUE, {
+    connection: infrastructure.redis,
+    prefix: config.queuePrefix,
+  });
+  maintenance.on('error', () => {});
+  let running: Promise<void> | undefined;
+  const tick = async () => {
+    try {
+      await maintenance.upsertJobScheduler(
+        'daily-renouvellement',
+        { pattern: config.sweepCron, tz: 'Europe/Paris' },
+        { name: 'renouvellement', data: { kind: 'renouvellement' } },
+      );
+      const requeued = await reconcile(infrastructure.pool, infrastructure.applyQueue, config.reconcileGraceMs);
+      if (requeued > 0) log.warn({ requeued }, 'reconciler queued messages whose jobs were lost');
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'reconciler could not run');
+    }
+  };
+  const timer = setInterval(() => {
+    running ??= tick().finally(() => {
+      running = undefined;
+    });
+  }, config.reconcileIntervalMs);
+  return {
+    async close() {
+      clearInterval(timer);
+      await running;
+      await maintenance.close();
+    },
+  };
+}
