@@ -164,10 +164,10 @@ export class PgRegistryStore implements RegistryStore {
       await this.db.query(
         `INSERT INTO demande_historique (numero_unique, kind, date_effet, client_id, message_id, details)
          SELECT h."numeroUnique", h.kind, h."dateEffet", h."clientId", h."messageId", h.details
-           FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS h("numeroUnique" text, kind text, "dateEffet" date,
+           FROM jsonb_to_recordset($1::jsonb) AS h("numeroUnique" text, kind text, "dateEffet" date,
              "clientId" text, "messageId" uuid, details jsonb, n bigint)
           ORDER BY n`,
-        [JSON.stringify(writes.history)],
+        [JSON.stringify(writes.history.map((line, n) => ({ ...line, n })))],
       );
     }
     if (writes.attributions.length > 0) {
@@ -206,10 +206,10 @@ export class PgRegistryStore implements RegistryStore {
       await this.db.query(
         `INSERT INTO events (id, type, subject, departement, data)
          SELECT e.id, 'fr.sne.' || e.name || '.v1', e.subject, e.departement, e.data
-           FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS e(id uuid, name text, subject text, departement text,
+           FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, name text, subject text, departement text,
              data jsonb, n bigint)
           ORDER BY n`,
-        [JSON.stringify(writes.events.map((e) => ({ id: randomUUID(), ...e })))],
+        [JSON.stringify(writes.events.map((e, n) => ({ id: randomUUID(), ...e, n })))],
       );
     }
   }

@@ -170,10 +170,10 @@ async function insertMessages(
                            content_hash, error, job_id)
      SELECT m.id, $2, $3, m.sender_id, $4, $5, m.type, m.status, m.raw, m.canonical::jsonb, m.content_hash, m.error,
             CASE WHEN m.status = 'accepted' THEN $6 END
-       FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS m(id uuid, sender_id text, type text, status text,
+       FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, sender_id text, type text, status text,
             raw text, canonical text, content_hash text, error jsonb, n bigint)
       ORDER BY m.n`,
-    [JSON.stringify(rows), lot.lotId, lot.clientId, lot.system, lot.version, lot.jobId],
+    [JSON.stringify(rows.map((row, n) => ({ ...row, n }))), lot.lotId, lot.clientId, lot.system, lot.version, lot.jobId],
   );
 }
 

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { buildApp } from '../../services/api/app.ts';
+import { type Config, loadConfig } from '../../services/api/config.ts';
+import { loggerOptions } from '../../services/api/logger.ts';
+import { createInfrastructure, type Infrastructure } from '../../services/pipeline/infrastructure.ts';
+import { type Stoppable, startWorkers } from '../../services/pipeline/workers.ts';
+import { createTestDatabase } from './database.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestHub {
+  app: FastifyInstance;
+  config: Config;
+  env: Record<string, string>;
+  infrastructure: Infrastructure;
+  pool: pg.Pool;
+  /** Starts in-process workers (the default) — or none, for tests that run them as child processes. */
+  workers?: Stoppable;
+  close(): Promise<void>;
+}
+
+export interface TestHubOptions {
+  workers?: boolean;
+  env?: Record<string, string>;
+  /** Where the logs go (tests that read them); default: nowhere. */
+  logStream?: pino.DestinationStream;
+}
+
+/** A whole hub on a fresh database and a fresh BullMQ prefix, the HTTP app ready for `inject`. */
+export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
+  const database = await createTestDatabase();
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url,
+    REDIS_URL: inject('redisUrl'),
+    SNE_ADMIN_TOKEN: ADMIN_TOKEN,
+    SNE_QUEUE_PREFIX: `t${randomBytes(5).toString('hex')}`,
+    SNE_DEFER_DELAY_MS: '20',
+    SNE_APPLY_BACKOFF_MS: '50',
+    LOG_LEVEL: options.logStream ? 'info' : 'silent',
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const infrastructure = createInfrastructure(config);
+  const logger = options.logStream
+    ? pino(loggerOptions(config.logLevel), options.logStream)
+    : pino({ level: 'silent' });
+  const app = await buildApp({ config, infrastructure, logger });
+  await app.ready();
+  const workers = options.workers === false ? undefined : startWorkers(config, infrastructure, logger);
+  return {
+    app,
+    config,
+    env,
+    infrastructure,
+    pool: infrastructure.pool,
+    ...(workers ? { workers } : {}),
+    async close() {
+      await app.close();
+      await workers?.close();
+      await infrastructure.applyQueue.obliterate({ force: true }).catch(() => {});
+      await infrastructure.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface ClientSpec {
+  id: string;
+  role: string;
+  organisme?: string;
+  departements?: string[];
+  codeGuichet?: string;
+  nom?: string;
+}
+
+/** Provisions a client through the admin route; returns its bearer token. */
+export async function provision(app: FastifyInstance, spec: ClientSpec): Promise<string> {
+  const reply = await app.inject({
+    method: 'POST',
+    url: '/admin/clients',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload: { organisme: '123456789', nom: spec.id, departements: ['59'], ...spec },
+  });
+  if (reply.statusCode !== 201) throw new Error(`provisioning ${spec.id}: ${reply.statusCode} ${reply.body}`);
+  return reply.json<{ token: string }>().token;
+}
+
+export { waitFor, waitForMessagesDone } from './wait.ts';
