@@ -6,7 +6,7 @@ import { identiteHash } from './identite.ts';
 import { sequenceKeyOf } from './numero-unique.ts';
 import { applyCommand } from './rules.ts';
 import type { RegistryNeeds, RegistryStore, RegistryWrites } from './store.ts';
-import { WorkingSet } from './working-set.ts';
+import { type LoadedState, WorkingSet } from './working-set.ts';
 
 export interface BatchItem {
   messageId: string;
@@ -22,9 +22,33 @@ export type BatchOutcome =
  * Applies commands in order, as one unit: one load of what they touch, the rules in memory, one
  * save. A command a rule refuses fails alone; the others still apply. This is what makes a lot of
  * 500 messages cost far less than 500 single messages.
+ *
+ * The numéro counters are the registry's hot spot (every guichet of a département registers in
+ * the same month): they are locked only for the save. The rules first run on the counters as
+ * read; if another batch moved them meanwhile, the rules run again, in memory, on the locked
+ * values — the demandes they touch stay locked throughout, so only the numbers can differ.
  */
 export async function applyBatch(store: RegistryStore, items: BatchItem[], today: IsoDate): Promise<BatchOutcome[]> {
   const state = await store.load(needsOf(items));
+  let run = runRules(state, items, today);
+  for (;;) {
+    const used = [...run.writes.sequences.keys()];
+    if (used.length === 0) break;
+    const locked = await store.lockSequences(used);
+    if (used.every((id) => (locked.get(id) ?? 0) === (state.sequences.get(id) ?? 0))) break;
+    state.sequences = locked;
+    run = runRules(state, items, today);
+    if (run.writes.sequences.size === used.length) break;
+  }
+  await store.save(run.writes);
+  return run.outcomes;
+}
+
+function runRules(
+  state: LoadedState,
+  items: BatchItem[],
+  today: IsoDate,
+): { writes: RegistryWrites; outcomes: BatchOutcome[] } {
   const registry = new WorkingSet(state);
   const writes: RegistryWrites = {
     demandes: [],
@@ -56,8 +80,7 @@ export async function applyBatch(store: RegistryStore, items: BatchItem[], today
     }
   }
   for (const id of registry.sequencesUsed) writes.sequences.set(id, registry.sequences.get(id) ?? 0);
-  await store.save(writes);
-  return outcomes;
+  return { writes, outcomes };
 }
 
 function needsOf(items: BatchItem[]): RegistryNeeds {

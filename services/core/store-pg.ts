@@ -123,7 +123,7 @@ export class PgRegistryStore implements RegistryStore {
     return {
       demandes,
       logements: await this.loadLogements(needs.logements),
-      sequences: await this.lockSequences(needs),
+      sequences: await this.readSequences(needs),
     };
   }
 
@@ -138,10 +138,19 @@ export class PgRegistryStore implements RegistryStore {
     return rows;
   }
 
-  private async lockSequences(needs: RegistryNeeds): Promise<Map<string, number>> {
+  private async readSequences(needs: RegistryNeeds): Promise<Map<string, number>> {
     if (needs.sequences.length === 0) return new Map();
-    const ids = [...new Set(needs.sequences.map(sequenceKeyId))].sort();
-    const parts = [ids.map((id) => id.slice(0, 3)), ids.map((id) => id.slice(3, 5)), ids.map((id) => id.slice(5, 7))];
+    const { rows } = await this.db.query<{ id: string; dernier: number }>(
+      `SELECT territoire || mois || annee AS id, dernier FROM numero_sequences
+        WHERE territoire || mois || annee = ANY($1::text[])`,
+      [[...new Set(needs.sequences.map(sequenceKeyId))]],
+    );
+    return new Map(rows.map((r) => [r.id, r.dernier]));
+  }
+
+  async lockSequences(ids: string[]): Promise<Map<string, number>> {
+    const sorted = [...new Set(ids)].sort();
+    const parts = [sorted.map((id) => id.slice(0, 3)), sorted.map((id) => id.slice(3, 5)), sorted.map((id) => id.slice(5, 7))];
     await this.db.query(
       `INSERT INTO numero_sequences (territoire, mois, annee, dernier)
        SELECT t, m, a, 0 FROM unnest($1::text[], $2::text[], $3::text[]) AS s(t, m, a) ON CONFLICT DO NOTHING`,
@@ -150,7 +159,7 @@ export class PgRegistryStore implements RegistryStore {
     const { rows } = await this.db.query<{ id: string; dernier: number }>(
       `SELECT territoire || mois || annee AS id, dernier FROM numero_sequences
         WHERE territoire || mois || annee = ANY($1::text[]) ORDER BY 1 FOR UPDATE`,
-      [ids],
+      [sorted],
     );
     return new Map(rows.map((r) => [r.id, r.dernier]));
   }

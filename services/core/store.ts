@@ -29,6 +29,9 @@ export interface RegistryWrites {
  * one transaction: what `load` reads stays locked until it ends.
  */
 export interface RegistryStore {
+  /** Loads and locks the demandes; reads the numéro counters without locking them. */
   load(needs: RegistryNeeds): Promise<LoadedState>;
+  /** Locks numéro counters (by `TTTMMAA` id) until the transaction ends; returns their current values. */
+  lockSequences(ids: string[]): Promise<Map<string, number>>;
   save(writes: RegistryWrites): Promise<void>;
 }

@@ -163,7 +163,7 @@ async function recordOutcomes(db: pg.PoolClient, outcomes: BatchOutcome[]): Prom
               FROM o WHERE m.id = o.id
             RETURNING m.id, m.attempts, o.status, o.error)
      INSERT INTO message_attempts (message_id, attempt, outcome, error)
-     SELECT id, attempts, status, error FROM done ON CONFLICT DO NOTHING`,
+     SELECT id, attempts, status, error FROM done WHERE status = 'failed' ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );
   await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [outcomes.map((o) => o.messageId)]);
