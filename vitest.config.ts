@@ -3,7 +3,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     globalSetup: ['./test/helpers/global-setup.ts'],
-    include: ['services/**/*.test.ts', 'connectors/**/*.test.ts', 'contracts/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'services/**/*.test.ts',
+      'connectors/**/*.test.ts',
+      'contracts/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     // Integration tests start hubs and child processes: two files at a time suit a 2-core machine.
     maxWorkers: 2,
     testTimeout: 60_000,

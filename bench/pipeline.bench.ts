@@ -42,7 +42,11 @@ async function bareBullmq(): Promise<{ ms: number; rate: number }> {
     async () => {
       if (++done === MESSAGES) resolveAll();
     },
-    { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, removeOnComplete: { count: 0 } },
+    {
+      connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+      prefix,
+      removeOnComplete: { count: 0 },
+    },
   );
   const start = performance.now();
   for (let i = 0; i < MESSAGES; i++) await queue.add('noop', { i }, { removeOnComplete: true });
@@ -120,7 +124,9 @@ async function hub(): Promise<{ ms: number; rate: number; intakeMs: number; appl
     for (let start = 0; start < MESSAGES; start += LOT_SIZE) {
       const messages: string[] = [];
       for (let i = start; i < Math.min(start + LOT_SIZE, MESSAGES); i++) messages.push(enregistrementXml(i));
-      lots.push(`<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`);
+      lots.push(
+        `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`,
+      );
     }
 
     const begin = performance.now();
@@ -146,7 +152,9 @@ async function hub(): Promise<{ ms: number; rate: number; intakeMs: number; appl
       return Number(rows[0]?.n) === 0;
     }, 'every message to be applied');
     const ms = performance.now() - begin;
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE status = 'applied'`);
+    const { rows } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM messages WHERE status = 'applied'`,
+    );
     return { ms, rate: rate(MESSAGES, ms), intakeMs, applied: Number(rows[0]?.n) };
   } finally {
     for (const child of children) {
@@ -159,7 +167,9 @@ async function hub(): Promise<{ ms: number; rate: number; intakeMs: number; appl
   }
 }
 
-console.log(`bench:pipeline — ${MESSAGES} messages, lots of ${LOT_SIZE}, ${IN_FLIGHT} in flight, ${WORKERS} worker process(es)`);
+console.log(
+  `bench:pipeline — ${MESSAGES} messages, lots of ${LOT_SIZE}, ${IN_FLIGHT} in flight, ${WORKERS} worker process(es)`,
+);
 const bare = await bareBullmq();
 console.log(`bare BullMQ, no-op jobs one by one : ${bare.rate} jobs/s (${(bare.ms / 1000).toFixed(1)} s)`);
 const result = await hub();

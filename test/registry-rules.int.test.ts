@@ -49,8 +49,18 @@ async function registered(spec: Partial<EnregistrementSpec> = {}) {
 
 beforeAll(async () => {
   hub = await startTestHub();
-  bailleur = await provision(hub.app, { id: 'lille-habitat', role: 'bailleur', organisme: '123456789', codeGuichet: 'LH59A' });
-  guichet = await provision(hub.app, { id: 'mairie-lille', role: 'guichet', organisme: '215903501', codeGuichet: 'ML59A' });
+  bailleur = await provision(hub.app, {
+    id: 'lille-habitat',
+    role: 'bailleur',
+    organisme: '123456789',
+    codeGuichet: 'LH59A',
+  });
+  guichet = await provision(hub.app, {
+    id: 'mairie-lille',
+    role: 'guichet',
+    organisme: '215903501',
+    codeGuichet: 'ML59A',
+  });
   bailleur62 = await provision(hub.app, {
     id: 'pas-de-calais-habitat',
     role: 'bailleur',
@@ -79,9 +89,18 @@ describe('enregistrement', () => {
     expect(b).toBe('0591013000002LH59A');
     expect(c).toBe('0591113000001LH59A');
     const { body } = await getDemande(a);
-    expect(body).toMatchObject({ statut: 'active', dateDepot: '2013-10-04', dateEcheance: '2014-10-04', departement: '59' });
+    expect(body).toMatchObject({
+      statut: 'active',
+      dateDepot: '2013-10-04',
+      dateEcheance: '2014-10-04',
+      departement: '59',
+    });
     expect(body.historique).toHaveLength(1);
-    expect(body.historique[0]).toMatchObject({ kind: 'enregistrement', dateEffet: '2013-10-04', clientId: 'lille-habitat' });
+    expect(body.historique[0]).toMatchObject({
+      kind: 'enregistrement',
+      dateEffet: '2013-10-04',
+      clientId: 'lille-habitat',
+    });
   });
 
   it('refuses a doublon of the same person in the département, ignoring case, accents and spaces', async () => {
@@ -92,7 +111,10 @@ describe('enregistrement', () => {
       guichet,
       enregistrement({ id, nom: ' LEFEVRE ', prenom: 'jean marc', dateNaissance: '1970-01-01' }),
     );
-    expect(out[id]).toMatchObject({ status: 'failed', error: { code: 'DOUBLON', details: { numeroUnique: first } } });
+    expect(out[id]).toMatchObject({
+      status: 'failed',
+      error: { code: 'DOUBLON', details: { numeroUnique: first } },
+    });
   });
 
   it('accepts the same person in another département', async () => {
@@ -101,7 +123,14 @@ describe('enregistrement', () => {
     const out = await sendLot(
       hub.app,
       bailleur62,
-      enregistrement({ id, nom: 'Multi', prenom: 'Dep', dateNaissance: '1960-06-06', departement: '62', communes: ['62041'] }),
+      enregistrement({
+        id,
+        nom: 'Multi',
+        prenom: 'Dep',
+        dateNaissance: '1960-06-06',
+        departement: '62',
+        communes: ['62041'],
+      }),
     );
     expect(out[id]?.status).toBe('applied');
     expect(out[id]?.result?.numeroUnique).toMatch(/^062\d{4}\d{6}PC62A$/);
@@ -139,8 +168,16 @@ describe('messages of one demande in one lot take effect in order', () => {
     expect(out[m]?.status).toBe('applied');
     expect(out[r]?.status).toBe('applied');
     const { body } = await getDemande(out[e]?.result?.numeroUnique as string);
-    expect(body).toMatchObject({ typologie: 'T5', dateRenouvellement: '2014-12-20', dateEcheance: '2015-12-20' });
-    expect(body.historique.map((h: { kind: string }) => h.kind)).toEqual(['enregistrement', 'modification', 'renouvellement']);
+    expect(body).toMatchObject({
+      typologie: 'T5',
+      dateRenouvellement: '2014-12-20',
+      dateEcheance: '2015-12-20',
+    });
+    expect(body.historique.map((h: { kind: string }) => h.kind)).toEqual([
+      'enregistrement',
+      'modification',
+      'renouvellement',
+    ]);
   });
 
   it('makes a message by reference wait for an enregistrement in an earlier lot', async () => {
@@ -159,7 +196,11 @@ describe('messages of one demande in one lot take effect in order', () => {
 
   it('says DEMANDE_INCONNUE for a numéro that does not exist', async () => {
     const m = uid('M');
-    const out = await sendLot(hub.app, bailleur, modification(m, '0591013999999LH59A', '<typologie>T2</typologie>'));
+    const out = await sendLot(
+      hub.app,
+      bailleur,
+      modification(m, '0591013999999LH59A', '<typologie>T2</typologie>'),
+    );
     expect(out[m]?.error?.code).toBe('DEMANDE_INCONNUE');
   });
 });
@@ -186,17 +227,29 @@ describe('radiation', () => {
   it('radiates with a motif and refuses a second radiation', async () => {
     const n = await registered({});
     const [a, b] = [uid('X'), uid('X')];
-    const out = await sendLot(hub.app, guichet, radiation(a, n, 'abandon', '2014-05-02'), radiation(b, n, 'non-reponse', '2014-05-03'));
+    const out = await sendLot(
+      hub.app,
+      guichet,
+      radiation(a, n, 'abandon', '2014-05-02'),
+      radiation(b, n, 'non-reponse', '2014-05-03'),
+    );
     expect(out[a]?.status).toBe('applied');
     expect(out[b]?.error?.code).toBe('DEMANDE_RADIEE');
     const { body } = await getDemande(n);
-    expect(body).toMatchObject({ statut: 'radiee', radiation: { motif: 'abandon', dateRadiation: '2014-05-02' } });
+    expect(body).toMatchObject({
+      statut: 'radiee',
+      radiation: { motif: 'abandon', dateRadiation: '2014-05-02' },
+    });
   });
 
   it('keeps irrecevabilite to bailleurs, with a sous-motif, and non-renouvellement to the hub', async () => {
     const n = await registered({});
     const [g, s, nr, ok] = [uid('X'), uid('X'), uid('X'), uid('X')];
-    const byGuichet = await sendLot(hub.app, guichet, radiation(g, n, 'irrecevabilite', '2014-05-02', 'plafond-ressources'));
+    const byGuichet = await sendLot(
+      hub.app,
+      guichet,
+      radiation(g, n, 'irrecevabilite', '2014-05-02', 'plafond-ressources'),
+    );
     expect(byGuichet[g]?.error?.code).toBe('MOTIF_INTERDIT');
     const out = await sendLot(
       hub.app,
@@ -235,7 +288,11 @@ describe('attribution', () => {
   it('radiates the demande for attribution at the bail date, with the logement and contingent', async () => {
     const n = await registered({ dateDepot: '2014-01-05' });
     const a = uid('A');
-    const out = await sendLot(hub.app, bailleur, attribution(a, n, '5900001234', '2014-06-30', 'action-logement'));
+    const out = await sendLot(
+      hub.app,
+      bailleur,
+      attribution(a, n, '5900001234', '2014-06-30', 'action-logement'),
+    );
     expect(out[a]?.status).toBe('applied');
     const { body } = await getDemande(n);
     expect(body.radiation).toMatchObject({
@@ -245,7 +302,10 @@ describe('attribution', () => {
       contingent: 'action-logement',
       accordCollectif: false,
     });
-    const stored = await hub.pool.query('SELECT dalo, prioritaire, client_id FROM attributions WHERE numero_unique = $1', [n]);
+    const stored = await hub.pool.query(
+      'SELECT dalo, prioritaire, client_id FROM attributions WHERE numero_unique = $1',
+      [n],
+    );
     expect(stored.rows[0]).toEqual({ dalo: false, prioritaire: false, client_id: 'lille-habitat' });
   });
 
@@ -286,7 +346,10 @@ describe('the renewal sweep, rattrapage and reactivation', () => {
     expect((await getDemande(n)).body.statut).toBe('active');
     await sweep('2014-09-30');
     const { body } = await getDemande(n);
-    expect(body).toMatchObject({ statut: 'radiee', radiation: { motif: 'non-renouvellement', dateRadiation: '2013-02-28' } });
+    expect(body).toMatchObject({
+      statut: 'radiee',
+      radiation: { motif: 'non-renouvellement', dateRadiation: '2013-02-28' },
+    });
     expect((await sweep('2014-09-30')).radiees).toBe(0);
     const events = await hub.pool.query(`SELECT type FROM events WHERE subject = $1 ORDER BY sequence`, [n]);
     expect(events.rows.map((r) => r.type)).toEqual([
@@ -321,18 +384,33 @@ describe('the renewal sweep, rattrapage and reactivation', () => {
     await sweep('2014-09-30');
     // Échéance 2013-05-15: reactivation possible until 2013-11-15.
     const [r1, r2] = [uid('R'), uid('R')];
-    const out = await sendLot(hub.app, guichet, renouvellement(r1, back, '2013-11-15'), renouvellement(r2, gone, '2013-11-16'));
+    const out = await sendLot(
+      hub.app,
+      guichet,
+      renouvellement(r1, back, '2013-11-15'),
+      renouvellement(r2, gone, '2013-11-16'),
+    );
     expect(out[r1]?.status).toBe('applied');
     expect(out[r2]?.error?.code).toBe('REACTIVATION_EXPIREE');
     const { body } = await getDemande(back);
-    expect(body).toMatchObject({ numeroUnique: back, statut: 'active', dateDepot: '2012-05-15', dateEcheance: '2014-11-15' });
+    expect(body).toMatchObject({
+      numeroUnique: back,
+      statut: 'active',
+      dateDepot: '2012-05-15',
+      dateEcheance: '2014-11-15',
+    });
     expect(body.radiation).toBeUndefined();
   });
 
   it('refuses to renew a demande radiée for another motif', async () => {
     const n = await registered({});
     const [x, r] = [uid('X'), uid('R')];
-    const out = await sendLot(hub.app, guichet, radiation(x, n, 'abandon', '2014-05-02'), renouvellement(r, n, '2014-06-01'));
+    const out = await sendLot(
+      hub.app,
+      guichet,
+      radiation(x, n, 'abandon', '2014-05-02'),
+      renouvellement(r, n, '2014-06-01'),
+    );
     expect(out[r]?.error?.code).toBe('DEMANDE_RADIEE');
   });
 });
@@ -354,7 +432,12 @@ describe('modification', () => {
     const { body } = await getDemande(n);
     expect(body).toMatchObject({ ressourcesMensuelles: 900.5, communesSouhaitees: ['59512', '59350'] });
     const [x, m2] = [uid('X'), uid('M')];
-    const closed = await sendLot(hub.app, guichet, radiation(x, n, 'abandon', '2014-05-02'), modification(m2, n, '<typologie>T1</typologie>'));
+    const closed = await sendLot(
+      hub.app,
+      guichet,
+      radiation(x, n, 'abandon', '2014-05-02'),
+      modification(m2, n, '<typologie>T1</typologie>'),
+    );
     expect(closed[m2]?.error?.code).toBe('DEMANDE_RADIEE');
   });
 });

@@ -1,5 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { sptConnector } from '../../connectors/spt/index.ts';
 import type { Infrastructure } from '../pipeline/infrastructure.ts';
 import type { Config } from './config.ts';
@@ -26,7 +26,11 @@ export interface BuildAppOptions {
 const CONNECTORS = [sptConnector];
 
 /** Builds the HTTP app; the caller listens (or injects, in tests) and closes the infrastructure. */
-export async function buildApp({ config, infrastructure, logger }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  infrastructure,
+  logger,
+}: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.jsonMaxBytes,
@@ -43,7 +47,7 @@ export async function buildApp({ config, infrastructure, logger }: BuildAppOptio
   await app.register(sneRoutes);
   await app.register(opsRoutes);
   for (const connector of CONNECTORS) {
-    await app.register(connector, { lotMaxBytes: config.lotMaxBytes, lotMaxMessages: config.lotMaxMessages });
+    await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
   }
   return app;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../db/pool.ts';
 import type { Actor, Role } from '../core/actor.ts';
+import type { Queryable } from '../db/pool.ts';
 
 export interface ClientRecord {
   id: string;
@@ -53,7 +53,8 @@ function recordOf(row: ClientRow): ClientRecord {
   };
 }
 
-const COLUMNS = 'id, role, organisme, nom, departements, code_guichet, adresse, communes, webhook, created_at';
+const COLUMNS =
+  'id, role, organisme, nom, departements, code_guichet, adresse, communes, webhook, created_at';
 
 export async function insertClient(
   db: Queryable,

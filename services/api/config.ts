@@ -49,13 +49,21 @@ const ENV_SCHEMA = {
   type: 'object',
   required: ['SNE_ADMIN_TOKEN'],
   properties: {
-    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://', default: 'postgresql://postgres@127.0.0.1:5432/sne' },
+    DATABASE_URL: {
+      type: 'string',
+      pattern: '^postgres(ql)?://',
+      default: 'postgresql://postgres@127.0.0.1:5432/sne',
+    },
     REDIS_URL: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379/0' },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
     HOST: { type: 'string', default: '0.0.0.0' },
     SNE_ADMIN_TOKEN: { type: 'string', minLength: 16 },
     LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
-    SNE_ROLES: { type: 'string', pattern: '^(api|worker|scheduler)(,(api|worker|scheduler))*$', default: 'api,worker,scheduler' },
+    SNE_ROLES: {
+      type: 'string',
+      pattern: '^(api|worker|scheduler)(,(api|worker|scheduler))*$',
+      default: 'api,worker,scheduler',
+    },
     SNE_QUEUE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'sne' },
     SNE_WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
     SNE_APPLY_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 8 },

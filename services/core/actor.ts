@@ -1,5 +1,14 @@
 /** The roles a client of the hub may have (interfaces.md §2). */
-export const ROLES = ['guichet', 'bailleur', 'dalo', 'contingent', 'rpls', 'pgp', 'operator', 'infocentre'] as const;
+export const ROLES = [
+  'guichet',
+  'bailleur',
+  'dalo',
+  'contingent',
+  'rpls',
+  'pgp',
+  'operator',
+  'infocentre',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who sends a command: the core checks territory and rights against it. */

@@ -16,7 +16,13 @@ export interface BatchItem {
 
 export type BatchOutcome =
   | { messageId: string; status: 'applied'; numeroUnique: string }
-  | { messageId: string; status: 'failed'; code: BusinessErrorCode; message: string; details?: Record<string, string> };
+  | {
+      messageId: string;
+      status: 'failed';
+      code: BusinessErrorCode;
+      message: string;
+      details?: Record<string, string>;
+    };
 
 /**
  * Applies commands in order, as one unit: one load of what they touch, the rules in memory, one
@@ -28,7 +34,11 @@ export type BatchOutcome =
  * read; if another batch moved them meanwhile, the rules run again, in memory, on the locked
  * values — the demandes they touch stay locked throughout, so only the numbers can differ.
  */
-export async function applyBatch(store: RegistryStore, items: BatchItem[], today: IsoDate): Promise<BatchOutcome[]> {
+export async function applyBatch(
+  store: RegistryStore,
+  items: BatchItem[],
+  today: IsoDate,
+): Promise<BatchOutcome[]> {
   const state = await store.load(needsOf(items));
   let run = runRules(state, items, today);
   for (;;) {
@@ -64,9 +74,11 @@ function runRules(
       const change = applyCommand(registry, command, { actor, today });
       registry.record(change);
       writes.demandes.push(change.demande);
-      for (const line of change.history) writes.history.push({ ...line, clientId: actor.clientId, messageId });
+      for (const line of change.history)
+        writes.history.push({ ...line, clientId: actor.clientId, messageId });
       writes.events.push(...change.events);
-      if (change.attribution) writes.attributions.push({ ...change.attribution, clientId: actor.clientId, messageId });
+      if (change.attribution)
+        writes.attributions.push({ ...change.attribution, clientId: actor.clientId, messageId });
       outcomes.push({ messageId, status: 'applied', numeroUnique: change.demande.numeroUnique });
     } catch (error) {
       if (!(error instanceof BusinessError)) throw error;
@@ -87,7 +99,10 @@ function needsOf(items: BatchItem[]): RegistryNeeds {
   const needs: RegistryNeeds = { numeros: [], references: [], identites: [], logements: [], sequences: [] };
   for (const { actor, command } of items) {
     if (command.type === 'enregistrement') {
-      needs.identites.push({ departement: command.departement, identiteHash: identiteHash(command.demandeur) });
+      needs.identites.push({
+        departement: command.departement,
+        identiteHash: identiteHash(command.demandeur),
+      });
       needs.sequences.push(sequenceKeyOf(command.departement, command.dateDepot));
       if (command.referenceGuichet) {
         needs.references.push({ organisme: actor.organisme, referenceGuichet: command.referenceGuichet });
@@ -95,7 +110,11 @@ function needsOf(items: BatchItem[]): RegistryNeeds {
       continue;
     }
     if ('numeroUnique' in command.demande) needs.numeros.push(command.demande.numeroUnique);
-    else needs.references.push({ organisme: actor.organisme, referenceGuichet: command.demande.referenceGuichet });
+    else
+      needs.references.push({
+        organisme: actor.organisme,
+        referenceGuichet: command.demande.referenceGuichet,
+      });
     if (command.type === 'attribution') needs.logements.push(command.logement);
   }
   return needs;

@@ -15,6 +15,8 @@ describe('numéro unique', () => {
 
   it('refuses a sequence outside 1..999999', () => {
     expect(() => formatNumeroUnique(sequenceKeyOf('59', '2014-01-02'), 0, 'LH59A')).toThrow(RangeError);
-    expect(() => formatNumeroUnique(sequenceKeyOf('59', '2014-01-02'), 1_000_000, 'LH59A')).toThrow(RangeError);
+    expect(() => formatNumeroUnique(sequenceKeyOf('59', '2014-01-02'), 1_000_000, 'LH59A')).toThrow(
+      RangeError,
+    );
   });
 });

@@ -15,7 +15,11 @@ export interface NumeroSequenceKey {
 }
 
 export function sequenceKeyOf(departement: string, dateDepot: IsoDate): NumeroSequenceKey {
-  return { territoire: territoireCode(departement), mois: dateDepot.slice(5, 7), annee: dateDepot.slice(2, 4) };
+  return {
+    territoire: territoireCode(departement),
+    mois: dateDepot.slice(5, 7),
+    annee: dateDepot.slice(2, 4),
+  };
 }
 
 export function sequenceKeyId(key: NumeroSequenceKey): string {

@@ -6,8 +6,13 @@ export type DemandeWithHistory = Omit<Demande, 'identiteHash'> & {
   historique: (Omit<HistoryEntry, 'numeroUnique'> & { recordedAt: string })[];
 };
 
-export async function findDemande(db: Queryable, numeroUnique: string): Promise<DemandeWithHistory | undefined> {
-  const { rows } = await db.query<DemandeRow>('SELECT * FROM demandes WHERE numero_unique = $1', [numeroUnique]);
+export async function findDemande(
+  db: Queryable,
+  numeroUnique: string,
+): Promise<DemandeWithHistory | undefined> {
+  const { rows } = await db.query<DemandeRow>('SELECT * FROM demandes WHERE numero_unique = $1', [
+    numeroUnique,
+  ]);
   const row = rows[0];
   if (!row) return undefined;
   const { identiteHash: _hash, ...demande } = demandeFromRow(row);
@@ -76,7 +81,14 @@ export async function listDemandes(db: Queryable, filter: DemandeFilter): Promis
         AND ($4::text IS NULL OR statut = $4)
         AND ($5::text IS NULL OR typologie = $5)
       ORDER BY numero_unique LIMIT $6`,
-    [filter.departements, filter.after, filter.commune ?? null, filter.statut ?? null, filter.typologie ?? null, filter.limit],
+    [
+      filter.departements,
+      filter.after,
+      filter.commune ?? null,
+      filter.statut ?? null,
+      filter.typologie ?? null,
+      filter.limit,
+    ],
   );
   return rows.map((r) => ({
     numeroUnique: r.numero_unique,

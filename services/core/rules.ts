@@ -72,7 +72,10 @@ function enregistrer(view: RegistryView, cmd: EnregistrementCommand, ctx: RuleCo
   }
   requireScope(actor, cmd.departement);
   if (!actor.codeGuichet) {
-    throw new BusinessError('ACTION_INTERDITE', 'Only a guichet, a bailleur or the portail registers demandes.');
+    throw new BusinessError(
+      'ACTION_INTERDITE',
+      'Only a guichet, a bailleur or the portail registers demandes.',
+    );
   }
   requireNotFuture(cmd.dateDepot, ctx.today, 'dateDepot');
   checkCommunes(cmd.communesSouhaitees, cmd.departement);
@@ -133,7 +136,9 @@ function modifier(view: RegistryView, cmd: ModificationCommand, ctx: RuleContext
   );
   return {
     demande,
-    history: [{ numeroUnique: demande.numeroUnique, kind: 'modification', dateEffet: ctx.today, details: { champs } }],
+    history: [
+      { numeroUnique: demande.numeroUnique, kind: 'modification', dateEffet: ctx.today, details: { champs } },
+    ],
     events: [event('demande.modifiee', demande, { champs })],
   };
 }
@@ -147,7 +152,10 @@ function renouveler(view: RegistryView, cmd: RenouvellementCommand, ctx: RuleCon
 
   if (current.statut === 'active') {
     if (current.dateRenouvellement && date < current.dateRenouvellement) {
-      throw new BusinessError('DATE_INVALIDE', `dateRenouvellement is before the last one (${current.dateRenouvellement}).`);
+      throw new BusinessError(
+        'DATE_INVALIDE',
+        `dateRenouvellement is before the last one (${current.dateRenouvellement}).`,
+      );
     }
     const demande: Demande = { ...current, ...renewed };
     return {
@@ -177,8 +185,13 @@ function renouveler(view: RegistryView, cmd: RenouvellementCommand, ctx: RuleCon
   const reactivation = { ...details, radiationAnnulee: current.radiation.dateRadiation };
   return {
     demande,
-    history: [{ numeroUnique: demande.numeroUnique, kind: 'reactivation', dateEffet: date, details: reactivation }],
-    events: [event('demande.reactivee', demande, reactivation), event('demande.renouvelee', demande, details)],
+    history: [
+      { numeroUnique: demande.numeroUnique, kind: 'reactivation', dateEffet: date, details: reactivation },
+    ],
+    events: [
+      event('demande.reactivee', demande, reactivation),
+      event('demande.renouvelee', demande, details),
+    ],
   };
 }
 
@@ -214,7 +227,7 @@ function attribuer(view: RegistryView, cmd: AttributionCommand, ctx: RuleContext
   }
   const current = resolveForRadiation(view, cmd.demande, actor, cmd.dateSignatureBail, ctx.today);
   const logement = view.logement(cmd.logement);
-  if (!logement || logement.statut !== 'en-parc') {
+  if (logement?.statut !== 'en-parc') {
     throw new BusinessError('LOGEMENT_INCONNU', `Logement ${cmd.logement}.`);
   }
   if (logement.sirenBailleur !== actor.organisme) throw new BusinessError('LOGEMENT_AUTRE_BAILLEUR');
@@ -251,7 +264,14 @@ export function preavis(demande: Demande): Change {
   const details = { dateEcheance: demande.dateEcheance };
   return {
     demande,
-    history: [{ numeroUnique: demande.numeroUnique, kind: 'preavis', dateEffet: addMonths(demande.dateEcheance, -1), details }],
+    history: [
+      {
+        numeroUnique: demande.numeroUnique,
+        kind: 'preavis',
+        dateEffet: addMonths(demande.dateEcheance, -1),
+        details,
+      },
+    ],
     events: [event('renouvellement.preavis', demande, details)],
   };
 }
@@ -310,11 +330,15 @@ function resolveActive(view: RegistryView, ref: DemandeRef, actor: Actor): Deman
 
 function resolve(view: RegistryView, ref: DemandeRef, actor: Actor): Demande {
   const demande =
-    'numeroUnique' in ref ? view.byNumero(ref.numeroUnique) : view.byReference(actor.organisme, ref.referenceGuichet);
+    'numeroUnique' in ref
+      ? view.byNumero(ref.numeroUnique)
+      : view.byReference(actor.organisme, ref.referenceGuichet);
   if (!demande) {
     throw new BusinessError(
       'DEMANDE_INCONNUE',
-      'numeroUnique' in ref ? `numéro unique ${ref.numeroUnique}.` : `referenceGuichet ${ref.referenceGuichet}.`,
+      'numeroUnique' in ref
+        ? `numéro unique ${ref.numeroUnique}.`
+        : `referenceGuichet ${ref.referenceGuichet}.`,
     );
   }
   requireScope(actor, demande.departement);
@@ -343,7 +367,10 @@ function checkCommunes(communes: string[], departement: string): void {
     const dep = departementOfCommune(insee);
     if (!dep) throw new BusinessError('COMMUNE_INCONNUE', `Commune ${insee}.`);
     if (dep !== departement) {
-      throw new BusinessError('HORS_TERRITOIRE', `Commune ${insee} lies in département ${dep}, not ${departement}.`);
+      throw new BusinessError(
+        'HORS_TERRITOIRE',
+        `Commune ${insee} lies in département ${dep}, not ${departement}.`,
+      );
     }
   }
 }

@@ -150,7 +150,11 @@ export class PgRegistryStore implements RegistryStore {
 
   async lockSequences(ids: string[]): Promise<Map<string, number>> {
     const sorted = [...new Set(ids)].sort();
-    const parts = [sorted.map((id) => id.slice(0, 3)), sorted.map((id) => id.slice(3, 5)), sorted.map((id) => id.slice(5, 7))];
+    const parts = [
+      sorted.map((id) => id.slice(0, 3)),
+      sorted.map((id) => id.slice(3, 5)),
+      sorted.map((id) => id.slice(5, 7)),
+    ];
     await this.db.query(
       `INSERT INTO numero_sequences (territoire, mois, annee, dernier)
        SELECT t, m, a, 0 FROM unnest($1::text[], $2::text[], $3::text[]) AS s(t, m, a) ON CONFLICT DO NOTHING`,

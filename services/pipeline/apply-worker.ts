@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type pg from 'pg';
 import type { Actor, Role } from '../core/actor.ts';
-import { type BatchItem, type BatchOutcome, applyBatch } from '../core/apply-batch.ts';
+import { applyBatch, type BatchItem, type BatchOutcome } from '../core/apply-batch.ts';
 import type { Command, IsoDate } from '../core/commands.ts';
 import { PgRegistryStore } from '../core/store-pg.ts';
 import { withTransaction } from '../db/pool.ts';
@@ -109,7 +109,8 @@ async function splitByOrdering(db: pg.PoolClient, rows: PendingRow[]) {
     [ids],
   );
   const keysOf = new Map<string, string[]>();
-  for (const { message_id, key } of own.rows) keysOf.set(message_id, [...(keysOf.get(message_id) ?? []), key]);
+  for (const { message_id, key } of own.rows)
+    keysOf.set(message_id, [...(keysOf.get(message_id) ?? []), key]);
   const earliest = await db.query<{ key: string; seq: string }>(
     `SELECT key, min(seq) AS seq FROM pending_keys
       WHERE key = ANY($1::text[]) AND message_id <> ALL($2::uuid[]) GROUP BY key`,
@@ -166,13 +167,18 @@ async function recordOutcomes(db: pg.PoolClient, outcomes: BatchOutcome[]): Prom
      SELECT id, attempts, status, error FROM done WHERE status = 'failed' ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );
-  await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [outcomes.map((o) => o.messageId)]);
+  await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [
+    outcomes.map((o) => o.messageId),
+  ]);
 }
 
 /** Transient errors exhausted their retries: the messages wait for an operator. */
 async function markFailed(pool: pg.Pool, ids: string[], error: Error): Promise<void> {
   await withTransaction(pool, async (db) => {
-    const failure = { code: 'RETRIES_EXHAUSTED', message: `Transient errors exhausted the retries: ${error.message}` };
+    const failure = {
+      code: 'RETRIES_EXHAUSTED',
+      message: `Transient errors exhausted the retries: ${error.message}`,
+    };
     await db.query(
       `WITH done AS (
          UPDATE messages SET status = 'failed', error = $2::jsonb, updated_at = now()

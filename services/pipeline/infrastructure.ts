@@ -49,7 +49,9 @@ export function createInfrastructure(config: Config): Infrastructure {
 export async function prepareDatabase(config: Config, log: Logger): Promise<void> {
   const url = new URL(config.databaseUrl);
   const database = decodeURIComponent(url.pathname.slice(1));
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).href });
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).href,
+  });
   try {
     await admin.connect();
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

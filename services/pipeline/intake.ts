@@ -3,7 +3,14 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 
 import { withTransaction } from '../db/pool.ts';
-import type { Intake, LotReceipt, LotSubmission, MessageError, MessageStatus, ReceiptEntry } from './inbound.ts';
+import type {
+  Intake,
+  LotReceipt,
+  LotSubmission,
+  MessageError,
+  MessageStatus,
+  ReceiptEntry,
+} from './inbound.ts';
 import { ownKeys, resolveKeys } from './ordering.ts';
 import type { ApplyJobData } from './queues.ts';
 
@@ -73,7 +80,8 @@ export class PgIntake implements Intake {
                 message: `Message id ${message.id} was already used by this client with another content (messageId ${previous.id}).`,
               },
             ]
-          : (message.errors ?? (message.command ? undefined : [{ code: 'CONTRACT_INVALID', message: 'No command.' }]));
+          : (message.errors ??
+            (message.command ? undefined : [{ code: 'CONTRACT_INVALID', message: 'No command.' }]));
         const row: StoredMessage = {
           id: randomUUID(),
           sender_id: message.id,
@@ -85,7 +93,12 @@ export class PgIntake implements Intake {
           error: errors?.[0] ? { code: errors[0].code, message: errors[0].message, errors } : null,
         };
         rows.push(row);
-        entries.push({ id: message.id, messageId: row.id, status: row.status, ...(errors ? { errors } : {}) });
+        entries.push({
+          id: message.id,
+          messageId: row.id,
+          status: row.status,
+          ...(errors ? { errors } : {}),
+        });
         if (row.status === 'accepted' && message.command) {
           keysOf.push(ownKeys(actor, message.command));
           // Later messages of the same lot with the same id are its duplicates.
@@ -173,7 +186,14 @@ async function insertMessages(
        FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, sender_id text, type text, status text,
             raw text, canonical text, content_hash text, error jsonb, n bigint)
       ORDER BY m.n`,
-    [JSON.stringify(rows.map((row, n) => ({ ...row, n }))), lot.lotId, lot.clientId, lot.system, lot.version, lot.jobId],
+    [
+      JSON.stringify(rows.map((row, n) => ({ ...row, n }))),
+      lot.lotId,
+      lot.clientId,
+      lot.system,
+      lot.version,
+      lot.jobId,
+    ],
   );
 }
 

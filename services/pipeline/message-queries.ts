@@ -71,15 +71,19 @@ export interface LotView {
 }
 
 export async function findLot(db: Queryable, lotId: string): Promise<LotView | undefined> {
-  const lot = await db.query<{ id: string; client_id: string; system: string; version: string; received_at: Date }>(
-    'SELECT id, client_id, system, version, received_at FROM lots WHERE id = $1',
-    [lotId],
-  );
+  const lot = await db.query<{
+    id: string;
+    client_id: string;
+    system: string;
+    version: string;
+    received_at: Date;
+  }>('SELECT id, client_id, system, version, received_at FROM lots WHERE id = $1', [lotId]);
   const row = lot.rows[0];
   if (!row) return undefined;
-  const { rows } = await db.query<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE lot_id = $1 ORDER BY seq`, [
-    lotId,
-  ]);
+  const { rows } = await db.query<MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE lot_id = $1 ORDER BY seq`,
+    [lotId],
+  );
   const counts: Record<MessageStatus, number> = {
     accepted: 0,
     processing: 0,

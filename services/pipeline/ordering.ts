@@ -15,7 +15,9 @@ export function ownKeys(actor: Actor, command: Command): string[] {
     return keys;
   }
   const ref = command.demande;
-  return ['numeroUnique' in ref ? `demande:${ref.numeroUnique}` : `ref:${actor.organisme}:${ref.referenceGuichet}`];
+  return [
+    'numeroUnique' in ref ? `demande:${ref.numeroUnique}` : `ref:${actor.organisme}:${ref.referenceGuichet}`,
+  ];
 }
 
 /**

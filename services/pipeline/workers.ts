@@ -79,7 +79,11 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
         { pattern: config.sweepCron, tz: 'Europe/Paris' },
         { name: 'renouvellement', data: { kind: 'renouvellement' } },
       );
-      const requeued = await reconcile(infrastructure.pool, infrastructure.applyQueue, config.reconcileGraceMs);
+      const requeued = await reconcile(
+        infrastructure.pool,
+        infrastructure.applyQueue,
+        config.reconcileGraceMs,
+      );
       if (requeued > 0) log.warn({ requeued }, 'reconciler queued messages whose jobs were lost');
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'reconciler could not run');

@@ -25,4 +25,3 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
     },
   };
 }
-

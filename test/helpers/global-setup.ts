@@ -33,7 +33,8 @@ export default async function setup(project: TestProject) {
   const stops: (() => Promise<unknown>)[] = [];
   let postgresAdminUrl = process.env.DATABASE_URL;
   let redisUrl = process.env.REDIS_URL;
-  if (!postgresAdminUrl && (await answers(5432))) postgresAdminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres';
+  if (!postgresAdminUrl && (await answers(5432)))
+    postgresAdminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres';
   if (!redisUrl && (await answers(6379))) redisUrl = 'redis://127.0.0.1:6379';
   if (!postgresAdminUrl) {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');

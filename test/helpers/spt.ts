@@ -49,7 +49,13 @@ export function radiation(id: string, ref: string, motif: string, date: string, 
   return `<radiation id="${id}">${demande(ref)}<motif>${motif}</motif>${sousMotif ? `<sousMotif>${sousMotif}</sousMotif>` : ''}<dateRadiation>${date}</dateRadiation></radiation>`;
 }
 
-export function attribution(id: string, ref: string, logement: string, date: string, contingent = 'prefet'): string {
+export function attribution(
+  id: string,
+  ref: string,
+  logement: string,
+  date: string,
+  contingent = 'prefet',
+): string {
   return `<attribution id="${id}">${demande(ref)}<logement>${logement}</logement><dateSignatureBail>${date}</dateSignatureBail><contingent>${contingent}</contingent><accordCollectif>false</accordCollectif></attribution>`;
 }
 
@@ -62,7 +68,12 @@ export interface LotReply {
   received: number;
   accepted: number;
   rejected: number;
-  messages: { id: string; messageId: string; status: string; errors?: { code: string; path?: string; message: string }[] }[];
+  messages: {
+    id: string;
+    messageId: string;
+    status: string;
+    errors?: { code: string; path?: string; message: string }[];
+  }[];
 }
 
 export function postLot(

@@ -1,7 +1,11 @@
 import type pg from 'pg';
 
 /** Waits until `check` returns a value (not undefined), polling the real services; fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -12,7 +16,11 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
 }
 
 /** Waits until none of these messages is `accepted` or `processing` any more. */
-export async function waitForMessagesDone(pool: pg.Pool, messageIds: string[], timeoutMs = 30_000): Promise<void> {
+export async function waitForMessagesDone(
+  pool: pg.Pool,
+  messageIds: string[],
+  timeoutMs = 30_000,
+): Promise<void> {
   await waitFor(
     async () => {
       const { rows } = await pool.query<{ n: string }>(

@@ -18,7 +18,8 @@ async function authPlugin(app: FastifyInstance) {
     const roles = request.routeOptions.config?.roles;
     if (!roles) return;
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (!token) throw new HttpProblem(401, 'UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
+    if (!token)
+      throw new HttpProblem(401, 'UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
     if (timingSafeEqual(tokenHash(token), adminHash)) {
       if (!roles.includes('admin')) {
         throw new HttpProblem(403, 'FORBIDDEN', "The administrator's token only serves /admin routes.");

@@ -89,8 +89,9 @@ async function errorsPlugin(app: FastifyInstance) {
 /** PostgreSQL down or restarting: the client may retry (the message was not stored). */
 function isUnavailable(error: Error & { code?: string }): boolean {
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001'].includes(error.code ?? '') ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(error.message)
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001'].includes(
+      error.code ?? '',
+    ) || /Connection terminated|timeout exceeded when trying to connect/i.test(error.message)
   );
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { PgIntake } from '../../pipeline/intake.ts';
 import type { Infrastructure } from '../../pipeline/infrastructure.ts';
+import { PgIntake } from '../../pipeline/intake.ts';
 import type { Config } from '../config.ts';
 
 export interface InfrastructureOptions {

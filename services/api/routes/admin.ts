@@ -15,7 +15,12 @@ const clientSchema = {
     role: { enum: [...ROLES] },
     organisme: { type: 'string', pattern: '^[0-9]{9}$', description: 'SIREN' },
     nom: { type: 'string', minLength: 1, maxLength: 200 },
-    departements: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^(\\*|[0-9]{2,3}|2A|2B)$' } },
+    departements: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^(\\*|[0-9]{2,3}|2A|2B)$' },
+    },
     codeGuichet: { type: 'string', pattern: '^[A-Z0-9]{5}$' },
     adresse: { type: 'string', maxLength: 500 },
     communes: { type: 'array', maxItems: 1000, items: { type: 'string', pattern: '^[0-9][0-9AB][0-9]{3}$' } },
@@ -141,7 +146,9 @@ export default async function adminRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        response: { 200: { type: 'object', properties: { id: { type: 'string' }, token: { type: 'string' } } } },
+        response: {
+          200: { type: 'object', properties: { id: { type: 'string' }, token: { type: 'string' } } },
+        },
       },
     },
     async (request) => {

@@ -26,7 +26,9 @@ const errorSchema = {
 } as const;
 
 const resultSchema = { type: 'object', properties: { numeroUnique: { type: 'string' } } } as const;
-const statusSchema = { enum: ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'] } as const;
+const statusSchema = {
+  enum: ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'],
+} as const;
 
 /** The sender of a message, or an operator, may read it; anyone else learns nothing, not even that it exists. */
 function canRead(request: FastifyRequest, clientId: string): boolean {

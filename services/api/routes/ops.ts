@@ -14,12 +14,19 @@ export default async function opsRoutes(app: FastifyInstance) {
           type: 'object',
           required: ['asOf'],
           additionalProperties: false,
-          properties: { asOf: { type: 'string', format: 'date' }, reason: { type: 'string', maxLength: 1000 } },
+          properties: {
+            asOf: { type: 'string', format: 'date' },
+            reason: { type: 'string', maxLength: 1000 },
+          },
         },
         response: {
           200: {
             type: 'object',
-            properties: { asOf: { type: 'string' }, preavis: { type: 'integer' }, radiees: { type: 'integer' } },
+            properties: {
+              asOf: { type: 'string' },
+              preavis: { type: 'integer' },
+              radiees: { type: 'integer' },
+            },
           },
         },
       },

@@ -35,7 +35,14 @@ export default async function sneRoutes(app: FastifyInstance) {
   );
 
   app.get<{
-    Querystring: { departement?: string; commune?: string; statut?: 'active' | 'radiee'; typologie?: string; limit: number; cursor?: string };
+    Querystring: {
+      departement?: string;
+      commune?: string;
+      statut?: 'active' | 'radiee';
+      typologie?: string;
+      limit: number;
+      cursor?: string;
+    };
   }>(
     '/sne/demandes',
     {

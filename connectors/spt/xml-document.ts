@@ -1,0 +1,381 @@
+import { type EntityDecoderOptions, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { HttpProblem } from '../../services/api/problem.ts';
+import { positionOf } from './text-position.ts';
+import { decodeXml } from './xml-encoding.ts';
+
+/**
+ * The XML document layer shared by every SPT contract version: bytes → text → a checked document
+ * → the lot's message elements, each with its parsed content and its exact raw text. What the
+ * elements mean is the versions' business (their transport), not this file's.
+ */
+
+/** A parsed XML value: text, an element's content, or the repetitions of an element. */
+export type XmlValue = string | XmlObject | XmlValue[];
+/** An element's content: attributes under `@name`, child elements by local name, mixed text under `#text`. */
+export interface XmlObject {
+  [key: string]: XmlValue;
+}
+export const ATTRIBUTE_PREFIX = '@';
+export const TEXT_KEY = '#text';
+
+/** What a contract version's documents look like. */
+export interface XmlDialect {
+  /** Local name of the root element (`lot`). */
+  root: string;
+  /** Namespace URI of the root (`urn:sne:spt:2`), `null` for a document without namespace. */
+  namespace: string | null;
+  /** Elements that may repeat inside a message: always parsed as arrays, even when there is one. */
+  repeatedElements: readonly string[];
+}
+
+export interface XmlLimits {
+  /** Largest accepted document, in bytes. Default 10 MiB. */
+  maxBytes?: number;
+  /** Most message elements in one lot. Default 1000. */
+  maxMessages?: number;
+}
+
+export const DEFAULT_XML_LIMITS: Required<XmlLimits> = { maxBytes: 10 * 1024 * 1024, maxMessages: 1000 };
+
+/** One message of a lot: a child element of the root. */
+export interface XmlMessageElement {
+  /** Local name of the element (`radiation`). */
+  name: string;
+  /** Its namespace URI, `null` when it has none. */
+  namespace: string | null;
+  /** The element exactly as written in the decoded document, from `<` to its closing `>`. */
+  raw: string;
+  /**
+   * Its parsed content, every value a trimmed string: an `XmlObject`, or a string for an element
+   * holding only text. Namespace prefixes are dropped below the message element.
+   */
+  content: XmlValue;
+}
+
+export interface XmlLot {
+  /** The encoding the body was decoded with (`UTF-8`, `ISO-8859-1`...). */
+  encoding: string;
+  messages: XmlMessageElement[];
+}
+
+export interface XmlReader {
+  /**
+   * Reads a whole lot from the request body.
+   * @throws HttpProblem 413 `PAYLOAD_TOO_LARGE` / `LOT_TOO_LARGE`, 415 `ENCODING_UNSUPPORTED`,
+   *   400 `ENCODING_INVALID`, `XML_DOCTYPE_FORBIDDEN`, `XML_MALFORMED`, `XML_ROOT_INVALID`.
+   */
+  readLot(body: Uint8Array, contentType?: string): XmlLot;
+  /**
+   * Reads one message element given alone (an operator's corrected `raw`): unprefixed names
+   * without their own `xmlns` are taken to be in the dialect's namespace, as inside a lot.
+   * @throws HttpProblem 400 `XML_DOCTYPE_FORBIDDEN`, `XML_MALFORMED`.
+   */
+  readElement(raw: string): XmlMessageElement;
+}
+
+export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): XmlReader {
+  const { maxBytes, maxMessages } = { ...DEFAULT_XML_LIMITS, ...limits };
+  const parseContent = contentParser(dialect);
+
+  return {
+    readLot(body, contentType) {
+      if (body.length > maxBytes) {
+        throw new HttpProblem(413, 'PAYLOAD_TOO_LARGE', `A lot may not exceed ${maxBytes} bytes; split it.`);
+      }
+      const { text, encoding } = decodeXml(body, contentType);
+      const { root, children } = checkedStructure(text);
+      const inScope = declarationsOf(root, new Map());
+      const rootNamespace = namespaceOf(root.qname, inScope);
+      if (localName(root.qname) !== dialect.root || rootNamespace !== dialect.namespace) {
+        throw new HttpProblem(
+          400,
+          'XML_ROOT_INVALID',
+          `The root element must be ${describe(dialect.root, dialect.namespace)}, not ${describe(localName(root.qname), rootNamespace)}.`,
+        );
+      }
+      if (children.length > maxMessages) {
+        throw new HttpProblem(
+          413,
+          'LOT_TOO_LARGE',
+          `A lot may hold at most ${maxMessages} messages, this one has ${children.length}; split it.`,
+        );
+      }
+      const messages = children.map(({ tag, end }) => {
+        const raw = text.slice(tag.start, end);
+        return {
+          name: localName(tag.qname),
+          namespace: namespaceOf(tag.qname, declarationsOf(tag, inScope)),
+          raw,
+          content: parseContent(raw),
+        };
+      });
+      return { encoding, messages };
+    },
+
+    readElement(raw) {
+      const { root } = checkedStructure(raw);
+      const context = new Map<string, string | null>([['', dialect.namespace]]);
+      return {
+        name: localName(root.qname),
+        namespace: namespaceOf(root.qname, declarationsOf(root, context)),
+        raw,
+        content: parseContent(raw),
+      };
+    },
+  };
+}
+
+/** A start tag as the scanner read it. */
+interface StartTag {
+  qname: string;
+  attributes: [name: string, value: string][];
+  /** Index of its `<`. */
+  start: number;
+  /** Index just after its `>`. */
+  end: number;
+  selfClosing: boolean;
+}
+
+interface Structure {
+  root: StartTag;
+  /** The root's child elements, with the index just after each one's closing `>`. */
+  children: { tag: StartTag; end: number }[];
+}
+
+/**
+ * Refuses what must never be parsed, then checks well-formedness and finds the root's children.
+ * DOCTYPE and ENTITY declarations are refused outright (before any parser sees them): they are
+ * how entity-expansion bombs and external-entity reads (XXE) get in, and no SPT needs them.
+ */
+function checkedStructure(text: string): Structure {
+  const declaration = /<!(DOCTYPE|ENTITY)/i.exec(text);
+  if (declaration) {
+    const at = positionOf(text, declaration.index);
+    throw new HttpProblem(
+      400,
+      'XML_DOCTYPE_FORBIDDEN',
+      `Documents may not contain <!${declaration[1]}> (line ${at.line}, column ${at.column}): remove the DOCTYPE and entity declarations.`,
+      { extra: { ...at } },
+    );
+  }
+  const forbiddenChar = FORBIDDEN_CHARS.exec(text);
+  if (forbiddenChar) {
+    const code = forbiddenChar[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0');
+    throw malformed(text, forbiddenChar.index, `Character U+${code} is not allowed in XML`);
+  }
+  const result = XMLValidator.validate(text);
+  if (result !== true) {
+    const { msg, line, col } = result.err;
+    const where = col === undefined ? `line ${line}` : `line ${line}, column ${col}`;
+    throw new HttpProblem(400, 'XML_MALFORMED', `The document is not well-formed XML: ${msg} (${where}).`, {
+      extra: { line, ...(col === undefined ? {} : { column: col }) },
+    });
+  }
+  return scan(text);
+}
+
+// XML 1.0 forbids C0 controls other than tab, LF and CR, and the non-characters U+FFFE/U+FFFF.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+/** `&` must start one of XML's five predefined entities or a character reference (there is no DTD). */
+const BAD_REFERENCE = /&(?!(?:lt|gt|amp|apos|quot|#[0-9]+|#x[0-9a-fA-F]+);)/;
+
+/**
+ * Finds the root's children by their positions in the text, so that each message's raw text is
+ * the exact slice the sender wrote. Runs after XMLValidator: it only needs to skip correctly over
+ * comments, CDATA sections, processing instructions and quoted attribute values (which may hold `>`),
+ * and it checks what the validator lets through (several roots, undefined entities, `<` in values).
+ */
+function scan(text: string): Structure {
+  let root: StartTag | undefined;
+  let open: StartTag | undefined;
+  const children: Structure['children'] = [];
+  let depth = 0;
+  let i = 0;
+  for (;;) {
+    const lt = text.indexOf('<', i);
+    checkReferences(text, i, lt === -1 ? text.length : lt);
+    if (lt === -1) break;
+    if (text.startsWith('<!--', lt)) {
+      i = after(text, '-->', lt + 4);
+    } else if (text.startsWith('<![CDATA[', lt)) {
+      i = after(text, ']]>', lt + 9);
+    } else if (text.startsWith('<?', lt)) {
+      i = after(text, '?>', lt + 2);
+    } else if (text.startsWith('<!', lt)) {
+      throw malformed(text, lt, 'Markup declarations are not allowed');
+    } else if (text[lt + 1] === '/') {
+      i = after(text, '>', lt);
+      depth--;
+      if (depth === 1 && open) {
+        children.push({ tag: open, end: i });
+        open = undefined;
+      }
+    } else {
+      const tag = readStartTag(text, lt);
+      if (depth === 0) {
+        if (root) throw malformed(text, lt, 'A document has exactly one root element');
+        root = tag;
+      } else if (depth === 1) {
+        if (tag.selfClosing) children.push({ tag, end: tag.end });
+        else open = tag;
+      }
+      if (!tag.selfClosing) depth++;
+      i = tag.end;
+    }
+  }
+  if (!root) throw malformed(text, 0, 'The document has no root element');
+  return { root, children };
+}
+
+const NAME = /[^\s/>=]+/y;
+const ATTRIBUTE = /([^\s/>=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+const SPACES = /\s*/y;
+
+function readStartTag(text: string, start: number): StartTag {
+  NAME.lastIndex = start + 1;
+  const qname = NAME.exec(text)?.[0];
+  if (!qname) throw malformed(text, start, 'Element name expected');
+  const attributes: StartTag['attributes'] = [];
+  let i = NAME.lastIndex;
+  for (;;) {
+    SPACES.lastIndex = i;
+    SPACES.exec(text);
+    i = SPACES.lastIndex;
+    if (text[i] === '>') return { qname, attributes, start, end: i + 1, selfClosing: false };
+    if (text.startsWith('/>', i)) return { qname, attributes, start, end: i + 2, selfClosing: true };
+    ATTRIBUTE.lastIndex = i;
+    const match = ATTRIBUTE.exec(text);
+    if (!match?.[1]) throw malformed(text, i, `Attribute expected in <${qname}>`);
+    const value = match[2] ?? match[3] ?? '';
+    const valueStart = ATTRIBUTE.lastIndex - value.length - 1;
+    if (value.includes('<'))
+      throw malformed(text, valueStart + value.indexOf('<'), "'<' is not allowed in an attribute value");
+    checkReferences(text, valueStart, ATTRIBUTE.lastIndex - 1);
+    try {
+      attributes.push([match[1], decodeReferences(value)]);
+    } catch (error) {
+      throw malformed(text, valueStart, (error as Error).message);
+    }
+    i = ATTRIBUTE.lastIndex;
+  }
+}
+
+function checkReferences(text: string, from: number, to: number): void {
+  const segment = text.slice(from, to);
+  const bad = BAD_REFERENCE.exec(segment);
+  if (bad) throw malformed(text, from + bad.index, "Undefined entity or bare '&' (write &amp;)");
+}
+
+/** Index just after the next `terminator` from `from`. */
+function after(text: string, terminator: string, from: number): number {
+  const index = text.indexOf(terminator, from);
+  if (index === -1) throw malformed(text, from, `'${terminator}' expected`);
+  return index + terminator.length;
+}
+
+function malformed(text: string, index: number, reason: string): HttpProblem {
+  const at = positionOf(text, index);
+  return new HttpProblem(
+    400,
+    'XML_MALFORMED',
+    `The document is not well-formed XML: ${reason} (line ${at.line}, column ${at.column}).`,
+    { extra: { ...at } },
+  );
+}
+
+type Declarations = Map<string, string | null>;
+
+/** The namespace declarations in scope inside `tag`: the outer ones, overridden by its own `xmlns` attributes. */
+function declarationsOf(tag: StartTag, outer: Declarations): Declarations {
+  const scope = new Map(outer);
+  for (const [name, value] of tag.attributes) {
+    if (name === 'xmlns') scope.set('', value === '' ? null : value);
+    else if (name.startsWith('xmlns:')) scope.set(name.slice(6), value);
+  }
+  return scope;
+}
+
+function namespaceOf(qname: string, scope: Declarations): string | null {
+  const colon = qname.indexOf(':');
+  return scope.get(colon === -1 ? '' : qname.slice(0, colon)) ?? null;
+}
+
+function localName(qname: string): string {
+  return qname.slice(qname.indexOf(':') + 1);
+}
+
+function describe(name: string, namespace: string | null): string {
+  return namespace === null ? `<${name}> without namespace` : `<${name} xmlns="${namespace}">`;
+}
+
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+
+function decodeReferences(value: string): string {
+  return value.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (reference, body: string) => {
+    if (!body.startsWith('#')) return PREDEFINED[body] ?? reference;
+    const code = body.startsWith('#x')
+      ? Number.parseInt(body.slice(2), 16)
+      : Number.parseInt(body.slice(1), 10);
+    if (!isXmlChar(code)) throw new Error(`Character reference ${reference} is not an XML character`);
+    return String.fromCodePoint(code);
+  });
+}
+
+function isXmlChar(code: number): boolean {
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
+}
+
+/**
+ * Decodes XML's predefined entities and character references (`&#233;`), which fast-xml-parser
+ * leaves as written unless HTML entities are switched on. Nothing else can be defined: DOCTYPE is refused.
+ */
+const XML_ENTITIES: EntityDecoderOptions = {
+  setExternalEntities: () => {},
+  addInputEntities: () => {},
+  reset: () => {},
+  setXmlVersion: () => {},
+  decode: decodeReferences,
+};
+
+/** Parses one message element's text into its content, every value kept as a trimmed string. */
+function contentParser(dialect: XmlDialect): (raw: string) => XmlValue {
+  const repeated = new Set(dialect.repeatedElements);
+  const parser = new XMLParser({
+    ignoreAttributes: (name) => name === 'xmlns' || name.startsWith('xmlns:'),
+    attributeNamePrefix: ATTRIBUTE_PREFIX,
+    textNodeName: TEXT_KEY,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    removeNSPrefix: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    processEntities: true,
+    entityDecoder: XML_ENTITIES,
+    isArray: (name, _path, _isLeaf, isAttribute) => !isAttribute && repeated.has(name),
+  });
+  return (raw) => {
+    let parsed: XmlObject;
+    try {
+      parsed = parser.parse(raw) as XmlObject;
+    } catch (error) {
+      // The validator passed it: only the parser's own limits (nesting depth, reserved names) get here.
+      throw new HttpProblem(
+        400,
+        'XML_MALFORMED',
+        `A message could not be parsed: ${(error as Error).message}`,
+      );
+    }
+    const [content] = Object.values(parsed);
+    return content ?? '';
+  };
+}

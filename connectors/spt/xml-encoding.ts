@@ -1,0 +1,134 @@
+import { HttpProblem } from '../../services/api/problem.ts';
+import { positionOf } from './text-position.ts';
+
+/**
+ * The character encodings an XML lot may use, by every label senders are known to write
+ * (compared case-insensitively), with the WHATWG label `TextDecoder` decodes them with.
+ *
+ * ISO-8859-1 is decoded as windows-1252, as the WHATWG Encoding standard (and every browser) does:
+ * the two differ only on bytes 0x80-0x9F, which are C1 controls in ISO-8859-1 (no sender means them)
+ * and `€`, `œ`, `’`... in windows-1252 (what French software writing "ISO-8859-1" actually sends).
+ */
+const ENCODINGS: Record<string, { name: string; decoderLabel: string; asciiOnly?: boolean }> = {};
+for (const [name, decoderLabel, labels, asciiOnly] of [
+  ['UTF-8', 'utf-8', ['utf-8', 'utf8']],
+  [
+    'ISO-8859-1',
+    'windows-1252',
+    ['iso-8859-1', 'iso8859-1', 'iso_8859-1', 'latin1', 'latin-1', 'l1', 'cp819'],
+  ],
+  ['windows-1252', 'windows-1252', ['windows-1252', 'cp1252', 'x-cp1252']],
+  ['ISO-8859-15', 'iso-8859-15', ['iso-8859-15', 'iso8859-15', 'iso_8859-15', 'latin9', 'latin-9', 'l9']],
+  ['US-ASCII', 'utf-8', ['us-ascii', 'ascii'], true],
+] as const) {
+  for (const label of labels) ENCODINGS[label] = { name, decoderLabel, ...(asciiOnly ? { asciiOnly } : {}) };
+}
+
+/** The encodings accepted, for messages and documentation. */
+export const SUPPORTED_ENCODINGS = [
+  'UTF-8',
+  'ISO-8859-1',
+  'windows-1252',
+  'ISO-8859-15',
+  'US-ASCII',
+] as const;
+
+export interface DecodedXml {
+  /** The document as text, without its byte order mark. */
+  text: string;
+  /** The encoding used, by its canonical name (`UTF-8`, `ISO-8859-1`...). */
+  encoding: string;
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Decodes an XML body. The encoding is the one of the XML declaration, else the `charset` of the
+ * Content-Type, else UTF-8 (XML's default). The declaration wins over the header because it
+ * travels with the file: proxies and HTTP libraries often add a `charset` they never checked.
+ *
+ * @throws HttpProblem 415 `ENCODING_UNSUPPORTED`, 400 `ENCODING_INVALID`.
+ */
+export function decodeXml(body: Uint8Array, contentType?: string): DecodedXml {
+  if ((body[0] === 0xfe && body[1] === 0xff) || (body[0] === 0xff && body[1] === 0xfe)) {
+    throw new HttpProblem(415, 'ENCODING_UNSUPPORTED', `UTF-16 is not accepted: ${supportedList()}.`);
+  }
+  const hasBom = UTF8_BOM.every((byte, i) => body[i] === byte);
+  const declared = declaredEncoding(body.subarray(hasBom ? 3 : 0));
+  const charset = declared ? undefined : charsetOf(contentType);
+  const label = declared ?? charset ?? 'utf-8';
+  const source = declared ? 'the XML declaration' : charset ? 'the Content-Type charset' : 'default';
+  const encoding = ENCODINGS[label.toLowerCase()];
+  if (!encoding) {
+    throw new HttpProblem(
+      415,
+      'ENCODING_UNSUPPORTED',
+      `Encoding ${JSON.stringify(label)} (from ${source}) is not supported: ${supportedList()}.`,
+    );
+  }
+  if (hasBom && encoding.name !== 'UTF-8') {
+    throw new HttpProblem(
+      400,
+      'ENCODING_INVALID',
+      `The body starts with a UTF-8 byte order mark but ${source} says ${encoding.name}.`,
+    );
+  }
+  if (encoding.asciiOnly) {
+    const index = body.findIndex((byte) => byte > 0x7f);
+    if (index >= 0) {
+      throw new HttpProblem(
+        400,
+        'ENCODING_INVALID',
+        `Byte 0x${body[index]?.toString(16)} at offset ${index} is not US-ASCII (declared by ${source}).`,
+      );
+    }
+  }
+  if (encoding.decoderLabel === 'windows-1252')
+    return { text: decodeWindows1252(body), encoding: encoding.name };
+  try {
+    // `fatal` makes an invalid sequence an error instead of a silent U+FFFD: a lot whose names were
+    // garbled by a wrong declaration must be refused, not registered with broken names.
+    const text = new TextDecoder(encoding.decoderLabel, { fatal: true }).decode(body);
+    return { text, encoding: encoding.name };
+  } catch {
+    throw new HttpProblem(400, 'ENCODING_INVALID', invalidBytesDetail(body, encoding, source));
+  }
+}
+
+/**
+ * windows-1252 by hand: Node 20's `TextDecoder('windows-1252')` decodes it as ISO-8859-1 (bytes
+ * 0x80-0x9F come out as C1 controls instead of `€`, `œ`, `’`...). Single-byte: it cannot fail.
+ * The five bytes windows-1252 leaves undefined map to the C1 control of the same value, as WHATWG says.
+ */
+function decodeWindows1252(body: Uint8Array): string {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    .toString('latin1')
+    .replace(/[\u0080-\u009F]/g, (c) => WINDOWS_1252_C1[c.charCodeAt(0) - 0x80] ?? c);
+}
+
+const WINDOWS_1252_C1 = [...'€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ'];
+
+/** The `encoding` pseudo-attribute of the XML declaration, read as ASCII (all accepted encodings agree on it). */
+function declaredEncoding(bytes: Uint8Array): string | undefined {
+  const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');
+  const declaration = /^<\?xml\s[^>]*?\?>/.exec(head)?.[0];
+  if (!declaration) return undefined;
+  return /\sencoding\s*=\s*(["'])([^"']*)\1/.exec(declaration)?.[2];
+}
+
+function charsetOf(contentType: string | undefined): string | undefined {
+  return contentType ? /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1] : undefined;
+}
+
+function supportedList(): string {
+  return `send ${SUPPORTED_ENCODINGS.join(', ')} and declare it in the XML declaration`;
+}
+
+/** Only UTF-8 can fail (single-byte decoders map every byte): point at the first bad sequence. */
+function invalidBytesDetail(body: Uint8Array, encoding: { name: string }, source: string): string {
+  const lossy = new TextDecoder('utf-8').decode(body);
+  const index = lossy.indexOf('\uFFFD');
+  const at = index >= 0 ? positionOf(lossy, index) : undefined;
+  const where = at ? ` at line ${at.line}, column ${at.column}` : '';
+  return `The body is not valid ${encoding.name} (as declared by ${source})${where}: check the encoding declared in the XML declaration matches the bytes sent.`;
+}

@@ -1,0 +1,349 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { enregistrement, type LotReply, lot, postLot, radiation, sendLot } from './helpers/spt.ts';
+import { waitForMessagesDone } from './helpers/wait.ts';
+
+/** The SPT v2 route as an integrator meets it: receipts, idempotency, bad input, status routes, scopes. */
+let hub: TestHub;
+let bailleur: string;
+let guichet62: string;
+let operator: string;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  bailleur = await provision(hub.app, {
+    id: 'lille-habitat',
+    role: 'bailleur',
+    organisme: '123456789',
+    codeGuichet: 'LH59A',
+  });
+  guichet62 = await provision(hub.app, {
+    id: 'arras',
+    role: 'guichet',
+    organisme: '216200410',
+    codeGuichet: 'AR62A',
+    departements: ['62'],
+  });
+  operator = await provision(hub.app, { id: 'ops', role: 'operator', departements: ['*'] });
+});
+
+afterAll(async () => {
+  await hub?.close();
+});
+
+async function rawMessage(
+  messageId: string,
+): Promise<{ status: string; raw: string; error: { code: string } | null }> {
+  const { rows } = await hub.pool.query('SELECT status, raw, error FROM messages WHERE id = $1', [messageId]);
+  return rows[0];
+}
+
+describe('receipt', () => {
+  it('accepts valid messages, rejects invalid ones with paths, and stores both', async () => {
+    const bad = enregistrement({ id: 'I-2', nom: 'Invalide', typologie: 'T9' });
+    const reply = await postLot(hub.app, bailleur, lot(enregistrement({ id: 'I-1', nom: 'Valide' }), bad));
+    expect(reply.statusCode).toBe(202);
+    const receipt = reply.json<LotReply>();
+    expect(receipt).toMatchObject({ received: 2, accepted: 1, rejected: 1 });
+    const [ok, rejected] = receipt.messages;
+    expect(ok).toMatchObject({ id: 'I-1', status: 'accepted' });
+    expect(rejected).toMatchObject({ id: 'I-2', status: 'rejected' });
+    expect(rejected?.errors).toContainEqual(
+      expect.objectContaining({ code: 'CONTRACT_INVALID', path: '/typologie' }),
+    );
+    const stored = await rawMessage(rejected?.messageId as string);
+    expect(stored.status).toBe('rejected');
+    expect(stored.raw).toContain('<typologie>T9</typologie>');
+    expect(stored.raw.startsWith('<enregistrement id="I-2">')).toBe(true);
+
+    await waitForMessagesDone(hub.pool, [ok?.messageId as string]);
+    const status = await hub.app.inject({
+      method: 'GET',
+      url: `/messages/${ok?.messageId}`,
+      headers: { authorization: `Bearer ${bailleur}` },
+    });
+    expect(status.json()).toMatchObject({
+      messageId: ok?.messageId,
+      id: 'I-1',
+      client: 'lille-habitat',
+      system: 'spt',
+      version: 'v2',
+      type: 'enregistrement',
+      status: 'applied',
+      result: { numeroUnique: expect.stringMatching(/^059\d{10}LH59A$/) },
+      attempts: 1,
+    });
+    const lotStatus = await hub.app.inject({
+      method: 'GET',
+      url: `/lots/${receipt.lotId}`,
+      headers: { authorization: `Bearer ${operator}` },
+    });
+    expect(lotStatus.json()).toMatchObject({
+      lotId: receipt.lotId,
+      counts: { accepted: 0, processing: 0, applied: 1, failed: 0, rejected: 1, discarded: 0 },
+    });
+  });
+
+  it('answers in XML when asked', async () => {
+    const reply = await postLot(hub.app, bailleur, lot(enregistrement({ id: 'X-1', nom: 'Xml' })), {
+      accept: 'application/xml',
+    });
+    expect(reply.statusCode).toBe(202);
+    expect(reply.headers['content-type']).toMatch(/xml/);
+    expect(reply.body).toContain('<accuse');
+    expect(reply.body).toContain('X-1');
+  });
+});
+
+describe('idempotency', () => {
+  it('returns the same messageId for the same id and content, and applies it once', async () => {
+    const body = lot(enregistrement({ id: 'D-1', nom: 'Deux Fois' }));
+    const first = (await postLot(hub.app, bailleur, body)).json<LotReply>();
+    const second = (await postLot(hub.app, bailleur, body)).json<LotReply>();
+    expect(second.messages[0]?.messageId).toBe(first.messages[0]?.messageId);
+    await waitForMessagesDone(hub.pool, [first.messages[0]?.messageId as string]);
+    const { rows } = await hub.pool.query(`SELECT count(*)::int AS n FROM messages WHERE sender_id = 'D-1'`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('rejects the same id with another content as IDEMPOTENCY_CONFLICT, and keeps it', async () => {
+    await postLot(hub.app, bailleur, lot(enregistrement({ id: 'C-1', nom: 'Premier' })));
+    const reply = (
+      await postLot(hub.app, bailleur, lot(enregistrement({ id: 'C-1', nom: 'Second' })))
+    ).json<LotReply>();
+    expect(reply.messages[0]).toMatchObject({
+      status: 'rejected',
+      errors: [{ code: 'IDEMPOTENCY_CONFLICT' }],
+    });
+    expect((await rawMessage(reply.messages[0]?.messageId as string)).error?.code).toBe(
+      'IDEMPOTENCY_CONFLICT',
+    );
+  });
+});
+
+describe('bad documents are refused whole with a problem', () => {
+  const cases: [string, string | Buffer, number, string, Record<string, string>?][] = [
+    [
+      'malformed XML',
+      '<?xml version="1.0"?><lot xmlns="urn:sne:spt:2"><enregistrement id="a"></lot>',
+      400,
+      'XML_MALFORMED',
+    ],
+    [
+      'an entity bomb',
+      '<?xml version="1.0"?><!DOCTYPE lot [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><lot xmlns="urn:sne:spt:2">&b;</lot>',
+      400,
+      'XML_DOCTYPE_FORBIDDEN',
+    ],
+    [
+      'an external entity',
+      '<?xml version="1.0"?><!DOCTYPE lot [<!ENTITY x SYSTEM "file:///etc/passwd">]><lot xmlns="urn:sne:spt:2">&x;</lot>',
+      400,
+      'XML_DOCTYPE_FORBIDDEN',
+    ],
+    ['the wrong root', '<?xml version="1.0"?><lots xmlns="urn:sne:spt:2"></lots>', 400, 'XML_ROOT_INVALID'],
+    [
+      'the wrong namespace',
+      '<?xml version="1.0"?><lot xmlns="urn:sne:spt:9"></lot>',
+      400,
+      'XML_ROOT_INVALID',
+    ],
+    [
+      'an unknown encoding declaration',
+      '<?xml version="1.0" encoding="KLINGON-8"?><lot xmlns="urn:sne:spt:2"></lot>',
+      415,
+      'ENCODING_UNSUPPORTED',
+    ],
+    [
+      'latin-1 bytes declared as UTF-8',
+      Buffer.from(
+        `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${enregistrement({ id: 'L-1', prenom: 'Amélie' })}</lot>`,
+        'latin1',
+      ),
+      400,
+      'ENCODING_INVALID',
+    ],
+    [
+      'JSON sent to the XML route',
+      '{"lot": []}',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      { 'content-type': 'application/json' },
+    ],
+  ];
+  for (const [what, body, status, code, headers] of cases) {
+    it(`${what} → ${status} ${code}`, async () => {
+      const reply = await postLot(hub.app, bailleur, body, headers);
+      expect(reply.statusCode).toBe(status);
+      expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(reply.json()).toMatchObject({
+        status,
+        code,
+        type: expect.any(String),
+        title: expect.any(String),
+        detail: expect.any(String),
+      });
+    });
+  }
+
+  it('refuses a lot of more than 1000 messages with 413', async () => {
+    const messages = Array.from({ length: 1001 }, (_, i) =>
+      radiation(`T-${i}`, '0591013000042LH59A', 'abandon', '2014-01-01'),
+    );
+    const reply = await postLot(hub.app, bailleur, lot(...messages));
+    expect(reply.statusCode).toBe(413);
+    expect(reply.json().code).toBe('LOT_TOO_LARGE');
+  });
+
+  it('refuses a body over 10 MiB with 413', async () => {
+    const huge = lot(`<!-- ${'x'.repeat(10 * 1024 * 1024)} -->`);
+    const reply = await postLot(hub.app, bailleur, huge);
+    expect(reply.statusCode).toBe(413);
+    expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('answers 404 with a problem for an unknown contract version', async () => {
+    const reply = await hub.app.inject({
+      method: 'POST',
+      url: '/connectors/spt/v9/lots',
+      headers: { authorization: `Bearer ${bailleur}`, 'content-type': 'application/xml' },
+      payload: lot(),
+    });
+    expect(reply.statusCode).toBe(404);
+    expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('still serves after all of that', async () => {
+    const out = await sendLot(hub.app, bailleur, enregistrement({ id: 'AFTER-1', nom: 'Apres' }));
+    expect(out['AFTER-1']?.status).toBe('applied');
+  });
+});
+
+describe('encodings', () => {
+  it('reads ISO-8859-1 and windows-1252 lots as declared', async () => {
+    for (const [encoding, id, prenom] of [
+      ['ISO-8859-1', 'ENC-1', 'Amélie'],
+      ['windows-1252', 'ENC-2', 'Zoë'],
+    ] as const) {
+      const xml = `<?xml version="1.0" encoding="${encoding}"?><lot xmlns="urn:sne:spt:2">${enregistrement({ id, nom: `Encodage${id}`, prenom })}</lot>`;
+      const reply = await postLot(hub.app, bailleur, Buffer.from(xml, 'latin1'));
+      expect(reply.statusCode).toBe(202);
+      const messageId = reply.json<LotReply>().messages[0]?.messageId as string;
+      await waitForMessagesDone(hub.pool, [messageId]);
+      const { rows } = await hub.pool.query(
+        `SELECT d.demandeur->>'prenom' AS prenom FROM messages m JOIN demandes d ON d.numero_unique = m.result->>'numeroUnique' WHERE m.id = $1`,
+        [messageId],
+      );
+      expect(rows[0]?.prenom).toBe(prenom);
+    }
+  });
+});
+
+describe('authentication and scopes', () => {
+  it('answers 401 without or with an unknown token, 403 for a role that may not post lots', async () => {
+    const none = await hub.app.inject({ method: 'POST', url: '/connectors/spt/v2/lots', payload: lot() });
+    expect(none.statusCode).toBe(401);
+    expect(none.json().code).toBe('UNAUTHENTICATED');
+    expect((await postLot(hub.app, 'sne_nope', lot())).statusCode).toBe(401);
+    const forbidden = await postLot(hub.app, operator, lot());
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json().code).toBe('FORBIDDEN');
+    expect((await postLot(hub.app, ADMIN_TOKEN, lot())).statusCode).toBe(403);
+  });
+
+  it("hides another client's messages and another département's demandes", async () => {
+    const receipt = (
+      await postLot(hub.app, bailleur, lot(enregistrement({ id: 'S-1', nom: 'Secret' })))
+    ).json<LotReply>();
+    const messageId = receipt.messages[0]?.messageId as string;
+    await waitForMessagesDone(hub.pool, [messageId]);
+    const asOther = await hub.app.inject({
+      method: 'GET',
+      url: `/messages/${messageId}`,
+      headers: { authorization: `Bearer ${guichet62}` },
+    });
+    expect(asOther.statusCode).toBe(404);
+    const list59 = await hub.app.inject({
+      method: 'GET',
+      url: '/sne/demandes?departement=59',
+      headers: { authorization: `Bearer ${guichet62}` },
+    });
+    expect(list59.statusCode).toBe(403);
+    const list = await hub.app.inject({
+      method: 'GET',
+      url: '/sne/demandes',
+      headers: { authorization: `Bearer ${guichet62}` },
+    });
+    expect(list.json().items).toEqual([]);
+  });
+
+  it('enforces the client scope on messages: a 62 guichet registering in 59 fails HORS_TERRITOIRE', async () => {
+    const out = await sendLot(hub.app, guichet62, enregistrement({ id: 'H-1', nom: 'Hors' }));
+    expect(out['H-1']?.error?.code).toBe('HORS_TERRITOIRE');
+  });
+
+  it('revokes and rotates tokens at once', async () => {
+    const token = await provision(hub.app, {
+      id: 'temp',
+      role: 'guichet',
+      organisme: '111111111',
+      codeGuichet: 'TM59A',
+    });
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const rotated = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients/temp/token',
+      headers: admin,
+    });
+    const newToken = rotated.json().token as string;
+    expect((await postLot(hub.app, token, lot())).statusCode).toBe(401);
+    expect((await postLot(hub.app, newToken, lot())).statusCode).toBe(202);
+    expect(
+      (await hub.app.inject({ method: 'DELETE', url: '/admin/clients/temp', headers: admin })).statusCode,
+    ).toBe(204);
+    expect((await postLot(hub.app, newToken, lot())).statusCode).toBe(401);
+    const list = await hub.app.inject({ method: 'GET', url: '/admin/clients', headers: admin });
+    expect(list.json().items.map((c: { id: string }) => c.id)).not.toContain('temp');
+    const stored = await hub.pool.query(`SELECT token_hash FROM clients WHERE id = 'lille-habitat'`);
+    expect(stored.rows[0].token_hash.toString('utf8')).not.toContain(bailleur);
+  });
+
+  it('validates client provisioning', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const noCode = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: admin,
+      payload: { id: 'x', role: 'guichet', organisme: '123456789', nom: 'X', departements: ['59'] },
+    });
+    expect(noCode.statusCode).toBe(400);
+    expect(noCode.json()).toMatchObject({ code: 'CONTRACT_INVALID', errors: [{ path: '/codeGuichet' }] });
+    const badSiren = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: admin,
+      payload: { id: 'y', role: 'dalo', organisme: '12', nom: 'Y', departements: ['59'] },
+    });
+    expect(badSiren.statusCode).toBe(400);
+    expect(badSiren.json().errors[0].path).toBe('/organisme');
+    const duplicate = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: admin,
+      payload: { id: 'lille-habitat', role: 'dalo', organisme: '123456789', nom: 'Y', departements: ['59'] },
+    });
+    expect(duplicate.statusCode).toBe(409);
+  });
+});
+
+describe('health', () => {
+  it('is live and ready when PostgreSQL, Redis and the migrations are', async () => {
+    expect((await hub.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    const ready = await hub.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: 'ok', migrations: 'ok', redis: 'ok' },
+    });
+  });
+});
