@@ -4,7 +4,8 @@
  * Prints both rates and their ratio (hub / BullMQ; the goal is ≥ 1.0).
  *
  * Options (environment): BENCH_MESSAGES (default 100000), BENCH_LOT (500), BENCH_IN_FLIGHT (lots
- * posted at once, 2), BENCH_WORKERS (worker processes, 1), DATABASE_URL (an admin URL from which
+ * posted at once, 2), BENCH_WORKERS (worker processes, 1), BENCH_NODE_ARGS (extra node flags for the hub's
+ * processes, e.g. `--cpu-prof`), DATABASE_URL (an admin URL from which
  * a scratch database is made, default local), REDIS_URL (default local).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -65,7 +66,8 @@ function enregistrementXml(i: number): string {
 }
 
 function startHub(env: Record<string, string>, roles: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/api/main.ts'], {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/main.ts'], {
     env: { ...process.env, ...env, SNE_ROLES: roles },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

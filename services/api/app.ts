@@ -36,7 +36,6 @@ export async function buildApp({
     bodyLimit: config.jsonMaxBytes,
     // Behind a proxy the client's address is in X-Forwarded-For; never trusted by default.
     trustProxy: false,
-    disableRequestLogging: false,
   });
   await app.register(infrastructurePlugin, { config, infrastructure });
   await app.register(errorsPlugin);

@@ -23,7 +23,19 @@ export const REDACT_PATHS = [
 ];
 
 export function loggerOptions(level: string): LoggerOptions {
-  return { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // A query string may name a person (the DALO search): only the path of a request is logged.
+    serializers: {
+      req: (req: { method?: string; url?: string; host?: string; ip?: string }) => ({
+        method: req.method,
+        url: req.url?.split('?')[0],
+        host: req.host,
+        remoteAddress: req.ip,
+      }),
+    },
+  };
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 
 import { withTransaction } from '../db/pool.ts';
+import { withTimeout } from '../shared/with-timeout.ts';
 import type {
   Intake,
   LotReceipt,
@@ -38,6 +39,8 @@ export class PgIntake implements Intake {
     private readonly pool: pg.Pool,
     private readonly queue: Queue<ApplyJobData>,
     private readonly log: { warn(details: object, message: string): void },
+    /** How long the 202 may wait for Redis to take the job, ms. */
+    private readonly enqueueWaitMs = 1000,
   ) {}
 
   async acceptLot(submission: LotSubmission): Promise<LotReceipt> {
@@ -128,7 +131,13 @@ export class PgIntake implements Intake {
       return { receipt: receiptOf(lotId, entries), queued: accepted.map((r) => r.id) };
     });
     if (queued.length > 0) {
-      await this.queue.add('apply', { messageIds: queued }, { jobId }).catch((error: Error) => {
+      // Redis away: the add waits for it to come back, but the sender need not wait. The messages
+      // are committed; the pending add or the reconciler will queue them.
+      await withTimeout(
+        this.queue.add('apply', { messageIds: queued }, { jobId }),
+        this.enqueueWaitMs,
+        'Redis',
+      ).catch((error: Error) => {
         // Committed already: the reconciler will queue these messages when Redis answers again.
         this.log.warn({ lotId, err: error.message }, 'lot stored but not queued');
       });

@@ -61,7 +61,9 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     async close() {
       await app.close();
       await workers?.close();
-      await infrastructure.applyQueue.obliterate({ force: true }).catch(() => {});
+      if (infrastructure.redis.status === 'ready') {
+        await infrastructure.applyQueue.obliterate({ force: true }).catch(() => {});
+      }
       await infrastructure.close();
       await database.drop();
     },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { migrationsApplied } from '../../db/migrate.ts';
+import { withTimeout } from '../../shared/with-timeout.ts';
 
 /** Liveness and readiness probes (no authentication). */
 export default async function healthRoutes(app: FastifyInstance) {
@@ -29,12 +30,4 @@ async function probe(check: () => Promise<void>): Promise<string> {
   } catch (error) {
     return (error as Error).message || 'failed';
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

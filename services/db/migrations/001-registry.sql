@@ -1,11 +1,12 @@
+-- Identifiers are `text`, not `char(n)`: char columns compared with text parameters lose their indexes.
 -- Clients of the hub: one system instance, one role. Tokens are stored as SHA-256 hashes only.
 CREATE TABLE clients (
   id            text PRIMARY KEY,
   role          text NOT NULL,
-  organisme     char(9) NOT NULL,
+  organisme     text NOT NULL,
   nom           text NOT NULL,
   departements  text[] NOT NULL,
-  code_guichet  char(5) UNIQUE,
+  code_guichet  text UNIQUE,
   adresse       text,
   communes      text[] NOT NULL DEFAULT '{}',
   webhook       jsonb,
@@ -17,17 +18,17 @@ CREATE TABLE clients (
 -- Numéro unique sequences: one counter per (territory, month, year) of dépôt. A row lock, not a
 -- PostgreSQL sequence, so that a rolled-back enregistrement leaves no gap.
 CREATE TABLE numero_sequences (
-  territoire  char(3) NOT NULL,
-  mois        char(2) NOT NULL,
-  annee       char(2) NOT NULL,
+  territoire  text NOT NULL,
+  mois        text NOT NULL,
+  annee       text NOT NULL,
   dernier     integer NOT NULL,
   PRIMARY KEY (territoire, mois, annee)
 );
 
 -- The parc (RPLS). Filled by the RPLS connector.
 CREATE TABLE logements (
-  identifiant_rpls   char(10) PRIMARY KEY,
-  siren_bailleur     char(9) NOT NULL,
+  identifiant_rpls   text PRIMARY KEY,
+  siren_bailleur     text NOT NULL,
   code_commune       text NOT NULL,
   departement        text NOT NULL,
   nb_pieces          smallint,
@@ -38,11 +39,11 @@ CREATE TABLE logements (
 -- `menage` (erased by the retention purge). `identite_hash` is a SHA-256 of the normalised
 -- nom, prénom and date de naissance, for doublon detection without another copy of them.
 CREATE TABLE demandes (
-  numero_unique        char(18) PRIMARY KEY,
+  numero_unique        text PRIMARY KEY,
   departement          text NOT NULL,
   date_depot           date NOT NULL,
-  code_guichet         char(5) NOT NULL,
-  organisme            char(9) NOT NULL,
+  code_guichet         text NOT NULL,
+  organisme            text NOT NULL,
   reference_guichet    text,
   identite_hash        text,
   demandeur            jsonb NOT NULL,
@@ -74,7 +75,7 @@ CREATE INDEX demandes_echeance_active ON demandes (date_echeance) WHERE statut =
 -- Everything that happened to a demande, in order.
 CREATE TABLE demande_historique (
   id             bigserial PRIMARY KEY,
-  numero_unique  char(18) NOT NULL REFERENCES demandes,
+  numero_unique  text NOT NULL REFERENCES demandes,
   kind           text NOT NULL,
   date_effet     date NOT NULL,
   client_id      text,
@@ -85,8 +86,8 @@ CREATE TABLE demande_historique (
 CREATE INDEX demande_historique_demande ON demande_historique (numero_unique, id);
 
 CREATE TABLE attributions (
-  numero_unique        char(18) PRIMARY KEY REFERENCES demandes,
-  logement             char(10) NOT NULL,
+  numero_unique        text PRIMARY KEY REFERENCES demandes,
+  logement             text NOT NULL,
   date_signature_bail  date NOT NULL,
   contingent           text NOT NULL,
   accord_collectif     boolean NOT NULL,
@@ -98,7 +99,7 @@ CREATE TABLE attributions (
 
 -- One préavis per demande and per échéance.
 CREATE TABLE preavis (
-  numero_unique  char(18) NOT NULL REFERENCES demandes,
+  numero_unique  text NOT NULL REFERENCES demandes,
   date_echeance  date NOT NULL,
   sent_at        timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (numero_unique, date_echeance)
