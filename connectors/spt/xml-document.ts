@@ -362,6 +362,8 @@ function contentParser(dialect: XmlDialect): (raw: string) => XmlValue {
     processEntities: true,
     entityDecoder: XML_ENTITIES,
     isArray: (name, _path, _isLeaf, isAttribute) => !isAttribute && repeated.has(name),
+    // No callback here reads the path: do not build it as a string for every node.
+    jPath: false,
   });
   return (raw) => {
     let parsed: XmlObject;
