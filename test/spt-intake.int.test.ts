@@ -211,6 +211,7 @@ describe('bad documents are refused whole with a problem', () => {
     });
     expect(reply.statusCode).toBe(404);
     expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(reply.json().code).toBe('CONTRACT_VERSION_UNKNOWN');
   });
 
   it('still serves after all of that', async () => {

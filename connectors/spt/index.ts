@@ -67,6 +67,19 @@ export async function sptConnector(app: FastifyInstance, options: SptConnectorOp
       },
     );
   }
+
+  // A version never published, or retired: say which ones are served rather than a bare 404.
+  app.post<{ Params: { version: string } }>(
+    '/connectors/spt/:version/lots',
+    { config: { roles: ['guichet', 'bailleur'] } },
+    async (request) => {
+      throw new HttpProblem(
+        404,
+        'CONTRACT_VERSION_UNKNOWN',
+        `SPT contract ${request.params.version} is not served; use ${VERSIONS.map((v) => v.name).join(' or ')}.`,
+      );
+    },
+  );
 }
 
 /**

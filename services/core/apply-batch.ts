@@ -5,7 +5,7 @@ import { BusinessError, type BusinessErrorCode } from './errors.ts';
 import { identiteHash } from './identite.ts';
 import { sequenceKeyOf } from './numero-unique.ts';
 import { applyCommand } from './rules.ts';
-import type { RegistryNeeds, RegistryStore, RegistryWrites } from './store.ts';
+import { emptyWrites, type RegistryNeeds, type RegistryStore, type RegistryWrites } from './store.ts';
 import { type LoadedState, WorkingSet } from './working-set.ts';
 
 export interface BatchItem {
@@ -60,13 +60,7 @@ function runRules(
   today: IsoDate,
 ): { writes: RegistryWrites; outcomes: BatchOutcome[] } {
   const registry = new WorkingSet(state);
-  const writes: RegistryWrites = {
-    demandes: [],
-    history: [],
-    events: [],
-    attributions: [],
-    sequences: new Map(),
-  };
+  const writes = emptyWrites();
   const outcomes: BatchOutcome[] = [];
 
   for (const { messageId, actor, command } of items) {

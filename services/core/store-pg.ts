@@ -206,7 +206,7 @@ export class PgRegistryStore implements RegistryStore {
         [ids, ids.map((id) => writes.sequences.get(id))],
       );
     }
-    if (writes.preavis && writes.preavis.length > 0) {
+    if (writes.preavis.length > 0) {
       await this.db.query(
         `INSERT INTO preavis (numero_unique, date_echeance)
          SELECT * FROM unnest($1::text[], $2::date[]) ON CONFLICT DO NOTHING`,

@@ -21,7 +21,11 @@ export interface RegistryWrites {
   events: DomainEvent[];
   attributions: (Attribution & { clientId: string; messageId: string | null })[];
   sequences: Map<string, number>;
-  preavis?: { numeroUnique: string; dateEcheance: IsoDate }[];
+  preavis: { numeroUnique: string; dateEcheance: IsoDate }[];
+}
+
+export function emptyWrites(): RegistryWrites {
+  return { demandes: [], history: [], events: [], attributions: [], sequences: new Map(), preavis: [] };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IsoDate } from './commands.ts';
 import type { Demande } from './demande.ts';
 import { preavis, preavisDue, radiationNonRenouvellement } from './rules.ts';
-import type { RegistryWrites } from './store.ts';
+import { emptyWrites, type RegistryWrites } from './store.ts';
 
 export interface SweepCandidate {
   demande: Demande;
@@ -37,14 +37,7 @@ export async function sweepRenouvellement(
   for (;;) {
     const last = await inTransaction(async (store) => {
       const candidates = await store.sweepCandidates(asOf, after, chunkSize);
-      const writes: RegistryWrites = {
-        demandes: [],
-        history: [],
-        events: [],
-        attributions: [],
-        sequences: new Map(),
-        preavis: [],
-      };
+      const writes = emptyWrites();
       for (const { demande, preavisSent } of candidates) {
         const change =
           radiationNonRenouvellement(demande, asOf) ??
@@ -55,7 +48,7 @@ export async function sweepRenouvellement(
           writes.demandes.push(change.demande);
         } else {
           total.preavis++;
-          writes.preavis?.push({ numeroUnique: demande.numeroUnique, dateEcheance: demande.dateEcheance });
+          writes.preavis.push({ numeroUnique: demande.numeroUnique, dateEcheance: demande.dateEcheance });
         }
         for (const line of change.history) writes.history.push({ ...line, clientId: null, messageId: null });
         writes.events.push(...change.events);
