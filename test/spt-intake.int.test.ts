@@ -121,6 +121,24 @@ describe('idempotency', () => {
   });
 });
 
+describe('the same id twice in one lot', () => {
+  it('is one message when the content is the same, a conflict when it differs', async () => {
+    const same = enregistrement({ id: 'T-1', nom: 'Jumeau' });
+    const reply = await postLot(
+      hub.app,
+      bailleur,
+      lot(same, same, enregistrement({ id: 'T-1', nom: 'Autre' })),
+    );
+    expect(reply.statusCode).toBe(202);
+    const [first, second, third] = reply.json<LotReply>().messages;
+    expect(second?.messageId).toBe(first?.messageId);
+    expect(third).toMatchObject({ status: 'rejected', errors: [{ code: 'IDEMPOTENCY_CONFLICT' }] });
+    await waitForMessagesDone(hub.pool, [first?.messageId as string]);
+    const { rows } = await hub.pool.query(`SELECT status FROM messages WHERE sender_id = 'T-1' ORDER BY seq`);
+    expect(rows.map((r) => r.status)).toEqual(['applied', 'rejected']);
+  });
+});
+
 describe('bad documents are refused whole with a problem', () => {
   const cases: [string, string | Buffer, number, string, Record<string, string>?][] = [
     [

@@ -196,7 +196,12 @@ async function markFailed(pool: pg.Pool, ids: string[], error: Error): Promise<v
 async function defer(options: ApplyOptions, job: Job<ApplyJobData>, ids: string[]): Promise<void> {
   const deferrals = (job.data.deferrals ?? 0) + 1;
   const jobId = `defer-${randomUUID()}`;
-  await options.pool.query('UPDATE messages SET job_id = $2 WHERE id = ANY($1::uuid[])', [ids, jobId]);
+  // Waiting is not an attempt: the message is back to `accepted`, its attempt not counted.
+  await options.pool.query(
+    `UPDATE messages SET job_id = $2, status = 'accepted', attempts = greatest(attempts - 1, 0)
+      WHERE id = ANY($1::uuid[]) AND status = 'processing'`,
+    [ids, jobId],
+  );
   await options.queue.add(
     'apply',
     { messageIds: ids, deferrals },
