@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type pg from 'pg';
-import type { Actor, Role } from '../core/actor.ts';
+import { actorOf, type Role } from '../core/actor.ts';
 import { applyBatch, type BatchItem, type BatchOutcome } from '../core/apply-batch.ts';
 import type { Command, IsoDate } from '../core/commands.ts';
 import { PgRegistryStore } from '../core/store-pg.ts';
 import { withTransaction } from '../db/pool.ts';
+import { splitReady } from './ordering.ts';
 import type { ApplyJobData } from './queues.ts';
 
 interface PendingRow {
@@ -117,30 +118,17 @@ async function splitByOrdering(db: pg.PoolClient, rows: PendingRow[]) {
     [[...new Set(own.rows.map((r) => r.key))], ids],
   );
   const blockedFrom = new Map(earliest.rows.map((r) => [r.key, BigInt(r.seq)]));
-  const ready: PendingRow[] = [];
-  const deferred: PendingRow[] = [];
-  for (const row of rows) {
-    const keys = keysOf.get(row.id) ?? [];
-    const seq = BigInt(row.seq);
-    if (keys.some((k) => (blockedFrom.get(k) ?? seq) < seq)) {
-      deferred.push(row);
-      // Whatever follows it on the same keys waits too.
-      for (const k of keys) if (!blockedFrom.has(k)) blockedFrom.set(k, seq);
-    } else {
-      ready.push(row);
-    }
-  }
-  return { ready, deferred };
+  return splitReady(rows, (row) => keysOf.get(row.id) ?? [], blockedFrom);
 }
 
 function batchItem(row: PendingRow): BatchItem {
-  const actor: Actor = {
+  const actor = actorOf({
     clientId: row.client_id,
     role: row.role,
     organisme: row.organisme,
     departements: row.departements,
-    ...(row.code_guichet ? { codeGuichet: row.code_guichet } : {}),
-  };
+    codeGuichet: row.code_guichet,
+  });
   return { messageId: row.id, actor, command: row.canonical };
 }
 

@@ -54,3 +54,30 @@ export async function resolveKeys(db: Queryable, keysByMessage: string[][]): Pro
   }
   return keysByMessage.map((keys) => [...new Set(keys.flatMap((k) => [k, ...(aliases.get(k) ?? [])]))]);
 }
+
+/**
+ * Splits messages (in acceptance order) into those that may take effect now and those that must
+ * wait: a message waits while a key of its own is held by an earlier message still to do, given by
+ * `blockedFrom` (key → smallest pending seq outside the batch), or by a waiting one of the batch.
+ */
+export function splitReady<T extends { seq: string }>(
+  rows: T[],
+  keysOf: (row: T) => string[],
+  blockedFrom: Map<string, bigint>,
+): { ready: T[]; deferred: T[] } {
+  const blocked = new Map(blockedFrom);
+  const ready: T[] = [];
+  const deferred: T[] = [];
+  for (const row of rows) {
+    const keys = keysOf(row);
+    const seq = BigInt(row.seq);
+    if (keys.some((k) => (blocked.get(k) ?? seq) < seq)) {
+      deferred.push(row);
+      // Whatever follows it on any of its keys waits too.
+      for (const k of keys) if ((blocked.get(k) ?? seq) >= seq) blocked.set(k, seq);
+    } else {
+      ready.push(row);
+    }
+  }
+  return { ready, deferred };
+}
