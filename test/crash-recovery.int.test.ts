@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Stoppable, startScheduler } from '../services/pipeline/workers.ts';
+import { type Stoppable, startScheduler, startWorkers } from '../services/pipeline/workers.ts';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import { startHubProcess, stopAllHubProcesses } from './helpers/processes.ts';
 import { enregistrement, type LotReply, lot, postLot } from './helpers/spt.ts';
@@ -144,6 +144,7 @@ describe('Redis losing every job (FLUSHDB) in the middle of a stream', () => {
   const redisUrl = Object.assign(new URL(inject('redisUrl')), { pathname: '/9' }).href;
   let hub: TestHub;
   let scheduler: Stoppable | undefined;
+  let workers: Stoppable | undefined;
   let token: string;
 
   beforeAll(async () => {
@@ -154,20 +155,22 @@ describe('Redis losing every job (FLUSHDB) in the middle of a stream', () => {
 
   afterAll(async () => {
     await scheduler?.close();
+    await workers?.close();
     await hub?.close();
   });
 
   it('re-queues the lost messages from PostgreSQL and applies each once', async () => {
     const accepted: string[] = [];
-    for (let n = 0; n < 12; n++) accepted.push(...(await postLotOf(hub, token, 'flush', n)));
-    // Flush while some messages are applied and many still wait in their (Redis) jobs.
-    await waitFor(async () => {
-      const counts = await statusCounts(hub.pool);
-      return (counts.applied ?? 0) > 0 ? counts : undefined;
-    });
+    // The stream is under way: the first lots are applied...
+    for (let n = 0; n < 6; n++) accepted.push(...(await postLotOf(hub, token, 'flush', n)));
+    await waitForMessagesDone(hub.pool, accepted);
+    // ...then the next ones wait in Redis only (no worker takes them) when Redis loses everything.
+    await hub.workers?.close();
+    for (let n = 6; n < 12; n++) accepted.push(...(await postLotOf(hub, token, 'flush', n)));
     expect(await hub.infrastructure.redis.flushdb()).toBe('OK');
     const afterFlush = await statusCounts(hub.pool);
     expect((afterFlush.accepted ?? 0) + (afterFlush.processing ?? 0)).toBeGreaterThan(0);
+    workers = startWorkers(hub.config, hub.infrastructure, silent);
 
     for (let n = 12; n < 16; n++) accepted.push(...(await postLotOf(hub, token, 'flush', n)));
     await waitForMessagesDone(hub.pool, accepted, 45_000);

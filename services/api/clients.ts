@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Actor, Role } from '../core/actor.ts';
+import { type Actor, actorOf, type Role } from '../core/actor.ts';
 import type { Queryable } from '../db/pool.ts';
 
 export interface ClientRecord {
@@ -112,11 +112,11 @@ export async function actorByToken(db: Queryable, token: string): Promise<Actor 
   );
   const row = rows[0];
   if (!row) return undefined;
-  return {
+  return actorOf({
     clientId: row.id,
     role: row.role,
     organisme: row.organisme,
     departements: row.departements,
-    ...(row.code_guichet ? { codeGuichet: row.code_guichet } : {}),
-  };
+    codeGuichet: row.code_guichet,
+  });
 }

@@ -25,3 +25,9 @@ export interface Actor {
 export function actsOn(actor: Actor, departement: string): boolean {
   return actor.departements.includes('*') || actor.departements.includes(departement);
 }
+
+/** An actor from a stored client, whose codeGuichet may be null. */
+export function actorOf(client: Omit<Actor, 'codeGuichet'> & { codeGuichet: string | null }): Actor {
+  const { codeGuichet, ...rest } = client;
+  return codeGuichet ? { ...rest, codeGuichet } : rest;
+}

@@ -1,6 +1,5 @@
 import type { Actor } from './actor.ts';
 import type { Command, IsoDate } from './commands.ts';
-import type { Demande } from './demande.ts';
 import { BusinessError, type BusinessErrorCode } from './errors.ts';
 import { identiteHash } from './identite.ts';
 import { sequenceKeyOf } from './numero-unique.ts';
@@ -112,11 +111,4 @@ function needsOf(items: BatchItem[]): RegistryNeeds {
     if (command.type === 'attribution') needs.logements.push(command.logement);
   }
   return needs;
-}
-
-/** The identities of radiée demandes a reactivation would check against (the store loads them too). */
-export function identitesToCheck(demandes: Demande[]): { departement: string; identiteHash: string }[] {
-  return demandes
-    .filter((d) => d.statut === 'radiee' && d.identiteHash)
-    .map((d) => ({ departement: d.departement, identiteHash: d.identiteHash as string }));
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
-import { identitesToCheck } from './apply-batch.ts';
 import type { IsoDate } from './commands.ts';
 import type { Demande, Logement } from './demande.ts';
 import { sequenceKeyId } from './numero-unique.ts';
@@ -251,4 +250,11 @@ export class PgSweepStore extends PgRegistryStore implements SweepStore {
     );
     return rows.map((row) => ({ demande: demandeFromRow(row), preavisSent: row.preavis_sent }));
   }
+}
+
+/** The identities of radiée demandes a reactivation would check against (the store loads them too). */
+function identitesToCheck(demandes: Demande[]): { departement: string; identiteHash: string }[] {
+  return demandes
+    .filter((d) => d.statut === 'radiee' && d.identiteHash)
+    .map((d) => ({ departement: d.departement, identiteHash: d.identiteHash as string }));
 }

@@ -68,9 +68,8 @@ export class PgIntake implements Intake {
       const entries: ReceiptEntry[] = [];
       const keysOf: string[][] = [];
       for (const message of submission.messages) {
-        const hash = message.command
-          ? sha256(JSON.stringify([system, version, message.type, message.command]))
-          : null;
+        const canonical = message.command ? JSON.stringify(message.command) : null;
+        const hash = canonical ? sha256(`${system}|${version}|${message.type}|${canonical}`) : null;
         const previous = message.command ? existing.get(message.id) : undefined;
         if (previous && previous.content_hash === hash) {
           entries.push({ id: message.id, messageId: previous.id, status: previous.status });
@@ -91,7 +90,7 @@ export class PgIntake implements Intake {
           type: message.type,
           status: errors ? 'rejected' : 'accepted',
           raw: message.raw,
-          canonical: message.command ? JSON.stringify(message.command) : null,
+          canonical,
           content_hash: errors ? null : hash,
           error: errors?.[0] ? { code: errors[0].code, message: errors[0].message, errors } : null,
         };
@@ -106,15 +105,11 @@ export class PgIntake implements Intake {
           keysOf.push(ownKeys(actor, message.command));
           // Later messages of the same lot with the same id are its duplicates.
           existing.set(message.id, row);
-        } else {
-          keysOf.push([]);
         }
       }
       const accepted = rows.filter((r) => r.status === 'accepted');
-      const keys = await resolveKeys(
-        db,
-        keysOf.filter((_, i) => rows[i]?.status === 'accepted'),
-      );
+      // keysOf[i] belongs to accepted[i].
+      const keys = await resolveKeys(db, keysOf);
       await lockKeys(db, keys.flat());
       await db.query('INSERT INTO lots (id, client_id, system, version) VALUES ($1, $2, $3, $4)', [
         lotId,
