@@ -69,9 +69,11 @@ function runRules(
       writes.demandes.push(change.demande);
       for (const line of change.history)
         writes.history.push({ ...line, clientId: actor.clientId, messageId });
-      writes.events.push(...change.events);
+      writes.events.push(...change.events.map((e) => ({ ...e, clientId: actor.clientId })));
       if (change.attribution)
         writes.attributions.push({ ...change.attribution, clientId: actor.clientId, messageId });
+      if (change.designation)
+        writes.designations.push({ ...change.designation, clientId: actor.clientId, messageId });
       outcomes.push({ messageId, status: 'applied', numeroUnique: change.demande.numeroUnique });
     } catch (error) {
       if (!(error instanceof BusinessError)) throw error;
@@ -108,7 +110,7 @@ function needsOf(items: BatchItem[]): RegistryNeeds {
         organisme: actor.organisme,
         referenceGuichet: command.demande.referenceGuichet,
       });
-    if (command.type === 'attribution') needs.logements.push(command.logement);
+    if (command.type === 'attribution' || command.type === 'designation') needs.logements.push(command.logement);
   }
   return needs;
 }

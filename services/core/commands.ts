@@ -122,11 +122,54 @@ export interface AttributionCommand {
   accordCollectif: boolean;
 }
 
+export const DECISIONS_DALO = ['prioritaire-urgent', 'rejet', 'sans-objet'] as const;
+export type DecisionDalo = (typeof DECISIONS_DALO)[number];
+
+/** A decision of the commission de médiation DALO, attached to the demande. */
+export interface DaloDecisionCommand {
+  type: 'dalo-decision';
+  demande: DemandeRef;
+  decision: DecisionDalo;
+  dateDecision: IsoDate;
+  /** The département of the commission that decided. */
+  departementCommission: string;
+}
+
+export const CATEGORIES_PRIORITAIRE = [
+  'dalo',
+  'sortie-hebergement',
+  'violences',
+  'handicap',
+  'insalubrite',
+  'autre',
+] as const;
+export type CategoriePrioritaire = (typeof CATEGORIES_PRIORITAIRE)[number];
+
+/** The contingent préfectoral labels the demande `prioritaire` (public prioritaire). */
+export interface LabellisationCommand {
+  type: 'labellisation';
+  demande: DemandeRef;
+  categorie: CategoriePrioritaire;
+  dateLabellisation: IsoDate;
+}
+
+/** The contingent préfectoral proposes the demande for a logement; the owning bailleur is told. */
+export interface DesignationCommand {
+  type: 'designation';
+  demande: DemandeRef;
+  /** RPLS identifier of the logement. */
+  logement: string;
+  dateDesignation: IsoDate;
+}
+
 export type Command =
   | EnregistrementCommand
   | ModificationCommand
   | RenouvellementCommand
   | RadiationCommand
-  | AttributionCommand;
+  | AttributionCommand
+  | DaloDecisionCommand
+  | LabellisationCommand
+  | DesignationCommand;
 
 export type CommandType = Command['type'];

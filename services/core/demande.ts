@@ -1,5 +1,7 @@
 import type {
+  CategoriePrioritaire,
   Contingent,
+  DecisionDalo,
   Demandeur,
   IsoDate,
   Menage,
@@ -40,8 +42,8 @@ export interface Demande {
   dateRenouvellement?: IsoDate;
   dateEcheance: IsoDate;
   radiation?: Radiation;
-  dalo?: { decision: string; dateDecision: IsoDate; departementCommission: string };
-  prioritaire?: { categorie: string; dateLabellisation: IsoDate };
+  dalo?: { decision: DecisionDalo; dateDecision: IsoDate; departementCommission: string };
+  prioritaire?: { categorie: CategoriePrioritaire; dateLabellisation: IsoDate };
 }
 
 export interface Logement {
@@ -69,7 +71,10 @@ export type HistoryKind =
   | 'reactivation'
   | 'radiation'
   | 'attribution'
-  | 'preavis';
+  | 'preavis'
+  | 'dalo-decision'
+  | 'labellisation'
+  | 'designation';
 
 /** One line of a demande's history: what happened, at which business date, on whose message. */
 export interface HistoryEntry {
@@ -87,6 +92,9 @@ export const EVENT_NAMES = [
   'demande.renouvelee',
   'demande.radiee',
   'demande.reactivee',
+  'demande.dalo-decision',
+  'demande.labellisee',
+  'designation.creee',
   'renouvellement.preavis',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
@@ -97,6 +105,27 @@ export interface DomainEvent {
   subject: string;
   departement: string;
   data: Record<string, unknown>;
+  audience: EventAudience;
+}
+
+/**
+ * What decides who sees an event beyond the guichets of its département (interfaces.md §9):
+ * the demande's DALO and prioritaire status when the event happened, and for a désignation the
+ * bailleur owning the logement.
+ */
+export interface EventAudience {
+  daloDecision?: string;
+  prioritaire: boolean;
+  /** SIREN of the bailleur a désignation is for. */
+  bailleur?: string;
+}
+
+/** A désignation by the contingent: a demande proposed for a logement of a bailleur. */
+export interface Designation {
+  numeroUnique: string;
+  logement: string;
+  sirenBailleur: string;
+  dateDesignation: IsoDate;
 }
 
 /** What the events say of a demande: its state without personal data. */

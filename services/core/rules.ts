@@ -2,9 +2,12 @@ import { type Actor, actsOn } from './actor.ts';
 import type {
   AttributionCommand,
   Command,
+  DaloDecisionCommand,
   DemandeRef,
+  DesignationCommand,
   EnregistrementCommand,
   IsoDate,
+  LabellisationCommand,
   ModificationCommand,
   RadiationCommand,
   RenouvellementCommand,
@@ -13,6 +16,7 @@ import { addMonths, addYears } from './dates.ts';
 import {
   type Attribution,
   type Demande,
+  type Designation,
   type DomainEvent,
   demandeSummary,
   type HistoryEntry,
@@ -47,6 +51,7 @@ export interface Change {
   history: Omit<HistoryEntry, 'clientId' | 'messageId'>[];
   events: DomainEvent[];
   attribution?: Attribution;
+  designation?: Designation;
 }
 
 /** Applies one command to the registry as the view shows it. Throws a BusinessError when a rule refuses it. */
@@ -62,6 +67,12 @@ export function applyCommand(view: RegistryView, command: Command, ctx: RuleCont
       return radier(view, command, ctx);
     case 'attribution':
       return attribuer(view, command, ctx);
+    case 'dalo-decision':
+      return deciderDalo(view, command, ctx);
+    case 'labellisation':
+      return labelliser(view, command, ctx);
+    case 'designation':
+      return designer(view, command, ctx);
   }
 }
 
@@ -255,6 +266,82 @@ function attribuer(view: RegistryView, cmd: AttributionCommand, ctx: RuleContext
   return change;
 }
 
+function deciderDalo(view: RegistryView, cmd: DaloDecisionCommand, ctx: RuleContext): Change {
+  requireRole(ctx.actor, 'dalo', 'Only the DALO commission records DALO decisions.');
+  if (!isDepartement(cmd.departementCommission)) {
+    throw new BusinessError('HORS_TERRITOIRE', `Unknown département ${cmd.departementCommission}.`);
+  }
+  requireScope(ctx.actor, cmd.departementCommission);
+  // Any statut: a commission may decide "sans-objet" precisely because the household was housed.
+  const current = resolve(view, cmd.demande, ctx.actor);
+  requireBusinessDate(cmd.dateDecision, current, ctx.today, 'dateDecision');
+  const decision = {
+    decision: cmd.decision,
+    dateDecision: cmd.dateDecision,
+    departementCommission: cmd.departementCommission,
+  };
+  // Decisions may arrive out of order: the latest by date stands, every one is in the history.
+  const latest = !current.dalo || current.dalo.dateDecision <= cmd.dateDecision;
+  const demande: Demande = latest ? { ...current, dalo: decision } : current;
+  return {
+    demande,
+    history: [
+      { numeroUnique: demande.numeroUnique, kind: 'dalo-decision', dateEffet: cmd.dateDecision, details: decision },
+    ],
+    events: [event('demande.dalo-decision', demande, decision)],
+  };
+}
+
+function labelliser(view: RegistryView, cmd: LabellisationCommand, ctx: RuleContext): Change {
+  requireRole(ctx.actor, 'contingent', 'Only the contingent préfectoral labels demandes.');
+  const current = resolveActive(view, cmd.demande, ctx.actor);
+  requireBusinessDate(cmd.dateLabellisation, current, ctx.today, 'dateLabellisation');
+  const prioritaire = { categorie: cmd.categorie, dateLabellisation: cmd.dateLabellisation };
+  const demande: Demande = { ...current, prioritaire };
+  return {
+    demande,
+    history: [
+      {
+        numeroUnique: demande.numeroUnique,
+        kind: 'labellisation',
+        dateEffet: cmd.dateLabellisation,
+        details: prioritaire,
+      },
+    ],
+    events: [event('demande.labellisee', demande, prioritaire)],
+  };
+}
+
+function designer(view: RegistryView, cmd: DesignationCommand, ctx: RuleContext): Change {
+  requireRole(ctx.actor, 'contingent', 'Only the contingent préfectoral designates demandes.');
+  const demande = resolveActive(view, cmd.demande, ctx.actor);
+  requireBusinessDate(cmd.dateDesignation, demande, ctx.today, 'dateDesignation');
+  const logement = view.logement(cmd.logement);
+  if (logement?.statut !== 'en-parc') {
+    throw new BusinessError('LOGEMENT_INCONNU', `Logement ${cmd.logement}.`);
+  }
+  if (logement.departement !== demande.departement) {
+    throw new BusinessError('HORS_TERRITOIRE', `The logement lies in département ${logement.departement}.`);
+  }
+  const designation: Designation = {
+    numeroUnique: demande.numeroUnique,
+    logement: logement.identifiantRpls,
+    sirenBailleur: logement.sirenBailleur,
+    dateDesignation: cmd.dateDesignation,
+  };
+  const details = { ...designation, codeCommune: logement.codeCommune };
+  const designee = event('designation.creee', demande, details);
+  designee.audience.bailleur = logement.sirenBailleur;
+  return {
+    demande,
+    history: [
+      { numeroUnique: demande.numeroUnique, kind: 'designation', dateEffet: cmd.dateDesignation, details },
+    ],
+    events: [designee],
+    designation,
+  };
+}
+
 /** The sweep's preavis: due from dateEcheance − 1 month on, for an active demande. */
 export function preavisDue(demande: Demande, asOf: IsoDate): boolean {
   return demande.statut === 'active' && addMonths(demande.dateEcheance, -1) <= asOf;
@@ -345,6 +432,10 @@ function resolve(view: RegistryView, ref: DemandeRef, actor: Actor): Demande {
   return demande;
 }
 
+function requireRole(actor: Actor, role: Actor['role'], detail: string): void {
+  if (actor.role !== role) throw new BusinessError('ACTION_INTERDITE', detail);
+}
+
 function requireScope(actor: Actor, departement: string): void {
   if (!actsOn(actor, departement)) {
     throw new BusinessError('HORS_TERRITOIRE', `The sender may not act on département ${departement}.`);
@@ -381,5 +472,9 @@ function event(name: DomainEvent['name'], demande: Demande, change: Record<strin
     subject: demande.numeroUnique,
     departement: demande.departement,
     data: { ...demandeSummary(demande), ...change },
+    audience: {
+      ...(demande.dalo ? { daloDecision: demande.dalo.decision } : {}),
+      prioritaire: demande.prioritaire !== undefined,
+    },
   };
 }

@@ -212,14 +212,25 @@ export class PgRegistryStore implements RegistryStore {
         [writes.preavis.map((p) => p.numeroUnique), writes.preavis.map((p) => p.dateEcheance)],
       );
     }
+    if (writes.designations.length > 0) {
+      await this.db.query(
+        `INSERT INTO designations (id, numero_unique, logement, siren_bailleur, date_designation, client_id, message_id)
+         SELECT gen_random_uuid(), d."numeroUnique", d.logement, d."sirenBailleur", d."dateDesignation", d."clientId",
+           d."messageId"
+           FROM jsonb_to_recordset($1::jsonb) AS d("numeroUnique" text, logement text, "sirenBailleur" text,
+             "dateDesignation" date, "clientId" text, "messageId" uuid)`,
+        [JSON.stringify(writes.designations)],
+      );
+    }
     if (writes.events.length > 0) {
       // Last: the lock is held only from here to the commit.
       await this.db.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
       await this.db.query(
-        `INSERT INTO events (id, type, subject, departement, data)
-         SELECT e.id, 'fr.sne.' || e.name || '.v1', e.subject, e.departement, e.data
+        `INSERT INTO events (id, type, subject, departement, data, client_id, dalo_decision, prioritaire, bailleur)
+         SELECT e.id, 'fr.sne.' || e.name || '.v1', e.subject, e.departement, e.data, e."clientId",
+           e.audience->>'daloDecision', (e.audience->>'prioritaire')::boolean, e.audience->>'bailleur'
            FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, name text, subject text, departement text,
-             data jsonb, n bigint)
+             data jsonb, "clientId" text, audience jsonb, n bigint)
           ORDER BY n`,
         [JSON.stringify(writes.events.map((e, n) => ({ id: randomUUID(), ...e, n })))],
       );

@@ -1,5 +1,5 @@
 import type { IsoDate } from './commands.ts';
-import type { Attribution, Demande, DomainEvent, HistoryEntry } from './demande.ts';
+import type { Attribution, Demande, Designation, DomainEvent, HistoryEntry } from './demande.ts';
 import type { NumeroSequenceKey } from './numero-unique.ts';
 import type { LoadedState } from './working-set.ts';
 
@@ -18,14 +18,24 @@ export interface RegistryWrites {
   /** The new state of every demande changed, in the order of the changes. */
   demandes: Demande[];
   history: HistoryEntry[];
-  events: DomainEvent[];
+  /** Each with the client whose message caused it (null for the hub's own sweep). */
+  events: (DomainEvent & { clientId: string | null })[];
   attributions: (Attribution & { clientId: string; messageId: string | null })[];
+  designations: (Designation & { clientId: string; messageId: string | null })[];
   sequences: Map<string, number>;
   preavis: { numeroUnique: string; dateEcheance: IsoDate }[];
 }
 
 export function emptyWrites(): RegistryWrites {
-  return { demandes: [], history: [], events: [], attributions: [], sequences: new Map(), preavis: [] };
+  return {
+    demandes: [],
+    history: [],
+    events: [],
+    attributions: [],
+    designations: [],
+    sequences: new Map(),
+    preavis: [],
+  };
 }
 
 /**

@@ -51,7 +51,7 @@ export async function sweepRenouvellement(
           writes.preavis.push({ numeroUnique: demande.numeroUnique, dateEcheance: demande.dateEcheance });
         }
         for (const line of change.history) writes.history.push({ ...line, clientId: null, messageId: null });
-        writes.events.push(...change.events);
+        writes.events.push(...change.events.map((e) => ({ ...e, clientId: null })));
       }
       await store.save(writes);
       return candidates.at(-1)?.demande.numeroUnique;
