@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type pg from 'pg';
 import { type Actor, actorOf, type Role } from '../core/actor.ts';
-import type { Queryable } from '../db/pool.ts';
+import { type Queryable, withTransaction } from '../db/pool.ts';
+import { startCursor } from '../pipeline/webhooks/fanout.ts';
 
 export interface ClientRecord {
   id: string;
@@ -56,14 +58,33 @@ function recordOf(row: ClientRow): ClientRecord {
 const COLUMNS =
   'id, role, organisme, nom, departements, code_guichet, adresse, communes, webhook, created_at';
 
+/**
+ * Stores a new client. With a webhook, its sealed signing secret is stored with it and its
+ * deliveries start from the current end of the event log (in the same transaction).
+ */
 export async function insertClient(
+  pool: pg.Pool,
+  client: Omit<ClientRecord, 'createdAt'>,
+  hash: Buffer,
+  sealedWebhookSecret?: Buffer,
+): Promise<ClientRecord> {
+  return withTransaction(pool, async (db) => {
+    const record = await insertClientRow(db, client, hash, sealedWebhookSecret);
+    if (client.webhook) await startCursor(db, client.id);
+    return record;
+  });
+}
+
+async function insertClientRow(
   db: Queryable,
   client: Omit<ClientRecord, 'createdAt'>,
   hash: Buffer,
+  sealedWebhookSecret: Buffer | undefined,
 ): Promise<ClientRecord> {
   const { rows } = await db.query<ClientRow>(
-    `INSERT INTO clients (id, role, organisme, nom, departements, code_guichet, adresse, communes, webhook, token_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+    `INSERT INTO clients (id, role, organisme, nom, departements, code_guichet, adresse, communes, webhook, token_hash,
+       webhook_secret)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
     [
       client.id,
       client.role,
@@ -75,6 +96,7 @@ export async function insertClient(
       client.communes,
       client.webhook ?? null,
       hash,
+      sealedWebhookSecret ?? null,
     ],
   );
   return recordOf(rows[0] as ClientRow);

@@ -43,6 +43,22 @@ export interface Config {
   jsonMaxBytes: number;
   /** Local time of the daily renewal sweep, cron syntax in Europe/Paris. Default `0 2 * * *`. */
   sweepCron: string;
+  /** Largest pièce of the dossier unique, bytes (larger → 413). Default 10 MiB. */
+  pieceMaxBytes: number;
+  /**
+   * Key material (at least 32 characters) that encrypts the webhook secrets at rest. Optional: when
+   * absent it is derived from `SNE_ADMIN_TOKEN`, which then cannot change without re-provisioning
+   * webhooks; set it in production.
+   */
+  secretKey: string | undefined;
+  /** Delays between webhook attempts, seconds. Default 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h. */
+  webhookRetrySchedule: number[];
+  /** Webhook URLs may name private or loopback addresses. Default false. */
+  webhookAllowPrivate: boolean;
+  /** A subscriber must answer within this, ms. Default 10000. */
+  webhookTimeoutMs: number;
+  /** Webhook deliveries sent at once per worker process. Default 8. */
+  webhookConcurrency: number;
 }
 
 const ENV_SCHEMA = {
@@ -76,6 +92,16 @@ const ENV_SCHEMA = {
     SNE_LOT_MAX_MESSAGES: { type: 'integer', minimum: 1, default: 1000 },
     SNE_JSON_MAX_BYTES: { type: 'integer', minimum: 1024, default: 1024 * 1024 },
     SNE_SWEEP_CRON: { type: 'string', default: '0 2 * * *' },
+    SNE_PIECE_MAX_BYTES: { type: 'integer', minimum: 1024, default: 10 * 1024 * 1024 },
+    SNE_SECRET_KEY: { type: 'string', minLength: 32 },
+    SNE_WEBHOOK_RETRY_SCHEDULE: {
+      type: 'string',
+      pattern: '^[0-9]+(,[0-9]+)*$',
+      default: '5,30,120,600,1800,3600,10800,21600,43200',
+    },
+    SNE_WEBHOOK_ALLOW_PRIVATE: { enum: ['true', 'false'], default: 'false' },
+    SNE_WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10_000 },
+    SNE_WEBHOOK_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
   },
 } as const;
 
@@ -128,5 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lotMaxMessages: v.SNE_LOT_MAX_MESSAGES,
     jsonMaxBytes: v.SNE_JSON_MAX_BYTES,
     sweepCron: v.SNE_SWEEP_CRON,
+    pieceMaxBytes: v.SNE_PIECE_MAX_BYTES,
+    secretKey: input.SNE_SECRET_KEY === undefined ? undefined : v.SNE_SECRET_KEY,
+    webhookRetrySchedule: v.SNE_WEBHOOK_RETRY_SCHEDULE.split(',').map(Number),
+    webhookAllowPrivate: v.SNE_WEBHOOK_ALLOW_PRIVATE === 'true',
+    webhookTimeoutMs: v.SNE_WEBHOOK_TIMEOUT_MS,
+    webhookConcurrency: v.SNE_WEBHOOK_CONCURRENCY,
   };
 }

@@ -5,12 +5,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../api/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
-import { type ApplyJobData, createApplyQueue } from './queues.ts';
+import { type ApplyJobData, createApplyQueue, createWebhookQueue, type WebhookJobData } from './queues.ts';
 
 /** The connections a hub process holds: one pool, one queue handle, closed together. */
 export interface Infrastructure {
   pool: pg.Pool;
   applyQueue: Queue<ApplyJobData>;
+  webhookQueue: Queue<WebhookJobData>;
   /** The connection the queue uses; also for health checks. */
   redis: Redis;
   close(): Promise<void>;
@@ -33,12 +34,16 @@ export function createInfrastructure(config: Config): Infrastructure {
   });
   // A queue whose Redis is away emits errors; the messages are safe in PostgreSQL meanwhile.
   applyQueue.on('error', () => {});
+  const webhookQueue = createWebhookQueue({ connection: redis, prefix: config.queuePrefix });
+  webhookQueue.on('error', () => {});
   return {
     pool,
     applyQueue,
+    webhookQueue,
     redis,
     async close() {
       await applyQueue.close();
+      await webhookQueue.close();
       redis.disconnect();
       await pool.end();
     },

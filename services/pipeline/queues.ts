@@ -33,3 +33,34 @@ export function createApplyQueue(settings: QueueSettings): Queue<ApplyJobData> {
     },
   });
 }
+
+export const WEBHOOK_QUEUE = 'sne-webhooks';
+
+/** A webhook job: one attempt at one delivery. The delivery's state lives in PostgreSQL. */
+export interface WebhookJobData {
+  deliveryId: string;
+}
+
+export function createWebhookQueue(
+  settings: Pick<QueueSettings, 'connection' | 'prefix'>,
+): Queue<WebhookJobData> {
+  return new Queue<WebhookJobData>(WEBHOOK_QUEUE, {
+    connection: settings.connection,
+    prefix: settings.prefix,
+    defaultJobOptions: {
+      // Retries follow the webhook schedule, recorded in PostgreSQL: each attempt is its own job.
+      attempts: 1,
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+/** The job of one attempt: its id makes a second enqueue of the same attempt a no-op. */
+export function webhookJob(deliveryId: string, attempt: number, delayMs = 0) {
+  return {
+    name: 'deliver',
+    data: { deliveryId },
+    opts: { jobId: `${deliveryId}.${attempt}`, ...(delayMs > 0 ? { delay: delayMs } : {}) },
+  };
+}

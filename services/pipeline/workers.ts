@@ -3,10 +3,20 @@ import type { Logger } from 'pino';
 import type { Config } from '../api/config.ts';
 import { todayInParis } from '../core/dates.ts';
 import { createApplyProcessor } from './apply-worker.ts';
+import { EventNotifier } from './event-notifier.ts';
 import { type Infrastructure, redisConnection } from './infrastructure.ts';
 import { runRenouvellementSweep } from './maintenance.ts';
-import { APPLY_QUEUE, type ApplyJobData, MAINTENANCE_QUEUE } from './queues.ts';
+import {
+  APPLY_QUEUE,
+  type ApplyJobData,
+  MAINTENANCE_QUEUE,
+  WEBHOOK_QUEUE,
+  type WebhookJobData,
+} from './queues.ts';
 import { reconcile } from './reconciler.ts';
+import { attemptDelivery, reconcileDeliveries } from './webhooks/delivery.ts';
+import { startFanOut } from './webhooks/fanout-runner.ts';
+import { webhookSecretBox } from './webhooks/secrets.ts';
 
 export interface Stoppable {
   /** Stops taking work, lets running jobs finish, then disconnects. */
@@ -54,9 +64,39 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
   );
   maintenance.on('error', (error) => log.warn({ err: error.message }, 'maintenance worker error'));
 
+  const deliveryDeps = {
+    pool: infrastructure.pool,
+    queue: infrastructure.webhookQueue,
+    secrets: webhookSecretBox(config),
+    retrySchedule: config.webhookRetrySchedule,
+    send: { timeoutMs: config.webhookTimeoutMs, allowPrivate: config.webhookAllowPrivate },
+  };
+  const webhooks = new Worker<WebhookJobData>(
+    WEBHOOK_QUEUE,
+    async (job) => attemptDelivery(deliveryDeps, job.data.deliveryId),
+    {
+      connection: redisConnection(config.redisUrl),
+      prefix: config.queuePrefix,
+      concurrency: config.webhookConcurrency,
+    },
+  );
+  webhooks.on('error', (error) => log.warn({ err: error.message }, 'webhook worker error'));
+
+  const notifier = new EventNotifier(config.databaseUrl, log);
+  notifier.start();
+  const fanOut = startFanOut({
+    pool: infrastructure.pool,
+    queue: infrastructure.webhookQueue,
+    notifier,
+    intervalMs: config.reconcileIntervalMs,
+    log,
+  });
+
   return {
     async close() {
-      await Promise.all([apply.close(), maintenance.close()]);
+      await fanOut.close();
+      await notifier.close();
+      await Promise.all([apply.close(), maintenance.close(), webhooks.close()]);
     },
   };
 }
@@ -85,6 +125,12 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
         config.reconcileGraceMs,
       );
       if (requeued > 0) log.warn({ requeued }, 'reconciler queued messages whose jobs were lost');
+      const replanned = await reconcileDeliveries(
+        infrastructure.pool,
+        infrastructure.webhookQueue,
+        config.reconcileGraceMs,
+      );
+      if (replanned > 0) log.warn({ replanned }, 'reconciler queued webhook deliveries whose jobs were lost');
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'reconciler could not run');
     }

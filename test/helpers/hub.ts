@@ -63,6 +63,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       await workers?.close();
       if (infrastructure.redis.status === 'ready') {
         await infrastructure.applyQueue.obliterate({ force: true }).catch(() => {});
+        await infrastructure.webhookQueue.obliterate({ force: true }).catch(() => {});
       }
       await infrastructure.close();
       await database.drop();

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
 import { isDepartement } from '../../core/territoire.ts';
+import { EVENT_TYPES } from '../../pipeline/events.ts';
+import { urlProblem } from '../../pipeline/webhooks/address.ts';
+import { newWebhookSecret, webhookSecretBox } from '../../pipeline/webhooks/secrets.ts';
 import { insertClient, listClients, newToken, replaceToken, revokeClient } from '../clients.ts';
 import { HttpProblem } from '../problem.ts';
 
@@ -30,7 +33,7 @@ const clientSchema = {
       additionalProperties: false,
       properties: {
         url: { type: 'string', format: 'uri', pattern: '^https?://' },
-        types: { type: 'array', items: { type: 'string' } },
+        types: { type: 'array', uniqueItems: true, items: { enum: EVENT_TYPES } },
       },
     },
   },
@@ -59,6 +62,7 @@ interface ClientBody {
 /** Client provisioning with the administrator's token (interfaces.md §2). */
 export default async function adminRoutes(app: FastifyInstance) {
   const config = { roles: ['admin' as const] };
+  const secrets = webhookSecretBox(app.config);
 
   app.post<{ Body: ClientBody }>(
     '/admin/clients',
@@ -70,7 +74,14 @@ export default async function adminRoutes(app: FastifyInstance) {
           201: {
             type: 'object',
             required: ['id', 'token'],
-            properties: { id: { type: 'string' }, token: { type: 'string' } },
+            properties: {
+              id: { type: 'string' },
+              token: { type: 'string', description: 'Shown once; stored hashed.' },
+              webhookSecret: {
+                type: 'string',
+                description: 'Standard Webhooks signing secret (`whsec_…`), shown once; stored encrypted.',
+              },
+            },
           },
         },
       },
@@ -93,16 +104,28 @@ export default async function adminRoutes(app: FastifyInstance) {
           errors: [{ path: '/departements', message: 'unknown département' }],
         });
       }
+      const problem = body.webhook && urlProblem(body.webhook.url, app.config.webhookAllowPrivate);
+      if (problem) {
+        throw new HttpProblem(400, 'WEBHOOK_URL_INTERDITE', `The webhook URL is refused: ${problem}.`, {
+          errors: [{ path: '/webhook/url', message: problem }],
+        });
+      }
       const { token, hash } = newToken();
+      const webhookSecret = body.webhook ? newWebhookSecret() : undefined;
       try {
-        await insertClient(app.pg, { ...body, communes: body.communes ?? [] }, hash);
+        await insertClient(
+          app.pg,
+          { ...body, communes: body.communes ?? [] },
+          hash,
+          webhookSecret ? secrets.seal(webhookSecret) : undefined,
+        );
       } catch (error) {
         if ((error as { code?: string }).code === '23505') {
           throw new HttpProblem(409, 'CLIENT_EXISTS', 'A client with this id or codeGuichet exists already.');
         }
         throw error;
       }
-      return reply.code(201).send({ id: body.id, token });
+      return reply.code(201).send({ id: body.id, token, ...(webhookSecret ? { webhookSecret } : {}) });
     },
   );
 

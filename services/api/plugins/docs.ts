@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { asyncApiDocument } from '../asyncapi.ts';
+import type { RouteRole } from '../types.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const DESCRIPTION = `The interoperability hub of the Système National d'Enregistrement (SNE).
+
+Every route but /health/*, /docs, /openapi.json, /asyncapi.json and /public/* needs \`Authorization: Bearer <token>\`
+(tokens are given at provisioning). Errors are RFC 9457 \`application/problem+json\` with a stable \`code\`.
+Writes from external systems are stored durably and answered 202 with a \`messageId\`; follow them with
+GET /messages/{messageId}. Events (feed and webhooks) are described by /asyncapi.json.`;
+
+/**
+ * The OpenAPI 3.1 document, generated from the JSON schemas every route validates with, served at
+ * /openapi.json and browsable at /docs. Must be registered before the routes it documents.
+ */
+async function docsPlugin(app: FastifyInstance) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'SNE hub', version, description: DESCRIPTION },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+    // Who may call each route, from the route's own `roles`: public routes need no token.
+    transform: ({ schema, url, route }) => {
+      const roles = (route.config as { roles?: RouteRole[] } | undefined)?.roles;
+      const described = { ...schema } as Record<string, unknown>;
+      if (roles) {
+        const who = `Roles: ${roles.join(', ')}.`;
+        described.description = described.description ? `${described.description}\n\n${who}` : who;
+        described.security = [{ bearer: [] }];
+      } else {
+        described.security = [];
+      }
+      return { schema: described, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  const asyncApi = asyncApiDocument(version);
+  app.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncApi);
+}
+
+export default fp(docsPlugin, { name: 'sne-docs' });

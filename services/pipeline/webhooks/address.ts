@@ -1,0 +1,52 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/** True for an address a webhook may not reach: loopback, private, link-local, unspecified, reserved… */
+export function isPrivateAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return true;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  return parsed.range() !== 'unicast';
+}
+
+/**
+ * Why a webhook URL is refused at provisioning, or undefined when it is acceptable. Host names
+ * are checked again at each delivery, on the addresses they then resolve to.
+ */
+export function urlProblem(url: string, allowPrivate: boolean): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'only http and https URLs';
+  if (parsed.username || parsed.password) return 'no credentials in the URL';
+  if (allowPrivate) return undefined;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback host';
+  if (ipaddr.isValid(host) && isPrivateAddress(host)) return 'private or loopback address';
+  return undefined;
+}
+
+/**
+ * A `lookup` for http.request that refuses private addresses: the check happens on the address the
+ * connection will use, so a name that resolves differently later (DNS rebinding) gains nothing.
+ */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const refused = addresses.find((a) => isPrivateAddress(a.address));
+    if (refused) {
+      const denied: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private address`);
+      denied.code = 'WEBHOOK_ADDRESS_PRIVATE';
+      return callback(denied, []);
+    }
+    if (options.all) return callback(null, addresses);
+    const first = addresses[0] as LookupAddress;
+    callback(null, first.address, first.family);
+  });
+};

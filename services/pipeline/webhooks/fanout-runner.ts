@@ -1,0 +1,57 @@
+import type { Queue } from 'bullmq';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { EventNotifier } from '../event-notifier.ts';
+import { type WebhookJobData, webhookJob } from '../queues.ts';
+import { fanOut } from './fanout.ts';
+
+export interface FanOutRunnerOptions {
+  pool: pg.Pool;
+  queue: Queue<WebhookJobData>;
+  notifier: EventNotifier;
+  /** Also runs this often (ms), in case a notification was missed. */
+  intervalMs: number;
+  log: Logger;
+}
+
+/**
+ * Runs the fan-out whenever events are committed (and on a timer), one run at a time per
+ * process; a notification during a run starts another one right after it.
+ */
+export function startFanOut({ pool, queue, notifier, intervalMs, log }: FanOutRunnerOptions) {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = async () => {
+    do {
+      again = false;
+      try {
+        const created = await fanOut(pool);
+        if (created.length > 0) {
+          await queue.addBulk(created.map(({ id, attempt }) => webhookJob(id, attempt)));
+        }
+      } catch (error) {
+        // The deliveries are in PostgreSQL; the reconciler queues them if their jobs were not.
+        log.warn({ err: (error as Error).message }, 'webhook fan-out could not complete');
+      }
+    } while (again);
+  };
+  const trigger = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = run().finally(() => {
+      running = undefined;
+    });
+  };
+  const unsubscribe = notifier.onEvents(trigger);
+  const timer = setInterval(trigger, intervalMs);
+  trigger();
+  return {
+    async close() {
+      unsubscribe();
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import { actorOf, type Role } from '../../core/actor.ts';
+import { type Queryable, withTransaction } from '../../db/pool.ts';
+import { scopeOf } from '../events.ts';
+
+/** Held while deliveries are created, so that two processes never fan out the same events. */
+const FANOUT_LOCK = 727_003;
+/** Events handled per subscriber and per transaction. */
+const CHUNK = 5000;
+
+export interface NewDelivery {
+  id: string;
+  attempt: number;
+}
+
+interface Subscriber {
+  id: string;
+  role: Role;
+  organisme: string;
+  departements: string[];
+  code_guichet: string | null;
+  types: string[] | null;
+  last_sequence: string;
+}
+
+/**
+ * Creates the deliveries of the events committed since the last fan-out, for every live client
+ * with a webhook, in its scope and among its `types`. Each subscriber has a cursor in the event
+ * log, moved in the same transaction as its deliveries are created: an event is never skipped
+ * nor delivered twice to one subscriber. Events commit in sequence order (see EVENTS_LOCK), so
+ * everything up to the highest sequence read is final.
+ */
+export async function fanOut(pool: pg.Pool): Promise<NewDelivery[]> {
+  const created: NewDelivery[] = [];
+  for (;;) {
+    const batch = await withTransaction(pool, async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [FANOUT_LOCK]);
+      // Read once: statements of this transaction see different snapshots, the bound must not move.
+      const head = (await db.query<{ head: string }>('SELECT coalesce(max(sequence), 0) AS head FROM events'))
+        .rows[0]?.head;
+      const { rows: subscribers } = await db.query<Subscriber>(
+        `SELECT c.id, c.role, c.organisme, c.departements, c.code_guichet,
+                ARRAY(SELECT jsonb_array_elements_text(c.webhook->'types')) AS types, w.last_sequence
+           FROM clients c JOIN webhook_cursors w ON w.client_id = c.id
+          WHERE c.revoked_at IS NULL AND c.webhook IS NOT NULL AND w.last_sequence < $1
+          FOR UPDATE OF w`,
+        [head],
+      );
+      const inserted: NewDelivery[] = [];
+      let more = false;
+      for (const subscriber of subscribers) {
+        const upto =
+          BigInt(subscriber.last_sequence) + BigInt(CHUNK) < BigInt(head ?? 0)
+            ? String(BigInt(subscriber.last_sequence) + BigInt(CHUNK))
+            : (head as string);
+        more ||= upto !== head;
+        const scope = scopeOf(actorOfSubscriber(subscriber), 5);
+        const { rows } = await db.query<{ id: string }>(
+          `INSERT INTO deliveries (id, client_id, event_sequence, status)
+           SELECT gen_random_uuid(), $1, e.sequence, 'pending' FROM events e
+            WHERE e.sequence > $2 AND e.sequence <= $3
+              AND (cardinality($4::text[]) = 0 OR e.type = ANY($4::text[]))
+              AND ${scope.sql}
+            ORDER BY e.sequence
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [subscriber.id, subscriber.last_sequence, upto, subscriber.types ?? [], ...scope.params],
+        );
+        await db.query('UPDATE webhook_cursors SET last_sequence = $2 WHERE client_id = $1', [
+          subscriber.id,
+          upto,
+        ]);
+        for (const row of rows) inserted.push({ id: row.id, attempt: 1 });
+      }
+      return { inserted, more };
+    });
+    created.push(...batch.inserted);
+    if (!batch.more) return created;
+  }
+}
+
+function actorOfSubscriber(subscriber: Subscriber) {
+  return actorOf({
+    clientId: subscriber.id,
+    role: subscriber.role,
+    organisme: subscriber.organisme,
+    departements: subscriber.departements,
+    codeGuichet: subscriber.code_guichet,
+  });
+}
+
+/**
+ * Where a new subscriber starts in the event log: now. It receives what happens from its
+ * provisioning on (earlier events are in the feed).
+ */
+export async function startCursor(db: Queryable, clientId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO webhook_cursors (client_id, last_sequence)
+     SELECT $1, coalesce(max(sequence), 0) FROM events
+     ON CONFLICT (client_id) DO NOTHING`,
+    [clientId],
+  );
+}

@@ -1,0 +1,228 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CloudEvent } from '../services/pipeline/events.ts';
+import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { enregistrement, lot, postLot, radiation, sendLot } from './helpers/spt.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/**
+ * Webhooks (interfaces.md §9) against a real HTTP receiver that verifies every signature:
+ * it goes down, comes back, and every event of the subscriber's scope arrives, each signed.
+ */
+let hub: TestHub;
+let guichet: string;
+
+interface Received {
+  event: CloudEvent;
+  headers: Record<string, string>;
+}
+
+/** A subscriber: verifies each request with the secret, answers `status` (or is down: `stop()`). */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly rejected: string[] = [];
+  status = 204;
+  private server: Server | undefined;
+  private port = 0;
+  secret = '';
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const headers = {
+          'webhook-id': String(req.headers['webhook-id']),
+          'webhook-timestamp': String(req.headers['webhook-timestamp']),
+          'webhook-signature': String(req.headers['webhook-signature']),
+        };
+        try {
+          new Webhook(this.secret).verify(body, headers);
+          if (this.status < 300) this.received.push({ event: JSON.parse(body), headers });
+        } catch (error) {
+          this.rejected.push((error as Error).message);
+        }
+        res.writeHead(this.status).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/hook`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    this.server = undefined;
+  }
+}
+
+const receivers: Receiver[] = [];
+
+async function subscribe(id: string, receiver: Receiver, extra: Record<string, unknown> = {}): Promise<void> {
+  const reply = await hub.app.inject({
+    method: 'POST',
+    url: '/admin/clients',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload: {
+      id,
+      role: 'bailleur',
+      organisme: '123456789',
+      nom: id,
+      departements: ['59'],
+      codeGuichet: id.slice(0, 5).toUpperCase().padEnd(5, 'X'),
+      webhook: { url: receiver.url },
+      ...extra,
+    },
+  });
+  expect(reply.statusCode, reply.body).toBe(201);
+  receiver.secret = reply.json<{ webhookSecret: string }>().webhookSecret;
+  expect(receiver.secret).toMatch(/^whsec_/);
+}
+
+async function deliveryStatuses(clientId: string): Promise<Record<string, number>> {
+  const { rows } = await hub.pool.query<{ status: string; n: string }>(
+    'SELECT status, count(*) AS n FROM deliveries WHERE client_id = $1 GROUP BY status',
+    [clientId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+beforeAll(async () => {
+  hub = await startTestHub({
+    env: {
+      SNE_WEBHOOK_ALLOW_PRIVATE: 'true',
+      SNE_WEBHOOK_RETRY_SCHEDULE: '1,1,1,1,1,1,1,1,1,1',
+      SNE_WEBHOOK_TIMEOUT_MS: '2000',
+      SNE_RECONCILE_INTERVAL_MS: '300',
+    },
+  });
+  guichet = await provision(hub.app, { id: 'lille', role: 'guichet', codeGuichet: 'LI59A' });
+});
+
+afterEach(async () => {
+  await Promise.all(receivers.map((r) => r.stop()));
+});
+
+afterAll(async () => {
+  await hub?.close();
+});
+
+describe('webhooks', () => {
+  it('keeps the secret encrypted at rest and returns it once', async () => {
+    const receiver = new Receiver();
+    receivers.push(receiver);
+    await receiver.start();
+    await subscribe('secret', receiver);
+    const { rows } = await hub.pool.query<{ webhook_secret: Buffer; all: string }>(
+      'SELECT webhook_secret, row_to_json(c)::text AS all FROM clients c WHERE id = $1',
+      ['secret'],
+    );
+    const key = receiver.secret.slice('whsec_'.length);
+    expect(rows[0]?.all).not.toContain(key);
+    expect(rows[0]?.webhook_secret.toString('base64')).not.toContain(key);
+    const listed = await hub.app.inject({
+      method: 'GET',
+      url: '/admin/clients',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(listed.body).not.toContain(key);
+  });
+
+  it('delivers every event, signed, while the subscriber goes down and comes back', async () => {
+    const receiver = new Receiver();
+    receivers.push(receiver);
+    await receiver.start();
+    await subscribe('downtime', receiver);
+
+    await sendLot(
+      hub.app,
+      guichet,
+      enregistrement({ id: 'W1', nom: 'Un' }),
+      enregistrement({ id: 'W2', nom: 'Deux' }),
+    );
+    await waitFor(async () => (receiver.received.length >= 2 ? true : undefined), 20_000, 'first deliveries');
+
+    // Down: connections refused. Events keep coming.
+    await receiver.stop();
+    const posted = await postLot(
+      hub.app,
+      guichet,
+      lot(...['W3', 'W4', 'W5', 'W6'].map((id) => enregistrement({ id, nom: `Nom ${id}` }))),
+    );
+    expect(posted.statusCode).toBe(202);
+    await waitFor(
+      async () => {
+        const { rows } = await hub.pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM deliveries WHERE client_id = 'downtime' AND status = 'pending' AND attempts >= 2`,
+        );
+        return Number(rows[0]?.n) >= 4 ? true : undefined;
+      },
+      20_000,
+      'failed attempts while down',
+    );
+    // Back up on the same port.
+    await receiver.start();
+    await waitFor(
+      async () => ((await deliveryStatuses('downtime')).delivered === 6 ? true : undefined),
+      30_000,
+      'every delivery done',
+    );
+
+    const { rows: expected } = await hub.pool.query<{ id: string }>(
+      `SELECT id FROM events WHERE departement = '59' AND type = 'fr.sne.demande.enregistree.v1'
+         AND sequence > (SELECT min(event_sequence) - 1 FROM deliveries WHERE client_id = 'downtime') ORDER BY sequence`,
+    );
+    const ids = new Set(receiver.received.map((r) => r.event.id));
+    expect([...ids].sort()).toEqual(expected.map((r) => r.id).sort());
+    expect(receiver.rejected).toEqual([]);
+    for (const { event, headers } of receiver.received) {
+      expect(headers['webhook-id']).toBe(event.id);
+      expect(headers['webhook-signature']).toMatch(/^v1,/);
+    }
+    const { rows: attempts } = await hub.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+        WHERE d.client_id = 'downtime' AND a.status_code IS NULL`,
+    );
+    expect(Number(attempts[0]?.n)).toBeGreaterThanOrEqual(8);
+  });
+
+  it('marks a delivery failed after the last attempt of the schedule', async () => {
+    const receiver = new Receiver();
+    receivers.push(receiver);
+    receiver.status = 500;
+    await receiver.start();
+    await subscribe('always-500', receiver, {
+      webhook: { url: receiver.url, types: ['fr.sne.demande.radiee.v1'] },
+    });
+    const outcomes = await sendLot(hub.app, guichet, enregistrement({ id: 'F1', nom: 'Echec' }));
+    await sendLot(
+      hub.app,
+      guichet,
+      radiation('F2', outcomes.F1?.result?.numeroUnique as string, 'abandon', '2014-05-01'),
+    );
+    const failed = await waitFor(
+      async () => {
+        const { rows } = await hub.pool.query<{ attempts: number; last_error: unknown }>(
+          `SELECT attempts, last_error FROM deliveries WHERE client_id = 'always-500' AND status = 'failed'`,
+        );
+        return rows[0];
+      },
+      60_000,
+      'the delivery to fail',
+    );
+    // 1 attempt + 10 retries of the schedule; only the radiation (types filter).
+    expect(failed.attempts).toBe(11);
+    expect(failed.last_error).toMatchObject({ statusCode: 500 });
+    expect(await deliveryStatuses('always-500')).toEqual({ failed: 1 });
+  });
+});
