@@ -13,6 +13,7 @@ import { waitFor } from './helpers/wait.ts';
  */
 let hub: TestHub;
 let guichet: string;
+let operator: string;
 
 interface Received {
   event: CloudEvent;
@@ -107,6 +108,7 @@ beforeAll(async () => {
     },
   });
   guichet = await provision(hub.app, { id: 'lille', role: 'guichet', codeGuichet: 'LI59A' });
+  operator = await provision(hub.app, { id: 'ops', role: 'operator', departements: ['*'] });
 });
 
 afterEach(async () => {
@@ -224,5 +226,37 @@ describe('webhooks', () => {
     expect(failed.attempts).toBe(11);
     expect(failed.last_error).toMatchObject({ statusCode: 500 });
     expect(await deliveryStatuses('always-500')).toEqual({ failed: 1 });
+  });
+
+  it('lets an operator find a failed delivery and replay it once the subscriber is fixed', async () => {
+    const ops = (method: 'GET' | 'POST', url: string, payload?: object) =>
+      hub.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${operator}` },
+        ...(payload ? { payload } : {}),
+      });
+    const listed = await ops('GET', '/ops/deliveries?status=failed&client=always-500');
+    expect(listed.statusCode).toBe(200);
+    const [failed] = listed.json<{ items: { id: string; attempts: number; eventType: string }[] }>().items;
+    expect(failed).toMatchObject({ attempts: 11, eventType: 'fr.sne.demande.radiee.v1' });
+    const detail = await ops('GET', `/ops/deliveries/${failed?.id}`);
+    expect(detail.json<{ attemptsLog: unknown[] }>().attemptsLog).toHaveLength(11);
+
+    const receiver = receivers.find((r) => r.secret && r.status === 500) as Receiver;
+    receiver.status = 204;
+    await receiver.start();
+    const replay = await ops('POST', `/ops/deliveries/${failed?.id}/replay`, { reason: 'subscriber fixed' });
+    expect(replay.statusCode).toBe(202);
+    await waitFor(
+      async () => ((await deliveryStatuses('always-500')).delivered === 1 ? true : undefined),
+      20_000,
+      'the replayed delivery',
+    );
+    expect(receiver.received.map((r) => r.event.type)).toEqual(['fr.sne.demande.radiee.v1']);
+    const again = await ops('POST', `/ops/deliveries/${failed?.id}/replay`, { reason: 'twice' });
+    expect(again.statusCode).toBe(409);
+    const { rows } = await hub.pool.query(`SELECT actor, reason FROM audit WHERE action = 'delivery.replay'`);
+    expect(rows).toEqual([{ actor: 'ops', reason: 'subscriber fixed' }]);
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { todayInParis } from '../../core/dates.ts';
 import { runRenouvellementSweep } from '../../pipeline/maintenance.ts';
+import { audit } from '../audit.ts';
 import { HttpProblem } from '../problem.ts';
 
 /** Operators' routes. Each action is written to the audit log with the operator, the time and the reason. */
@@ -37,10 +38,13 @@ export default async function opsRoutes(app: FastifyInstance) {
         throw new HttpProblem(400, 'DATE_INVALIDE', `asOf ${asOf} lies in the future.`);
       }
       const result = await runRenouvellementSweep(app.pg, asOf);
-      await app.pg.query(
-        `INSERT INTO audit (actor, action, target, reason, details) VALUES ($1, 'sweep.renouvellement', $2, $3, $4)`,
-        [request.actor.clientId, asOf, reason ?? null, result],
-      );
+      await audit(app.pg, {
+        actor: request.actor.clientId,
+        action: 'sweep.renouvellement',
+        target: asOf,
+        ...(reason ? { reason } : {}),
+        details: { ...result },
+      });
       return { asOf, ...result };
     },
   );

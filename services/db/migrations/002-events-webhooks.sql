@@ -49,6 +49,8 @@ CREATE TABLE deliveries (
   event_sequence   bigint NOT NULL REFERENCES events,
   status           text NOT NULL,
   attempts         integer NOT NULL DEFAULT 0,
+  -- The attempt count when an operator last replayed it: the retry schedule starts again from there.
+  schedule_from    integer NOT NULL DEFAULT 0,
   next_attempt_at  timestamptz NOT NULL DEFAULT now(),
   last_error       jsonb,
   created_at       timestamptz NOT NULL DEFAULT now(),

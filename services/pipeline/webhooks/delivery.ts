@@ -16,6 +16,8 @@ export interface DeliveryDeps {
 
 interface Claimed extends EventRow {
   attempts: number;
+  /** Attempts made before the last replay by an operator. */
+  schedule_from: number;
   url: string | null;
   webhook_secret: Buffer | null;
   revoked: boolean;
@@ -35,8 +37,8 @@ export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): P
        UPDATE deliveries SET attempts = attempts + 1, updated_at = now(),
               next_attempt_at = now() + make_interval(secs => $2)
         WHERE id = $1 AND status = 'pending' AND next_attempt_at <= now() + interval '2 seconds'
-        RETURNING client_id, event_sequence, attempts)
-     SELECT claimed.attempts, e.sequence, e.id, e.type, e.subject, e.time, e.data,
+        RETURNING client_id, event_sequence, attempts, schedule_from)
+     SELECT claimed.attempts, claimed.schedule_from, e.sequence, e.id, e.type, e.subject, e.time, e.data,
             c.webhook->>'url' AS url, c.webhook_secret, c.revoked_at IS NOT NULL AS revoked
        FROM claimed JOIN events e ON e.sequence = claimed.event_sequence JOIN clients c ON c.id = claimed.client_id`,
     [deliveryId, leaseSeconds],
@@ -61,13 +63,20 @@ export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): P
     },
     deps.send,
   );
-  await record(deps, deliveryId, claimed.attempts, outcome);
+  await record(deps, deliveryId, claimed.attempts, claimed.attempts - claimed.schedule_from, outcome);
 }
 
-async function record(deps: DeliveryDeps, deliveryId: string, attempt: number, outcome: SendOutcome) {
+async function record(
+  deps: DeliveryDeps,
+  deliveryId: string,
+  attempt: number,
+  /** The attempt's rank in the current round of the schedule. */
+  rank: number,
+  outcome: SendOutcome,
+) {
   const statusCode = 'statusCode' in outcome ? outcome.statusCode : null;
   const error = 'error' in outcome ? outcome.error : outcome.ok ? null : `HTTP ${statusCode}`;
-  const delay = deps.retrySchedule[attempt - 1];
+  const delay = deps.retrySchedule[rank - 1];
   const status = outcome.ok ? 'delivered' : delay === undefined ? 'failed' : 'pending';
   await deps.pool.query(
     `WITH attempt AS (

@@ -1,0 +1,260 @@
+import type { FastifyInstance } from 'fastify';
+import { webhookJob } from '../../pipeline/queues.ts';
+import {
+  countReplayable,
+  type DeliveryFilter,
+  discardDelivery,
+  findDelivery,
+  listDeliveries,
+  replayDeliveries,
+} from '../../pipeline/webhooks/delivery-queries.ts';
+import { audit } from '../audit.ts';
+import { HttpProblem } from '../problem.ts';
+import { PROBLEM_SCHEMA } from '../problem-schema.ts';
+
+const STATUSES = ['pending', 'delivered', 'failed', 'discarded'];
+
+const filterProperties = {
+  status: { enum: STATUSES },
+  client: { type: 'string', maxLength: 64 },
+  from: { type: 'string', format: 'date-time' },
+  to: { type: 'string', format: 'date-time' },
+} as const;
+
+const deliverySchema = {
+  type: 'object',
+  required: [
+    'id',
+    'client',
+    'eventId',
+    'eventType',
+    'subject',
+    'sequence',
+    'status',
+    'attempts',
+    'createdAt',
+  ],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    client: { type: 'string' },
+    eventId: { type: 'string' },
+    eventType: { type: 'string' },
+    subject: { type: 'string' },
+    sequence: { type: 'string' },
+    status: { enum: STATUSES },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { type: 'string', format: 'date-time' },
+    lastError: {
+      type: 'object',
+      properties: { error: { type: 'string' }, statusCode: { type: ['integer', 'null'] } },
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    deliveredAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const reasonBody = {
+  type: 'object',
+  required: ['reason'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } },
+} as const;
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;
+
+/**
+ * Operators' view of webhook deliveries (interfaces.md §11): find the failed ones, replay them
+ * (the retry schedule starts again) or give them up. Every action is audited with its reason.
+ */
+export default async function opsDeliveryRoutes(app: FastifyInstance) {
+  const config = { roles: ['operator' as const] };
+  const tags = ['ops'];
+
+  const enqueue = async (deliveries: { id: string; attempt: number }[]) => {
+    if (deliveries.length === 0) return;
+    // If Redis is away the reconciler plans them from PostgreSQL, where they are pending already.
+    await app.webhookQueue
+      .addBulk(deliveries.map(({ id, attempt }) => webhookJob(id, attempt)))
+      .catch((error: Error) => app.log.warn({ err: error.message }, 'replayed deliveries not queued yet'));
+  };
+
+  app.get<{ Querystring: DeliveryFilter & { limit: number; cursor?: string } }>(
+    '/ops/deliveries',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Webhook deliveries, by status and client',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...filterProperties,
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', format: 'uuid' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['items'],
+            properties: { items: { type: 'array', items: deliverySchema }, next: { type: 'string' } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      const items = await listDeliveries(app.pg, filter, cursor, limit);
+      const last = items.at(-1);
+      return { items, ...(items.length === limit && last ? { next: last.id } : {}) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/ops/deliveries/:id',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'One delivery with each of its attempts',
+        params: idParams,
+        response: {
+          200: {
+            ...deliverySchema,
+            properties: {
+              ...deliverySchema.properties,
+              attemptsLog: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    attempt: { type: 'integer' },
+                    at: { type: 'string', format: 'date-time' },
+                    statusCode: { type: 'integer' },
+                    error: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          404: PROBLEM_SCHEMA,
+        },
+      },
+    },
+    async (request) => {
+      const delivery = await findDelivery(app.pg, request.params.id);
+      if (!delivery) throw new HttpProblem(404, 'DELIVERY_INCONNUE', `No delivery ${request.params.id}.`);
+      return delivery;
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { reason: string } }>(
+    '/ops/deliveries/:id/replay',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Send a failed or discarded delivery again (the retry schedule starts again)',
+        params: idParams,
+        body: reasonBody,
+        response: {
+          202: { type: 'object', properties: { id: { type: 'string' }, status: { const: 'pending' } } },
+          404: PROBLEM_SCHEMA,
+          409: PROBLEM_SCHEMA,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const replayed = await replayDeliveries(app.pg, { ids: [id] });
+      if (replayed.length === 0) {
+        const delivery = await findDelivery(app.pg, id);
+        if (!delivery) throw new HttpProblem(404, 'DELIVERY_INCONNUE', `No delivery ${id}.`);
+        throw new HttpProblem(409, 'DELIVERY_NON_REJOUABLE', `The delivery is ${delivery.status}.`);
+      }
+      await audit(app.pg, {
+        actor: request.actor.clientId,
+        action: 'delivery.replay',
+        target: id,
+        reason: request.body.reason,
+      });
+      await enqueue(replayed);
+      return reply.code(202).send({ id, status: 'pending' });
+    },
+  );
+
+  app.post<{ Body: { filter: DeliveryFilter; reason: string; dryRun?: boolean } }>(
+    '/ops/deliveries/replay',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Replay every failed or discarded delivery matching a filter',
+        body: {
+          type: 'object',
+          required: ['filter', 'reason'],
+          additionalProperties: false,
+          properties: {
+            filter: { type: 'object', additionalProperties: false, properties: filterProperties },
+            reason: { type: 'string', minLength: 1, maxLength: 1000 },
+            dryRun: { type: 'boolean', default: false },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { matched: { type: 'integer' }, replayed: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { filter, reason, dryRun } = request.body;
+      if (dryRun) return { matched: await countReplayable(app.pg, filter), replayed: 0 };
+      const replayed = await replayDeliveries(app.pg, filter);
+      await audit(app.pg, {
+        actor: request.actor.clientId,
+        action: 'delivery.replay-bulk',
+        reason,
+        details: { filter, replayed: replayed.length },
+      });
+      await enqueue(replayed);
+      return { matched: replayed.length, replayed: replayed.length };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { reason: string } }>(
+    '/ops/deliveries/:id/discard',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Give up a pending or failed delivery',
+        params: idParams,
+        body: reasonBody,
+        response: {
+          200: { type: 'object', properties: { id: { type: 'string' }, status: { const: 'discarded' } } },
+          404: PROBLEM_SCHEMA,
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      if (!(await discardDelivery(app.pg, id))) {
+        throw new HttpProblem(404, 'DELIVERY_INCONNUE', `No pending or failed delivery ${id}.`);
+      }
+      await audit(app.pg, {
+        actor: request.actor.clientId,
+        action: 'delivery.discard',
+        target: id,
+        reason: request.body.reason,
+      });
+      return { id, status: 'discarded' };
+    },
+  );
+}

@@ -1,0 +1,158 @@
+import type { Queryable } from '../../db/pool.ts';
+import { formatSequence } from '../events.ts';
+
+/** A webhook delivery as operators see it. */
+export interface DeliveryView {
+  id: string;
+  client: string;
+  eventId: string;
+  eventType: string;
+  subject: string;
+  sequence: string;
+  status: 'pending' | 'delivered' | 'failed' | 'discarded';
+  attempts: number;
+  nextAttemptAt?: string;
+  lastError?: { error: string; statusCode?: number | null };
+  createdAt: string;
+  deliveredAt?: string;
+}
+
+export interface DeliveryFilter {
+  status?: string;
+  client?: string;
+  /** Deliveries created from this instant (inclusive) … */
+  from?: string;
+  /** … to this one (exclusive). */
+  to?: string;
+}
+
+interface DeliveryRow {
+  id: string;
+  client_id: string;
+  event_id: string;
+  type: string;
+  subject: string;
+  event_sequence: string;
+  status: DeliveryView['status'];
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: DeliveryView['lastError'] | null;
+  created_at: Date;
+  delivered_at: Date | null;
+}
+
+const SELECT = `SELECT d.id, d.client_id, e.id AS event_id, e.type, e.subject, d.event_sequence, d.status, d.attempts,
+    d.next_attempt_at, d.last_error, d.created_at, d.delivered_at
+  FROM deliveries d JOIN events e ON e.sequence = d.event_sequence`;
+
+/** The filter as SQL on `deliveries d`, parameters from $1. */
+function where(filter: DeliveryFilter): { sql: string; params: unknown[] } {
+  const params: unknown[] = [
+    filter.status ?? null,
+    filter.client ?? null,
+    filter.from ?? null,
+    filter.to ?? null,
+  ];
+  return {
+    sql: `($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.client_id = $2)
+      AND ($3::timestamptz IS NULL OR d.created_at >= $3) AND ($4::timestamptz IS NULL OR d.created_at < $4)`,
+    params,
+  };
+}
+
+function viewOf(row: DeliveryRow): DeliveryView {
+  return {
+    id: row.id,
+    client: row.client_id,
+    eventId: row.event_id,
+    eventType: row.type,
+    subject: row.subject,
+    sequence: formatSequence(row.event_sequence),
+    status: row.status,
+    attempts: row.attempts,
+    ...(row.status === 'pending' ? { nextAttemptAt: row.next_attempt_at.toISOString() } : {}),
+    ...(row.last_error ? { lastError: row.last_error } : {}),
+    createdAt: row.created_at.toISOString(),
+    ...(row.delivered_at ? { deliveredAt: row.delivered_at.toISOString() } : {}),
+  };
+}
+
+/** Deliveries matching the filter, by id after the cursor. */
+export async function listDeliveries(
+  db: Queryable,
+  filter: DeliveryFilter,
+  after: string | undefined,
+  limit: number,
+): Promise<DeliveryView[]> {
+  const { sql, params } = where(filter);
+  const { rows } = await db.query<DeliveryRow>(
+    `${SELECT} WHERE ${sql} AND ($5::uuid IS NULL OR d.id > $5) ORDER BY d.id LIMIT $6`,
+    [...params, after ?? null, limit],
+  );
+  return rows.map(viewOf);
+}
+
+export interface DeliveryDetail extends DeliveryView {
+  attemptsLog: { attempt: number; at: string; statusCode?: number; error?: string }[];
+}
+
+export async function findDelivery(db: Queryable, id: string): Promise<DeliveryDetail | undefined> {
+  const { rows } = await db.query<DeliveryRow>(`${SELECT} WHERE d.id = $1`, [id]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const attempts = await db.query<{
+    attempt: number;
+    at: Date;
+    status_code: number | null;
+    error: string | null;
+  }>(
+    'SELECT attempt, at, status_code, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt',
+    [id],
+  );
+  return {
+    ...viewOf(row),
+    attemptsLog: attempts.rows.map((a) => ({
+      attempt: a.attempt,
+      at: a.at.toISOString(),
+      ...(a.status_code !== null ? { statusCode: a.status_code } : {}),
+      ...(a.error !== null ? { error: a.error } : {}),
+    })),
+  };
+}
+
+/**
+ * Puts failed (or discarded) deliveries back to pending, due now, with the retry schedule starting
+ * again. Returns those changed, with the number their next attempt will have.
+ */
+export async function replayDeliveries(
+  db: Queryable,
+  filter: DeliveryFilter & { ids?: string[] },
+): Promise<{ id: string; attempt: number }[]> {
+  const { sql, params } = where(filter);
+  const { rows } = await db.query<{ id: string; attempts: number }>(
+    `UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), schedule_from = attempts, updated_at = now()
+      WHERE d.status IN ('failed', 'discarded') AND ${sql} AND ($5::uuid[] IS NULL OR d.id = ANY($5::uuid[]))
+      RETURNING d.id, d.attempts`,
+    [...params, filter.ids ?? null],
+  );
+  return rows.map((r) => ({ id: r.id, attempt: r.attempts + 1 }));
+}
+
+/** Counts what a replay with this filter would take. */
+export async function countReplayable(db: Queryable, filter: DeliveryFilter): Promise<number> {
+  const { sql, params } = where(filter);
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM deliveries d WHERE d.status IN ('failed', 'discarded') AND ${sql}`,
+    params,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Gives up a pending or failed delivery. False when there is none such. */
+export async function discardDelivery(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE deliveries SET status = 'discarded', updated_at = now() WHERE id = $1 AND status IN ('pending', 'failed')`,
+    [id],
+  );
+  return rowCount === 1;
+}
