@@ -1,11 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CloudEvent } from '../services/pipeline/events.ts';
 import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import { enregistrement, lot, postLot, radiation, sendLot } from './helpers/spt.ts';
 import { waitFor } from './helpers/wait.ts';
+import { Receiver } from './helpers/webhook-receiver.ts';
 
 /**
  * Webhooks (interfaces.md §9) against a real HTTP receiver that verifies every signature:
@@ -14,58 +11,6 @@ import { waitFor } from './helpers/wait.ts';
 let hub: TestHub;
 let guichet: string;
 let operator: string;
-
-interface Received {
-  event: CloudEvent;
-  headers: Record<string, string>;
-}
-
-/** A subscriber: verifies each request with the secret, answers `status` (or is down: `stop()`). */
-class Receiver {
-  readonly received: Received[] = [];
-  readonly rejected: string[] = [];
-  status = 204;
-  private server: Server | undefined;
-  private port = 0;
-  secret = '';
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const headers = {
-          'webhook-id': String(req.headers['webhook-id']),
-          'webhook-timestamp': String(req.headers['webhook-timestamp']),
-          'webhook-signature': String(req.headers['webhook-signature']),
-        };
-        try {
-          new Webhook(this.secret).verify(body, headers);
-          if (this.status < 300) this.received.push({ event: JSON.parse(body), headers });
-        } catch (error) {
-          this.rejected.push((error as Error).message);
-        }
-        res.writeHead(this.status).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/hook`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    this.server = undefined;
-  }
-}
 
 const receivers: Receiver[] = [];
 

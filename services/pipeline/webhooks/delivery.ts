@@ -31,7 +31,8 @@ interface Claimed extends EventRow {
  * deduplicate.
  */
 export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): Promise<void> {
-  const leaseSeconds = Math.ceil(deps.send.timeoutMs / 1000) + 30;
+  // Longer than an attempt can take (the timeout, then recording the outcome).
+  const leaseSeconds = Math.ceil(deps.send.timeoutMs / 1000) + 5;
   const { rows } = await deps.pool.query<Claimed>(
     `WITH claimed AS (
        UPDATE deliveries SET attempts = attempts + 1, updated_at = now(),
