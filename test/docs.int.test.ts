@@ -28,7 +28,12 @@ function danglingRefs(document: unknown): string[] {
     if (Array.isArray(node)) return node.forEach(walk);
     if (node === null || typeof node !== 'object') return;
     for (const [key, value] of Object.entries(node)) {
-      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/') && resolve(value) === undefined) {
+      if (
+        key === '$ref' &&
+        typeof value === 'string' &&
+        value.startsWith('#/') &&
+        resolve(value) === undefined
+      ) {
         missing.push(value);
       }
       walk(value);
@@ -73,7 +78,10 @@ describe('documentation', () => {
   it('serves an AsyncAPI 3 document with one message per event type', async () => {
     const reply = await hub.app.inject({ method: 'GET', url: '/asyncapi.json' });
     expect(reply.statusCode).toBe(200);
-    const doc = reply.json<{ asyncapi: string; components: { messages: Record<string, { name: string }> } }>();
+    const doc = reply.json<{
+      asyncapi: string;
+      components: { messages: Record<string, { name: string }> };
+    }>();
     expect(doc.asyncapi).toBe('3.0.0');
     expect(Object.values(doc.components.messages).map((m) => m.name)).toEqual(
       EVENT_NAMES.map((name) => `fr.sne.${name}.v1`),

@@ -1,15 +1,22 @@
 import type { FastifyBaseLogger } from 'fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { contingentConnector } from '../../connectors/contingent/index.ts';
+import { daloConnector } from '../../connectors/dalo/index.ts';
+import { pgpConnector } from '../../connectors/pgp/index.ts';
 import { sptConnector } from '../../connectors/spt/index.ts';
 import type { Infrastructure } from '../pipeline/infrastructure.ts';
 import type { Config } from './config.ts';
 import authPlugin from './plugins/auth.ts';
+import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import infrastructurePlugin from './plugins/infrastructure.ts';
 import adminRoutes from './routes/admin.ts';
+import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
 import messageRoutes from './routes/messages.ts';
 import opsRoutes from './routes/ops.ts';
+import opsDeliveryRoutes from './routes/ops-deliveries.ts';
+import pieceRoutes from './routes/pieces.ts';
 import sneRoutes from './routes/sne.ts';
 import './types.ts';
 
@@ -23,7 +30,7 @@ export interface BuildAppOptions {
  * The connectors the hub serves: adding a system is adding its folder and one line here.
  * Each registers its own routes under `/connectors/<system>/`.
  */
-const CONNECTORS = [sptConnector];
+const CONNECTORS = [sptConnector, pgpConnector, daloConnector, contingentConnector];
 
 /** Builds the HTTP app; the caller listens (or injects, in tests) and closes the infrastructure. */
 export async function buildApp({
@@ -40,11 +47,15 @@ export async function buildApp({
   await app.register(infrastructurePlugin, { config, infrastructure });
   await app.register(errorsPlugin);
   await app.register(authPlugin);
+  await app.register(docsPlugin);
   await app.register(healthRoutes);
   await app.register(adminRoutes);
   await app.register(messageRoutes);
   await app.register(sneRoutes);
   await app.register(opsRoutes);
+  await app.register(opsDeliveryRoutes);
+  await app.register(pieceRoutes);
+  await app.register(feedRoutes);
   for (const connector of CONNECTORS) {
     await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
   }

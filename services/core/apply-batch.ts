@@ -110,7 +110,8 @@ function needsOf(items: BatchItem[]): RegistryNeeds {
         organisme: actor.organisme,
         referenceGuichet: command.demande.referenceGuichet,
       });
-    if (command.type === 'attribution' || command.type === 'designation') needs.logements.push(command.logement);
+    if (command.type === 'attribution' || command.type === 'designation')
+      needs.logements.push(command.logement);
   }
   return needs;
 }

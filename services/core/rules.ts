@@ -286,7 +286,12 @@ function deciderDalo(view: RegistryView, cmd: DaloDecisionCommand, ctx: RuleCont
   return {
     demande,
     history: [
-      { numeroUnique: demande.numeroUnique, kind: 'dalo-decision', dateEffet: cmd.dateDecision, details: decision },
+      {
+        numeroUnique: demande.numeroUnique,
+        kind: 'dalo-decision',
+        dateEffet: cmd.dateDecision,
+        details: decision,
+      },
     ],
     events: [event('demande.dalo-decision', demande, decision)],
   };
@@ -297,7 +302,9 @@ function labelliser(view: RegistryView, cmd: LabellisationCommand, ctx: RuleCont
   const current = resolveActive(view, cmd.demande, ctx.actor);
   requireBusinessDate(cmd.dateLabellisation, current, ctx.today, 'dateLabellisation');
   const prioritaire = { categorie: cmd.categorie, dateLabellisation: cmd.dateLabellisation };
-  const demande: Demande = { ...current, prioritaire };
+  // As for DALO decisions: the latest by date stands, every one is in the history.
+  const latest = !current.prioritaire || current.prioritaire.dateLabellisation <= cmd.dateLabellisation;
+  const demande: Demande = latest ? { ...current, prioritaire } : current;
   return {
     demande,
     history: [

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { PgPieceStore } from '../../core/pieces-pg.ts';
+import { PgPriorityQueries } from '../../core/priority-queries-pg.ts';
+import { PgSuiviReader } from '../../core/suivi-pg.ts';
 import type { Infrastructure } from '../../pipeline/infrastructure.ts';
 import { PgIntake } from '../../pipeline/intake.ts';
 import type { Config } from '../config.ts';
@@ -14,8 +17,12 @@ async function infrastructurePlugin(app: FastifyInstance, { config, infrastructu
   app.decorate('config', config);
   app.decorate('pg', infrastructure.pool);
   app.decorate('applyQueue', infrastructure.applyQueue);
+  app.decorate('webhookQueue', infrastructure.webhookQueue);
   app.decorate('redis', infrastructure.redis);
   app.decorate('intake', new PgIntake(infrastructure.pool, infrastructure.applyQueue, app.log));
+  app.decorate('pieces', new PgPieceStore(infrastructure.pool));
+  app.decorate('suivi', new PgSuiviReader(infrastructure.pool));
+  app.decorate('priorityQueries', new PgPriorityQueries(infrastructure.pool));
 }
 
 export default fp(infrastructurePlugin, { name: 'sne-infrastructure' });

@@ -1,0 +1,13 @@
+import type { FastifyInstance } from 'fastify';
+import { useContractJsonBodies } from '../shared/json-body.ts';
+import { daloV1Routes } from './v1/routes.ts';
+
+/**
+ * The DALO connector: the commission de médiation's application reads demandes and sends its
+ * decisions, JSON v1 under `/connectors/dalo/v1/`. Register it encapsulated: its JSON body parser
+ * (which keeps the text of each message) then applies to its routes only.
+ */
+export async function daloConnector(app: FastifyInstance, _options: object = {}): Promise<void> {
+  useContractJsonBodies(app);
+  await daloV1Routes(app);
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { HttpProblem } from '../../../services/api/problem.ts';
+import { problemResponses } from '../../../services/api/problem-schema.ts';
+import { type Actor, actsOn } from '../../../services/core/actor.ts';
+import { todayInParis } from '../../../services/core/dates.ts';
+import { allDepartements } from '../../../services/core/territoire.ts';
+import { messageRoute } from '../../shared/message-route.ts';
+import { daloV1 } from './contract.ts';
+import {
+  DALO_DEMANDE_SCHEMA,
+  DALO_DEMANDES_SCHEMA,
+  IDENTITE_QUERY_SCHEMA,
+  NUMERO_PARAMS_SCHEMA,
+} from './schemas.ts';
+import { toDaloDemande } from './view.ts';
+
+const config = { roles: ['dalo' as const] };
+const tags = ['dalo'];
+
+/** DALO v1 (interfaces.md §6): read demandes, search a person's, send decisions. */
+export async function daloV1Routes(app: FastifyInstance): Promise<void> {
+  app.get<{ Params: { numeroUnique: string } }>(
+    '/connectors/dalo/v1/demandes/:numeroUnique',
+    {
+      config,
+      schema: {
+        summary: 'Read a demande',
+        description:
+          'The demande with its statut, ancienneté, DALO decision, labellisation and radiation. A demande ' +
+          'outside the client’s départements is answered 404, like an unknown one.',
+        tags,
+        params: NUMERO_PARAMS_SCHEMA,
+        response: { 200: DALO_DEMANDE_SCHEMA, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { numeroUnique } = request.params;
+      const demande = await app.priorityQueries.demande(numeroUnique);
+      // Out of scope reads as unknown: the commission learns nothing of other départements' demandes.
+      if (!demande || !actsOn(request.actor, demande.departement)) {
+        throw new HttpProblem(404, 'DEMANDE_INCONNUE', `No demande ${numeroUnique}.`);
+      }
+      return toDaloDemande(demande, todayInParis());
+    },
+  );
+
+  app.get<{ Querystring: { nom: string; prenom: string; dateNaissance: string } }>(
+    '/connectors/dalo/v1/demandes',
+    {
+      config,
+      schema: {
+        summary: 'Find the demandes of a person',
+        description:
+          'The demandes, active or radiée, of the person with this nom, prénom and date de naissance in ' +
+          'the client’s départements (case, accents and extra spaces ignored), by numéro. A person holds at ' +
+          'most one active demande per département, so the list is not paginated. Empty when none.',
+        tags,
+        querystring: IDENTITE_QUERY_SCHEMA,
+        response: { 200: DALO_DEMANDES_SCHEMA, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const demandes = await app.priorityQueries.demandesOf(request.query, scopeOf(request.actor));
+      const today = todayInParis();
+      return { items: demandes.map((demande) => toDaloDemande(demande, today)) };
+    },
+  );
+
+  messageRoute(app, {
+    url: '/connectors/dalo/v1/decisions',
+    roles: config.roles,
+    contract: daloV1,
+    type: 'decision',
+    summary: 'Send a decision of the commission de médiation',
+    description:
+      'Stored, then applied in order with the other messages of the demande: see GET /messages/{messageId}. ' +
+      'A numéro unique or a commission outside the client’s départements is refused at once (403); the ' +
+      'registry then checks the demande (DEMANDE_INCONNUE) and the date (DATE_INVALIDE).',
+  });
+}
+
+/** The départements a client reads: its own, or all of them for `*`. */
+function scopeOf(actor: Actor): string[] {
+  return actor.departements.includes('*') ? allDepartements() : actor.departements;
+}

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { MessageError } from '../../services/pipeline/inbound.ts';
+
+// ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** A JSON Schema as read from a contract file. */
+export type JsonSchema = { [key: string]: unknown };
+
+/**
+ * A contract version's JSON Schemas, compiled once. `x-messages` in a schema gives, by keyword, the
+ * message to show instead of ajv's generic one (`minProperties` → "a modification must change at
+ * least one field").
+ */
+export interface Contract {
+  /** The message types the contract defines. */
+  readonly types: readonly string[];
+  /** The contract violations of one message in its JSON form; empty when it is valid. */
+  validate(type: string, message: unknown): MessageError[];
+  /**
+   * The schema of a message type made self-contained for documentation (OpenAPI): references to
+   * the shared definitions inlined, `$schema`, `$id` and `x-messages` left out.
+   */
+  documentation(type: string): JsonSchema;
+}
+
+/**
+ * Loads `<type>.schema.json` for each type from `directory`, and the shared definitions the
+ * schemas refer to (`common.schema.json` by default). Used by every connector whose contract is
+ * JSON Schema (SPT validates its XML messages in their JSON form).
+ */
+export function loadContract(
+  directory: URL,
+  types: readonly string[],
+  options: { shared?: readonly string[] } = {},
+): Contract {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  addFormats(ajv, ['date', 'email']);
+  ajv.addKeyword({ keyword: 'x-messages', schemaType: 'object' });
+  const read = (name: string): JsonSchema =>
+    JSON.parse(readFileSync(new URL(`${name}.schema.json`, directory), 'utf8'));
+  const files = new Map<string, JsonSchema>();
+  for (const name of options.shared ?? ['common']) {
+    files.set(`${name}.schema.json`, read(name));
+    ajv.addSchema(read(name));
+  }
+  const schemas = new Map(types.map((type) => [type, read(type)]));
+  const validators = new Map<string, ValidateFunction>(
+    [...schemas].map(([type, schema]) => [type, ajv.compile(schema)]),
+  );
+
+  return {
+    types,
+    validate(type, message) {
+      const validator = validators.get(type);
+      if (!validator)
+        return [{ code: 'CONTRACT_INVALID', path: '', message: `Unknown message type ${type}.` }];
+      if (validator(message)) return [];
+      const seen = new Set<string>();
+      const errors: MessageError[] = [];
+      for (const error of validator.errors ?? []) {
+        const found = describe(error);
+        const key = `${found.path} ${found.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        errors.push({ code: 'CONTRACT_INVALID', ...found });
+      }
+      return errors;
+    },
+    documentation(type) {
+      const schema = schemas.get(type);
+      if (!schema) throw new Error(`Unknown message type ${type}.`);
+      return inlined(schema, schema, files);
+    },
+  };
+}
+
+/** A copy of `node` with its `$ref`s replaced by what they point to (in `self` or a shared file). */
+function inlined(node: unknown, self: JsonSchema, files: Map<string, JsonSchema>): JsonSchema {
+  const walk = (value: unknown, document: JsonSchema): unknown => {
+    if (Array.isArray(value)) return value.map((item) => walk(item, document));
+    if (typeof value !== 'object' || value === null) return value;
+    const object = value as JsonSchema;
+    if (typeof object.$ref === 'string') {
+      const [file = '', pointer = ''] = object.$ref.split('#');
+      const target = file ? files.get(file) : document;
+      if (!target) throw new Error(`Unresolved $ref ${object.$ref}.`);
+      return walk(resolvePointer(target, pointer), target);
+    }
+    const copy: JsonSchema = {};
+    for (const [key, child] of Object.entries(object)) {
+      if (key === '$schema' || key === '$id' || key === 'x-messages' || key === '$defs') continue;
+      copy[key] = walk(child, document);
+    }
+    return copy;
+  };
+  return walk(node, self) as JsonSchema;
+}
+
+function resolvePointer(document: JsonSchema, pointer: string): unknown {
+  let node: unknown = document;
+  for (const token of pointer.split('/').slice(1)) {
+    const key = token.replaceAll('~1', '/').replaceAll('~0', '~');
+    node = (node as JsonSchema | undefined)?.[key];
+  }
+  if (node === undefined) throw new Error(`Unresolved JSON pointer ${pointer}.`);
+  return node;
+}
+
+/** An ajv error as a JSON pointer to the faulty field and a message an integrator can act on. */
+function describe(error: ErrorObject): { path: string; message: string } {
+  const custom = (error.parentSchema?.['x-messages'] as Record<string, string> | undefined)?.[error.keyword];
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return {
+        path: `${error.instancePath}/${pointerToken(String(params.missingProperty))}`,
+        message: custom ?? 'is required',
+      };
+    case 'additionalProperties':
+      return {
+        path: `${error.instancePath}/${pointerToken(String(params.additionalProperty))}`,
+        message: custom ?? 'is not a field of this message',
+      };
+    case 'enum':
+      return {
+        path: error.instancePath,
+        message:
+          custom ??
+          `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    case 'format':
+      return {
+        path: error.instancePath,
+        message:
+          custom ??
+          (params.format === 'date'
+            ? 'must be a real calendar date YYYY-MM-DD'
+            : `must be a valid ${params.format}`),
+      };
+    default:
+      return { path: error.instancePath, message: custom ?? error.message ?? 'is invalid' };
+  }
+}
+
+/** JSON pointer escaping (RFC 6901). */
+function pointerToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}

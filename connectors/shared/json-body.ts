@@ -1,0 +1,47 @@
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyInstance } from 'fastify';
+import { HttpProblem } from '../../services/api/problem.ts';
+
+// ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** A JSON request body: the text as received (what operators see as `raw`) and its parsed value. */
+export interface JsonBody {
+  readonly text: string;
+  readonly value: unknown;
+}
+
+/** Whether a request's body came through `useContractJsonBodies`' parser. */
+export function isJsonBody(body: unknown): body is JsonBody {
+  return typeof body === 'object' && body !== null && 'text' in body && 'value' in body;
+}
+
+/**
+ * Sets up an encapsulated connector for JSON messages validated by their versioned contract:
+ * - `application/json` bodies are parsed here keeping their text (`JsonBody`); text that is not JSON
+ *   is refused at once (400 `MALFORMED_BODY`: there is no message to keep);
+ * - body schemas declared on the routes document the contract (OpenAPI) but Fastify does not validate
+ *   bodies: an invalid message must reach the intake, to be stored `rejected` for operators, with
+ *   the contract's own error messages. Params and query strings are validated as usual.
+ */
+export function useContractJsonBodies(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body.toString();
+    try {
+      done(null, { text, value: JSON.parse(text) } satisfies JsonBody);
+    } catch (error) {
+      done(
+        new HttpProblem(400, 'MALFORMED_BODY', `The body is not JSON: ${(error as Error).message}`),
+        undefined,
+      );
+    }
+  });
+  // As Fastify's own compiler does for params and query strings: coerce, default, formats.
+  const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false });
+  addFormats(ajv);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? () => true : ajv.compile(schema),
+  );
+}

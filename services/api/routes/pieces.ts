@@ -1,0 +1,112 @@
+import type { FastifyInstance } from 'fastify';
+import { PIECE_MEDIA_TYPES, PIECE_TYPES, type PieceContent } from '../../core/pieces.ts';
+import { HttpProblem } from '../problem.ts';
+import { problemResponses } from '../problem-schema.ts';
+
+const NUMERO = '^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$';
+const EXTENSIONS: Record<PieceContent['mediaType'], string> = {
+  'application/pdf': 'pdf',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+};
+
+const pieceItem = {
+  type: 'object',
+  required: ['pieceId', 'type', 'mediaType', 'size', 'sha256', 'createdAt'],
+  properties: {
+    pieceId: { type: 'string', format: 'uuid' },
+    type: { type: 'string', enum: [...PIECE_TYPES] },
+    mediaType: { type: 'string', enum: [...PIECE_MEDIA_TYPES] },
+    size: { type: 'integer', description: 'Bytes.' },
+    sha256: { type: 'string', description: 'SHA-256 of the content, lowercase hex.' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+/**
+ * The dossier unique read by guichets and bailleurs of the demande's département, and operators
+ * (interfaces.md §5). Out of scope reads as unknown (404), like the other reads of the core.
+ */
+export default async function pieceRoutes(app: FastifyInstance) {
+  const config = { roles: ['guichet' as const, 'bailleur' as const, 'operator' as const] };
+  const tags = ['sne'];
+
+  app.get<{ Params: { numeroUnique: string } }>(
+    '/sne/demandes/:numeroUnique/pieces',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'List the pièces of a demande',
+        description: 'The pièces not removed, oldest first (a demande holds few: the list is not paginated).',
+        params: {
+          type: 'object',
+          required: ['numeroUnique'],
+          properties: { numeroUnique: { type: 'string', pattern: NUMERO } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['items'],
+            properties: { items: { type: 'array', items: pieceItem } },
+          },
+          ...problemResponses(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const items = await app.pieces.list(request.actor, request.params.numeroUnique);
+      if (!items)
+        throw new HttpProblem(404, 'DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
+      return { items };
+    },
+  );
+
+  app.get<{ Params: { pieceId: string } }>(
+    '/sne/pieces/:pieceId',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Download a pièce',
+        description:
+          'The bytes with their media type, as an attachment named <type>-<pieceId>.<ext> (the original ' +
+          'name is not kept). ETag and Repr-Digest (RFC 9530) carry the SHA-256. Every download is written ' +
+          'to the audit log (action piece.download) before the bytes are sent.',
+        params: {
+          type: 'object',
+          required: ['pieceId'],
+          properties: { pieceId: { type: 'string', format: 'uuid' } },
+        },
+        response: {
+          200: {
+            description: 'The pièce’s bytes, in the format read from them at upload.',
+            content: Object.fromEntries(
+              PIECE_MEDIA_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+            ),
+          },
+          ...problemResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const piece = await app.pieces.download(request.actor, request.params.pieceId);
+      if (!piece) throw new HttpProblem(404, 'PIECE_INCONNUE', `No pièce ${request.params.pieceId}.`);
+      const digest = Buffer.from(piece.sha256, 'hex').toString('base64');
+      return (
+        reply
+          .type(piece.mediaType)
+          .header(
+            'content-disposition',
+            `attachment; filename="${piece.type}-${piece.pieceId}.${EXTENSIONS[piece.mediaType]}"`,
+          )
+          .header('etag', `"${piece.sha256}"`)
+          .header('repr-digest', `sha-256=:${digest}:`)
+          // Personal documents: no shared cache keeps them, no browser guesses another type.
+          .header('cache-control', 'private, no-store')
+          .header('x-content-type-options', 'nosniff')
+          .send(piece.content)
+      );
+    },
+  );
+}
