@@ -34,6 +34,7 @@ async function docsPlugin(app: FastifyInstance) {
     transform: ({ schema, url, route }) => {
       const roles = (route.config as { roles?: RouteRole[] } | undefined)?.roles;
       const described = { ...schema } as Record<string, unknown>;
+      if (described.response) described.response = problemsAsProblemJson(described.response);
       if (roles) {
         const who = `Roles: ${roles.join(', ')}.`;
         described.description = described.description ? `${described.description}\n\n${who}` : who;
@@ -48,6 +49,21 @@ async function docsPlugin(app: FastifyInstance) {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const asyncApi = asyncApiDocument(version);
   app.get('/asyncapi.json', { schema: { hide: true } }, async () => asyncApi);
+}
+
+/** Error replies are `application/problem+json` (the serializer does not care; the document should). */
+function problemsAsProblemJson(responses: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [status, schema] of Object.entries(responses as Record<string, Record<string, unknown>>)) {
+    out[status] =
+      Number(status) >= 400 && !('content' in schema)
+        ? {
+            description: schema.description ?? 'RFC 9457 problem details',
+            content: { 'application/problem+json': { schema } },
+          }
+        : schema;
+  }
+  return out;
 }
 
 export default fp(docsPlugin, { name: 'sne-docs' });
