@@ -72,7 +72,7 @@ export function embeddable(schema: JsonSchema, refBase: string): JsonSchema {
       if (key === '$schema' || key === '$id') continue;
       out[key] =
         key === '$ref' && typeof inner === 'string'
-          ? inner.replace('urn:sne:events:v1:common#/definitions/', refBase)
+          ? inner.replace(/^(urn:sne:events:v1:common)?#\/definitions\//, refBase)
           : rewrite(inner);
     }
     return out;
