@@ -5,6 +5,7 @@ import errorsPlugin from '../../services/api/plugins/errors.ts';
 import type { Actor } from '../../services/core/actor.ts';
 import type { Intake, LotReceipt, LotSubmission } from '../../services/pipeline/inbound.ts';
 import { sptConnector } from './index.ts';
+import { V1_DEPRECATED_AT, V1_SUNSET_AT } from './v1/version.ts';
 
 /**
  * The connector's route in a bare Fastify: an in-memory intake records what it is handed, and a
@@ -222,5 +223,59 @@ describe('POST /connectors/spt/v2/lots', () => {
   it('refuses an invalid byte sequence for the declared encoding with 400 ENCODING_INVALID', async () => {
     const response = await post(Buffer.from(LOT.replace('M-1', 'Amélie'), 'latin1'));
     expect(response.json()).toMatchObject({ status: 400, code: 'ENCODING_INVALID' });
+  });
+});
+
+describe('POST /connectors/spt/v1/lots (deprecated)', () => {
+  const V1_LOT = `<?xml version="1.0" encoding="UTF-8"?>
+<LotDemandes version="1">
+  <Renouvellement idMessage="A3"><NumUnique>0591013000042LH59A</NumUnique><DateRenouvellement>20/09/2014</DateRenouvellement></Renouvellement>
+</LotDemandes>`;
+  const postV1 = (body: string, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/connectors/spt/v1/lots',
+      payload: body,
+      headers: { 'content-type': 'application/xml', ...headers },
+    });
+  const DEPRECATION_HEADERS = {
+    deprecation: `@${V1_DEPRECATED_AT.getTime() / 1000}`,
+    sunset: V1_SUNSET_AT.toUTCString(),
+    link: '</connectors/spt/v2/lots>; rel="successor-version"',
+  };
+
+  it('hands the upcast commands to the intake as version v1, with Deprecation, Sunset and Link', async () => {
+    const response = await postV1(V1_LOT);
+    expect(response.statusCode).toBe(202);
+    expect(response.headers).toMatchObject(DEPRECATION_HEADERS);
+    expect(response.headers.sunset).toMatch(
+      /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+    );
+    expect(intake.lots[0]).toMatchObject({ system: 'spt', version: 'v1' });
+    expect(intake.lots[0]?.messages[0]?.command).toEqual({
+      type: 'renouvellement',
+      demande: { numeroUnique: '0591013000042LH59A' },
+      dateRenouvellement: '2014-09-20',
+    });
+  });
+
+  it('says so on its problems too', async () => {
+    const wrongRoot = await postV1('<lot xmlns="urn:sne:spt:2"/>');
+    expect(wrongRoot.statusCode).toBe(400);
+    expect(wrongRoot.headers).toMatchObject(DEPRECATION_HEADERS);
+    const wrongType = await postV1('{}', { 'content-type': 'application/json' });
+    expect(wrongType.statusCode).toBe(415);
+    expect(wrongType.headers).toMatchObject(DEPRECATION_HEADERS);
+  });
+
+  it('answers <accuse> without namespace, as v1 documents have none', async () => {
+    const response = await postV1(V1_LOT, { accept: 'application/xml' });
+    expect(response.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<accuse lotId="lot-1"/);
+  });
+
+  it('leaves v2 replies without deprecation headers', async () => {
+    const response = await post(LOT);
+    expect(response.headers).not.toHaveProperty('deprecation');
+    expect(response.headers).not.toHaveProperty('sunset');
   });
 });

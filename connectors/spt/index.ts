@@ -1,14 +1,16 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onSendAsyncHookHandler } from 'fastify';
 import { HttpProblem } from '../../services/api/problem.ts';
 import type { Actor } from '../../services/core/actor.ts';
 import type { InboundMessage } from '../../services/pipeline/inbound.ts';
 import { prefersXml } from './accept.ts';
+import { deprecationHeaders } from './deprecation.ts';
+import { sptV1 } from './v1/version.ts';
 import { sptV2 } from './v2/version.ts';
 import type { SptVersion } from './version.ts';
 import { DEFAULT_XML_LIMITS } from './xml-document.ts';
 
 /** The contract versions served, newest first. Adding one = one folder and one line here. */
-const VERSIONS: readonly SptVersion[] = [sptV2];
+const VERSIONS: readonly SptVersion[] = [sptV2, sptV1];
 
 export interface SptConnectorOptions {
   /** Largest accepted lot body, in bytes (larger → 413). Default 10 MiB. */
@@ -38,12 +40,15 @@ export async function sptConnector(app: FastifyInstance, options: SptConnectorOp
 
   for (const version of VERSIONS) {
     const decoder = version.createDecoder(limits);
+    const deprecation = version.deprecation && deprecationHeaders(version.deprecation);
     app.post(
       `/connectors/spt/${version.name}/lots`,
       {
         bodyLimit: limits.maxBytes,
         config: { roles: ['guichet', 'bailleur'] },
-        schema: routeSchema(version.name),
+        schema: routeSchema(version),
+        // onSend runs for every reply of the route, problems included (401, 413, 415, 400...).
+        ...(deprecation && { onSend: withHeaders(deprecation) }),
       },
       async (request, reply) => {
         const body = request.body;
@@ -80,6 +85,14 @@ export async function sptConnector(app: FastifyInstance, options: SptConnectorOp
       );
     },
   );
+}
+
+/** An onSend hook that adds `headers` to every reply of its route. */
+function withHeaders(headers: Record<string, string>): onSendAsyncHookHandler {
+  return async (_request, reply, payload) => {
+    reply.headers(headers);
+    return payload;
+  };
 }
 
 /**
@@ -137,14 +150,20 @@ export const LOT_RECEIPT_SCHEMA = {
   },
 } as const;
 
-function routeSchema(version: string) {
+function routeSchema(version: SptVersion) {
+  const { deprecation } = version;
   return {
-    summary: `Send a lot of SPT ${version} messages`,
+    summary: `Send a lot of SPT ${version.name} messages`,
     description:
       'Body: an XML lot (application/xml or text/xml) in UTF-8, ISO-8859-1 or windows-1252 as its XML ' +
       'declaration says. The document is refused whole (400/413/415 problem) when unusable; otherwise each ' +
-      'message is accepted or rejected on its own, as the receipt lists.',
+      'message is accepted or rejected on its own, as the receipt lists.' +
+      (deprecation
+        ? ` Deprecated: use ${deprecation.successor}. Every reply carries Deprecation, Sunset ` +
+          `(${deprecation.sunsetAt.toISOString().slice(0, 10)}) and Link rel="successor-version" headers.`
+        : ''),
     tags: ['spt'],
+    ...(deprecation && { deprecated: true }),
     response: { 202: LOT_RECEIPT_SCHEMA },
   };
 }

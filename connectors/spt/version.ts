@@ -12,6 +12,19 @@ export interface SptDecoder {
   readMessage(raw: string): InboundMessage;
 }
 
+/**
+ * A version that has a successor: still served, but every reply of its route says so
+ * (`./deprecation.ts`), so that integrators see it in their logs long before it is retired.
+ */
+export interface SptDeprecation {
+  /** Since when (or from when) the version is deprecated: `Deprecation: @<unix seconds>` (RFC 9745). */
+  deprecatedAt: Date;
+  /** After this the version may stop being served: `Sunset: <HTTP-date>` (RFC 8594). */
+  sunsetAt: Date;
+  /** The version to move to (`v2`): `Link: </connectors/spt/v2/lots>; rel="successor-version"`. */
+  successor: string;
+}
+
 /** What the connector's entry needs from each contract version it serves. */
 export interface SptVersion {
   /** The version as it appears in the path and in stored messages (`v2`). */
@@ -19,4 +32,6 @@ export interface SptVersion {
   createDecoder(limits: XmlLimits): SptDecoder;
   /** The receipt as this version's XML `<accuse>`. */
   accuseXml(receipt: LotReceipt): string;
+  /** Present once a successor exists. */
+  deprecation?: SptDeprecation;
 }

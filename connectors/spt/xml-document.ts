@@ -24,6 +24,8 @@ export interface XmlDialect {
   root: string;
   /** Namespace URI of the root (`urn:sne:spt:2`), `null` for a document without namespace. */
   namespace: string | null;
+  /** Attributes the root must carry, with these exact values (`{ version: '1' }`); none by default. */
+  rootAttributes?: Readonly<Record<string, string>>;
   /** Elements that may repeat inside a message: always parsed as arrays, even when there is one. */
   repeatedElements: readonly string[];
 }
@@ -93,6 +95,7 @@ export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): Xm
           `The root element must be ${describe(dialect.root, dialect.namespace)}, not ${describe(localName(root.qname), rootNamespace)}.`,
         );
       }
+      checkRootAttributes(root, dialect);
       if (children.length > maxMessages) {
         throw new HttpProblem(
           413,
@@ -123,6 +126,20 @@ export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): Xm
       };
     },
   };
+}
+
+function checkRootAttributes(root: StartTag, dialect: XmlDialect): void {
+  for (const [name, expected] of Object.entries(dialect.rootAttributes ?? {})) {
+    const found = root.attributes.find(([attribute]) => attribute === name)?.[1];
+    if (found !== expected) {
+      const instead = found === undefined ? 'but has none' : `not ${name}="${found}"`;
+      throw new HttpProblem(
+        400,
+        'XML_ROOT_INVALID',
+        `The root element <${dialect.root}> must carry ${name}="${expected}", ${instead}.`,
+      );
+    }
+  }
 }
 
 /** A start tag as the scanner read it. */

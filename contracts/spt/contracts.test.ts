@@ -1,5 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import {
+  MOTIF_DEMANDE_CODES,
+  MOTIF_RADIATION_CODES,
+  NATIONALITE_CODES,
+  SOUS_MOTIF_CODES,
+} from '../../connectors/spt/v1/codes.ts';
+import { sptV1 } from '../../connectors/spt/v1/version.ts';
 import { sptV2 } from '../../connectors/spt/v2/version.ts';
 import type { SptVersion } from '../../connectors/spt/version.ts';
 import {
@@ -12,66 +19,66 @@ import {
 } from '../../services/core/commands.ts';
 
 /**
- * Contracts are append-only: every example of every published version must still validate and map
- * to a canonical command, through the same decoder the connector uses.
+ * What the SPT examples and schemas promise beyond validating and mapping (which the contract
+ * registry test, `../registry.test.ts`, checks for every version).
  */
-const VERSIONS: readonly SptVersion[] = [sptV2];
+const VERSIONS: readonly SptVersion[] = [sptV2, sptV1];
 
-describe.each(VERSIONS.map((version) => [version.name, version] as const))('SPT %s', (name, version) => {
-  const directory = new URL(`./${name}/examples/`, import.meta.url);
-  const examples = readdirSync(directory).filter((file) => file.endsWith('.xml'));
+function readExamples(version: SptVersion, file?: string) {
+  const directory = new URL(`./${version.name}/examples/`, import.meta.url);
   const decoder = version.createDecoder({});
+  const files = file ? [file] : readdirSync(directory).filter((name) => name.endsWith('.xml'));
+  return files.flatMap((name) => decoder.readLot(readFileSync(new URL(name, directory))));
+}
 
-  it('has examples', () => {
-    expect(examples.length).toBeGreaterThan(0);
-  });
+describe.each(VERSIONS.map((version) => [version.name, version] as const))(
+  'SPT %s examples',
+  (_, version) => {
+    it('hold every message type', () => {
+      const types = new Set(readExamples(version).map((message) => message.type));
+      expect([...types].sort()).toEqual([
+        'attribution',
+        'enregistrement',
+        'modification',
+        'radiation',
+        'renouvellement',
+      ]);
+    });
 
-  it.each(examples)('%s: every message validates and maps', (file) => {
-    const messages = decoder.readLot(readFileSync(new URL(file, directory)));
-    expect(messages.length).toBeGreaterThan(0);
-    for (const message of messages) {
-      expect({ id: message.id, errors: message.errors }).toEqual({ id: message.id, errors: undefined });
-      expect(message.command?.type).toBe(message.type);
-      // What an operator sees as `raw` can be replayed alone.
-      expect(decoder.readMessage(message.raw).command).toStrictEqual(message.command);
-    }
-  });
-});
+    it('replay alone: what an operator sees as raw decodes to the same command', () => {
+      const decoder = version.createDecoder({});
+      for (const message of readExamples(version)) {
+        expect(decoder.readMessage(message.raw).command).toStrictEqual(message.command);
+      }
+    });
+  },
+);
 
-describe('SPT v2 examples', () => {
-  const decoder = sptV2.createDecoder({});
-  const read = (file: string) =>
-    decoder.readLot(readFileSync(new URL(`./v2/examples/${file}`, import.meta.url)));
-
-  it('hold every message type', () => {
-    const types = new Set(
-      readdirSync(new URL('./v2/examples/', import.meta.url)).flatMap((file) =>
-        read(file).map((m) => m.type),
-      ),
-    );
-    expect([...types].sort()).toEqual([
-      'attribution',
-      'enregistrement',
-      'modification',
-      'radiation',
-      'renouvellement',
-    ]);
-  });
-
-  it('decode their accented names whatever the encoding', () => {
-    expect(read('lot-iso-8859-1.xml')[0]?.command).toMatchObject({
+describe('accented names are decoded whatever the encoding', () => {
+  it('v2 in ISO-8859-1 and windows-1252', () => {
+    expect(readExamples(sptV2, 'lot-iso-8859-1.xml')[0]?.command).toMatchObject({
       demandeur: { nom: 'Lefèvre', prenom: 'Hélène' },
     });
-    expect(read('lot-windows-1252.xml')[0]?.command).toMatchObject({
+    expect(readExamples(sptV2, 'lot-windows-1252.xml')[0]?.command).toMatchObject({
       demandeur: { nom: 'Cœur', adresse: '5 allée de l’Église, 59100 Roubaix' },
     });
   });
+
+  it('v1 in ISO-8859-1 and UTF-8', () => {
+    const latin1 = readExamples(sptV1, 'lot-complet.xml');
+    expect(latin1[0]?.command).toMatchObject({ demandeur: { nom: 'DUPONT', prenom: 'Amélie' } });
+    expect(latin1[1]?.command).toMatchObject({ demandeur: { nom: 'LEFÈVRE', prenom: 'Hélène-Françoise' } });
+    expect(readExamples(sptV1, 'lot-utf-8.xml')[0]?.command).toMatchObject({
+      demandeur: { nom: 'Saint-Pé', prenom: 'Jérôme' },
+    });
+  });
 });
 
+const schemaOf = (version: string, name: string) =>
+  JSON.parse(readFileSync(new URL(`./${version}/${name}.schema.json`, import.meta.url), 'utf8'));
+
 describe('SPT v2 schemas', () => {
-  const schema = (name: string) =>
-    JSON.parse(readFileSync(new URL(`./v2/${name}.schema.json`, import.meta.url), 'utf8'));
-  const defs = schema('common').$defs;
+  const defs = schemaOf('v2', 'common').$defs;
 
   it('use only values of the canonical model', () => {
     const subset = (values: string[], canonical: readonly string[]) =>
@@ -79,8 +86,20 @@ describe('SPT v2 schemas', () => {
     subset(defs.nationalite.enum, NATIONALITES);
     subset(defs.typologie.enum, TYPOLOGIES);
     subset(defs.motifDemande.enum, MOTIFS_DEMANDE);
-    subset(schema('radiation').properties.motif.enum, MOTIFS_RADIATION);
-    subset(schema('radiation').properties.sousMotif.enum, SOUS_MOTIFS_IRRECEVABILITE);
-    subset(schema('attribution').properties.contingent.enum, CONTINGENTS);
+    subset(schemaOf('v2', 'radiation').properties.motif.enum, MOTIFS_RADIATION);
+    subset(schemaOf('v2', 'radiation').properties.sousMotif.enum, SOUS_MOTIFS_IRRECEVABILITE);
+    subset(schemaOf('v2', 'attribution').properties.contingent.enum, CONTINGENTS);
+  });
+});
+
+describe('SPT v1 schemas', () => {
+  const defs = schemaOf('v1', 'common').$defs;
+  const radiation = schemaOf('v1', 'radiation').properties;
+
+  it('list exactly the codes the mapper knows', () => {
+    expect(defs.nationalite.enum).toEqual(Object.keys(NATIONALITE_CODES));
+    expect(defs.motifDemande.enum).toEqual(Object.keys(MOTIF_DEMANDE_CODES).sort());
+    expect(radiation.Motif.enum).toEqual(Object.keys(MOTIF_RADIATION_CODES));
+    expect(radiation.SousMotif.enum).toEqual(Object.keys(SOUS_MOTIF_CODES));
   });
 });

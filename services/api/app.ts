@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { contingentConnector } from '../../connectors/contingent/index.ts';
 import { daloConnector } from '../../connectors/dalo/index.ts';
 import { pgpConnector } from '../../connectors/pgp/index.ts';
+import { rplsConnector } from '../../connectors/rpls/index.ts';
 import { sptConnector } from '../../connectors/spt/index.ts';
 import type { Infrastructure } from '../pipeline/infrastructure.ts';
 import type { Config } from './config.ts';
@@ -16,6 +17,7 @@ import healthRoutes from './routes/health.ts';
 import messageRoutes from './routes/messages.ts';
 import opsRoutes from './routes/ops.ts';
 import opsDeliveryRoutes from './routes/ops-deliveries.ts';
+import parcRoutes from './routes/parc.ts';
 import pieceRoutes from './routes/pieces.ts';
 import sneRoutes from './routes/sne.ts';
 import './types.ts';
@@ -30,7 +32,7 @@ export interface BuildAppOptions {
  * The connectors the hub serves: adding a system is adding its folder and one line here.
  * Each registers its own routes under `/connectors/<system>/`.
  */
-const CONNECTORS = [sptConnector, pgpConnector, daloConnector, contingentConnector];
+const CONNECTORS = [sptConnector, pgpConnector, daloConnector, contingentConnector, rplsConnector];
 
 /** Builds the HTTP app; the caller listens (or injects, in tests) and closes the infrastructure. */
 export async function buildApp({
@@ -56,6 +58,7 @@ export async function buildApp({
   await app.register(opsDeliveryRoutes);
   await app.register(pieceRoutes);
   await app.register(feedRoutes);
+  await app.register(parcRoutes);
   for (const connector of CONNECTORS) {
     await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
   }

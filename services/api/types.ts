@@ -2,10 +2,12 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Actor, Role } from '../core/actor.ts';
+import type { ParcReader } from '../core/parc.ts';
 import type { PieceStore } from '../core/pieces.ts';
 import type { PriorityQueries } from '../core/priority-queries.ts';
 import type { SuiviReader } from '../core/suivi.ts';
 import type { Intake } from '../pipeline/inbound.ts';
+import type { ParcImports } from '../pipeline/parc-import.ts';
 import type { ApplyJobData, WebhookJobData } from '../pipeline/queues.ts';
 import type { Config } from './config.ts';
 
@@ -26,6 +28,10 @@ declare module 'fastify' {
     suivi: SuiviReader;
     /** Reads of the DALO and contingent connectors. */
     priorityQueries: PriorityQueries;
+    /** RPLS imports: files staged while they stream, merged into the parc by a job. */
+    parcImports: ParcImports;
+    /** The parc of logements (RPLS). */
+    parc: ParcReader;
   }
   interface FastifyRequest {
     /** The authenticated client (absent on public routes and for the administrator). */

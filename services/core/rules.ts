@@ -231,16 +231,29 @@ function radier(view: RegistryView, cmd: RadiationCommand, ctx: RuleContext): Ch
   return radiated(current, radiation);
 }
 
+/**
+ * The logement a new attribution or désignation names: it must be in the parc. One that left it
+ * (`sorti`, a snapshot import of its bailleur no longer listed it) counts as not in the parc.
+ */
+function logementEnParc(view: RegistryView, identifiantRpls: string): Logement {
+  const logement = view.logement(identifiantRpls);
+  if (!logement) throw new BusinessError('LOGEMENT_INCONNU', `Logement ${identifiantRpls}.`);
+  if (logement.statut !== 'en-parc') {
+    throw new BusinessError(
+      'LOGEMENT_INCONNU',
+      `Logement ${identifiantRpls} left the parc (statut ${logement.statut}).`,
+    );
+  }
+  return logement;
+}
+
 function attribuer(view: RegistryView, cmd: AttributionCommand, ctx: RuleContext): Change {
   const { actor } = ctx;
   if (actor.role !== 'bailleur') {
     throw new BusinessError('ACTION_INTERDITE', 'Only a bailleur records attributions.');
   }
   const current = resolveForRadiation(view, cmd.demande, actor, cmd.dateSignatureBail, ctx.today);
-  const logement = view.logement(cmd.logement);
-  if (logement?.statut !== 'en-parc') {
-    throw new BusinessError('LOGEMENT_INCONNU', `Logement ${cmd.logement}.`);
-  }
+  const logement = logementEnParc(view, cmd.logement);
   if (logement.sirenBailleur !== actor.organisme) throw new BusinessError('LOGEMENT_AUTRE_BAILLEUR');
   if (logement.departement !== current.departement) {
     throw new BusinessError('HORS_TERRITOIRE', `The logement lies in département ${logement.departement}.`);
@@ -323,10 +336,7 @@ function designer(view: RegistryView, cmd: DesignationCommand, ctx: RuleContext)
   requireRole(ctx.actor, 'contingent', 'Only the contingent préfectoral designates demandes.');
   const demande = resolveActive(view, cmd.demande, ctx.actor);
   requireBusinessDate(cmd.dateDesignation, demande, ctx.today, 'dateDesignation');
-  const logement = view.logement(cmd.logement);
-  if (logement?.statut !== 'en-parc') {
-    throw new BusinessError('LOGEMENT_INCONNU', `Logement ${cmd.logement}.`);
-  }
+  const logement = logementEnParc(view, cmd.logement);
   if (logement.departement !== demande.departement) {
     throw new BusinessError('HORS_TERRITOIRE', `The logement lies in département ${logement.departement}.`);
   }

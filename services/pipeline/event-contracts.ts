@@ -79,3 +79,23 @@ export function embeddable(schema: JsonSchema, refBase: string): JsonSchema {
   };
   return rewrite(schema) as JsonSchema;
 }
+
+/** Every example of `contracts/events/v1/examples` checked against its contract (the registry test). */
+export function checkEventExamples(): {
+  file: string;
+  type: string;
+  errors: { code: string; message: string }[];
+}[] {
+  const examples = new URL('examples/', DIRECTORY);
+  return readdirSync(examples)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => {
+      const event = JSON.parse(readFileSync(new URL(file, examples), 'utf8')) as CloudEvent;
+      const problems = eventContracts().check(event);
+      return {
+        file,
+        type: event.type,
+        errors: problems.map((message) => ({ code: 'CONTRACT_INVALID', message })),
+      };
+    });
+}

@@ -64,3 +64,29 @@ export function webhookJob(deliveryId: string, attempt: number, delayMs = 0) {
     opts: { jobId: `${deliveryId}.${attempt}`, ...(delayMs > 0 ? { delay: delayMs } : {}) },
   };
 }
+
+export const RPLS_QUEUE = 'sne-rpls';
+
+/** An RPLS merge job: the import's rows are staged in PostgreSQL, the job carries its id only. */
+export interface RplsJobData {
+  importId: string;
+}
+
+export function createRplsQueue(settings: Pick<QueueSettings, 'connection' | 'prefix'>): Queue<RplsJobData> {
+  return new Queue<RplsJobData>(RPLS_QUEUE, {
+    connection: settings.connection,
+    prefix: settings.prefix,
+    defaultJobOptions: {
+      // Transient errors only (the merge is one transaction, idempotent); then the import is failed.
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+/** The merge job of an import; the reconciler uses a fresh job id when the previous job is gone. */
+export function mergeJob(importId: string, jobId = `merge-${importId}`) {
+  return { name: 'merge', data: { importId }, opts: { jobId } };
+}

@@ -6,10 +6,14 @@ import { createApplyProcessor } from './apply-worker.ts';
 import { EventNotifier } from './event-notifier.ts';
 import { type Infrastructure, redisConnection } from './infrastructure.ts';
 import { runRenouvellementSweep } from './maintenance.ts';
+import { failImport, mergeImport, reconcileImports } from './parc-merge.ts';
 import {
   APPLY_QUEUE,
   type ApplyJobData,
+  createRplsQueue,
   MAINTENANCE_QUEUE,
+  RPLS_QUEUE,
+  type RplsJobData,
   WEBHOOK_QUEUE,
   type WebhookJobData,
 } from './queues.ts';
@@ -82,6 +86,26 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
   );
   webhooks.on('error', (error) => log.warn({ err: error.message }, 'webhook worker error'));
 
+  // RPLS imports: one merge at a time per process (they serialise on a lock in PostgreSQL anyway).
+  const rpls = new Worker<RplsJobData>(
+    RPLS_QUEUE,
+    async (job) => {
+      try {
+        const counts = await mergeImport(infrastructure.pool, job.data.importId);
+        if (counts) log.info({ importId: job.data.importId, ...counts }, 'RPLS import merged');
+      } catch (error) {
+        // Past the last attempt the import fails rather than stays running for ever.
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          await failImport(infrastructure.pool, job.data.importId, 'MERGE_FAILED');
+        }
+        throw error;
+      }
+    },
+    { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
+  );
+  rpls.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error.message }, 'RPLS merge failed'));
+  rpls.on('error', (error) => log.warn({ err: error.message }, 'RPLS worker error'));
+
   const notifier = new EventNotifier(config.databaseUrl, log);
   notifier.start();
   const fanOut = startFanOut({
@@ -96,7 +120,7 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
     async close() {
       await fanOut.close();
       await notifier.close();
-      await Promise.all([apply.close(), maintenance.close(), webhooks.close()]);
+      await Promise.all([apply.close(), maintenance.close(), webhooks.close(), rpls.close()]);
     },
   };
 }
@@ -111,6 +135,8 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
     prefix: config.queuePrefix,
   });
   maintenance.on('error', () => {});
+  const rpls = createRplsQueue({ connection: infrastructure.redis, prefix: config.queuePrefix });
+  rpls.on('error', () => {});
   let running: Promise<void> | undefined;
   const tick = async () => {
     try {
@@ -131,6 +157,8 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
         config.reconcileGraceMs,
       );
       if (replanned > 0) log.warn({ replanned }, 'reconciler queued webhook deliveries whose jobs were lost');
+      const imports = await reconcileImports(infrastructure.pool, rpls, config.reconcileGraceMs);
+      if (imports > 0) log.warn({ imports }, 'reconciler queued RPLS merges whose jobs were lost');
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'reconciler could not run');
     }
@@ -145,6 +173,7 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
       clearInterval(timer);
       await running;
       await maintenance.close();
+      await rpls.close();
     },
   };
 }

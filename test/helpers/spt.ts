@@ -108,7 +108,15 @@ export async function sendLot(
 ): Promise<Record<string, MessageOutcome>> {
   const reply = await postLot(app, token, lot(...messages));
   if (reply.statusCode !== 202) throw new Error(`lot refused: ${reply.statusCode} ${reply.body}`);
-  const receipt = reply.json<LotReply>();
+  return outcomesOf(app, token, reply.json<LotReply>());
+}
+
+/** Waits until each message of a receipt is done (neither accepted nor processing) and returns its outcome by sender id. */
+export async function outcomesOf(
+  app: FastifyInstance,
+  token: string,
+  receipt: LotReply,
+): Promise<Record<string, MessageOutcome>> {
   const outcomes: Record<string, MessageOutcome> = {};
   const deadline = Date.now() + 20_000;
   for (const entry of receipt.messages) {
@@ -128,4 +136,60 @@ export async function sendLot(
     }
   }
   return outcomes;
+}
+
+// SPT v1, the legacy contract: flat elements, DD/MM/YYYY dates, decimal commas, numeric codes.
+
+export interface CreationV1Spec {
+  id: string;
+  ref?: string;
+  dept?: string;
+  dateDepot?: string;
+  nom?: string;
+  prenom?: string;
+  dateNaissance?: string;
+  nbPieces?: string;
+  communes?: string[];
+}
+
+/** An SPT v1 `<Creation>` with plausible defaults (those of `enregistrement`, in v1 form). */
+export function creationV1(spec: CreationV1Spec): string {
+  const communes = (spec.communes ?? ['59350'])
+    .map((c, i) => `<Commune${i + 1}>${c}</Commune${i + 1}>`)
+    .join('');
+  return `<Creation idMessage="${spec.id}">${spec.ref ? `<RefInterne>${x(spec.ref)}</RefInterne>` : ''}
+    <Dept>${spec.dept ?? '59'}</Dept><DateDepot>${spec.dateDepot ?? '01/03/2014'}</DateDepot>
+    <Nom>${x(spec.nom ?? 'Dupont')}</Nom><Prenom>${x(spec.prenom ?? 'Amélie')}</Prenom><DateNaissance>${spec.dateNaissance ?? '12/04/1985'}</DateNaissance>
+    <Nationalite>1</Nationalite><NbPersonnes>3</NbPersonnes><Ressources>1450,00</Ressources><NbPieces>${spec.nbPieces ?? '3'}</NbPieces>
+    ${communes}<Motif>04</Motif></Creation>`;
+}
+
+/** `<NumUnique>…</NumUnique>` or `<RefInterne>…</RefInterne>`. */
+export function demandeV1(ref: string): string {
+  return /^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$/.test(ref)
+    ? `<NumUnique>${ref}</NumUnique>`
+    : `<RefInterne>${x(ref)}</RefInterne>`;
+}
+
+/** A v1 lot; `encoding` only writes the declaration (encode the bytes accordingly). */
+export function lotV1(messages: string[], encoding = 'UTF-8'): string {
+  return `<?xml version="1.0" encoding="${encoding}"?>\n<LotDemandes version="1">\n${messages.join('\n')}\n</LotDemandes>`;
+}
+
+export function postLotV1(
+  app: FastifyInstance,
+  token: string | undefined,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url: '/connectors/spt/v1/lots',
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      'content-type': 'application/xml',
+      ...headers,
+    },
+    payload: body,
+  });
 }

@@ -1,10 +1,11 @@
 import type { InboundMessage, MessageError } from '../../../services/pipeline/inbound.ts';
 import { loadContract } from '../contract.ts';
+import type { JsonValue } from '../contract-json.ts';
 import type { SptDecoder } from '../version.ts';
 import { createXmlReader, type XmlLimits, type XmlMessageElement } from '../xml-document.ts';
 import { toCommand } from './mapper.ts';
 import { V2_MESSAGE_TYPES, type V2Message } from './messages.ts';
-import { type JsonValue, toContractJson, V2_DIALECT } from './transport.ts';
+import { toContractJson, V2_DIALECT } from './transport.ts';
 
 const contract = loadContract(new URL('../../../contracts/spt/v2/', import.meta.url), V2_MESSAGE_TYPES);
 

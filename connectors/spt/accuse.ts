@@ -1,6 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import type { LotReceipt } from '../../../services/pipeline/inbound.ts';
-import { V2_NAMESPACE } from './transport.ts';
+import type { LotReceipt } from '../../services/pipeline/inbound.ts';
 
 const builder = new XMLBuilder({
   ignoreAttributes: false,
@@ -10,12 +9,13 @@ const builder = new XMLBuilder({
 });
 
 /**
- * The receipt as `<accuse xmlns="urn:sne:spt:2">`, with the JSON receipt's content: its scalars as
- * attributes, one `<message>` per message and one `<error>` per error, whose text is the message.
+ * The receipt as XML `<accuse>`, with the JSON receipt's content: its scalars as attributes, one
+ * `<message>` per message and one `<error>` per error, whose text is the message. Every version
+ * answers the same element in its own namespace (`urn:sne:spt:2`; none for v1, whose documents have none).
  */
-export function accuseXml(receipt: LotReceipt): string {
+export function accuseXml(receipt: LotReceipt, namespace: string | null): string {
   const accuse = {
-    '@xmlns': V2_NAMESPACE,
+    ...(namespace === null ? {} : { '@xmlns': namespace }),
     '@lotId': receipt.lotId,
     '@received': String(receipt.received),
     '@accepted': String(receipt.accepted),

@@ -1,0 +1,94 @@
+import { HttpProblem } from '../../services/api/problem.ts';
+import type { Actor } from '../../services/core/actor.ts';
+import type { ImportMode, ParcImports } from '../../services/pipeline/parc-import.ts';
+import { splitFields } from './csv-fields.ts';
+import { type Header, readHeader, rowOf } from './header.ts';
+import { mapRow } from './mapper.ts';
+import type { CsvLine } from './transport.ts';
+
+/** Longest field, characters: RPLS fields are short; a longer one is a broken line or an attack. */
+export const MAX_FIELD_CHARS = 1024;
+
+export interface ImportFileInput {
+  actor: Actor;
+  mode: ImportMode;
+  /** The file's lines, as the transport reads them while the body streams. */
+  lines: AsyncIterable<CsvLine[]>;
+  /** The current year in Europe/Paris: no logement was completed after it. */
+  thisYear: number;
+}
+
+/**
+ * Reads an RPLS file into an import while it streams: the header first (a bad one refuses the
+ * file before anything is stored), then each row mapped and staged, or rejected with its line.
+ * Returns the import once committed; past the rejection limit, stops reading and answers 422 with
+ * the failed import's id. On any other error nothing is kept.
+ */
+export async function importFile(imports: ParcImports, input: ImportFileInput): Promise<string> {
+  const iterator = input.lines[Symbol.asyncIterator]();
+  const { header, rest } = await headerOf(iterator);
+  const session = await imports.begin(input.actor, input.mode);
+  try {
+    let batch: CsvLine[] | undefined = rest;
+    while (batch && !session.tooManyRejected) {
+      for (const line of batch) {
+        const mapped = mapLine(header, line, input.thisYear);
+        if ('record' in mapped) session.add(line.line, mapped.record);
+        else session.reject({ line: line.line, ...mapped.error }, mapped.identifiantRpls);
+      }
+      await session.drain();
+      const next = await iterator.next();
+      batch = next.done ? undefined : next.value;
+    }
+    const { importId, accepted } = await session.finish();
+    if (!accepted) {
+      throw new HttpProblem(
+        422,
+        'TOO_MANY_REJECTED',
+        `More rows were rejected than the import allows: it failed and nothing of it was kept. ` +
+          `GET /connectors/rpls/v1/imports/${importId} lists the first errors by line.`,
+        { extra: { importId } },
+      );
+    }
+    return importId;
+  } catch (error) {
+    await session.abort();
+    throw error;
+  }
+}
+
+/** The header (first non-empty line) and the lines read with it. */
+async function headerOf(iterator: AsyncIterator<CsvLine[]>): Promise<{ header: Header; rest: CsvLine[] }> {
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) throw new HttpProblem(400, 'CSV_HEADER_INVALID', 'The file is empty: no header line.');
+    const [first, ...rest] = next.value;
+    if (!first) continue;
+    if ('error' in first) {
+      throw new HttpProblem(
+        first.error.code === 'CSV_ENCODING_INVALID' ? 415 : 400,
+        first.error.code === 'CSV_ENCODING_INVALID' ? 'UNSUPPORTED_MEDIA_TYPE' : 'CSV_HEADER_INVALID',
+        `The header line cannot be read: ${first.error.message} Nothing was kept.`,
+      );
+    }
+    if (first.text.includes('\u0000')) {
+      throw new HttpProblem(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The body is binary, not CSV text. Nothing was kept.',
+      );
+    }
+    return { header: readHeader(splitFields(first.text, MAX_FIELD_CHARS)), rest };
+  }
+}
+
+type MappedLine = ReturnType<typeof mapRow>;
+
+function mapLine(header: Header, line: CsvLine, thisYear: number): MappedLine {
+  if ('error' in line) return { error: line.error };
+  const fields = splitFields(line.text, MAX_FIELD_CHARS);
+  if (!Array.isArray(fields)) return { error: fields };
+  const row = rowOf(header, fields);
+  if ('code' in row) return { error: row };
+  return mapRow(row, thisYear);
+}

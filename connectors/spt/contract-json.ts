@@ -1,0 +1,43 @@
+import { ATTRIBUTE_PREFIX, TEXT_KEY, type XmlValue } from './xml-document.ts';
+
+/**
+ * The first step of every version's transport: a message element's parsed content as a plain JSON
+ * object, the form its contract schemas validate. Attributes and child elements become properties
+ * and every value stays the string the XML carries; what the properties mean is the version's business.
+ */
+
+/** A JSON value as the contract schemas see it. */
+export type JsonValue = string | JsonValue[] | JsonObject;
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A message element's content as an object; an element with no child at all gets the schema's "required" errors. */
+export function contentToJson(content: XmlValue): JsonObject {
+  const json = toJson(content);
+  if (isJsonObject(json)) return json;
+  return json === '' ? {} : { [TEXT_KEY]: json };
+}
+
+export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The sender's id attribute when it is a string; an invalid or missing one is reported by the schema. */
+export function senderId(json: JsonObject, attribute: string): string {
+  const id = json[attribute];
+  return typeof id === 'string' ? id : '';
+}
+
+function toJson(value: XmlValue): JsonValue {
+  if (typeof value === 'string') return value.trim();
+  if (Array.isArray(value)) return value.map(toJson);
+  const properties = new Map<string, JsonValue>();
+  for (const [key, child] of Object.entries(value)) {
+    const name = key.startsWith(ATTRIBUTE_PREFIX) ? key.slice(ATTRIBUTE_PREFIX.length) : key;
+    const converted = toJson(child);
+    const previous = properties.get(name);
+    // An attribute and an element of the same name: keep both, the schema refuses the resulting list.
+    properties.set(name, previous === undefined ? converted : [previous, converted].flat());
+  }
+  // fromEntries defines own properties: an attribute named __proto__ stays a plain (refused) field.
+  return Object.fromEntries(properties);
+}
