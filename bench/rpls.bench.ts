@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { COLUMNS } from '../connectors/rpls/header.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 500_000);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -27,18 +28,6 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PSQL = process.env.PSQL ?? 'psql';
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
 const PORT = 18_000 + Math.floor(Math.random() * 1000);
-const COLUMNS = [
-  'identifiant_rpls',
-  'siren_bailleur',
-  'code_commune',
-  'nb_pieces',
-  'surface_habitable',
-  'type_construction',
-  'annee_achevement',
-  'financement',
-  'conventionne',
-  'qpv',
-];
 const ROWS_PER_CHUNK = 2000;
 
 function rate(count: number, ms: number): number {
