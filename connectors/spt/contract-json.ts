@@ -1,4 +1,5 @@
-import { ATTRIBUTE_PREFIX, TEXT_KEY, type XmlValue } from './xml-document.ts';
+import type { MessageError } from '../../services/pipeline/inbound.ts';
+import { ATTRIBUTE_PREFIX, TEXT_KEY, type XmlMessageElement, type XmlValue } from './xml-document.ts';
 
 /**
  * The first step of every version's transport: a message element's parsed content as a plain JSON
@@ -25,6 +26,13 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
 export function senderId(json: JsonObject, attribute: string): string {
   const id = json[attribute];
   return typeof id === 'string' ? id : '';
+}
+
+/** The contract error of an element that is no message of the version; `expected` says which are. */
+export function unknownMessageType(element: XmlMessageElement, expected: string): MessageError {
+  const found =
+    element.namespace === null ? element.name : `${element.name} (namespace ${element.namespace})`;
+  return { code: 'CONTRACT_INVALID', path: '', message: `Unknown message type ${found}: ${expected}` };
 }
 
 function toJson(value: XmlValue): JsonValue {

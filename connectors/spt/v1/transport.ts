@@ -1,5 +1,5 @@
 import type { MessageError } from '../../../services/pipeline/inbound.ts';
-import { contentToJson, type JsonObject, senderId } from '../contract-json.ts';
+import { contentToJson, type JsonObject, senderId, unknownMessageType } from '../contract-json.ts';
 import type { XmlDialect, XmlMessageElement } from '../xml-document.ts';
 import { V1_ELEMENTS, type V1Element, type V1MessageType } from './messages.ts';
 
@@ -25,17 +25,14 @@ export function toContractJson(element: XmlMessageElement): TransportResult {
   const json = contentToJson(element.content);
   const id = senderId(json, 'idMessage');
   if (element.namespace !== null || !isElement(element.name)) {
-    const found =
-      element.namespace === null ? element.name : `${element.name} (namespace ${element.namespace})`;
     return {
       type: element.name,
       id,
       errors: [
-        {
-          code: 'CONTRACT_INVALID',
-          path: '',
-          message: `Unknown message type ${found}: a v1 lot holds ${Object.keys(V1_ELEMENTS).join(', ')} without namespace.`,
-        },
+        unknownMessageType(
+          element,
+          `a v1 lot holds ${Object.keys(V1_ELEMENTS).join(', ')} without namespace.`,
+        ),
       ],
     };
   }

@@ -1,5 +1,12 @@
 import type { MessageError } from '../../../services/pipeline/inbound.ts';
-import { contentToJson, isJsonObject, type JsonObject, type JsonValue, senderId } from '../contract-json.ts';
+import {
+  contentToJson,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  senderId,
+  unknownMessageType,
+} from '../contract-json.ts';
 import { TEXT_KEY, type XmlDialect, type XmlMessageElement } from '../xml-document.ts';
 import { V2_MESSAGE_TYPES, type V2MessageType } from './messages.ts';
 
@@ -27,17 +34,14 @@ export function toContractJson(element: XmlMessageElement): TransportResult {
   const json = contentToJson(element.content);
   const id = senderId(json, 'id');
   if (element.namespace !== V2_NAMESPACE || !isMessageType(element.name)) {
-    const found =
-      element.namespace === null ? element.name : `${element.name} (namespace ${element.namespace})`;
     return {
       type: element.name,
       id,
       errors: [
-        {
-          code: 'CONTRACT_INVALID',
-          path: '',
-          message: `Unknown message type ${found}: a v2 lot holds ${V2_MESSAGE_TYPES.join(', ')} in namespace ${V2_NAMESPACE}.`,
-        },
+        unknownMessageType(
+          element,
+          `a v2 lot holds ${V2_MESSAGE_TYPES.join(', ')} in namespace ${V2_NAMESPACE}.`,
+        ),
       ],
     };
   }
