@@ -1,9 +1,9 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { requireDepartement } from '../../services/api/plugins/auth.ts';
-import { HttpProblem } from '../../services/api/problem.ts';
-import { problemResponses } from '../../services/api/problem-schema.ts';
 import { actsOn } from '../../services/core/actor.ts';
+import { requireDepartement } from '../../services/http/guards.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
+import { problemResponses } from '../../services/http/problem-schema.ts';
 import { isJsonBody, type JsonBody, useContractJsonBodies } from '../shared/json-body.ts';
 import { departementsAtReception } from '../shared/reception-scope.ts';
 import { singleMessageOutcome } from '../shared/single-message.ts';

@@ -1,13 +1,13 @@
 import '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
-import { HttpProblem, type ProblemFieldError } from '../../services/api/problem.ts';
 import {
   PIECE_MEDIA_TYPES,
   PIECE_TYPES,
   type PieceMediaType,
   type PieceType,
 } from '../../services/core/pieces.ts';
+import { HttpProblem, type ProblemFieldError } from '../../services/http/problem.ts';
 
 /** A pièce as read from a multipart request: its declared kind and its content, of a format read from it. */
 export interface PieceUpload {

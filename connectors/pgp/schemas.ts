@@ -1,5 +1,5 @@
-import { problemResponses } from '../../services/api/problem-schema.ts';
 import { PIECE_MEDIA_TYPES, PIECE_TYPES } from '../../services/core/pieces.ts';
+import { problemResponses } from '../../services/http/problem-schema.ts';
 import type { JsonSchema } from '../shared/contract.ts';
 import { SINGLE_MESSAGE_RECEIPT_SCHEMA } from '../shared/single-message.ts';
 import { pgpV1 } from './v1/contract.ts';

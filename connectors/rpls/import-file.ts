@@ -1,5 +1,5 @@
-import { HttpProblem } from '../../services/api/problem.ts';
 import type { Actor } from '../../services/core/actor.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
 import type { ImportMode, ParcImports } from '../../services/pipeline/parc-import.ts';
 import { splitFields } from './csv-fields.ts';
 import { type Header, readHeader, rowOf } from './header.ts';

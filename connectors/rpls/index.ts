@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { HttpProblem } from '../../services/api/problem.ts';
 import { todayInParis } from '../../services/core/dates.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
 import type { ImportMode } from '../../services/pipeline/parc-import.ts';
 import { importFile } from './import-file.ts';
 import { IMPORT_BODY, IMPORT_PARAMS, IMPORT_QUERY, IMPORT_RESPONSES, STATUS_RESPONSES } from './schemas.ts';

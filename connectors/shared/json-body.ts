@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
-import { HttpProblem } from '../../services/api/problem.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
 
 // ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;

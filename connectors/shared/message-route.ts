@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { requireDepartement } from '../../services/api/plugins/auth.ts';
-import { HttpProblem } from '../../services/api/problem.ts';
-import { problemResponses } from '../../services/api/problem-schema.ts';
-import type { RouteRole } from '../../services/api/types.ts';
+import { requireDepartement } from '../../services/http/guards.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
+import { problemResponses } from '../../services/http/problem-schema.ts';
+import type { RouteRole } from '../../services/http/route-types.ts';
 import { isJsonBody } from './json-body.ts';
 import type { JsonContractVersion } from './json-messages.ts';
 import { departementsAtReception } from './reception-scope.ts';

@@ -1,4 +1,4 @@
-import { HttpProblem } from '../../services/api/problem.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
 import type { LotReceipt, MessageStatus } from '../../services/pipeline/inbound.ts';
 
 /** The reply to a single-message request once the intake took it: 202 `{ messageId, status }`. */

@@ -1,8 +1,8 @@
 import { XMLParser } from 'fast-xml-parser';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import errorsPlugin from '../../services/api/plugins/errors.ts';
 import type { Actor } from '../../services/core/actor.ts';
+import errorsPlugin from '../../services/http/plugins/errors.ts';
 import type { Intake, LotReceipt, LotSubmission } from '../../services/pipeline/inbound.ts';
 import { sptConnector } from './index.ts';
 import { V1_DEPRECATED_AT, V1_SUNSET_AT } from './v1/version.ts';

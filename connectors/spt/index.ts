@@ -1,6 +1,6 @@
 import type { FastifyInstance, onSendAsyncHookHandler } from 'fastify';
-import { HttpProblem } from '../../services/api/problem.ts';
 import type { Actor } from '../../services/core/actor.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
 import type { InboundMessage } from '../../services/pipeline/inbound.ts';
 import { prefersXml } from './accept.ts';
 import { deprecationHeaders } from './deprecation.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpProblem } from '../../services/api/problem.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
 import { createXmlReader, type XmlDialect } from './xml-document.ts';
 
 const dialect: XmlDialect = { root: 'lot', namespace: 'urn:sne:spt:2', repeatedElements: ['commune'] };

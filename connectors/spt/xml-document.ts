@@ -1,5 +1,5 @@
 import { type EntityDecoderOptions, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { HttpProblem } from '../../services/api/problem.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
 import { positionOf } from './text-position.ts';
 import { decodeXml } from './xml-encoding.ts';
 

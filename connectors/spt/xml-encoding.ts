@@ -1,4 +1,4 @@
-import { HttpProblem } from '../../services/api/problem.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
 import { positionOf } from './text-position.ts';
 
 /**

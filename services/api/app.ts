@@ -5,12 +5,15 @@ import { daloConnector } from '../../connectors/dalo/index.ts';
 import { pgpConnector } from '../../connectors/pgp/index.ts';
 import { rplsConnector } from '../../connectors/rpls/index.ts';
 import { sptConnector } from '../../connectors/spt/index.ts';
+import type { Config } from '../config/config.ts';
+import configPlugin from '../http/plugins/config.ts';
+import connectionsPlugin from '../http/plugins/connections.ts';
+import errorsPlugin from '../http/plugins/errors.ts';
+import parcImportsPlugin from '../http/plugins/parc-imports.ts';
+import registryPlugin from '../http/plugins/registry.ts';
 import type { Infrastructure } from '../pipeline/infrastructure.ts';
-import type { Config } from './config.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
-import errorsPlugin from './plugins/errors.ts';
-import infrastructurePlugin from './plugins/infrastructure.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
@@ -20,7 +23,6 @@ import opsDeliveryRoutes from './routes/ops-deliveries.ts';
 import parcRoutes from './routes/parc.ts';
 import pieceRoutes from './routes/pieces.ts';
 import sneRoutes from './routes/sne.ts';
-import './types.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -46,7 +48,10 @@ export async function buildApp({
     // Behind a proxy the client's address is in X-Forwarded-For; never trusted by default.
     trustProxy: false,
   });
-  await app.register(infrastructurePlugin, { config, infrastructure });
+  await app.register(configPlugin, { config });
+  await app.register(connectionsPlugin, { infrastructure });
+  await app.register(registryPlugin);
+  await app.register(parcImportsPlugin);
   await app.register(errorsPlugin);
   await app.register(authPlugin);
   await app.register(docsPlugin);

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { createLogger } from '../config/logger.ts';
 import { createInfrastructure, prepareDatabase } from '../pipeline/infrastructure.ts';
 import { type Stoppable, startScheduler, startWorkers } from '../pipeline/workers.ts';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
 
 /**
  * The hub's entry: runs the roles named by SNE_ROLES (default api, worker and scheduler in one

@@ -1,5 +1,5 @@
-import { loadConfig } from '../api/config.ts';
-import { createLogger } from '../api/logger.ts';
+import { loadConfig } from '../config/config.ts';
+import { createLogger } from '../config/logger.ts';
 import { prepareDatabase } from '../pipeline/infrastructure.ts';
 
 // `npm run migrate`: the same migrations the hub applies at start. The admin token is not needed here.

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { actorOf, type Role } from '../core/actor.ts';
 import { applyBatch, type BatchItem, type BatchOutcome } from '../core/apply-batch.ts';
 import type { Command, IsoDate } from '../core/commands.ts';
-import { PgRegistryStore } from '../core/store-pg.ts';
+import { PgRegistryStore } from '../core/store/store-pg.ts';
 import { withTransaction } from '../db/pool.ts';
 import { splitReady } from './ordering.ts';
 import type { ApplyJobData } from './queues.ts';

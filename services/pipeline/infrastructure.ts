@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Config } from '../api/config.ts';
+import type { Config } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import { type ApplyJobData, createApplyQueue, createWebhookQueue, type WebhookJobData } from './queues.ts';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { IsoDate } from '../core/commands.ts';
-import { PgSweepStore } from '../core/store-pg.ts';
+import { PgSweepStore } from '../core/store/store-pg.ts';
 import { type SweepResult, type SweepStore, sweepRenouvellement } from '../core/sweep.ts';
 import { withTransaction } from '../db/pool.ts';
 

@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Config } from '../api/config.ts';
+import type { Config } from '../config/config.ts';
 import { todayInParis } from '../core/dates.ts';
 import { createApplyProcessor } from './apply-worker.ts';
 import { EventNotifier } from './event-notifier.ts';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { requireDepartement } from '../../../services/api/plugins/auth.ts';
-import { problemResponses } from '../../../services/api/problem-schema.ts';
 import type { PrioriteFiltre } from '../../../services/core/priority-queries.ts';
 import { allDepartements } from '../../../services/core/territoire.ts';
+import { requireDepartement } from '../../../services/http/guards.ts';
+import { problemResponses } from '../../../services/http/problem-schema.ts';
 import { messageRoute } from '../../shared/message-route.ts';
 import { contingentV1 } from './contract.ts';
 import { PRIORITAIRES_PAGE_SCHEMA, PRIORITAIRES_QUERY_SCHEMA } from './schemas.ts';

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpProblem } from '../../../services/api/problem.ts';
-import { problemResponses } from '../../../services/api/problem-schema.ts';
 import { type Actor, actsOn } from '../../../services/core/actor.ts';
 import { todayInParis } from '../../../services/core/dates.ts';
 import { allDepartements } from '../../../services/core/territoire.ts';
+import { HttpProblem } from '../../../services/http/problem.ts';
+import { problemResponses } from '../../../services/http/problem-schema.ts';
 import { messageRoute } from '../../shared/message-route.ts';
 import { daloV1 } from './contract.ts';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpProblem } from '../../../services/api/problem.ts';
+import { HttpProblem } from '../../../services/http/problem.ts';
 import { createV1Decoder } from './decode.ts';
 
 const decoder = createV1Decoder();

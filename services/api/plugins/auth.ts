@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { type Actor, actsOn } from '../../core/actor.ts';
+import type { Actor } from '../../core/actor.ts';
+import { HttpProblem } from '../../http/problem.ts';
 import { actorByToken, tokenHash } from '../clients.ts';
-import { HttpProblem } from '../problem.ts';
 
 /**
  * Bearer authentication on every route that declares `config.roles`; routes without it are
@@ -36,11 +36,4 @@ async function authPlugin(app: FastifyInstance) {
   });
 }
 
-/** 403 unless the client may act on the département. */
-export function requireDepartement(actor: Actor, departement: string): void {
-  if (!actsOn(actor, departement)) {
-    throw new HttpProblem(403, 'FORBIDDEN', `This client may not act on département ${departement}.`);
-  }
-}
-
-export default fp(authPlugin, { name: 'sne-auth', dependencies: ['sne-infrastructure'] });
+export default fp(authPlugin, { name: 'sne-auth', dependencies: ['sne-config', 'sne-connections'] });

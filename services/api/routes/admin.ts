@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
 import { isDepartement } from '../../core/territoire.ts';
+import { HttpProblem } from '../../http/problem.ts';
 import { EVENT_TYPES } from '../../pipeline/events.ts';
 import { urlProblem } from '../../pipeline/webhooks/address.ts';
 import { newWebhookSecret, webhookSecretBox } from '../../pipeline/webhooks/secrets.ts';
 import { insertClient, listClients, newToken, replaceToken, revokeClient } from '../clients.ts';
-import { HttpProblem } from '../problem.ts';
 
 const ROLES_WITH_GUICHET = new Set(['guichet', 'bailleur', 'pgp']);
 

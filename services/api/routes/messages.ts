@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
+import { HttpProblem } from '../../http/problem.ts';
 import { findLot, findMessage } from '../../pipeline/message-queries.ts';
-import { HttpProblem } from '../problem.ts';
 
 const uuidParam = (name: string) => ({
   type: 'object',

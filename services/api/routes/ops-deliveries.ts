@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { HttpProblem } from '../../http/problem.ts';
+import { PROBLEM_SCHEMA } from '../../http/problem-schema.ts';
 import { webhookJob } from '../../pipeline/queues.ts';
 import {
   countReplayable,
@@ -9,8 +11,6 @@ import {
   replayDeliveries,
 } from '../../pipeline/webhooks/delivery-queries.ts';
 import { audit } from '../audit.ts';
-import { HttpProblem } from '../problem.ts';
-import { PROBLEM_SCHEMA } from '../problem-schema.ts';
 
 const STATUSES = ['pending', 'delivered', 'failed', 'discarded'];
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { todayInParis } from '../../core/dates.ts';
+import { HttpProblem } from '../../http/problem.ts';
 import { runRenouvellementSweep } from '../../pipeline/maintenance.ts';
 import { audit } from '../audit.ts';
-import { HttpProblem } from '../problem.ts';
 
 /** Operators' routes. Each action is written to the audit log with the operator, the time and the reason. */
 export default async function opsRoutes(app: FastifyInstance) {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { actsOn } from '../../core/actor.ts';
 import { FINANCEMENTS, STATUTS_LOGEMENT, TYPES_CONSTRUCTION } from '../../core/parc.ts';
-import { HttpProblem } from '../problem.ts';
-import { problemResponses } from '../problem-schema.ts';
+import { HttpProblem } from '../../http/problem.ts';
+import { problemResponses } from '../../http/problem-schema.ts';
 
 const LOGEMENT_SCHEMA = {
   type: 'object',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PIECE_MEDIA_TYPES, PIECE_TYPES, type PieceContent } from '../../core/pieces.ts';
-import { HttpProblem } from '../problem.ts';
-import { problemResponses } from '../problem-schema.ts';
+import { HttpProblem } from '../../http/problem.ts';
+import { problemResponses } from '../../http/problem-schema.ts';
 
 const NUMERO = '^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$';
 const EXTENSIONS: Record<PieceContent['mediaType'], string> = {

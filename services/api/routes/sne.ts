@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { actsOn } from '../../core/actor.ts';
 import { TYPOLOGIES } from '../../core/commands.ts';
-import { findDemande, listDemandes } from '../../core/queries-pg.ts';
+import { findDemande, listDemandes } from '../../core/store/queries-pg.ts';
 import { allDepartements } from '../../core/territoire.ts';
-import { requireDepartement } from '../plugins/auth.ts';
-import { HttpProblem } from '../problem.ts';
+import { requireDepartement } from '../../http/guards.ts';
+import { HttpProblem } from '../../http/problem.ts';
 
 const NUMERO = '^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$';
 

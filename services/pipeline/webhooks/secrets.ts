@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../../api/config.ts';
+import type { Config } from '../../config/config.ts';
 import { createSecretBox, type SecretBox } from '../../shared/secret-box.ts';
 
 /** A new signing secret in the Standard Webhooks form: `whsec_` and 32 random bytes in base64. */

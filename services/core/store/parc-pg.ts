@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ParcLogement, ParcReader } from './parc.ts';
+import type { ParcLogement, ParcReader } from '../parc.ts';
 
 interface LogementRow {
   identifiant_rpls: string;

@@ -1,7 +1,7 @@
-import type { Queryable } from '../db/pool.ts';
-import type { Demande } from './demande.ts';
-import { identiteHash } from './identite.ts';
-import type { PrioriteFiltre, PriorityQueries } from './priority-queries.ts';
+import type { Queryable } from '../../db/pool.ts';
+import type { Demande } from '../demande.ts';
+import { identiteHash } from '../identite.ts';
+import type { PrioriteFiltre, PriorityQueries } from '../priority-queries.ts';
 import { type DemandeRow, demandeFromRow } from './store-pg.ts';
 
 /**

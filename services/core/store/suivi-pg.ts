@@ -1,6 +1,6 @@
-import type { Queryable } from '../db/pool.ts';
-import type { Demande } from './demande.ts';
-import type { SuiviDemande, SuiviReader } from './suivi.ts';
+import type { Queryable } from '../../db/pool.ts';
+import type { Demande } from '../demande.ts';
+import type { SuiviDemande, SuiviReader } from '../suivi.ts';
 
 /** The suivi from PostgreSQL. It selects only the columns a demandeur may see: no personal data is read. */
 export class PgSuiviReader implements SuiviReader {

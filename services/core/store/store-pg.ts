@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/pool.ts';
-import type { IsoDate } from './commands.ts';
-import type { Demande, Logement } from './demande.ts';
-import { sequenceKeyId } from './numero-unique.ts';
-import type { RegistryNeeds, RegistryStore, RegistryWrites } from './store.ts';
-import type { SweepCandidate, SweepStore } from './sweep.ts';
-import type { LoadedState } from './working-set.ts';
+import type { Queryable } from '../../db/pool.ts';
+import type { IsoDate } from '../commands.ts';
+import type { Demande, Logement } from '../demande.ts';
+import { sequenceKeyId } from '../numero-unique.ts';
+import type { RegistryNeeds, RegistryStore, RegistryWrites } from '../store.ts';
+import type { SweepCandidate, SweepStore } from '../sweep.ts';
+import type { LoadedState } from '../working-set.ts';
 
 /** Writers of events hold this advisory lock from their insert to their commit: sequences commit in order. */
 export const EVENTS_LOCK = 727_002;

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { withTransaction } from '../db/pool.ts';
-import { type Actor, actsOn } from './actor.ts';
-import type { NewPiece, PieceContent, PieceStore, PieceSummary } from './pieces.ts';
+import { withTransaction } from '../../db/pool.ts';
+import { type Actor, actsOn } from '../actor.ts';
+import type { NewPiece, PieceContent, PieceStore, PieceSummary } from '../pieces.ts';
 
 interface PieceRow {
   id: string;

@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/pool.ts';
-import type { Demande, HistoryEntry } from './demande.ts';
+import type { Queryable } from '../../db/pool.ts';
+import type { Demande, HistoryEntry } from '../demande.ts';
 import { type DemandeRow, demandeFromRow } from './store-pg.ts';
 
 export type DemandeWithHistory = Omit<Demande, 'identiteHash'> & {

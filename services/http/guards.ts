@@ -1,0 +1,9 @@
+import { type Actor, actsOn } from '../core/actor.ts';
+import { HttpProblem } from './problem.ts';
+
+/** 403 unless the client may act on the département. */
+export function requireDepartement(actor: Actor, departement: string): void {
+  if (!actsOn(actor, departement)) {
+    throw new HttpProblem(403, 'FORBIDDEN', `This client may not act on département ${departement}.`);
+  }
+}
