@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { COLUMNS } from '../connectors/rpls/header.ts';
+import { COLUMNS } from '../connectors/rpls/v1/header.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 500_000);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkContingentV1Examples } from '../connectors/contingent/v1/contract.ts';
 import { checkDaloV1Examples } from '../connectors/dalo/v1/contract.ts';
 import { checkPgpV1Examples } from '../connectors/pgp/v1/contract.ts';
-import { checkRplsV1Examples } from '../connectors/rpls/examples.ts';
+import { checkRplsV1Examples } from '../connectors/rpls/v1/examples.ts';
 import type { ExampleCheck } from '../connectors/shared/json-messages.ts';
 import { checkSptExamples } from '../connectors/spt/examples.ts';
 import { sptV1 } from '../connectors/spt/v1/version.ts';

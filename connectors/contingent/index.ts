@@ -1,13 +1,16 @@
-import type { FastifyInstance } from 'fastify';
+import { type Connector, connectorPlugin } from '../shared/connector.ts';
 import { useContractJsonBodies } from '../shared/json-body.ts';
-import { contingentV1Routes } from './v1/routes.ts';
+import { contingentV1 } from './v1/version.ts';
 
 /**
- * The contingent connector: the préfet's contingent management reads the priority demandes and
- * sends labellisations and désignations, JSON v1 under `/connectors/contingent/v1/`. Register it
- * encapsulated: its JSON body handling then applies to its routes only.
+ * The contingent connector (interfaces.md §7): the préfet's contingent management reads the priority
+ * demandes and sends labellisations and désignations, JSON under `/connectors/contingent/`.
  */
-export async function contingentConnector(app: FastifyInstance, _options: object = {}): Promise<void> {
-  useContractJsonBodies(app);
-  await contingentV1Routes(app);
-}
+export const contingent: Connector = {
+  system: 'contingent',
+  versions: [contingentV1],
+  // JSON bodies keep the text of each message, as received, for operators.
+  setup: useContractJsonBodies,
+};
+
+export const contingentConnector = connectorPlugin(contingent);

@@ -1,13 +1,16 @@
-import type { FastifyInstance } from 'fastify';
+import { type Connector, connectorPlugin } from '../shared/connector.ts';
 import { useContractJsonBodies } from '../shared/json-body.ts';
-import { daloV1Routes } from './v1/routes.ts';
+import { daloV1 } from './v1/version.ts';
 
 /**
- * The DALO connector: the commission de médiation's application reads demandes and sends its
- * decisions, JSON v1 under `/connectors/dalo/v1/`. Register it encapsulated: its JSON body parser
- * (which keeps the text of each message) then applies to its routes only.
+ * The DALO connector (interfaces.md §6): the commission de médiation's application reads demandes
+ * and sends its decisions, JSON under `/connectors/dalo/`.
  */
-export async function daloConnector(app: FastifyInstance, _options: object = {}): Promise<void> {
-  useContractJsonBodies(app);
-  await daloV1Routes(app);
-}
+export const dalo: Connector = {
+  system: 'dalo',
+  versions: [daloV1],
+  // JSON bodies keep the text of each message, as received, for operators.
+  setup: useContractJsonBodies,
+};
+
+export const daloConnector = connectorPlugin(dalo);

@@ -1,4 +1,5 @@
 import { accuseXml } from '../accuse.ts';
+import { lotRoute } from '../lot-route.ts';
 import type { SptVersion } from '../version.ts';
 import { createV1Decoder } from './decode.ts';
 
@@ -24,5 +25,11 @@ export const sptV1: SptVersion = {
   name: 'v1',
   createDecoder: createV1Decoder,
   accuseXml: (receipt) => accuseXml(receipt, null),
-  deprecation: { deprecatedAt: V1_DEPRECATED_AT, sunsetAt: V1_SUNSET_AT, successor: 'v2' },
+  deprecation: {
+    deprecatedAt: V1_DEPRECATED_AT,
+    sunsetAt: V1_SUNSET_AT,
+    successor: 'v2',
+    successorPath: '/connectors/spt/v2/lots',
+  },
+  routes: (app, options) => lotRoute(app, sptV1, options),
 };

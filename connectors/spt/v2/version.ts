@@ -1,4 +1,5 @@
 import { accuseXml } from '../accuse.ts';
+import { lotRoute } from '../lot-route.ts';
 import type { SptVersion } from '../version.ts';
 import { createV2Decoder } from './decode.ts';
 import { V2_NAMESPACE } from './transport.ts';
@@ -8,4 +9,5 @@ export const sptV2: SptVersion = {
   name: 'v2',
   createDecoder: createV2Decoder,
   accuseXml: (receipt) => accuseXml(receipt, V2_NAMESPACE),
+  routes: (app, options) => lotRoute(app, sptV2, options),
 };

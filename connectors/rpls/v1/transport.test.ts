@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpProblem } from '../../services/http/problem.ts';
+import { HttpProblem } from '../../../services/http/problem.ts';
 import { splitFields } from './csv-fields.ts';
 import { readHeader } from './header.ts';
 import { type CsvLine, type CsvLineOptions, csvCharset, csvLines } from './transport.ts';

@@ -1,4 +1,4 @@
-import { HttpProblem } from '../../services/http/problem.ts';
+import { HttpProblem } from '../../../services/http/problem.ts';
 import { type Fields, SEPARATOR } from './csv-fields.ts';
 
 /** The columns of an RPLS v1 file, in any order (interfaces.md §8). */

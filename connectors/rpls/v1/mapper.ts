@@ -1,11 +1,11 @@
-import type { FINANCEMENTS, LogementRecord, TYPES_CONSTRUCTION } from '../../services/core/parc.ts';
-import { departementOfCommune } from '../../services/core/territoire.ts';
-import { loadContract } from '../shared/contract.ts';
+import type { FINANCEMENTS, LogementRecord, TYPES_CONSTRUCTION } from '../../../services/core/parc.ts';
+import { departementOfCommune } from '../../../services/core/territoire.ts';
+import { loadContract } from '../../shared/contract.ts';
 import { COLUMNS, type RplsRow } from './header.ts';
 
 /** RPLS v1: `contracts/rpls/v1/logement.schema.json`, a data row as JSON. */
 export const rplsV1Contract = loadContract(
-  new URL('../../contracts/rpls/v1/', import.meta.url),
+  new URL('../../../contracts/rpls/v1/', import.meta.url),
   ['logement'],
   {
     shared: [],

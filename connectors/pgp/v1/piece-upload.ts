@@ -6,8 +6,8 @@ import {
   PIECE_TYPES,
   type PieceMediaType,
   type PieceType,
-} from '../../services/core/pieces.ts';
-import { HttpProblem, type ProblemFieldError } from '../../services/http/problem.ts';
+} from '../../../services/core/pieces.ts';
+import { HttpProblem, type ProblemFieldError } from '../../../services/http/problem.ts';
 
 /** A pièce as read from a multipart request: its declared kind and its content, of a format read from it. */
 export interface PieceUpload {

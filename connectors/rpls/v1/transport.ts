@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { HttpProblem } from '../../services/http/problem.ts';
+import { HttpProblem } from '../../../services/http/problem.ts';
 
 /**
  * The RPLS CSV transport: the declared charset, then the body as a stream of lines, decoded one by

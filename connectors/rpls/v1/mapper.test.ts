@@ -85,7 +85,7 @@ describe('contract examples', () => {
     ['parc-iso-8859-1.csv', 'iso-8859-1'],
   ] as const) {
     it(`reads and maps every row of ${file}`, async () => {
-      const bytes = readFileSync(new URL(`../../contracts/rpls/v1/examples/${file}`, import.meta.url));
+      const bytes = readFileSync(new URL(`../../../contracts/rpls/v1/examples/${file}`, import.meta.url));
       const lines = [];
       for await (const batch of csvLines([bytes], { charset, maxBytes: 1e6, maxLineBytes: 1e4 })) {
         lines.push(...batch);

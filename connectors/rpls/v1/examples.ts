@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ExampleCheck } from '../shared/json-messages.ts';
+import type { ExampleCheck } from '../../shared/json-messages.ts';
 import { splitFields } from './csv-fields.ts';
 import { type Header, readHeader, rowOf } from './header.ts';
 import { MAX_FIELD_CHARS } from './import-file.ts';
 import { mapRow } from './mapper.ts';
 
-const EXAMPLES = new URL('../../contracts/rpls/v1/examples/', import.meta.url);
+const EXAMPLES = new URL('../../../contracts/rpls/v1/examples/', import.meta.url);
 
 /**
  * Every row of every example file of `contracts/rpls/v1/examples` read and mapped (the contracts

@@ -1,7 +1,7 @@
-import type { InboundMessage } from '../../services/pipeline/inbound.ts';
-import type { JsonBody } from '../shared/json-body.ts';
-import { pgpV1 } from './v1/contract.ts';
-import type { PgpV1MessageType } from './v1/messages.ts';
+import type { InboundMessage } from '../../../services/pipeline/inbound.ts';
+import type { JsonBody } from '../../shared/json-body.ts';
+import { pgpV1 } from './contract.ts';
+import type { PgpV1MessageType } from './messages.ts';
 
 /**
  * A request's JSON body as one PGP v1 message, decoded. For the messages about an existing demande

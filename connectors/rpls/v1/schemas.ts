@@ -1,4 +1,4 @@
-import { problemResponses } from '../../services/http/problem-schema.ts';
+import { problemResponses } from '../../../services/http/problem-schema.ts';
 import { COLUMNS } from './header.ts';
 
 export const IMPORT_QUERY = {

@@ -1,6 +1,6 @@
-import type { Actor } from '../../services/core/actor.ts';
-import { HttpProblem } from '../../services/http/problem.ts';
-import type { ImportMode, ParcImports } from '../../services/pipeline/parc-import.ts';
+import type { Actor } from '../../../services/core/actor.ts';
+import { HttpProblem } from '../../../services/http/problem.ts';
+import type { ImportMode, ParcImports } from '../../../services/pipeline/parc-import.ts';
 import { splitFields } from './csv-fields.ts';
 import { type Header, readHeader, rowOf } from './header.ts';
 import { mapRow } from './mapper.ts';

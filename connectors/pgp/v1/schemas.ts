@@ -1,9 +1,9 @@
-import { PIECE_MEDIA_TYPES, PIECE_TYPES } from '../../services/core/pieces.ts';
-import { problemResponses } from '../../services/http/problem-schema.ts';
-import type { JsonSchema } from '../shared/contract.ts';
-import { SINGLE_MESSAGE_RECEIPT_SCHEMA } from '../shared/single-message.ts';
-import { pgpV1 } from './v1/contract.ts';
-import type { PgpV1MessageType } from './v1/messages.ts';
+import { PIECE_MEDIA_TYPES, PIECE_TYPES } from '../../../services/core/pieces.ts';
+import { problemResponses } from '../../../services/http/problem-schema.ts';
+import type { JsonSchema } from '../../shared/contract.ts';
+import { SINGLE_MESSAGE_RECEIPT_SCHEMA } from '../../shared/single-message.ts';
+import { pgpV1 } from './contract.ts';
+import type { PgpV1MessageType } from './messages.ts';
 
 /** The route schemas of the PGP connector: they feed the OpenAPI document. */
 

@@ -1,0 +1,127 @@
+import type { FastifyInstance } from 'fastify';
+import type { Actor } from '../../services/core/actor.ts';
+import { HttpProblem } from '../../services/http/problem.ts';
+import type { InboundMessage } from '../../services/pipeline/inbound.ts';
+import type { ConnectorOptions } from '../shared/connector.ts';
+import { prefersXml } from './accept.ts';
+import type { SptVersion } from './version.ts';
+import { DEFAULT_XML_LIMITS } from './xml-document.ts';
+
+/** The lot limits a connector's options give, or the contract's defaults. */
+export function lotLimits(options: ConnectorOptions) {
+  return {
+    maxBytes: options.maxLotBytes ?? DEFAULT_XML_LIMITS.maxBytes,
+    maxMessages: options.maxLotMessages ?? DEFAULT_XML_LIMITS.maxMessages,
+  };
+}
+
+/**
+ * `POST /connectors/spt/<version>/lots`: every SPT version's one route. The version decodes its XML
+ * into messages; the intake stores them (the 202) and the receipt goes back in JSON or as the
+ * version's `<accuse>`.
+ */
+export async function lotRoute(
+  app: FastifyInstance,
+  version: SptVersion,
+  options: ConnectorOptions,
+): Promise<void> {
+  const limits = lotLimits(options);
+  const decoder = version.createDecoder(limits);
+  app.post(
+    `/connectors/spt/${version.name}/lots`,
+    {
+      bodyLimit: limits.maxBytes,
+      config: { roles: ['guichet', 'bailleur'] },
+      schema: routeSchema(version),
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (!Buffer.isBuffer(body)) {
+        throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the lot as application/xml or text/xml.');
+      }
+      const actor = request.actor;
+      const messages = decoder
+        .readLot(body, request.headers['content-type'])
+        .map((message) => withRights(actor, message));
+      const receipt = await app.intake.acceptLot({ actor, system: 'spt', version: version.name, messages });
+      reply.code(202);
+      if (prefersXml(request.headers.accept)) {
+        return reply.type('application/xml; charset=utf-8').send(version.accuseXml(receipt));
+      }
+      return receipt;
+    },
+  );
+}
+
+/**
+ * Attributions are a bailleur's: a guichet's is rejected at once, like a contract violation, so the
+ * sender sees it in the receipt rather than later as a failed message.
+ */
+function withRights(actor: Actor, message: InboundMessage): InboundMessage {
+  if (message.type !== 'attribution' || actor.role === 'bailleur') return message;
+  const forbidden = { code: 'FORBIDDEN', path: '', message: 'Only a bailleur may send an attribution.' };
+  const { command: _command, ...rest } = message;
+  return { ...rest, errors: [forbidden, ...(message.errors ?? [])] };
+}
+
+const messageError = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: {
+      type: 'string',
+      description: 'Stable error code: CONTRACT_INVALID, FORBIDDEN, IDEMPOTENCY_CONFLICT...',
+    },
+    path: {
+      type: 'string',
+      description: 'JSON pointer of the faulty field in the message, "" for the whole message.',
+    },
+    message: { type: 'string' },
+  },
+} as const;
+
+/** The receipt of a lot (202); with `Accept: application/xml` it is sent as `<accuse>` instead. */
+export const LOT_RECEIPT_SCHEMA = {
+  type: 'object',
+  required: ['lotId', 'received', 'accepted', 'rejected', 'messages'],
+  properties: {
+    lotId: { type: 'string' },
+    received: { type: 'integer', description: 'Messages in the lot.' },
+    accepted: { type: 'integer' },
+    rejected: { type: 'integer' },
+    messages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'messageId', 'status'],
+        properties: {
+          id: { type: 'string', description: "The sender's id of the message." },
+          messageId: { type: 'string', description: "The hub's id: GET /messages/{messageId}." },
+          status: {
+            type: 'string',
+            enum: ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'],
+          },
+          errors: { type: 'array', items: messageError },
+        },
+      },
+    },
+  },
+} as const;
+
+function routeSchema(version: SptVersion) {
+  const { deprecation } = version;
+  return {
+    summary: `Send a lot of SPT ${version.name} messages`,
+    description:
+      'Body: an XML lot (application/xml or text/xml) in UTF-8, ISO-8859-1 or windows-1252 as its XML ' +
+      'declaration says. The document is refused whole (400/413/415 problem) when unusable; otherwise each ' +
+      'message is accepted or rejected on its own, as the receipt lists.' +
+      (deprecation
+        ? ` Deprecated: use ${deprecation.successor}. Every reply carries Deprecation, Sunset ` +
+          `(${deprecation.sunsetAt.toISOString().slice(0, 10)}) and Link rel="successor-version" headers.`
+        : ''),
+    tags: ['spt'],
+    ...(deprecation && { deprecated: true }),
+    response: { 202: LOT_RECEIPT_SCHEMA },
+  };
+}
