@@ -261,7 +261,7 @@ describe('webhook provisioning', () => {
         },
       });
       expect(reply.statusCode, url).toBe(400);
-      expect(reply.json()).toMatchObject({ code: 'WEBHOOK_URL_INTERDITE' });
+      expect(reply.json()).toMatchObject({ code: 'WEBHOOK_URL_FORBIDDEN' });
     }
   });
 });

@@ -32,10 +32,7 @@ export function useContractJsonBodies(app: FastifyInstance): void {
     try {
       done(null, { text, value: JSON.parse(text) } satisfies JsonBody);
     } catch (error) {
-      done(
-        new HttpProblem(400, 'MALFORMED_BODY', `The body is not JSON: ${(error as Error).message}`),
-        undefined,
-      );
+      done(new HttpProblem('MALFORMED_BODY', `The body is not JSON: ${(error as Error).message}`), undefined);
     }
   });
   // As Fastify's own compiler does for params and query strings: coerce, default, formats.

@@ -46,7 +46,7 @@ export function messageRoute(app: FastifyInstance, options: MessageRouteOptions)
     async (request, reply) => {
       const body = request.body;
       if (!isJsonBody(body)) {
-        throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the message as application/json.');
+        throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'Send the message as application/json.');
       }
       const message = contract.decode(type, body.text, body.value);
       if (message.command) {

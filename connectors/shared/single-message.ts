@@ -1,4 +1,5 @@
 import { HttpProblem } from '../../services/http/problem.ts';
+import { isProblemCode } from '../../services/http/problem-codes.ts';
 import type { LotReceipt, MessageStatus } from '../../services/pipeline/inbound.ts';
 
 /** The reply to a single-message request once the intake took it: 202 `{ messageId, status }`. */
@@ -20,11 +21,11 @@ export function singleMessageOutcome(receipt: LotReceipt): SingleMessageReceipt 
   const errors = entry.errors ?? [];
   const extra = { messageId: entry.messageId };
   const conflict = errors.find((e) => e.code === 'IDEMPOTENCY_CONFLICT');
-  if (conflict) throw new HttpProblem(409, 'IDEMPOTENCY_CONFLICT', conflict.message, { extra });
+  if (conflict) throw new HttpProblem('IDEMPOTENCY_CONFLICT', conflict.message, { extra });
   const first = errors[0];
-  const code = first?.code ?? 'CONTRACT_INVALID';
+  // The first error's code when it is an HTTP problem of its own (FORBIDDEN...); each error keeps its code.
+  const code = isProblemCode(first?.code) ? first.code : 'CONTRACT_INVALID';
   throw new HttpProblem(
-    code === 'FORBIDDEN' ? 403 : 400,
     code,
     'The message does not satisfy its contract; it is kept, rejected, for operators.',
     {

@@ -35,7 +35,6 @@ async function setup(app: FastifyInstance, options: ConnectorOptions): Promise<v
     { config: { roles: ['guichet', 'bailleur'] } },
     async (request) => {
       throw new HttpProblem(
-        404,
         'CONTRACT_VERSION_UNKNOWN',
         `SPT contract ${request.params.version} is not served; use ${spt.versions.map((v) => v.name).join(' or ')}.`,
       );

@@ -37,7 +37,7 @@ export async function lotRoute(
     async (request, reply) => {
       const body = request.body;
       if (!Buffer.isBuffer(body)) {
-        throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the lot as application/xml or text/xml.');
+        throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'Send the lot as application/xml or text/xml.');
       }
       const actor = request.actor;
       const messages = decoder

@@ -82,7 +82,7 @@ export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): Xm
   return {
     readLot(body, contentType) {
       if (body.length > maxBytes) {
-        throw new HttpProblem(413, 'PAYLOAD_TOO_LARGE', `A lot may not exceed ${maxBytes} bytes; split it.`);
+        throw new HttpProblem('PAYLOAD_TOO_LARGE', `A lot may not exceed ${maxBytes} bytes; split it.`);
       }
       const { text, encoding } = decodeXml(body, contentType);
       const { root, children } = checkedStructure(text);
@@ -90,7 +90,6 @@ export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): Xm
       const rootNamespace = namespaceOf(root.qname, inScope);
       if (localName(root.qname) !== dialect.root || rootNamespace !== dialect.namespace) {
         throw new HttpProblem(
-          400,
           'XML_ROOT_INVALID',
           `The root element must be ${describe(dialect.root, dialect.namespace)}, not ${describe(localName(root.qname), rootNamespace)}.`,
         );
@@ -98,7 +97,6 @@ export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): Xm
       checkRootAttributes(root, dialect);
       if (children.length > maxMessages) {
         throw new HttpProblem(
-          413,
           'LOT_TOO_LARGE',
           `A lot may hold at most ${maxMessages} messages, this one has ${children.length}; split it.`,
         );
@@ -134,7 +132,6 @@ function checkRootAttributes(root: StartTag, dialect: XmlDialect): void {
     if (found !== expected) {
       const instead = found === undefined ? 'but has none' : `not ${name}="${found}"`;
       throw new HttpProblem(
-        400,
         'XML_ROOT_INVALID',
         `The root element <${dialect.root}> must carry ${name}="${expected}", ${instead}.`,
       );
@@ -169,7 +166,6 @@ function checkedStructure(text: string): Structure {
   if (declaration) {
     const at = positionOf(text, declaration.index);
     throw new HttpProblem(
-      400,
       'XML_DOCTYPE_FORBIDDEN',
       `Documents may not contain <!${declaration[1]}> (line ${at.line}, column ${at.column}): remove the DOCTYPE and entity declarations.`,
       { extra: { ...at } },
@@ -184,7 +180,7 @@ function checkedStructure(text: string): Structure {
   if (result !== true) {
     const { msg, line, col } = result.err;
     const where = col === undefined ? `line ${line}` : `line ${line}, column ${col}`;
-    throw new HttpProblem(400, 'XML_MALFORMED', `The document is not well-formed XML: ${msg} (${where}).`, {
+    throw new HttpProblem('XML_MALFORMED', `The document is not well-formed XML: ${msg} (${where}).`, {
       extra: { line, ...(col === undefined ? {} : { column: col }) },
     });
   }
@@ -295,7 +291,6 @@ function after(text: string, terminator: string, from: number): number {
 function malformed(text: string, index: number, reason: string): HttpProblem {
   const at = positionOf(text, index);
   return new HttpProblem(
-    400,
     'XML_MALFORMED',
     `The document is not well-formed XML: ${reason} (line ${at.line}, column ${at.column}).`,
     { extra: { ...at } },
@@ -388,11 +383,7 @@ function contentParser(dialect: XmlDialect): (raw: string) => XmlValue {
       parsed = parser.parse(raw) as XmlObject;
     } catch (error) {
       // The validator passed it: only the parser's own limits (nesting depth, reserved names) get here.
-      throw new HttpProblem(
-        400,
-        'XML_MALFORMED',
-        `A message could not be parsed: ${(error as Error).message}`,
-      );
+      throw new HttpProblem('XML_MALFORMED', `A message could not be parsed: ${(error as Error).message}`);
     }
     const [content] = Object.values(parsed);
     return content ?? '';

@@ -51,7 +51,7 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
  */
 export function decodeXml(body: Uint8Array, contentType?: string): DecodedXml {
   if ((body[0] === 0xfe && body[1] === 0xff) || (body[0] === 0xff && body[1] === 0xfe)) {
-    throw new HttpProblem(415, 'ENCODING_UNSUPPORTED', `UTF-16 is not accepted: ${supportedList()}.`);
+    throw new HttpProblem('ENCODING_UNSUPPORTED', `UTF-16 is not accepted: ${supportedList()}.`);
   }
   const hasBom = UTF8_BOM.every((byte, i) => body[i] === byte);
   const declared = declaredEncoding(body.subarray(hasBom ? 3 : 0));
@@ -61,14 +61,12 @@ export function decodeXml(body: Uint8Array, contentType?: string): DecodedXml {
   const encoding = ENCODINGS[label.toLowerCase()];
   if (!encoding) {
     throw new HttpProblem(
-      415,
       'ENCODING_UNSUPPORTED',
       `Encoding ${JSON.stringify(label)} (from ${source}) is not supported: ${supportedList()}.`,
     );
   }
   if (hasBom && encoding.name !== 'UTF-8') {
     throw new HttpProblem(
-      400,
       'ENCODING_INVALID',
       `The body starts with a UTF-8 byte order mark but ${source} says ${encoding.name}.`,
     );
@@ -77,7 +75,6 @@ export function decodeXml(body: Uint8Array, contentType?: string): DecodedXml {
     const index = body.findIndex((byte) => byte > 0x7f);
     if (index >= 0) {
       throw new HttpProblem(
-        400,
         'ENCODING_INVALID',
         `Byte 0x${body[index]?.toString(16)} at offset ${index} is not US-ASCII (declared by ${source}).`,
       );
@@ -91,7 +88,7 @@ export function decodeXml(body: Uint8Array, contentType?: string): DecodedXml {
     const text = new TextDecoder(encoding.decoderLabel, { fatal: true }).decode(body);
     return { text, encoding: encoding.name };
   } catch {
-    throw new HttpProblem(400, 'ENCODING_INVALID', invalidBytesDetail(body, encoding, source));
+    throw new HttpProblem('ENCODING_INVALID', invalidBytesDetail(body, encoding, source));
   }
 }
 

@@ -1,3 +1,5 @@
+import { PROBLEM_CODE_NAMES } from './problem-codes.ts';
+
 /**
  * The RFC 9457 problem body every error reply carries (see plugins/errors.ts), as a response schema
  * for routes to declare: it documents the errors in OpenAPI. `additionalProperties` stays open so
@@ -12,7 +14,11 @@ export const PROBLEM_SCHEMA = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    code: { type: 'string', description: 'Stable, upper-case error code.' },
+    code: {
+      type: 'string',
+      description: 'Stable, upper-case error code (services/http/problem-codes.ts).',
+      enum: PROBLEM_CODE_NAMES,
+    },
     errors: {
       type: 'array',
       items: {

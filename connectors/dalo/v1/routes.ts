@@ -38,7 +38,7 @@ export async function daloV1Routes(app: FastifyInstance): Promise<void> {
       const demande = await app.priorityQueries.demande(numeroUnique);
       // Out of scope reads as unknown: the commission learns nothing of other départements' demandes.
       if (!demande || !actsOn(request.actor, demande.departement)) {
-        throw new HttpProblem(404, 'DEMANDE_INCONNUE', `No demande ${numeroUnique}.`);
+        throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${numeroUnique}.`);
       }
       return toDaloDemande(demande, todayInParis());
     },

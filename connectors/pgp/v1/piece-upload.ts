@@ -25,7 +25,6 @@ export interface PieceUpload {
 export async function readPieceUpload(request: FastifyRequest, maxBytes: number): Promise<PieceUpload> {
   if (!request.isMultipart()) {
     throw new HttpProblem(
-      415,
       'UNSUPPORTED_MEDIA_TYPE',
       'Send the pièce as multipart/form-data with the fields type and file.',
     );
@@ -39,12 +38,11 @@ export async function readPieceUpload(request: FastifyRequest, maxBytes: number)
   if (fields.content === undefined) errors.push({ path: '/file', message: 'is required' });
   else if (fields.content.length === 0) errors.push({ path: '/file', message: 'is empty' });
   if (errors.length > 0 || !isPieceType(fields.type) || !fields.content) {
-    throw new HttpProblem(400, 'PIECE_INVALIDE', 'The pièce needs a type and a non-empty file.', { errors });
+    throw new HttpProblem('PIECE_INVALIDE', 'The pièce needs a type and a non-empty file.', { errors });
   }
   const mediaType = await sniff(fields.content);
   if (!mediaType) {
     throw new HttpProblem(
-      415,
       'PIECE_TYPE_INTERDIT',
       'The file is not a PDF, JPEG or PNG document (its content was read, not its name).',
     );
@@ -66,7 +64,7 @@ async function readParts(
       } else if (part.type === 'field' && part.fieldname === 'type') {
         found.type = String(part.value);
       } else {
-        throw new HttpProblem(400, 'PIECE_INVALIDE', 'A pièce is sent as the fields type and file only.', {
+        throw new HttpProblem('PIECE_INVALIDE', 'A pièce is sent as the fields type and file only.', {
           errors: [{ path: `/${part.fieldname}`, message: 'is not a field of a pièce' }],
         });
       }
@@ -82,18 +80,18 @@ function asProblem(error: unknown, maxBytes: number): unknown {
   if (error instanceof HttpProblem) return error;
   switch ((error as { code?: string }).code) {
     case 'FST_REQ_FILE_TOO_LARGE':
-      return new HttpProblem(413, 'PIECE_TROP_GRANDE', `A pièce may not exceed ${maxBytes} bytes.`);
+      return new HttpProblem('PIECE_TROP_GRANDE', `A pièce may not exceed ${maxBytes} bytes.`);
     case 'FST_FILES_LIMIT':
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
     case 'FST_PROTO_VIOLATION':
-      return new HttpProblem(400, 'PIECE_INVALIDE', 'Send one field type and one file per request.');
+      return new HttpProblem('PIECE_INVALIDE', 'Send one field type and one file per request.');
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the pièce as multipart/form-data.');
+      return new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'Send the pièce as multipart/form-data.');
   }
   // busboy's own errors: a body that is not the multipart form it claims to be.
   if (error instanceof Error && /multipart|part|boundary|form/i.test(error.message)) {
-    return new HttpProblem(400, 'MALFORMED_BODY', `The multipart body is malformed: ${error.message}`);
+    return new HttpProblem('MALFORMED_BODY', `The multipart body is malformed: ${error.message}`);
   }
   return error;
 }

@@ -65,7 +65,7 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
       },
       async (request, reply) => {
         if (!isJsonBody(request.body)) {
-          throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the message as application/json.');
+          throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'Send the message as application/json.');
         }
         const message = messageOfRequest(route.type, request.body, request.params.numeroUnique);
         // A département the message names outside the portail's scope: 403, nothing stored (as the
@@ -156,7 +156,7 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       if (!(await app.pieces.remove(request.actor, request.params.pieceId))) {
-        throw new HttpProblem(404, 'PIECE_INCONNUE', `No pièce ${request.params.pieceId}.`);
+        throw new HttpProblem('PIECE_INCONNUE', `No pièce ${request.params.pieceId}.`);
       }
       return reply.code(204).send();
     },
@@ -164,5 +164,5 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
 }
 
 function unknownDemande(numeroUnique: string): HttpProblem {
-  return new HttpProblem(404, 'DEMANDE_INCONNUE', `No demande ${numeroUnique}.`);
+  return new HttpProblem('DEMANDE_INCONNUE', `No demande ${numeroUnique}.`);
 }

@@ -71,5 +71,5 @@ export function rowOf(header: Header, fields: string[]): RplsRow | { code: strin
 }
 
 function headerInvalid(detail: string): HttpProblem {
-  return new HttpProblem(400, 'CSV_HEADER_INVALID', `${detail} Nothing was kept.`);
+  return new HttpProblem('CSV_HEADER_INVALID', `${detail} Nothing was kept.`);
 }

@@ -43,7 +43,6 @@ export async function importFile(imports: ParcImports, input: ImportFileInput): 
     const { importId, accepted } = await session.finish();
     if (!accepted) {
       throw new HttpProblem(
-        422,
         'TOO_MANY_REJECTED',
         `More rows were rejected than the import allows: it failed and nothing of it was kept. ` +
           `GET /connectors/rpls/v1/imports/${importId} lists the first errors by line.`,
@@ -61,22 +60,17 @@ export async function importFile(imports: ParcImports, input: ImportFileInput): 
 async function headerOf(iterator: AsyncIterator<CsvLine[]>): Promise<{ header: Header; rest: CsvLine[] }> {
   for (;;) {
     const next = await iterator.next();
-    if (next.done) throw new HttpProblem(400, 'CSV_HEADER_INVALID', 'The file is empty: no header line.');
+    if (next.done) throw new HttpProblem('CSV_HEADER_INVALID', 'The file is empty: no header line.');
     const [first, ...rest] = next.value;
     if (!first) continue;
     if ('error' in first) {
       throw new HttpProblem(
-        first.error.code === 'CSV_ENCODING_INVALID' ? 415 : 400,
         first.error.code === 'CSV_ENCODING_INVALID' ? 'UNSUPPORTED_MEDIA_TYPE' : 'CSV_HEADER_INVALID',
         `The header line cannot be read: ${first.error.message} Nothing was kept.`,
       );
     }
     if (first.text.includes('\u0000')) {
-      throw new HttpProblem(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        'The body is binary, not CSV text. Nothing was kept.',
-      );
+      throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'The body is binary, not CSV text. Nothing was kept.');
     }
     return { header: readHeader(splitFields(first.text, MAX_FIELD_CHARS)), rest };
   }

@@ -45,7 +45,7 @@ export async function rplsV1Routes(app: FastifyInstance): Promise<void> {
       const charset = csvCharset(request.headers['content-type']);
       const declared = Number(request.headers['content-length']);
       if (declared > maxBytes) {
-        throw new HttpProblem(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes} bytes.`);
+        throw new HttpProblem('PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes} bytes.`);
       }
       const body = request.body as Readable | undefined;
       // Not destroyed when the import stops early: the reply (413, 422) must still reach the sender.
@@ -77,7 +77,7 @@ export async function rplsV1Routes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const status = await app.parcImports.status(request.params.importId);
       if (!status || (request.actor.role === 'rpls' && status.clientId !== request.actor.clientId)) {
-        throw new HttpProblem(404, 'IMPORT_INCONNU', `No import ${request.params.importId}.`);
+        throw new HttpProblem('IMPORT_UNKNOWN', `No import ${request.params.importId}.`);
       }
       return status;
     },

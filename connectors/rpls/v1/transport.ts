@@ -26,7 +26,6 @@ export function csvCharset(contentType: string | undefined): Charset {
   const [mediaType = '', ...parameters] = (contentType ?? '').split(';').map((part) => part.trim());
   if (mediaType.toLowerCase() !== 'text/csv') {
     throw new HttpProblem(
-      415,
       'UNSUPPORTED_MEDIA_TYPE',
       'Send the file as text/csv; charset=utf-8 (or charset=iso-8859-1).',
     );
@@ -37,7 +36,6 @@ export function csvCharset(contentType: string | undefined): Charset {
     const charset = CHARSETS[value.replace(/^"|"$/g, '').toLowerCase()];
     if (!charset) {
       throw new HttpProblem(
-        415,
         'UNSUPPORTED_MEDIA_TYPE',
         `Charset ${value} is not accepted: use utf-8 or iso-8859-1.`,
       );
@@ -104,7 +102,6 @@ export async function* csvLines(
     received += chunk.length;
     if (received > options.maxBytes) {
       throw new HttpProblem(
-        413,
         'PAYLOAD_TOO_LARGE',
         `The file is larger than ${options.maxBytes} bytes; nothing was kept. Split it by bailleur.`,
       );

@@ -19,18 +19,18 @@ async function authPlugin(app: FastifyInstance) {
     if (!roles) return;
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!token)
-      throw new HttpProblem(401, 'UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
+      throw new HttpProblem('UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
     if (timingSafeEqual(tokenHash(token), adminHash)) {
       if (!roles.includes('admin')) {
-        throw new HttpProblem(403, 'FORBIDDEN', "The administrator's token only serves /admin routes.");
+        throw new HttpProblem('FORBIDDEN', "The administrator's token only serves /admin routes.");
       }
       request.isAdmin = true;
       return;
     }
     const actor = await actorByToken(app.pg, token);
-    if (!actor) throw new HttpProblem(401, 'UNAUTHENTICATED', 'Unknown or revoked token.');
+    if (!actor) throw new HttpProblem('UNAUTHENTICATED', 'Unknown or revoked token.');
     if (!roles.includes(actor.role)) {
-      throw new HttpProblem(403, 'FORBIDDEN', `The role ${actor.role} may not use this route.`);
+      throw new HttpProblem('FORBIDDEN', `The role ${actor.role} may not use this route.`);
     }
     request.actor = actor;
   });

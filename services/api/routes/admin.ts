@@ -89,24 +89,24 @@ export default async function adminRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const body = request.body;
       if (ROLES_WITH_GUICHET.has(body.role) && !body.codeGuichet) {
-        throw new HttpProblem(400, 'CONTRACT_INVALID', `A ${body.role} needs a codeGuichet.`, {
+        throw new HttpProblem('CONTRACT_INVALID', `A ${body.role} needs a codeGuichet.`, {
           errors: [{ path: '/codeGuichet', message: 'required for this role' }],
         });
       }
       if (body.role === 'pgp' && body.codeGuichet !== 'GDPUB') {
-        throw new HttpProblem(400, 'CONTRACT_INVALID', "The portail's codeGuichet is GDPUB.", {
+        throw new HttpProblem('CONTRACT_INVALID', "The portail's codeGuichet is GDPUB.", {
           errors: [{ path: '/codeGuichet', message: 'must be GDPUB for the pgp role' }],
         });
       }
       const unknown = body.departements.filter((d) => d !== '*' && !isDepartement(d));
       if (unknown.length > 0) {
-        throw new HttpProblem(400, 'CONTRACT_INVALID', `Unknown départements: ${unknown.join(', ')}.`, {
+        throw new HttpProblem('CONTRACT_INVALID', `Unknown départements: ${unknown.join(', ')}.`, {
           errors: [{ path: '/departements', message: 'unknown département' }],
         });
       }
       const problem = body.webhook && urlProblem(body.webhook.url, app.config.webhookAllowPrivate);
       if (problem) {
-        throw new HttpProblem(400, 'WEBHOOK_URL_INTERDITE', `The webhook URL is refused: ${problem}.`, {
+        throw new HttpProblem('WEBHOOK_URL_FORBIDDEN', `The webhook URL is refused: ${problem}.`, {
           errors: [{ path: '/webhook/url', message: problem }],
         });
       }
@@ -121,7 +121,7 @@ export default async function adminRoutes(app: FastifyInstance) {
         );
       } catch (error) {
         if ((error as { code?: string }).code === '23505') {
-          throw new HttpProblem(409, 'CLIENT_EXISTS', 'A client with this id or codeGuichet exists already.');
+          throw new HttpProblem('CLIENT_EXISTS', 'A client with this id or codeGuichet exists already.');
         }
         throw error;
       }
@@ -159,7 +159,7 @@ export default async function adminRoutes(app: FastifyInstance) {
 
   app.delete<{ Params: { id: string } }>('/admin/clients/:id', { config }, async (request, reply) => {
     if (!(await revokeClient(app.pg, request.params.id))) {
-      throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${request.params.id}.`);
+      throw new HttpProblem('CLIENT_UNKNOWN', `No live client ${request.params.id}.`);
     }
     return reply.code(204).send();
   });
@@ -177,7 +177,7 @@ export default async function adminRoutes(app: FastifyInstance) {
     async (request) => {
       const { token, hash } = newToken();
       if (!(await replaceToken(app.pg, request.params.id, hash))) {
-        throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${request.params.id}.`);
+        throw new HttpProblem('CLIENT_UNKNOWN', `No live client ${request.params.id}.`);
       }
       return { id: request.params.id, token };
     },

@@ -70,7 +70,7 @@ export default async function messageRoutes(app: FastifyInstance) {
     async (request) => {
       const message = await findMessage(app.pg, request.params.messageId);
       if (!message || !canRead(request, message.client)) {
-        throw new HttpProblem(404, 'MESSAGE_INCONNU', `No message ${request.params.messageId}.`);
+        throw new HttpProblem('MESSAGE_UNKNOWN', `No message ${request.params.messageId}.`);
       }
       return message;
     },
@@ -116,7 +116,7 @@ export default async function messageRoutes(app: FastifyInstance) {
     async (request) => {
       const lot = await findLot(app.pg, request.params.lotId);
       if (!lot || !canRead(request, lot.client)) {
-        throw new HttpProblem(404, 'LOT_INCONNU', `No lot ${request.params.lotId}.`);
+        throw new HttpProblem('LOT_UNKNOWN', `No lot ${request.params.lotId}.`);
       }
       return lot;
     },

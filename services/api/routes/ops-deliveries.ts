@@ -148,7 +148,7 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const delivery = await findDelivery(app.pg, request.params.id);
-      if (!delivery) throw new HttpProblem(404, 'DELIVERY_INCONNUE', `No delivery ${request.params.id}.`);
+      if (!delivery) throw new HttpProblem('DELIVERY_UNKNOWN', `No delivery ${request.params.id}.`);
       return delivery;
     },
   );
@@ -174,8 +174,8 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
       const replayed = await replayDeliveries(app.pg, { ids: [id] });
       if (replayed.length === 0) {
         const delivery = await findDelivery(app.pg, id);
-        if (!delivery) throw new HttpProblem(404, 'DELIVERY_INCONNUE', `No delivery ${id}.`);
-        throw new HttpProblem(409, 'DELIVERY_NON_REJOUABLE', `The delivery is ${delivery.status}.`);
+        if (!delivery) throw new HttpProblem('DELIVERY_UNKNOWN', `No delivery ${id}.`);
+        throw new HttpProblem('DELIVERY_NOT_REPLAYABLE', `The delivery is ${delivery.status}.`);
       }
       await audit(app.pg, {
         actor: request.actor.clientId,
@@ -246,7 +246,7 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params;
       if (!(await discardDelivery(app.pg, id))) {
-        throw new HttpProblem(404, 'DELIVERY_INCONNUE', `No pending or failed delivery ${id}.`);
+        throw new HttpProblem('DELIVERY_UNKNOWN', `No pending or failed delivery ${id}.`);
       }
       await audit(app.pg, {
         actor: request.actor.clientId,

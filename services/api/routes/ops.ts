@@ -35,7 +35,7 @@ export default async function opsRoutes(app: FastifyInstance) {
     async (request) => {
       const { asOf, reason } = request.body;
       if (asOf > todayInParis()) {
-        throw new HttpProblem(400, 'DATE_INVALIDE', `asOf ${asOf} lies in the future.`);
+        throw new HttpProblem('DATE_INVALIDE', `asOf ${asOf} lies in the future.`);
       }
       const result = await runRenouvellementSweep(app.pg, asOf);
       await audit(app.pg, {

@@ -58,11 +58,7 @@ export default async function parcRoutes(app: FastifyInstance) {
           ? logement.sirenBailleur === actor.organisme
           : actsOn(actor, logement.departement));
       if (!visible) {
-        throw new HttpProblem(
-          404,
-          'LOGEMENT_INCONNU',
-          `No logement ${request.params.identifiant} in the parc.`,
-        );
+        throw new HttpProblem('LOGEMENT_INCONNU', `No logement ${request.params.identifiant} in the parc.`);
       }
       return logement;
     },

@@ -56,8 +56,7 @@ export default async function pieceRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const items = await app.pieces.list(request.actor, request.params.numeroUnique);
-      if (!items)
-        throw new HttpProblem(404, 'DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
+      if (!items) throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
       return { items };
     },
   );
@@ -91,7 +90,7 @@ export default async function pieceRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const piece = await app.pieces.download(request.actor, request.params.pieceId);
-      if (!piece) throw new HttpProblem(404, 'PIECE_INCONNUE', `No pièce ${request.params.pieceId}.`);
+      if (!piece) throw new HttpProblem('PIECE_INCONNUE', `No pièce ${request.params.pieceId}.`);
       const digest = Buffer.from(piece.sha256, 'hex').toString('base64');
       return (
         reply

@@ -28,7 +28,7 @@ export default async function sneRoutes(app: FastifyInstance) {
       const demande = await findDemande(app.pg, request.params.numeroUnique);
       // Out of scope reads as unknown: a guichet learns nothing of other départements' demandes.
       if (!demande || !actsOn(request.actor, demande.departement)) {
-        throw new HttpProblem(404, 'DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
+        throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
       }
       return demande;
     },

@@ -1,42 +1,33 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem, type ProblemFieldError } from '../problem.ts';
+import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.ts';
 
 /** Fastify's own errors, by code, as the hub's stable codes. */
-const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'MALFORMED_BODY' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_BODY' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_BODY' },
+const FASTIFY_CODES: Record<string, ProblemCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
 };
 
+/**
+ * Sends a problem+json reply. Its status is the code's (`problem-codes.ts`), unless `status` says
+ * otherwise: only for Fastify's own 4xx errors that have no code of their own here.
+ */
 export function sendProblem(
   reply: FastifyReply,
-  status: number,
-  code: string,
+  code: ProblemCode,
   detail: string,
   extra: { errors?: ProblemFieldError[] } & Record<string, unknown> = {},
+  status: number = PROBLEM_CODES[code].status,
 ) {
+  const { title } = PROBLEM_CODES[code];
   return reply
     .code(status)
     .type('application/problem+json')
-    .send({ type: `urn:sne:problem:${code}`, title: titleOf(status), status, detail, code, ...extra });
-}
-
-function titleOf(status: number): string {
-  const titles: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    409: 'Conflict',
-    413: 'Content Too Large',
-    415: 'Unsupported Media Type',
-    422: 'Unprocessable Content',
-    503: 'Service Unavailable',
-  };
-  return titles[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
+    .send({ type: `urn:sne:problem:${code}`, title, status, detail, code, ...extra });
 }
 
 /**
@@ -46,7 +37,7 @@ function titleOf(status: number): string {
 async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpProblem) {
-      return sendProblem(reply, error.status, error.code, error.message, {
+      return sendProblem(reply, error.code, error.message, {
         ...(error.errors ? { errors: error.errors } : {}),
         ...error.extra,
       });
@@ -59,22 +50,20 @@ async function errorsPlugin(app: FastifyInstance) {
       const inBody = error.validationContext === 'body';
       return sendProblem(
         reply,
-        400,
         inBody ? 'CONTRACT_INVALID' : 'INVALID_PARAMETER',
         `The request's ${error.validationContext ?? 'input'} does not match its schema.`,
         { errors },
       );
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
-    if (known) return sendProblem(reply, known.status, known.code, error.message);
+    if (known) return sendProblem(reply, known, error.message);
     if (error.statusCode && error.statusCode < 500) {
-      return sendProblem(reply, error.statusCode, error.code ?? 'BAD_REQUEST', error.message);
+      return sendProblem(reply, 'BAD_REQUEST', error.message, {}, error.statusCode);
     }
     request.log.error({ err: error }, 'request failed');
     const unavailable = isUnavailable(error);
     return sendProblem(
       reply,
-      unavailable ? 503 : 500,
       unavailable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR',
       unavailable
         ? 'The hub cannot reach its database right now; nothing was stored. Retry later.'
@@ -82,7 +71,7 @@ async function errorsPlugin(app: FastifyInstance) {
     );
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, 404, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),
+    sendProblem(reply, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),
   );
 }
 
