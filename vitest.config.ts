@@ -9,6 +9,8 @@ export default defineConfig({
       'contracts/**/*.test.ts',
       'test/**/*.test.ts',
     ],
+    // The fault suite runs on its own (`npm run test:faults`, vitest.faults.config.ts).
+    exclude: ['test/faults/**', '**/node_modules/**'],
     // Integration tests start hubs and child processes: two files at a time suit a 2-core machine.
     maxWorkers: 2,
     testTimeout: 60_000,

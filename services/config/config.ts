@@ -19,7 +19,7 @@ export interface Config {
   logLevel: string;
   /** What this process runs: any of `api`, `worker`, `scheduler`. Default all three. */
   roles: ('api' | 'worker' | 'scheduler')[];
-  /** BullMQ key prefix. Default `sne`. */
+  /** BullMQ key prefix; with Redis Cluster a hash tag such as `{sne}`. Default `sne`. */
   queuePrefix: string;
   /** Apply jobs run at once per worker process. Default 2. */
   workerConcurrency: number;
@@ -84,7 +84,8 @@ const ENV_SCHEMA = {
       pattern: '^(api|worker|scheduler)(,(api|worker|scheduler))*$',
       default: 'api,worker,scheduler',
     },
-    SNE_QUEUE_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'sne' },
+    // A Redis Cluster needs a hash tag (`{sne}`) so that every key of a queue lands in one slot.
+    SNE_QUEUE_PREFIX: { type: 'string', pattern: '^([A-Za-z0-9_-]+|\\{[A-Za-z0-9_-]+\\})$', default: 'sne' },
     SNE_WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
     SNE_APPLY_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 8 },
     SNE_APPLY_BACKOFF_MS: { type: 'integer', minimum: 1, default: 1000 },

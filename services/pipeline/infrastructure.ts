@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { type ApplyJobData, createApplyQueue, createWebhookQueue, type WebhookJobData } from './queues.ts';
 
 /** The connections a hub process holds: one pool, one queue handle, closed together. */
@@ -72,9 +73,26 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<void
   }
   const pool = createPool({ connectionString: config.databaseUrl, max: 1 });
   try {
-    const applied = await migrate(pool);
+    const applied = await whileUnavailable(() => migrate(pool), log);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
   } finally {
     await pool.end();
+  }
+}
+
+/** How long a process starting waits for PostgreSQL to accept connections (restarting, recovering). */
+const STARTUP_WAIT_MS = 60_000;
+
+/** Runs `work`, again every second while PostgreSQL is unavailable, for at most `STARTUP_WAIT_MS`. */
+async function whileUnavailable<T>(work: () => Promise<T>, log: Logger): Promise<T> {
+  const deadline = Date.now() + STARTUP_WAIT_MS;
+  for (;;) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() > deadline) throw error;
+      log.warn({ err: (error as Error).message }, 'PostgreSQL unavailable, trying again');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { HttpProblem, type ProblemFieldError } from '../problem.ts';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.ts';
 
@@ -61,7 +62,8 @@ async function errorsPlugin(app: FastifyInstance) {
       return sendProblem(reply, 'BAD_REQUEST', error.message, {}, error.statusCode);
     }
     request.log.error({ err: error }, 'request failed');
-    const unavailable = isUnavailable(error);
+    // PostgreSQL down or restarting: the client may retry (the message was not stored).
+    const unavailable = isDatabaseUnavailable(error);
     return sendProblem(
       reply,
       unavailable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR',
@@ -75,13 +77,5 @@ async function errorsPlugin(app: FastifyInstance) {
   );
 }
 
-/** PostgreSQL down or restarting: the client may retry (the message was not stored). */
-function isUnavailable(error: Error & { code?: string }): boolean {
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001'].includes(
-      error.code ?? '',
-    ) || /Connection terminated|timeout exceeded when trying to connect/i.test(error.message)
-  );
-}
 
 export default fp(errorsPlugin, { name: 'sne-errors' });

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+/** `npm run test:faults`: the fault suite, which starts a PostgreSQL and a Redis of its own. */
+export default defineConfig({
+  test: {
+    include: ['test/faults/**/*.test.ts'],
+    testTimeout: 1_800_000,
+    hookTimeout: 300_000,
+  },
+});
