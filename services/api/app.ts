@@ -7,10 +7,12 @@ import { rplsConnector } from '../../connectors/rpls/index.ts';
 import { sptConnector } from '../../connectors/spt/index.ts';
 import type { Infrastructure } from '../pipeline/infrastructure.ts';
 import type { Config } from './config.ts';
+import { EDGE_SERVER_OPTIONS } from './edge-options.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import infrastructurePlugin from './plugins/infrastructure.ts';
+import inputGuardPlugin from './plugins/input-guard.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
@@ -45,9 +47,11 @@ export async function buildApp({
     bodyLimit: config.jsonMaxBytes,
     // Behind a proxy the client's address is in X-Forwarded-For; never trusted by default.
     trustProxy: false,
+    ...EDGE_SERVER_OPTIONS,
   });
   await app.register(infrastructurePlugin, { config, infrastructure });
   await app.register(errorsPlugin);
+  await app.register(inputGuardPlugin);
   await app.register(authPlugin);
   await app.register(docsPlugin);
   await app.register(healthRoutes);

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem, type ProblemFieldError } from '../problem.ts';
@@ -36,7 +37,7 @@ function titleOf(status: number): string {
     422: 'Unprocessable Content',
     503: 'Service Unavailable',
   };
-  return titles[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
+  return titles[status] ?? STATUS_CODES[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
 }
 
 /**

@@ -1,0 +1,96 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { isBusinessDate } from '../shared/business-date.ts';
+import { sendProblem } from './plugins/errors.ts';
+
+/**
+ * Fastify server options for what happens before any route or plugin sees a request: errors the
+ * router and the HTTP parser produce answer RFC 9457 problem+json with a stable code like every
+ * other error (Fastify's defaults write their own JSON), and every `format: date` of a route schema
+ * is a business date. Spread into `Fastify({...})` by `buildApp`.
+ */
+export const EDGE_SERVER_OPTIONS = {
+  frameworkErrors,
+  clientErrorHandler,
+  ajv: {
+    // After ajv-formats: the same dates as the contracts (1900-01-01..2099-12-31, real days), so that
+    // `asOf: 0000-01-01` is a 400 rather than a PostgreSQL error.
+    onCreate: (ajv: { addFormat(name: string, format: (value: string) => boolean): unknown }) => {
+      ajv.addFormat('date', isBusinessDate);
+    },
+  },
+} satisfies Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> & Record<string, unknown>;
+
+/** Router errors, by Fastify code: what the hub answers instead. */
+const ROUTER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'MALFORMED_URL',
+    detail: 'The path holds a malformed percent-encoding (not UTF-8 once decoded): encode it again.',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'PARAMETER_TOO_LONG',
+    detail: 'A path parameter exceeds 100 characters: no identifier of the hub is that long.',
+  },
+};
+
+/** Errors of the router, before a route is found (malformed percent-encoding, overlong parameter). */
+function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = ROUTER_ERRORS[error.code];
+  if (known) {
+    sendProblem(reply, known.status, known.code, known.detail);
+    return;
+  }
+  sendProblem(
+    reply,
+    error.statusCode && error.statusCode < 500 ? error.statusCode : 500,
+    error.statusCode && error.statusCode < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR',
+    error.statusCode && error.statusCode < 500
+      ? 'The request could not be routed.'
+      : 'An unexpected error occurred; it has been logged.',
+  );
+}
+
+/** Errors of Node's HTTP parser, by its code: the request never became a Fastify request. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'HEADERS_TOO_LARGE',
+    detail: 'The request line and headers exceed 16 KiB: shorten the URL or the headers.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'REQUEST_TIMEOUT',
+    detail: 'The request was not received in time.',
+  },
+};
+
+/**
+ * The HTTP server's `clientError`: a request Node could not parse (headers too large, bad syntax,
+ * timeout). There is no reply object yet, so the problem is written on the socket, then closed.
+ */
+function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, detail } = CLIENT_ERRORS[error.code ?? ''] ?? {
+    status: 400,
+    code: 'MALFORMED_REQUEST',
+    detail: 'The request is not valid HTTP/1.1.',
+  };
+  const body = JSON.stringify({
+    type: `urn:sne:problem:${code}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+  });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
