@@ -3,6 +3,7 @@
  * surrogates (`"\udfff"` in JSON: `jsonb` refuses the escape, `text` would silently get U+FFFD).
  * No real name, id or code holds them; they come from fuzzers, broken encoders or attacks.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching U+0000 is the point.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** True when `text` holds a character PostgreSQL cannot store. */
