@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { safeErrorFields } from '../../db/safe-error.ts';
 import { HttpProblem, type ProblemFieldError } from '../problem.ts';
 
 /** Fastify's own errors, by code, as the hub's stable codes. */
@@ -71,7 +72,8 @@ async function errorsPlugin(app: FastifyInstance) {
     if (error.statusCode && error.statusCode < 500) {
       return sendProblem(reply, error.statusCode, error.code ?? 'BAD_REQUEST', error.message);
     }
-    request.log.error({ err: error }, 'request failed');
+    // Never the error whole: a PostgreSQL error's detail and parameters may hold personal data.
+    request.log.error({ err: safeErrorFields(error) }, 'request failed');
     const unavailable = isUnavailable(error);
     return sendProblem(
       reply,
