@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Ajv } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { isBusinessDate } from '../shared/business-date.ts';
 import { sendProblem } from './plugins/errors.ts';
@@ -15,12 +16,27 @@ export const EDGE_SERVER_OPTIONS = {
   clientErrorHandler,
   ajv: {
     // After ajv-formats: the same dates as the contracts (1900-01-01..2099-12-31, real days), so that
-    // `asOf: 0000-01-01` is a 400 rather than a PostgreSQL error.
-    onCreate: (ajv: { addFormat(name: string, format: (value: string) => boolean): unknown }) => {
+    // `asOf: 0000-01-01` or `from=0000-01-01T00:00:00Z` is a 400 rather than a PostgreSQL error.
+    onCreate: (ajv: Ajv) => {
+      const dateTime = ajv.formats['date-time'];
       ajv.addFormat('date', isBusinessDate);
+      ajv.addFormat(
+        'date-time',
+        (value: string) => passes(dateTime, value) && isBusinessDate(value.slice(0, 10)),
+      );
     },
   },
 } satisfies Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> & Record<string, unknown>;
+
+/** Whether `value` satisfies a format as ajv-formats defined it (a pattern, a function or both). */
+function passes(format: Ajv['formats'][string], value: string): boolean {
+  if (format instanceof RegExp) return format.test(value);
+  if (typeof format === 'function') return format(value) === true;
+  if (typeof format === 'object' && format !== null && 'validate' in format) {
+    return passes(format.validate as Ajv['formats'][string], value);
+  }
+  return true;
+}
 
 /** Router errors, by Fastify code: what the hub answers instead. */
 const ROUTER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBusinessDate } from './business-date.ts';
+import { isBusinessDate, isCalendarDate } from './business-date.ts';
 
 describe('isBusinessDate', () => {
   it.each([
@@ -20,5 +20,13 @@ describe('isBusinessDate', () => {
     ['', false],
   ])('%s → %s', (value, expected) => {
     expect(isBusinessDate(value)).toBe(expected);
+  });
+});
+
+describe('isCalendarDate', () => {
+  it('reads years below 100 as written (0000-01-01 is a day, out of range)', () => {
+    expect(isCalendarDate('0000-01-01')).toBe(true);
+    expect(isCalendarDate('0099-02-29')).toBe(false);
+    expect(isCalendarDate('9999-12-31')).toBe(true);
   });
 });

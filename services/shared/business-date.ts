@@ -22,8 +22,10 @@ export function isCalendarDate(value: string): boolean {
   const match = ISO_DATE.exec(value);
   if (!match) return false;
   const [, year = '', month = '', day = ''] = match;
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  // Date.UTC rolls 2014-02-30 over to 2014-03-02: a real date comes back as it went in.
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999. Either rolls 2014-02-30
+  // over to 2014-03-02: a real date comes back as it went in.
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
   return (
     date.getUTCFullYear() === Number(year) &&
     date.getUTCMonth() === Number(month) - 1 &&
