@@ -133,8 +133,9 @@ async function isolate(
     };
   };
   if (ordered.length === 0) return { report: { applied: 0, failed: 0, deferred: 0 }, deferredIds: [] };
-  // The whole set failed already: start from its halves (a set of one is the culprit itself).
-  return applyHalves(ordered, error);
+  // The whole set failed already: start from its halves (a set of one is the culprit itself) —
+  // unless some of it was done meanwhile (a job taken over), then what is left is tried first.
+  return applyHalves(ordered, ordered.length === messageIds.length ? error : undefined);
 }
 
 /** The messages among `ids` not done yet, in acceptance order. */
