@@ -15,8 +15,8 @@ export function isUnstorable(text: string): boolean {
 const MAX_REPORTED = 10;
 
 /**
- * The JSON pointers (RFC 6901) of every string value or object key in `value` that holds text
- * PostgreSQL cannot store, at most ten. Walks iteratively: a body nested 10,000 deep must not
+ * The JSON pointers (RFC 6901) of every string value or object key in `value` (a parsed JSON value
+ * or query string: plain objects, arrays, strings) that holds text PostgreSQL cannot store, at most ten. Walks iteratively: a body nested 10,000 deep must not
  * exhaust the stack. The offending characters are written `\u0000` in the pointer so that the
  * reply itself stays storable and printable.
  */
@@ -29,7 +29,7 @@ export function unstorablePaths(value: unknown, root = ''): string[] {
       if (isUnstorable(node)) found.push(path);
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${path}/${i}`]);
-    } else if (typeof node === 'object' && node !== null && !ArrayBuffer.isView(node)) {
+    } else if (isPlainObject(node)) {
       for (const [key, child] of Object.entries(node).reverse()) {
         const childPath = `${path}/${pointerToken(key)}`;
         if (isUnstorable(key)) found.push(childPath);
@@ -38,6 +38,17 @@ export function unstorablePaths(value: unknown, root = ''): string[] {
     }
   }
   return found.slice(0, MAX_REPORTED);
+}
+
+/**
+ * A JSON object as `JSON.parse` or a query-string parser makes it. Anything else — a request stream
+ * (RPLS uploads), a Buffer (XML lots) — is not walked: it is no parsed text, and its internals are
+ * large and cyclic.
+ */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function pointerToken(key: string): string {
