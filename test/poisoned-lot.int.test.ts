@@ -159,7 +159,9 @@ describe('an SPT v1 lot with poisoned messages', () => {
       ['/DateDepot', 'must lie between 01/01/1900 and 31/12/2099'],
     ]);
     expect(entry('V1-B-FEVRIER')?.errors?.map((e) => e.path)).toEqual(['/DateNaissance']);
-    expect(entry('V1-B-AN0')?.errors?.map((e) => e.path)).toEqual(['/DateDepot']);
+    expect(entry('V1-B-AN0')?.errors?.map((e) => [e.path, e.message])).toEqual([
+      ['/DateDepot', 'must lie between 01/01/1900 and 31/12/2099'],
+    ]);
 
     const outcomes = await outcomesOf(hub.app, guichet, receipt);
     const statuses = Object.fromEntries(
