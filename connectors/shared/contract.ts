@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { MessageError } from '../../services/pipeline/inbound.ts';
+import { isBusinessDate, isCalendarDate, OUT_OF_RANGE_MESSAGE } from '../../services/shared/business-date.ts';
 
 // ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -38,6 +39,9 @@ export function loadContract(
 ): Contract {
   const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
   addFormats(ajv, ['date', 'email']);
+  // Every contract's dates are business dates: a real day in a range PostgreSQL and the rules can
+  // work with (ajv-formats alone lets 0000-01-01 and 9999-12-31 through).
+  ajv.addFormat('date', isBusinessDate);
   ajv.addKeyword({ keyword: 'x-messages', schemaType: 'object' });
   const read = (name: string): JsonSchema =>
     JSON.parse(readFileSync(new URL(`${name}.schema.json`, directory), 'utf8'));
@@ -136,9 +140,11 @@ function describe(error: ErrorObject): { path: string; message: string } {
         path: error.instancePath,
         message:
           custom ??
-          (params.format === 'date'
-            ? 'must be a real calendar date YYYY-MM-DD'
-            : `must be a valid ${params.format}`),
+          (params.format !== 'date'
+            ? `must be a valid ${params.format}`
+            : typeof error.data === 'string' && isCalendarDate(error.data)
+              ? OUT_OF_RANGE_MESSAGE
+              : 'must be a real calendar date YYYY-MM-DD'),
       };
     default:
       return { path: error.instancePath, message: custom ?? error.message ?? 'is invalid' };

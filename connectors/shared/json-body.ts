@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../services/http/problem.ts';
+import { isBusinessDate } from '../../services/shared/business-date.ts';
 
 // ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -38,6 +39,7 @@ export function useContractJsonBodies(app: FastifyInstance): void {
   // As Fastify's own compiler does for params and query strings: coerce, default, formats.
   const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false });
   addFormats(ajv);
+  ajv.addFormat('date', isBusinessDate);
   app.setValidatorCompiler(({ schema, httpPart }) =>
     httpPart === 'body' ? () => true : ajv.compile(schema),
   );

@@ -6,9 +6,11 @@ import { pgpConnector } from '../../connectors/pgp/index.ts';
 import { rplsConnector } from '../../connectors/rpls/index.ts';
 import { sptConnector } from '../../connectors/spt/index.ts';
 import type { Config } from '../config/config.ts';
+import { EDGE_SERVER_OPTIONS } from '../http/edge-options.ts';
 import configPlugin from '../http/plugins/config.ts';
 import connectionsPlugin from '../http/plugins/connections.ts';
 import errorsPlugin from '../http/plugins/errors.ts';
+import inputGuardPlugin from '../http/plugins/input-guard.ts';
 import parcImportsPlugin from '../http/plugins/parc-imports.ts';
 import registryPlugin from '../http/plugins/registry.ts';
 import type { Infrastructure } from '../pipeline/infrastructure.ts';
@@ -47,12 +49,14 @@ export async function buildApp({
     bodyLimit: config.jsonMaxBytes,
     // Behind a proxy the client's address is in X-Forwarded-For; never trusted by default.
     trustProxy: false,
+    ...EDGE_SERVER_OPTIONS,
   });
   await app.register(configPlugin, { config });
   await app.register(connectionsPlugin, { infrastructure });
   await app.register(registryPlugin);
   await app.register(parcImportsPlugin);
   await app.register(errorsPlugin);
+  await app.register(inputGuardPlugin);
   await app.register(authPlugin);
   await app.register(docsPlugin);
   await app.register(healthRoutes);

@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { Pool } from 'pg';
+import { LOCK_KEYS } from './lock-keys.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
-/** Any constant: only one process migrates a database at a time. */
-const MIGRATION_LOCK = 727_001;
+/** Only one process migrates a database at a time. */
+const MIGRATION_LOCK = LOCK_KEYS.migration;
 
 /** The migration files, in the order they apply (their names start with a number). */
 export async function migrationNames(): Promise<string[]> {

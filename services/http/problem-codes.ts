@@ -10,6 +10,9 @@
 export const PROBLEM_CODES = {
   // 400: the request cannot be read or does not follow its contract.
   BAD_REQUEST: { status: 400, title: 'The request cannot be served as sent' },
+  MALFORMED_REQUEST: { status: 400, title: 'The request is not valid HTTP/1.1' },
+  MALFORMED_URL: { status: 400, title: 'The path holds a malformed percent-encoding' },
+  UNSUPPORTED_CHARACTER: { status: 400, title: 'The text holds U+0000 or a lone surrogate' },
   MALFORMED_BODY: { status: 400, title: 'The body is not well-formed JSON' },
   CONTRACT_INVALID: { status: 400, title: 'The body does not follow its contract' },
   INVALID_PARAMETER: { status: 400, title: 'A path or query parameter is invalid' },
@@ -35,17 +38,21 @@ export const PROBLEM_CODES = {
   DEMANDE_INCONNUE: { status: 404, title: 'No such demande' },
   PIECE_INCONNUE: { status: 404, title: 'No such pièce' },
   LOGEMENT_INCONNU: { status: 404, title: 'No such logement in the parc' },
+  // 408: the request came too slowly.
+  REQUEST_TIMEOUT: { status: 408, title: 'The request was not received in time' },
   // 409: the request conflicts with what is stored.
   CLIENT_EXISTS: { status: 409, title: 'A client with this id or codeGuichet exists' },
   IDEMPOTENCY_CONFLICT: { status: 409, title: 'This message id was used with another content' },
   DELIVERY_NOT_REPLAYABLE: { status: 409, title: 'This webhook delivery cannot be replayed' },
-  // 413 and 415: size and media type.
+  // 413, 414, 415 and 431: sizes and media type.
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is larger than allowed' },
   LOT_TOO_LARGE: { status: 413, title: 'The lot holds more messages than allowed' },
   PIECE_TROP_GRANDE: { status: 413, title: 'The pièce is larger than allowed' },
+  PARAMETER_TOO_LONG: { status: 414, title: 'A path parameter is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The body's media type is not the route's" },
   ENCODING_UNSUPPORTED: { status: 415, title: 'The declared encoding is not supported' },
   PIECE_TYPE_INTERDIT: { status: 415, title: 'The pièce is not a PDF, JPEG or PNG' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'The request line and headers are too large' },
   // 422: understood, but refused as a whole.
   TOO_MANY_REJECTED: { status: 422, title: 'Too many rows were rejected; nothing was kept' },
   // 5xx: the hub's side.

@@ -6,6 +6,8 @@ import { applyBatch, type BatchItem, type BatchOutcome } from '../core/apply-bat
 import type { Command, IsoDate } from '../core/commands.ts';
 import { PgRegistryStore } from '../core/store/store-pg.ts';
 import { withTransaction } from '../db/pool.ts';
+import { safeErrorSummary } from '../db/safe-error.ts';
+import { failureOf, isTransient, type MessageFailure } from './apply-failure.ts';
 import { splitReady } from './ordering.ts';
 import type { ApplyJobData } from './queues.ts';
 
@@ -27,6 +29,8 @@ export interface ApplyOptions {
   today: () => IsoDate;
   /** First delay, in ms, before a message waiting for an earlier one of its demande is tried again. */
   deferDelayMs: number;
+  /** Where a message failed alone by isolation is reported (its id and code, never its content). */
+  log?: { warn(details: object, message: string): void };
 }
 
 export interface ApplyReport {
@@ -35,31 +39,112 @@ export interface ApplyReport {
   deferred: number;
 }
 
+interface Applied {
+  report: ApplyReport;
+  deferredIds: string[];
+}
+
 /**
  * The processor of apply jobs. One transaction per job: claims the job's messages still to do,
  * applies those whose earlier messages (same demande) are done, records each outcome with the
  * registry's changes, and releases their ordering keys. A message is applied exactly once however
  * often its job runs: its row is locked and its status checked inside that same transaction.
+ *
+ * When that transaction fails for a reason no business rule names, one message may be the cause
+ * (a value PostgreSQL refuses): a transient error is retried whole by BullMQ, any other error — and
+ * on the last attempt any error at all — is isolated, so that one message never takes the others down.
  */
 export function createApplyProcessor(options: ApplyOptions) {
   return async function processApplyJob(job: Job<ApplyJobData>): Promise<ApplyReport> {
     const { messageIds } = job.data;
     await markProcessing(options.pool, messageIds);
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    let done: Applied;
     try {
-      const { report, deferredIds } = await withTransaction(options.pool, (db) =>
-        applyReady(db, messageIds, options.today()),
-      );
-      if (deferredIds.length > 0) await defer(options, job, deferredIds);
-      return report;
+      done = await applyInTransaction(options, messageIds);
     } catch (error) {
-      const attempts = job.opts.attempts ?? 1;
-      if (job.attemptsMade + 1 >= attempts) {
-        await markFailed(options.pool, messageIds, error as Error).catch(() => {});
-        throw new UnrecoverableError((error as Error).message);
+      if (isTransient(error) && !lastAttempt) throw error;
+      try {
+        done = await isolate(options, messageIds, error, lastAttempt);
+      } catch (isolationError) {
+        if (!lastAttempt) throw isolationError;
+        // The database itself is failing at the last attempt: the messages wait for an operator.
+        const failure = failureOf(isolationError, { transient: true });
+        await markFailed(options.pool, messageIds, failure).catch(() => {});
+        throw new UnrecoverableError(failure.message);
       }
-      throw error;
     }
+    if (done.deferredIds.length > 0) await defer(options, job, done.deferredIds);
+    return done.report;
   };
+}
+
+function applyInTransaction(options: ApplyOptions, messageIds: string[]): Promise<Applied> {
+  return withTransaction(options.pool, (db) => applyReady(db, messageIds, options.today()));
+}
+
+/**
+ * Applies `messageIds` knowing that together they failed with `error`: by halves, in acceptance
+ * order, each half in a transaction of its own, down to the single message that fails — which is
+ * failed alone (`APPLY_ERROR`, or the business code a unique index stands for) while every other
+ * message is applied once, or deferred as usual. Halves run one after the other in acceptance
+ * order, so the ordering keys keep their meaning: a failed message releases its keys, a deferred
+ * one holds them for the messages after it. A transient error met on the way is thrown (the job is
+ * retried, the messages already done stay done), except on the last attempt, where it fails the
+ * single message it is isolated to with `RETRIES_EXHAUSTED`.
+ */
+async function isolate(
+  options: ApplyOptions,
+  messageIds: string[],
+  error: unknown,
+  lastAttempt: boolean,
+): Promise<Applied> {
+  const ordered = await stillToDo(options.pool, messageIds);
+  const applyHalves = async (ids: string[], knownError?: unknown): Promise<Applied> => {
+    let failure = knownError;
+    if (failure === undefined) {
+      try {
+        return await applyInTransaction(options, ids);
+      } catch (caught) {
+        if (isTransient(caught) && !lastAttempt) throw caught;
+        failure = caught;
+      }
+    }
+    const [only] = ids;
+    if (ids.length === 1 && only) {
+      const recorded = failureOf(failure, { transient: isTransient(failure) });
+      await markFailed(options.pool, [only], recorded);
+      options.log?.warn(
+        { messageId: only, code: recorded.code, err: safeErrorSummary(failure) },
+        'message failed alone: its batch applied without it',
+      );
+      return { report: { applied: 0, failed: 1, deferred: 0 }, deferredIds: [] };
+    }
+    const middle = Math.ceil(ids.length / 2);
+    const first = await applyHalves(ids.slice(0, middle));
+    const second = await applyHalves(ids.slice(middle));
+    return {
+      report: {
+        applied: first.report.applied + second.report.applied,
+        failed: first.report.failed + second.report.failed,
+        deferred: first.report.deferred + second.report.deferred,
+      },
+      deferredIds: [...first.deferredIds, ...second.deferredIds],
+    };
+  };
+  if (ordered.length === 0) return { report: { applied: 0, failed: 0, deferred: 0 }, deferredIds: [] };
+  // The whole set failed already: start from its halves (a set of one is the culprit itself) —
+  // unless some of it was done meanwhile (a job taken over), then what is left is tried first.
+  return applyHalves(ordered, ordered.length === messageIds.length ? error : undefined);
+}
+
+/** The messages among `ids` not done yet, in acceptance order. */
+async function stillToDo(pool: pg.Pool, ids: string[]): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT id FROM messages WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing') ORDER BY seq`,
+    [ids],
+  );
+  return rows.map((r) => r.id);
 }
 
 async function markProcessing(pool: pg.Pool, ids: string[]): Promise<void> {
@@ -70,11 +155,7 @@ async function markProcessing(pool: pg.Pool, ids: string[]): Promise<void> {
   );
 }
 
-async function applyReady(
-  db: pg.PoolClient,
-  messageIds: string[],
-  today: IsoDate,
-): Promise<{ report: ApplyReport; deferredIds: string[] }> {
+async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDate): Promise<Applied> {
   // SKIP LOCKED: a message another worker is applying right now is that worker's.
   const { rows } = await db.query<PendingRow>(
     `SELECT m.id, m.seq, m.canonical, m.client_id, c.role, c.organisme, c.departements, c.code_guichet
@@ -160,13 +241,9 @@ async function recordOutcomes(db: pg.PoolClient, outcomes: BatchOutcome[]): Prom
   ]);
 }
 
-/** Transient errors exhausted their retries: the messages wait for an operator. */
-async function markFailed(pool: pg.Pool, ids: string[], error: Error): Promise<void> {
+/** Messages that could not be applied: failed with `failure`, their keys released; they wait for an operator. */
+async function markFailed(pool: pg.Pool, ids: string[], failure: MessageFailure): Promise<void> {
   await withTransaction(pool, async (db) => {
-    const failure = {
-      code: 'RETRIES_EXHAUSTED',
-      message: `Transient errors exhausted the retries: ${error.message}`,
-    };
     await db.query(
       `WITH done AS (
          UPDATE messages SET status = 'failed', error = $2::jsonb, updated_at = now()

@@ -22,8 +22,11 @@ export function ownKeys(actor: Actor, command: Command): string[] {
 
 /**
  * Adds to each message's keys the other names of the demande it concerns, when that demande
- * exists already, so that a message by numéro waits for an earlier one by reference and back.
- * One query for the whole lot.
+ * exists already, so that a message by numéro waits for an earlier one by reference and back —
+ * and the identity of its demandeur (`personne:`): a renouvellement may reactivate a demande radiée,
+ * which the doublon rule checks against enregistrements of the same person, so the two must take
+ * effect in acceptance order (else both pass the rule and the unique index on active identities
+ * fails one at commit). One query for the whole lot.
  */
 export async function resolveKeys(db: Queryable, keysByMessage: string[][]): Promise<string[][]> {
   const numeros = new Set<string>();
@@ -37,20 +40,25 @@ export async function resolveKeys(db: Queryable, keysByMessage: string[][]): Pro
   if (numeros.size === 0 && refs.size === 0) return keysByMessage;
   const organismes = [...refs].map((r) => r.slice(0, r.indexOf(':')));
   const references = [...refs].map((r) => r.slice(r.indexOf(':') + 1));
-  const { rows } = await db.query<{ numero_unique: string; ref: string | null }>(
-    `SELECT numero_unique, organisme || ':' || reference_guichet AS ref FROM demandes
+  const { rows } = await db.query<{ numero_unique: string; ref: string | null; personne: string | null }>(
+    `SELECT numero_unique, organisme || ':' || reference_guichet AS ref,
+            'personne:' || departement || ':' || identite_hash AS personne
+       FROM demandes
       WHERE numero_unique = ANY($1::text[])
      UNION
-     SELECT d.numero_unique, d.organisme || ':' || d.reference_guichet FROM demandes d
+     SELECT d.numero_unique, d.organisme || ':' || d.reference_guichet,
+            'personne:' || d.departement || ':' || d.identite_hash
+       FROM demandes d
        JOIN unnest($2::text[], $3::text[]) AS r(organisme, reference)
          ON d.organisme = r.organisme AND d.reference_guichet = r.reference`,
     [[...numeros], organismes, references],
   );
   const aliases = new Map<string, string[]>();
-  for (const { numero_unique, ref } of rows) {
-    if (!ref) continue;
-    aliases.set(`demande:${numero_unique}`, [`ref:${ref}`]);
-    aliases.set(`ref:${ref}`, [`demande:${numero_unique}`]);
+  for (const { numero_unique, ref, personne } of rows) {
+    const names = [`demande:${numero_unique}`, ...(ref ? [`ref:${ref}`] : [])];
+    // The identity hash is erased with the personal data (retention purge): no key then.
+    const others = personne ? [personne] : [];
+    for (const name of names) aliases.set(name, [...names.filter((n) => n !== name), ...others]);
   }
   return keysByMessage.map((keys) => [...new Set(keys.flatMap((k) => [k, ...(aliases.get(k) ?? [])]))]);
 }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
+import { LOCK_KEYS } from '../db/lock-keys.ts';
 import { withTransaction } from '../db/pool.ts';
 import { stagingTable } from './parc-staging.ts';
 import { mergeJob, type RplsJobData } from './queues.ts';
 
-/** Any constant: RPLS merges run one at a time (two snapshots of one bailleur must not interleave). */
-const MERGE_LOCK = 727_003;
+/** RPLS merges run one at a time (two snapshots of one bailleur must not interleave). */
+const MERGE_LOCK = LOCK_KEYS.parcMerge;
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 export interface MergeCounts {

@@ -2,6 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { todayInParis } from '../core/dates.ts';
+import { safeErrorSummary } from '../db/safe-error.ts';
 import { createApplyProcessor } from './apply-worker.ts';
 import { EventNotifier } from './event-notifier.ts';
 import { type Infrastructure, redisConnection } from './infrastructure.ts';
@@ -42,6 +43,7 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
       queue: infrastructure.applyQueue,
       today: () => todayInParis(),
       deferDelayMs: config.deferDelayMs,
+      log,
     }),
     {
       connection: redisConnection(config.redisUrl),
@@ -53,7 +55,9 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
       maxStalledCount: 1000,
     },
   );
-  apply.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error.message }, 'apply job failed'));
+  apply.on('failed', (job, error) =>
+    log.warn({ jobId: job?.id, err: safeErrorSummary(error) }, 'apply job failed'),
+  );
   apply.on('error', (error) => log.warn({ err: error.message }, 'apply worker error'));
 
   const maintenance = new Worker<MaintenanceJob>(

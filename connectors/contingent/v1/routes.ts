@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PrioriteFiltre } from '../../../services/core/priority-queries.ts';
 import { allDepartements } from '../../../services/core/territoire.ts';
 import { requireDepartement } from '../../../services/http/guards.ts';
+import { pageOf, rowsFor } from '../../../services/http/pagination.ts';
 import { problemResponses } from '../../../services/http/problem-schema.ts';
 import { messageRoute } from '../../shared/message-route.ts';
 import { contingentV1 } from './contract.ts';
@@ -42,16 +43,13 @@ export async function contingentV1Routes(app: FastifyInstance): Promise<void> {
         : actor.departements.includes('*')
           ? allDepartements()
           : actor.departements;
-      // One more than asked tells whether there is a next page: `next` is absent on the last one.
       const found = await app.priorityQueries.prioritaires({
         departements,
         filtre: filtre ?? ('tous' satisfies PrioriteFiltre),
         after: cursor ?? '',
-        limit: limit + 1,
+        limit: rowsFor(limit),
       });
-      const items = found.slice(0, limit).map(toContingentDemande);
-      const last = items.at(-1);
-      return { items, ...(found.length > limit && last ? { next: last.numeroUnique } : {}) };
+      return pageOf(found.map(toContingentDemande), limit, (demande) => demande.numeroUnique);
     },
   );
 

@@ -1,3 +1,4 @@
+import { LIMIT_QUERY_SCHEMA } from '../../../services/http/pagination.ts';
 import {
   DALO_SCHEMA,
   DEPARTEMENT_PATTERN,
@@ -59,7 +60,7 @@ export const PRIORITAIRES_QUERY_SCHEMA = {
       enum: ['prioritaire', 'dalo'],
       description: '`prioritaire`: labellisées; `dalo`: DALO prioritaire-urgent; absent: either.',
     },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    limit: LIMIT_QUERY_SCHEMA,
     cursor: {
       type: 'string',
       pattern: NUMERO_UNIQUE_PATTERN,

@@ -1,4 +1,9 @@
 import type { InboundMessage, MessageError } from '../../../services/pipeline/inbound.ts';
+import {
+  isBusinessDate,
+  MAX_BUSINESS_DATE,
+  MIN_BUSINESS_DATE,
+} from '../../../services/shared/business-date.ts';
 import { loadContract } from '../contract.ts';
 import type { JsonObject } from '../contract-json.ts';
 import type { SptDecoder } from '../version.ts';
@@ -32,18 +37,33 @@ function decodeMessage(element: XmlMessageElement): InboundMessage {
 const DATE_FIELDS = ['DateDepot', 'DateNaissance', 'DateRenouvellement', 'DateRadiation', 'DateBail'];
 
 /**
- * What the schema cannot say: a `DD/MM/YYYY` date must exist (no 31/02/2014). Dates not even of that
- * shape are the schema's to report.
+ * What the schema cannot say: a `DD/MM/YYYY` date must exist (no 31/02/2014) and lie in the range
+ * of business dates (01/01/1900 to 31/12/2099, as in every contract). Dates not even of that shape
+ * are the schema's to report.
  */
 function calendarErrors(json: JsonObject): MessageError[] {
-  return DATE_FIELDS.filter((field) => {
+  const errors: MessageError[] = [];
+  for (const field of DATE_FIELDS) {
     const value = json[field];
-    return typeof value === 'string' && /^\d{2}\/\d{2}\/\d{4}$/.test(value) && isoDate(value) === undefined;
-  }).map((field) => ({
-    code: 'CONTRACT_INVALID',
-    path: `/${field}`,
-    message: 'must be a real calendar date DD/MM/YYYY',
-  }));
+    if (typeof value !== 'string' || !/^\d{2}\/\d{2}\/\d{4}$/.test(value)) continue;
+    const iso = isoDate(value);
+    if (iso === undefined) {
+      errors.push({
+        code: 'CONTRACT_INVALID',
+        path: `/${field}`,
+        message: 'must be a real calendar date DD/MM/YYYY',
+      });
+    } else if (!isBusinessDate(iso)) {
+      errors.push({ code: 'CONTRACT_INVALID', path: `/${field}`, message: V1_OUT_OF_RANGE_MESSAGE });
+    }
+  }
+  return errors;
+}
+
+const V1_OUT_OF_RANGE_MESSAGE = `must lie between ${v1Date(MIN_BUSINESS_DATE)} and ${v1Date(MAX_BUSINESS_DATE)}`;
+
+function v1Date(iso: string): string {
+  return iso.split('-').reverse().join('/');
 }
 
 /** Nor can it say that each commune appears once (the ranking must be unambiguous, as in v2). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
 import { isDepartement } from '../../core/territoire.ts';
+import { LIMIT_QUERY_SCHEMA, pageOf, rowsFor } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { EVENT_TYPES } from '../../pipeline/events.ts';
 import { urlProblem } from '../../pipeline/webhooks/address.ts';
@@ -137,8 +138,8 @@ export default async function adminRoutes(app: FastifyInstance) {
         querystring: {
           type: 'object',
           properties: {
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string' },
+            limit: LIMIT_QUERY_SCHEMA,
+            cursor: { type: 'string', maxLength: 64 },
           },
         },
         response: {
@@ -151,9 +152,8 @@ export default async function adminRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      const items = await listClients(app.pg, cursor ?? '', limit);
-      const last = items.at(-1);
-      return { items, ...(items.length === limit && last ? { next: last.id } : {}) };
+      const rows = await listClients(app.pg, cursor ?? '', rowsFor(limit));
+      return pageOf(rows, limit, (client) => client.id);
     },
   );
 

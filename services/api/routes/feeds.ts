@@ -33,7 +33,8 @@ export default async function feedRoutes(app: FastifyInstance) {
           properties: {
             after: {
               type: 'string',
-              pattern: '^[0-9]{1,19}$',
+              // At most 19 digits, below 9·10^18: within PostgreSQL's bigint (9223372036854775807).
+              pattern: '^(?:[0-9]{1,18}|[0-8][0-9]{18})$',
               description: 'The `next` of the previous page (absent: from the start of the log).',
             },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },

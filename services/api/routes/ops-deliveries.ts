@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { LIMIT_QUERY_SCHEMA, pageOf, rowsFor } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { PROBLEM_SCHEMA } from '../../http/problem-schema.ts';
 import { webhookJob } from '../../pipeline/queues.ts';
@@ -94,7 +95,7 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
           additionalProperties: false,
           properties: {
             ...filterProperties,
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            limit: LIMIT_QUERY_SCHEMA,
             cursor: { type: 'string', format: 'uuid' },
           },
         },
@@ -109,9 +110,8 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
-      const items = await listDeliveries(app.pg, filter, cursor, limit);
-      const last = items.at(-1);
-      return { items, ...(items.length === limit && last ? { next: last.id } : {}) };
+      const rows = await listDeliveries(app.pg, filter, cursor, rowsFor(limit));
+      return pageOf(rows, limit, (delivery) => delivery.id);
     },
   );
 

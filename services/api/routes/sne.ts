@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { actsOn } from '../../core/actor.ts';
 import { TYPOLOGIES } from '../../core/commands.ts';
 import { findDemande, listDemandes } from '../../core/store/queries-pg.ts';
-import { allDepartements } from '../../core/territoire.ts';
 import { requireDepartement } from '../../http/guards.ts';
+import { LIMIT_QUERY_SCHEMA, pageOf, rowsFor } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 
 const NUMERO = '^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$';
@@ -56,7 +56,7 @@ export default async function sneRoutes(app: FastifyInstance) {
             commune: { type: 'string', pattern: '^[0-9][0-9AB][0-9]{3}$' },
             statut: { enum: ['active', 'radiee'] },
             typologie: { enum: [...TYPOLOGIES] },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            limit: LIMIT_QUERY_SCHEMA,
             cursor: { type: 'string', pattern: NUMERO },
           },
         },
@@ -90,21 +90,21 @@ export default async function sneRoutes(app: FastifyInstance) {
     async (request) => {
       const { departement, commune, statut, typologie, limit, cursor } = request.query;
       if (departement) requireDepartement(request.actor, departement);
+      // An actor of every département lists them all: no condition on the département at all.
       const departements = departement
         ? [departement]
         : request.actor.departements.includes('*')
-          ? allDepartements()
+          ? undefined
           : request.actor.departements;
-      const items = await listDemandes(app.pg, {
-        departements,
+      const rows = await listDemandes(app.pg, {
+        ...(departements ? { departements } : {}),
         ...(commune ? { commune } : {}),
         ...(statut ? { statut } : {}),
         ...(typologie ? { typologie: typologie as (typeof TYPOLOGIES)[number] } : {}),
         after: cursor ?? '',
-        limit,
+        limit: rowsFor(limit),
       });
-      const last = items.at(-1);
-      return { items, ...(items.length === limit && last ? { next: last.numeroUnique } : {}) };
+      return pageOf(rows, limit, (demande) => demande.numeroUnique);
     },
   );
 }

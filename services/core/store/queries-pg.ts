@@ -42,7 +42,8 @@ export async function findDemande(
 }
 
 export interface DemandeFilter {
-  departements: string[];
+  /** The départements to list; absent: all of them (an actor of every département). */
+  departements?: string[];
   commune?: string;
   statut?: Demande['statut'];
   typologie?: Demande['typologie'];
@@ -62,7 +63,10 @@ export interface DemandeListItem {
   codeGuichet: string;
 }
 
-/** Keyset-paginated by numéro unique. `commune` matches any commune souhaitée. */
+/**
+ * Keyset-paginated by numéro unique. `commune` matches any commune souhaitée, written `@>` so that
+ * the GIN index `demandes_communes` (migration 009) serves it.
+ */
 export async function listDemandes(db: Queryable, filter: DemandeFilter): Promise<DemandeListItem[]> {
   const { rows } = await db.query<{
     numero_unique: string;
@@ -76,13 +80,13 @@ export async function listDemandes(db: Queryable, filter: DemandeFilter): Promis
   }>(
     `SELECT numero_unique, reference_guichet, statut, departement, date_depot, date_echeance, typologie, code_guichet
        FROM demandes
-      WHERE departement = ANY($1::text[]) AND numero_unique > $2
-        AND ($3::text IS NULL OR $3 = ANY(communes_souhaitees))
+      WHERE ($1::text[] IS NULL OR departement = ANY($1::text[])) AND numero_unique > $2
+        AND ($3::text IS NULL OR communes_souhaitees @> ARRAY[$3::text])
         AND ($4::text IS NULL OR statut = $4)
         AND ($5::text IS NULL OR typologie = $5)
       ORDER BY numero_unique LIMIT $6`,
     [
-      filter.departements,
+      filter.departements ?? null,
       filter.after,
       filter.commune ?? null,
       filter.statut ?? null,

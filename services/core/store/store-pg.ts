@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LOCK_KEYS } from '../../db/lock-keys.ts';
 import type { Queryable } from '../../db/pool.ts';
 import type { IsoDate } from '../commands.ts';
 import type { Demande, Logement } from '../demande.ts';
@@ -8,7 +9,7 @@ import type { SweepCandidate, SweepStore } from '../sweep.ts';
 import type { LoadedState } from '../working-set.ts';
 
 /** Writers of events hold this advisory lock from their insert to their commit: sequences commit in order. */
-export const EVENTS_LOCK = 727_002;
+export const EVENTS_LOCK = LOCK_KEYS.events;
 
 export interface DemandeRow {
   numero_unique: string;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { safeErrorFields } from '../../db/safe-error.ts';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { HttpProblem, type ProblemFieldError } from '../problem.ts';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.ts';
@@ -61,7 +62,8 @@ async function errorsPlugin(app: FastifyInstance) {
     if (error.statusCode && error.statusCode < 500) {
       return sendProblem(reply, 'BAD_REQUEST', error.message, {}, error.statusCode);
     }
-    request.log.error({ err: error }, 'request failed');
+    // Never the error whole: a PostgreSQL error's detail and parameters may hold personal data.
+    request.log.error({ err: safeErrorFields(error) }, 'request failed');
     // PostgreSQL down or restarting: the client may retry (the message was not stored).
     const unavailable = isDatabaseUnavailable(error);
     return sendProblem(
@@ -76,6 +78,5 @@ async function errorsPlugin(app: FastifyInstance) {
     sendProblem(reply, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),
   );
 }
-
 
 export default fp(errorsPlugin, { name: 'sne-errors' });

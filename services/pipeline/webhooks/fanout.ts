@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import { actorOf, type Role } from '../../core/actor.ts';
+import { LOCK_KEYS } from '../../db/lock-keys.ts';
 import { type Queryable, withTransaction } from '../../db/pool.ts';
 import { scopeOf } from '../events.ts';
 
 /** Held while deliveries are created, so that two processes never fan out the same events. */
-const FANOUT_LOCK = 727_003;
+const FANOUT_LOCK = LOCK_KEYS.webhookFanOut;
 /** Events handled per subscriber and per transaction. */
 const CHUNK = 5000;
 

@@ -1,0 +1,16 @@
+/**
+ * Every advisory lock key of the hub, in one place, so that no two uses share one by accident (two
+ * did once: an RPLS merge then blocked every webhook fan-out for its whole duration). Keys are
+ * single `bigint`s. The intake also locks ordering keys as `hashtextextended(key, 0)`, 64-bit hashes
+ * of text: a collision with one of these constants is as unlikely as any 64-bit collision.
+ */
+export const LOCK_KEYS = {
+  /** Held by the process applying migrations, for their whole run (session lock). */
+  migration: 727_001,
+  /** Held by writers of events from their insert to their commit: `sequence`s commit in order. */
+  events: 727_002,
+  /** Held by the webhook fan-out: one process moves the subscribers' cursors at a time. */
+  webhookFanOut: 727_003,
+  /** Held by an RPLS merge into `logements`: merges run one at a time. */
+  parcMerge: 727_004,
+} as const;
