@@ -1,10 +1,23 @@
-import type { Actor } from '../actor.ts';
-import type { DemandeRef, IsoDate, RadiationCommand } from '../commands.ts';
+import type { Actor, Role } from '../actor.ts';
+import type { DemandeRef, IsoDate, MotifRadiation, RadiationCommand } from '../commands.ts';
 import type { Demande, Radiation } from '../demande.ts';
 import { BusinessError } from '../errors.ts';
 import type { Change, RegistryView, RuleContext } from './context.ts';
 import { event } from './event.ts';
 import { requireBusinessDate, resolve } from './guards.ts';
+
+/**
+ * Who may radiate for which motif (domain.md's table): `abandon` any guichet (a bailleur is one
+ * too) and the portail for its demandeur, `non-reponse` any guichet, `irrecevabilite` a bailleur.
+ * `attribution` and `non-renouvellement` are refused above with their own explanation.
+ */
+const MOTIFS_PAR_ROLE: Record<MotifRadiation, readonly Role[]> = {
+  abandon: ['guichet', 'bailleur', 'pgp'],
+  'non-reponse': ['guichet', 'bailleur'],
+  irrecevabilite: ['bailleur'],
+  attribution: [],
+  'non-renouvellement': [],
+};
 
 /**
  * Radiation (domain.md): `abandon` and `non-reponse` by any guichet of the département,
@@ -23,12 +36,15 @@ export function radier(view: RegistryView, cmd: RadiationCommand, ctx: RuleConte
         : 'Only the hub radiates for non-renouvellement.',
     );
   }
-  if (cmd.motif === 'irrecevabilite') {
-    if (actor.role !== 'bailleur') {
-      throw new BusinessError('MOTIF_INTERDIT', 'Only a bailleur declares a demande irrecevable.');
-    }
-    if (!cmd.sousMotif) throw new BusinessError('SOUS_MOTIF_REQUIS');
+  if (!MOTIFS_PAR_ROLE[cmd.motif].includes(actor.role)) {
+    throw new BusinessError(
+      'MOTIF_INTERDIT',
+      cmd.motif === 'irrecevabilite'
+        ? 'Only a bailleur declares a demande irrecevable.'
+        : `A ${actor.role} may not radiate for ${cmd.motif}.`,
+    );
   }
+  if (cmd.motif === 'irrecevabilite' && !cmd.sousMotif) throw new BusinessError('SOUS_MOTIF_REQUIS');
   const current = resolveForRadiation(view, cmd.demande, actor, cmd.dateRadiation, ctx.today);
   const radiation: Radiation = {
     motif: cmd.motif,
