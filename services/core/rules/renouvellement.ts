@@ -1,4 +1,4 @@
-import type { RenouvellementCommand } from '../commands.ts';
+import type { IsoDate, RenouvellementCommand } from '../commands.ts';
 import { addMonths, addYears } from '../dates.ts';
 import type { Demande } from '../demande.ts';
 import { BusinessError } from '../errors.ts';
@@ -37,10 +37,11 @@ export function renouveler(view: RegistryView, cmd: RenouvellementCommand, ctx: 
   return reactiver(view, current, date, renewed, details);
 }
 
+/** The renewal of a radiée demande: a reactivation, only after a non-renouvellement radiation, within six months. */
 function reactiver(
   view: RegistryView,
   current: Demande,
-  date: string,
+  date: IsoDate,
   renewed: Pick<Demande, 'dateRenouvellement' | 'dateEcheance'>,
   details: Record<string, unknown>,
 ): Change {
