@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { COLUMNS } from '../connectors/rpls/v1/header.ts';
+import { rplsFile } from './rpls-file.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 500_000);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -28,23 +29,9 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PSQL = process.env.PSQL ?? 'psql';
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
 const PORT = 18_000 + Math.floor(Math.random() * 1000);
-const ROWS_PER_CHUNK = 2000;
 
 function rate(count: number, ms: number): number {
   return Math.round((count / ms) * 1000);
-}
-
-/** The file, chunk by chunk (the generator of test/rpls-memory.int.test.ts). */
-function* rplsFile(rows: number): Generator<string> {
-  yield `${COLUMNS.join(';')}\n`;
-  for (let from = 0; from < rows; from += ROWS_PER_CHUNK) {
-    let chunk = '';
-    for (let i = from; i < Math.min(rows, from + ROWS_PER_CHUNK); i++) {
-      const id = `M${i.toString(36).toUpperCase().padStart(9, '0')}`;
-      chunk += `${id};123456789;59350;${i % 7};${40 + (i % 60)},5;COLLECTIF;${1950 + (i % 70)};PLUS;1;${i % 2}\n`;
-    }
-    yield chunk;
-  }
 }
 
 function startHub(env: Record<string, string>, roles: string): ChildProcess {

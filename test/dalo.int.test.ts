@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { todayInParis } from '../services/core/dates.ts';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import { type EnregistrementSpec, enregistrement, radiation, sendLot } from './helpers/spt.ts';
 import { waitForMessagesDone } from './helpers/wait.ts';
@@ -72,6 +71,19 @@ async function outcome(messageId: string, token = dalo) {
   return (await get(`/messages/${messageId}`, token)).json();
 }
 
+/** Days from a dépôt to today's date in Paris, read from the clock with Intl, not the hub's helpers. */
+function anciennete(dateDepot: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Europe/Paris',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+  }).formatToParts(new Date());
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const [y, m, d] = dateDepot.split('-').map(Number) as [number, number, number];
+  return (Date.UTC(part('year'), part('month') - 1, part('day')) - Date.UTC(y, m - 1, d)) / 86_400_000;
+}
+
 function decision(numeroUnique: string, fields: Record<string, string> = {}) {
   return {
     id: uid('D'),
@@ -92,9 +104,15 @@ describe('GET /connectors/dalo/v1/demandes/{numeroUnique}', () => {
       dateDepot: '2014-03-01',
       email: 'lea@example.org',
     });
+    // Ancienneté: calendar days from the dépôt to today in Paris (fixed dates in view.test.ts).
+    // Read from the clock on each side of the request, independently of the hub's helper, so
+    // that midnight falling during the request cannot fail the test.
+    const before = anciennete('2014-03-01');
     const reply = await get(`/connectors/dalo/v1/demandes/${n}`);
+    const after = anciennete('2014-03-01');
     expect(reply.statusCode).toBe(200);
-    const days = Math.round((Date.parse(todayInParis()) - Date.parse('2014-03-01')) / 86_400_000);
+    const days = reply.json<{ ancienneteJours: number }>().ancienneteJours;
+    expect([before, after]).toContain(days);
     expect(reply.json()).toStrictEqual({
       numeroUnique: n,
       statut: 'active',

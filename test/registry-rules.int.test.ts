@@ -1,10 +1,16 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkers } from '../services/pipeline/workers.ts';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import {
   attribution,
   type EnregistrementSpec,
   enregistrement,
+  type LotReply,
+  lot,
   modification,
+  outcomesOf,
+  postLot,
   radiation,
   renouvellement,
   sendLot,
@@ -180,18 +186,44 @@ describe('messages of one demande in one lot take effect in order', () => {
     ]);
   });
 
-  it('makes a message by reference wait for an enregistrement in an earlier lot', async () => {
-    const e = uid('E');
-    const ref = `REF-${e}`;
-    const [first, second] = await Promise.all([
-      sendLot(hub.app, bailleur, enregistrement({ id: e, ref, nom: 'Attente' })),
-      sendLot(hub.app, bailleur, modification(uid('M'), ref, '<typologie>T2</typologie>')),
-    ]);
-    const modified = Object.values(second)[0];
-    // Both orders of arrival are possible here; what matters is that neither fails for want of the other.
-    expect(first[e]?.status).toBe('applied');
-    expect(['applied', 'failed']).toContain(modified?.status);
-    if (modified?.status === 'failed') expect(modified.error?.code).toBe('DEMANDE_INCONNUE');
+  it('makes a message by reference wait for an enregistrement accepted but not yet applied', async () => {
+    // A hub of its own with no worker, so that the enregistrement is surely still pending when
+    // the modification is accepted (interfaces.md §1: it waits, it does not fail).
+    const idle = await startTestHub({ workers: false });
+    try {
+      const token = await provision(idle.app, {
+        id: 'lille-habitat',
+        role: 'bailleur',
+        organisme: '123456789',
+        codeGuichet: 'LH59A',
+      });
+      const [e, m] = [uid('E'), uid('M')];
+      const ref = `REF-${e}`;
+      const first = await postLot(idle.app, token, lot(enregistrement({ id: e, ref, nom: 'Attente' })));
+      const second = await postLot(idle.app, token, lot(modification(m, ref, '<typologie>T2</typologie>')));
+      expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+      const ids = [first, second].map((r) => r.json<LotReply>().messages[0]?.messageId);
+      const pending = await idle.pool.query<{ status: string }>(
+        'SELECT status FROM messages WHERE id = ANY($1::uuid[])',
+        [ids],
+      );
+      expect(pending.rows.map((r) => r.status)).toEqual(['accepted', 'accepted']);
+
+      const workers = startWorkers(idle.config, idle.infrastructure, pino({ level: 'silent' }));
+      try {
+        const created = await outcomesOf(idle.app, token, first.json<LotReply>());
+        const modified = await outcomesOf(idle.app, token, second.json<LotReply>());
+        expect(created[e]?.status).toBe('applied');
+        expect(modified[m]).toMatchObject({
+          status: 'applied',
+          result: { numeroUnique: created[e]?.result?.numeroUnique },
+        });
+      } finally {
+        await workers.close();
+      }
+    } finally {
+      await idle.close();
+    }
   });
 
   it('says DEMANDE_INCONNUE for a numéro that does not exist', async () => {
@@ -335,12 +367,20 @@ describe('attribution', () => {
 describe('the renewal sweep, rattrapage and reactivation', () => {
   it('sends a préavis once per échéance and radiates at échéance + 1 month, idempotently', async () => {
     const n = await registered({ dateDepot: '2012-01-31', nom: 'Sweep' });
+    const preavisOf = async () =>
+      (
+        await hub.pool.query<{ data: { dateEcheance: string } }>(
+          `SELECT data FROM events WHERE subject = $1 AND type = 'fr.sne.renouvellement.preavis.v1'`,
+          [n],
+        )
+      ).rows.map((r) => r.data.dateEcheance);
     // Échéance 2013-01-31: préavis from 2012-12-31, radiation on 2013-02-28.
-    const early = await sweep('2012-12-30');
-    expect(early.radiees).toBe(0);
-    const first = await sweep('2013-01-05');
-    expect(first.preavis).toBeGreaterThanOrEqual(1);
+    await sweep('2012-12-30');
+    expect(await preavisOf()).toEqual([]);
+    await sweep('2012-12-31');
+    expect(await preavisOf()).toEqual(['2013-01-31']);
     const again = await sweep('2013-01-05');
+    expect(await preavisOf()).toEqual(['2013-01-31']);
     expect(again).toEqual({ asOf: '2013-01-05', preavis: 0, radiees: 0 });
     await sweep('2013-02-27');
     expect((await getDemande(n)).body.statut).toBe('active');

@@ -3,7 +3,7 @@ import type { Command, IsoDate } from './commands.ts';
 import { BusinessError, type BusinessErrorCode } from './errors.ts';
 import { identiteHash } from './identite.ts';
 import { sequenceKeyOf } from './numero-unique.ts';
-import { applyCommand } from './rules.ts';
+import { applyCommand } from './rules/index.ts';
 import { emptyWrites, type RegistryNeeds, type RegistryStore, type RegistryWrites } from './store.ts';
 import { type LoadedState, WorkingSet } from './working-set.ts';
 
@@ -112,6 +112,7 @@ function needsOf(items: BatchItem[]): RegistryNeeds {
       });
     if (command.type === 'attribution' || command.type === 'designation')
       needs.logements.push(command.logement);
+    if (command.type === 'attribution') needs.prioritesRecues = true;
   }
   return needs;
 }

@@ -11,6 +11,8 @@ export interface RegistryNeeds {
   identites: { departement: string; identiteHash: string }[];
   logements: string[];
   sequences: NumeroSequenceKey[];
+  /** The batch attributes: load the DALO decisions and labellisations of its demandes too. */
+  prioritesRecues?: boolean;
 }
 
 /** What a batch wrote: saved in the same transaction as the messages' outcomes. */

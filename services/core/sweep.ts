@@ -1,6 +1,6 @@
 import type { IsoDate } from './commands.ts';
 import type { Demande } from './demande.ts';
-import { preavis, preavisDue, radiationNonRenouvellement } from './rules.ts';
+import { preavis, preavisDue, radiationNonRenouvellement } from './rules/index.ts';
 import { emptyWrites, type RegistryWrites } from './store.ts';
 
 export interface SweepCandidate {

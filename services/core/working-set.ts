@@ -1,6 +1,6 @@
 import type { Demande, Logement } from './demande.ts';
 import { type NumeroSequenceKey, sequenceKeyId } from './numero-unique.ts';
-import type { Change, RegistryView } from './rules.ts';
+import type { Change, PrioritesRecues, RegistryView } from './rules/index.ts';
 
 /** The part of the registry a batch of commands touches, as loaded (and locked) by the store. */
 export interface LoadedState {
@@ -8,6 +8,8 @@ export interface LoadedState {
   logements: Logement[];
   /** Last numbers issued, by sequence key id (`TTTMMAA`); a counter absent here starts at 0. */
   sequences: Map<string, number>;
+  /** DALO decisions and labellisations by numéro, in the order recorded; loaded when the batch attributes. */
+  priorites?: Map<string, PrioritesRecues>;
 }
 
 /**
@@ -19,6 +21,7 @@ export class WorkingSet implements RegistryView {
   private readonly references = new Map<string, string>();
   private readonly actives = new Map<string, string>();
   private readonly logements: Map<string, Logement>;
+  private readonly priorites: Map<string, PrioritesRecues>;
   readonly sequences: Map<string, number>;
   /** Keys of the sequences whose counter moved. */
   readonly sequencesUsed = new Set<string>();
@@ -27,6 +30,12 @@ export class WorkingSet implements RegistryView {
     for (const demande of state.demandes) this.index(demande);
     this.logements = new Map(state.logements.map((l) => [l.identifiantRpls, l]));
     this.sequences = new Map(state.sequences);
+    this.priorites = new Map(
+      [...(state.priorites ?? [])].map(([numero, p]) => [
+        numero,
+        { dalo: [...p.dalo], labellisations: [...p.labellisations] },
+      ]),
+    );
   }
 
   byNumero(numeroUnique: string): Demande | undefined {
@@ -47,6 +56,10 @@ export class WorkingSet implements RegistryView {
     return this.logements.get(identifiantRpls);
   }
 
+  prioritesRecues(numeroUnique: string): PrioritesRecues {
+    return this.priorites.get(numeroUnique) ?? { dalo: [], labellisations: [] };
+  }
+
   allocateNumero(key: NumeroSequenceKey): number {
     const id = sequenceKeyId(key);
     const next = (this.sequences.get(id) ?? 0) + 1;
@@ -62,6 +75,14 @@ export class WorkingSet implements RegistryView {
       this.actives.delete(`${previous.departement}|${previous.identiteHash}`);
     }
     this.index(change.demande);
+    // A decision applied earlier in the same batch counts for an attribution that follows it.
+    for (const line of change.history) {
+      if (line.kind !== 'dalo-decision' && line.kind !== 'labellisation') continue;
+      const recues = this.prioritesRecues(line.numeroUnique);
+      if (line.kind === 'dalo-decision') recues.dalo.push(line.details as PrioritesRecues['dalo'][number]);
+      else recues.labellisations.push(line.details as PrioritesRecues['labellisations'][number]);
+      this.priorites.set(line.numeroUnique, recues);
+    }
   }
 
   private index(demande: Demande): void {

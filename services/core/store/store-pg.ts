@@ -4,6 +4,7 @@ import type { Queryable } from '../../db/pool.ts';
 import type { IsoDate } from '../commands.ts';
 import type { Demande, Logement } from '../demande.ts';
 import { sequenceKeyId } from '../numero-unique.ts';
+import type { PrioritesRecues } from '../rules/index.ts';
 import type { RegistryNeeds, RegistryStore, RegistryWrites } from '../store.ts';
 import type { SweepCandidate, SweepStore } from '../sweep.ts';
 import type { LoadedState } from '../working-set.ts';
@@ -124,7 +125,27 @@ export class PgRegistryStore implements RegistryStore {
       demandes,
       logements: await this.loadLogements(needs.logements),
       sequences: await this.readSequences(needs),
+      ...(needs.prioritesRecues ? { priorites: await this.loadPriorites(demandes) } : {}),
     };
+  }
+
+  /** The DALO decisions and labellisations of these demandes, from their history, in the order recorded. */
+  private async loadPriorites(demandes: Demande[]): Promise<Map<string, PrioritesRecues>> {
+    const priorites = new Map<string, PrioritesRecues>();
+    if (demandes.length === 0) return priorites;
+    const { rows } = await this.db.query<{ numero_unique: string; kind: string; details: never }>(
+      `SELECT numero_unique, kind, details FROM demande_historique
+        WHERE numero_unique = ANY($1::text[]) AND kind IN ('dalo-decision', 'labellisation')
+        ORDER BY numero_unique, id`,
+      [demandes.map((d) => d.numeroUnique)],
+    );
+    for (const row of rows) {
+      const recues = priorites.get(row.numero_unique) ?? { dalo: [], labellisations: [] };
+      if (row.kind === 'dalo-decision') recues.dalo.push(row.details);
+      else recues.labellisations.push(row.details);
+      priorites.set(row.numero_unique, recues);
+    }
+    return priorites;
   }
 
   private async loadLogements(ids: string[]): Promise<Logement[]> {

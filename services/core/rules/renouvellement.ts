@@ -1,0 +1,77 @@
+import type { IsoDate, RenouvellementCommand } from '../commands.ts';
+import { addMonths, addYears } from '../dates.ts';
+import type { Demande } from '../demande.ts';
+import { BusinessError } from '../errors.ts';
+import type { Change, RegistryView, RuleContext } from './context.ts';
+import { event } from './event.ts';
+import { requireBusinessDate, resolve } from './guards.ts';
+
+/**
+ * Renouvellement (domain.md): an active demande is renewed at any date after its dépôt (and not
+ * before its last renewal), `dateEcheance = dateRenouvellement + 1 year`. A demande radiée for
+ * non-renouvellement is reactivated by a renewal dated until its `dateEcheance + 6 months`
+ * (REACTIVATION_EXPIREE after), keeping its numéro and ancienneté; any other radiation is final
+ * (DEMANDE_RADIEE).
+ */
+export function renouveler(view: RegistryView, cmd: RenouvellementCommand, ctx: RuleContext): Change {
+  const current = resolve(view, cmd.demande, ctx.actor);
+  const date = cmd.dateRenouvellement;
+  requireBusinessDate(date, current, ctx.today, 'dateRenouvellement');
+  const renewed = { dateRenouvellement: date, dateEcheance: addYears(date, 1) };
+  const details = { dateRenouvellement: date, dateEcheance: renewed.dateEcheance };
+
+  if (current.statut === 'active') {
+    if (current.dateRenouvellement && date < current.dateRenouvellement) {
+      throw new BusinessError(
+        'DATE_INVALIDE',
+        `dateRenouvellement is before the last one (${current.dateRenouvellement}).`,
+      );
+    }
+    const demande: Demande = { ...current, ...renewed };
+    return {
+      demande,
+      history: [{ numeroUnique: demande.numeroUnique, kind: 'renouvellement', dateEffet: date, details }],
+      events: [event('demande.renouvelee', demande, details)],
+    };
+  }
+  return reactiver(view, current, date, renewed, details);
+}
+
+/** The renewal of a radiée demande: a reactivation, only after a non-renouvellement radiation, within six months. */
+function reactiver(
+  view: RegistryView,
+  current: Demande,
+  date: IsoDate,
+  renewed: Pick<Demande, 'dateRenouvellement' | 'dateEcheance'>,
+  details: Record<string, unknown>,
+): Change {
+  if (current.radiation?.motif !== 'non-renouvellement') {
+    throw new BusinessError('DEMANDE_RADIEE', `Radiée for ${current.radiation?.motif}.`);
+  }
+  const limite = addMonths(current.dateEcheance, 6);
+  if (date > limite) {
+    throw new BusinessError('REACTIVATION_EXPIREE', `The limit was ${limite}.`);
+  }
+  // While it was radiée the person may have filed a new demande: two active ones would be a doublon.
+  if (current.identiteHash) {
+    const other = view.activeOf(current.departement, current.identiteHash);
+    if (other) {
+      throw new BusinessError('DOUBLON', `Existing demande: ${other.numeroUnique}.`, {
+        numeroUnique: other.numeroUnique,
+      });
+    }
+  }
+  const { radiation: _cancelled, ...rest } = current;
+  const demande: Demande = { ...rest, statut: 'active', ...renewed };
+  const reactivation = { ...details, radiationAnnulee: current.radiation.dateRadiation };
+  return {
+    demande,
+    history: [
+      { numeroUnique: demande.numeroUnique, kind: 'reactivation', dateEffet: date, details: reactivation },
+    ],
+    events: [
+      event('demande.reactivee', demande, reactivation),
+      event('demande.renouvelee', demande, details),
+    ],
+  };
+}
