@@ -15,8 +15,8 @@ import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
 import messageRoutes from './routes/messages.ts';
-import opsRoutes from './routes/ops.ts';
 import opsDeliveryRoutes from './routes/ops-deliveries.ts';
+import opsSweepRoutes from './routes/ops-sweeps.ts';
 import parcRoutes from './routes/parc.ts';
 import pieceRoutes from './routes/pieces.ts';
 import sneRoutes from './routes/sne.ts';
@@ -54,7 +54,7 @@ export async function buildApp({
   await app.register(adminRoutes);
   await app.register(messageRoutes);
   await app.register(sneRoutes);
-  await app.register(opsRoutes);
+  await app.register(opsSweepRoutes);
   await app.register(opsDeliveryRoutes);
   await app.register(pieceRoutes);
   await app.register(feedRoutes);

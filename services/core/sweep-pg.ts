@@ -1,0 +1,66 @@
+import type { Queryable } from '../db/pool.ts';
+import type { IsoDate } from './commands.ts';
+import type { Demande } from './demande.ts';
+import type { RegistryWrites } from './store.ts';
+import { type DemandeRow, demandeFromRow, PgRegistryStore } from './store-pg.ts';
+import type { SweepCursor, SweepPhase, SweepStore } from './sweep.ts';
+
+/**
+ * Each phase reads its own partial index of migration 007 in (date_echeance, numero_unique) order,
+ * from the cursor up to the bound, and locks only what it returns:
+ * - `radiation`: `demandes_echeance_active` (active demandes);
+ * - `preavis`: `demandes_preavis_a_envoyer` (active demandes whose préavis for the current échéance
+ *   has not gone out), so the month of demandes already told is neither read nor locked each day.
+ * The predicates repeat the indexes' own, which is how PostgreSQL knows it may use them.
+ */
+const CANDIDATES: Record<SweepPhase, string> = {
+  radiation: `SELECT d.* FROM demandes d
+     WHERE d.statut = 'active' AND d.date_echeance <= $1::date
+       AND (d.date_echeance, d.numero_unique) > ($2::date, $3::text)
+     ORDER BY d.date_echeance, d.numero_unique LIMIT $4 FOR UPDATE`,
+  preavis: `SELECT d.* FROM demandes d
+     WHERE d.statut = 'active' AND d.preavis_echeance IS DISTINCT FROM d.date_echeance
+       AND d.date_echeance <= $1::date
+       AND (d.date_echeance, d.numero_unique) > ($2::date, $3::text)
+     ORDER BY d.date_echeance, d.numero_unique LIMIT $4 FOR UPDATE`,
+};
+
+/** The renewal sweep's store in PostgreSQL, inside the transaction of the client given. */
+export class PgSweepStore extends PgRegistryStore implements SweepStore {
+  /** What this store saved: the sweep's audit line adds it up in the same transaction. */
+  readonly saved = { preavis: 0, radiees: 0 };
+
+  constructor(private readonly client: Queryable) {
+    super(client);
+  }
+
+  async sweepCandidates(
+    phase: SweepPhase,
+    bound: IsoDate,
+    after: SweepCursor | undefined,
+    limit: number,
+  ): Promise<Demande[]> {
+    const { rows } = await this.client.query<DemandeRow>(CANDIDATES[phase], [
+      bound,
+      after?.dateEcheance ?? '-infinity',
+      after?.numeroUnique ?? '',
+      limit,
+    ]);
+    return rows.map(demandeFromRow);
+  }
+
+  override async save(writes: RegistryWrites): Promise<void> {
+    await super.save(writes);
+    if (writes.preavis.length > 0) {
+      // Takes the demande out of the préavis index until a renouvellement moves its échéance.
+      await this.client.query(
+        `UPDATE demandes d SET preavis_echeance = p.date_echeance
+           FROM unnest($1::text[], $2::date[]) AS p(numero_unique, date_echeance)
+          WHERE d.numero_unique = p.numero_unique`,
+        [writes.preavis.map((p) => p.numeroUnique), writes.preavis.map((p) => p.dateEcheance)],
+      );
+    }
+    this.saved.preavis += writes.preavis.length;
+    this.saved.radiees += writes.demandes.filter((d) => d.statut === 'radiee').length;
+  }
+}
