@@ -89,6 +89,11 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
       connection: redisConnection(config.redisUrl),
       prefix: config.queuePrefix,
       concurrency: config.webhookConcurrency,
+      // The delivery reconciler leaves a delivery alone while its job is live (active included):
+      // the job of a worker that died must come back within SNE_JOB_LOCK_MS, as apply jobs do.
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobLockMs,
+      maxStalledCount: 1000,
     },
   );
   webhooks.on('error', (error) => log.warn({ err: error.message }, 'webhook worker error'));
