@@ -10,7 +10,9 @@ import type { Config } from './config.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
+import hubQueuesPlugin from './plugins/hub-queues.ts';
 import infrastructurePlugin from './plugins/infrastructure.ts';
+import metricsPlugin from './plugins/metrics.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
@@ -50,6 +52,8 @@ export async function buildApp({
   await app.register(errorsPlugin);
   await app.register(authPlugin);
   await app.register(docsPlugin);
+  await app.register(hubQueuesPlugin);
+  await app.register(metricsPlugin);
   await app.register(healthRoutes);
   await app.register(adminRoutes);
   await app.register(messageRoutes);
