@@ -13,6 +13,7 @@ import errorsPlugin from './plugins/errors.ts';
 import hubQueuesPlugin from './plugins/hub-queues.ts';
 import infrastructurePlugin from './plugins/infrastructure.ts';
 import metricsPlugin from './plugins/metrics.ts';
+import queuesDashboard from './plugins/queues-dashboard.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
@@ -59,6 +60,7 @@ export async function buildApp({
   await app.register(messageRoutes);
   await app.register(sneRoutes);
   await app.register(opsSweepRoutes);
+  await app.register(queuesDashboard);
   await app.register(opsDeliveryRoutes);
   await app.register(pieceRoutes);
   await app.register(feedRoutes);
