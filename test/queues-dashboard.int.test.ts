@@ -65,7 +65,7 @@ describe('the queues dashboard', () => {
     expect(names.sort()).toEqual(['sne-apply', 'sne-maintenance', 'sne-rpls', 'sne-webhooks']);
   });
 
-  it('retries and cleans failed jobs', async () => {
+  it('retries a failed job and removes a done one', async () => {
     const queue = hub.app.hubQueues.find((q) => q.name === MAINTENANCE_QUEUE);
     if (!queue) throw new Error('no maintenance queue');
     // A worker that fails once then succeeds, as a sweep would after its database came back.
@@ -94,10 +94,10 @@ describe('the queues dashboard', () => {
       );
       const clean = await hub.app.inject({
         method: 'PUT',
-        url: `/ops/queues/api/queues/${MAINTENANCE_QUEUE}/clean/completed`,
+        url: `/ops/queues/api/queues/${MAINTENANCE_QUEUE}/${job.id}/clean`,
         headers: basic(operator),
       });
-      expect(clean.statusCode, clean.body).toBe(200);
+      expect(clean.statusCode, clean.body).toBe(204);
       expect(await queue.getJobState(job.id as string)).toBe('unknown');
     } finally {
       await worker.close();
