@@ -211,7 +211,7 @@ async function explainPreavisPage(pool: pg.Pool): Promise<string> {
     await client.query('DROP INDEX demandes_echeance_active');
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(
       `EXPLAIN SELECT d.* FROM demandes d
-        WHERE d.statut = 'active' AND d.preavis_echeance IS DISTINCT FROM d.date_echeance
+        WHERE d.statut = 'active' AND d.preavis_a_envoyer
           AND d.date_echeance <= '2020-01-01'::date AND (d.date_echeance, d.numero_unique) > ('-infinity'::date, '')
         ORDER BY d.date_echeance, d.numero_unique LIMIT 1000 FOR UPDATE`,
     );

@@ -19,7 +19,7 @@ const CANDIDATES: Record<SweepPhase, string> = {
        AND (d.date_echeance, d.numero_unique) > ($2::date, $3::text)
      ORDER BY d.date_echeance, d.numero_unique LIMIT $4 FOR UPDATE`,
   preavis: `SELECT d.* FROM demandes d
-     WHERE d.statut = 'active' AND d.preavis_echeance IS DISTINCT FROM d.date_echeance
+     WHERE d.statut = 'active' AND d.preavis_a_envoyer
        AND d.date_echeance <= $1::date
        AND (d.date_echeance, d.numero_unique) > ($2::date, $3::text)
      ORDER BY d.date_echeance, d.numero_unique LIMIT $4 FOR UPDATE`,

@@ -8,10 +8,14 @@ ALTER TABLE demandes ADD COLUMN preavis_echeance date;
 UPDATE demandes d SET preavis_echeance = d.date_echeance
  WHERE EXISTS (SELECT 1 FROM preavis p WHERE p.numero_unique = d.numero_unique AND p.date_echeance = d.date_echeance);
 
+-- Stored (and so analysed): the planner knows how few demandes wait for their préavis, which it
+-- cannot estimate from a comparison of two columns.
+ALTER TABLE demandes ADD COLUMN preavis_a_envoyer boolean
+  GENERATED ALWAYS AS (preavis_echeance IS DISTINCT FROM date_echeance) STORED;
 -- The sweep's préavis phase: keyset pages on (date_echeance, numero_unique) over the active demandes
 -- still waiting for the préavis of their échéance — about one day of échéances on an ordinary day.
 CREATE INDEX demandes_preavis_a_envoyer ON demandes (date_echeance, numero_unique)
-  WHERE statut = 'active' AND preavis_echeance IS DISTINCT FROM date_echeance;
+  WHERE statut = 'active' AND preavis_a_envoyer;
 -- The sweep's radiation phase: keyset pages over the active demandes whose échéance passed a month
 -- ago. Replaces the index on date_echeance alone (same predicate, same leading column).
 DROP INDEX demandes_echeance_active;
