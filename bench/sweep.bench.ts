@@ -118,7 +118,7 @@ async function main() {
         `SELECT d.* FROM demandes d
           WHERE d.statut = 'active' AND d.preavis_a_envoyer
             AND d.date_echeance <= $1::date AND (d.date_echeance, d.numero_unique) > ('-infinity'::date, '')
-          ORDER BY d.date_echeance, d.numero_unique LIMIT 1000 FOR UPDATE`,
+          ORDER BY d.date_echeance, d.numero_unique LIMIT 1000`,
         [addMonths(asOf, 1)],
       ),
     );

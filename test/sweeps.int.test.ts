@@ -213,7 +213,7 @@ async function explainPreavisPage(pool: pg.Pool): Promise<string> {
       `EXPLAIN SELECT d.* FROM demandes d
         WHERE d.statut = 'active' AND d.preavis_a_envoyer
           AND d.date_echeance <= '2020-01-01'::date AND (d.date_echeance, d.numero_unique) > ('-infinity'::date, '')
-        ORDER BY d.date_echeance, d.numero_unique LIMIT 1000 FOR UPDATE`,
+        ORDER BY d.date_echeance, d.numero_unique LIMIT 1000`,
     );
     await client.query('ROLLBACK');
     return rows.map((r) => r['QUERY PLAN']).join('\n');

@@ -16,8 +16,9 @@ export type SweepPhase = 'radiation' | 'preavis';
 /** The store side of the renewal sweep: one instance per transaction, rows locked until it ends. */
 export interface SweepStore {
   /**
-   * Active demandes with `dateEcheance <= bound`, after the cursor in (dateEcheance, numéro) order,
-   * locked. For the `preavis` phase, only those whose préavis for their current échéance has not
+   * A page of at most `limit` active demandes with `dateEcheance <= bound`, after the cursor in
+   * (dateEcheance, numéro) order, locked; `next` is where the following page starts (undefined:
+   * none). For the `preavis` phase, only those whose préavis for their current échéance has not
    * gone out yet: the others are never read again.
    */
   sweepCandidates(
@@ -25,7 +26,7 @@ export interface SweepStore {
     bound: IsoDate,
     after: SweepCursor | undefined,
     limit: number,
-  ): Promise<Demande[]>;
+  ): Promise<{ demandes: Demande[]; next: SweepCursor | undefined }>;
   save(writes: RegistryWrites): Promise<void>;
 }
 
@@ -58,9 +59,9 @@ export async function sweepRenouvellement(
     let after: SweepCursor | undefined;
     for (;;) {
       const last = await inTransaction(async (store) => {
-        const candidates = await store.sweepCandidates(phase, bound, after, chunkSize);
+        const { demandes, next } = await store.sweepCandidates(phase, bound, after, chunkSize);
         const writes = emptyWrites();
-        for (const demande of candidates) {
+        for (const demande of demandes) {
           // The rules decide; the bound only narrows what is read.
           const change =
             phase === 'radiation'
@@ -81,8 +82,7 @@ export async function sweepRenouvellement(
           writes.events.push(...change.events.map((e) => ({ ...e, clientId: null })));
         }
         await store.save(writes);
-        const tail = candidates.at(-1);
-        return tail ? { dateEcheance: tail.dateEcheance, numeroUnique: tail.numeroUnique } : undefined;
+        return next;
       });
       if (last === undefined) break;
       after = last;
