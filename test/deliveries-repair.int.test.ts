@@ -192,3 +192,45 @@ describe('a signing secret that cannot be opened', () => {
     );
   });
 });
+
+describe('the bulk replay of deliveries', () => {
+  it('commits with its audit line or not at all', async () => {
+    const replay = () =>
+      hub.app.inject({
+        method: 'POST',
+        url: '/ops/deliveries/replay',
+        headers: { authorization: `Bearer ${operator}` },
+        payload: { filter: { status: 'failed', client: 'abonne-a' }, reason: 'clé restaurée' },
+      });
+    const failed = async () =>
+      (
+        await hub.pool.query(
+          `SELECT count(*)::int AS n FROM deliveries WHERE client_id = 'abonne-a' AND status = 'failed'`,
+        )
+      ).rows[0].n;
+    expect(await failed()).toBe(1);
+    // The audit line cannot be written: the replay must not happen either.
+    await hub.pool.query(
+      `ALTER TABLE audit ADD CONSTRAINT test_no_bulk_replay CHECK (action <> 'delivery.replay-bulk') NOT VALID`,
+    );
+    try {
+      expect((await replay()).statusCode).toBe(500);
+      expect(await failed()).toBe(1);
+    } finally {
+      await hub.pool.query('ALTER TABLE audit DROP CONSTRAINT test_no_bulk_replay');
+    }
+    const reply = await replay();
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ matched: 1, replayed: 1 });
+    const { rows } = await hub.pool.query(
+      `SELECT actor, reason, details FROM audit WHERE action = 'delivery.replay-bulk'`,
+    );
+    expect(rows).toEqual([
+      {
+        actor: 'ops',
+        reason: 'clé restaurée',
+        details: { filter: { status: 'failed', client: 'abonne-a' }, replayed: 1 },
+      },
+    ]);
+  });
+});

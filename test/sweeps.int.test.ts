@@ -298,6 +298,29 @@ describe('audit', () => {
   });
 });
 
+describe('audit in the same transaction', () => {
+  it('commits no préavis without the audit line that counts it', async () => {
+    const n = await registered('2021-01-20');
+    // Any count above zero cannot be written to the audit line: the page that sends must fail whole.
+    await hub.pool.query(
+      `ALTER TABLE audit ADD CONSTRAINT test_no_preavis CHECK (coalesce((details->>'preavis')::int, 0) = 0) NOT VALID`,
+    );
+    try {
+      expect((await postSweep('2021-12-25')).statusCode).toBe(500);
+      expect((await preavisSent([n]))[n]).toEqual([]);
+      const events = await hub.pool.query(
+        `SELECT count(*)::int AS n FROM events WHERE subject = $1 AND type = 'fr.sne.renouvellement.preavis.v1'`,
+        [n],
+      );
+      expect(events.rows[0].n).toBe(0);
+    } finally {
+      await hub.pool.query('ALTER TABLE audit DROP CONSTRAINT test_no_preavis');
+    }
+    expect((await sweep('2021-12-25')).preavis).toBe(1);
+    expect((await preavisSent([n]))[n]).toEqual(['2022-01-20']);
+  });
+});
+
 describe('the daily sweeps', () => {
   it('are planned by the scheduler with BullMQ job schedulers, and run by the workers, audited', async () => {
     const config = { ...hub.config, reconcileIntervalMs: 50 };
