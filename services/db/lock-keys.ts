@@ -14,3 +14,9 @@ export const LOCK_KEYS = {
   /** Held by an RPLS merge into `logements`: merges run one at a time. */
   parcMerge: 727_004,
 } as const;
+
+/**
+ * Sweeps lock in the two-integer form `(class, kind)`: a space apart from the one-bigint keys
+ * above and from the ordering keys' hashes, so that none can collide with them.
+ */
+export const SWEEP_LOCK = { class: 727_010, kinds: { renouvellement: 1, retention: 2 } } as const;

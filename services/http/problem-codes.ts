@@ -44,6 +44,7 @@ export const PROBLEM_CODES = {
   CLIENT_EXISTS: { status: 409, title: 'A client with this id or codeGuichet exists' },
   IDEMPOTENCY_CONFLICT: { status: 409, title: 'This message id was used with another content' },
   DELIVERY_NOT_REPLAYABLE: { status: 409, title: 'This webhook delivery cannot be replayed' },
+  SWEEP_IN_PROGRESS: { status: 409, title: 'A sweep of this kind is running' },
   // 413, 414, 415 and 431: sizes and media type.
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is larger than allowed' },
   LOT_TOO_LARGE: { status: 413, title: 'The lot holds more messages than allowed' },
