@@ -1,5 +1,6 @@
 import type { FastifyInstance, onSendAsyncHookHandler } from 'fastify';
 import { HttpProblem } from '../../services/api/problem.ts';
+import { problemResponses } from '../../services/api/problem-schema.ts';
 import type { Actor } from '../../services/core/actor.ts';
 import type { InboundMessage } from '../../services/pipeline/inbound.ts';
 import { prefersXml } from './accept.ts';
@@ -76,7 +77,18 @@ export async function sptConnector(app: FastifyInstance, options: SptConnectorOp
   // A version never published, or retired: say which ones are served rather than a bare 404.
   app.post<{ Params: { version: string } }>(
     '/connectors/spt/:version/lots',
-    { config: { roles: ['guichet', 'bailleur'] } },
+    {
+      config: { roles: ['guichet', 'bailleur'] },
+      schema: {
+        summary: 'Any other SPT contract version: 404 naming the versions served',
+        params: {
+          type: 'object',
+          required: ['version'],
+          properties: { version: { type: 'string', maxLength: 100 } },
+        },
+        response: problemResponses(404),
+      },
+    },
     async (request) => {
       throw new HttpProblem(
         404,
@@ -150,6 +162,37 @@ export const LOT_RECEIPT_SCHEMA = {
   },
 } as const;
 
+/**
+ * The body: read as bytes by the XML layer (the encoding is the XML declaration's), so the schema
+ * only documents it; it constrains nothing at validation.
+ */
+const LOT_BODY = {
+  content: Object.fromEntries(
+    XML_MEDIA_TYPES.map((type) => [
+      type,
+      {
+        schema: {
+          description:
+            'An XML lot of the version: root `lot` in `urn:sne:spt:2` (v2) or `LotDemandes` (v1), no DOCTYPE, ' +
+            'UTF-8, ISO-8859-1 or windows-1252 as declared. Schemas and examples: contracts/spt/.',
+        },
+      },
+    ]),
+  ),
+} as const;
+
+/** The receipt as `<accuse>` when the request says `Accept: application/xml`. */
+const ACCUSE_XML_SCHEMA = {
+  type: 'string',
+  description:
+    'The same content as the JSON receipt: `<accuse lotId received accepted rejected>` with one ' +
+    '`<message id messageId status>` per message and one `<error code path>message</error>` per error.',
+  examples: [
+    '<?xml version="1.0" encoding="UTF-8"?>\n<accuse xmlns="urn:sne:spt:2" lotId="…" received="1" accepted="1" ' +
+      'rejected="0"><message id="M-1" messageId="…" status="accepted"></message></accuse>',
+  ],
+} as const;
+
 function routeSchema(version: SptVersion) {
   const { deprecation } = version;
   return {
@@ -162,8 +205,17 @@ function routeSchema(version: SptVersion) {
         ? ` Deprecated: use ${deprecation.successor}. Every reply carries Deprecation, Sunset ` +
           `(${deprecation.sunsetAt.toISOString().slice(0, 10)}) and Link rel="successor-version" headers.`
         : ''),
-    tags: ['spt'],
     ...(deprecation && { deprecated: true }),
-    response: { 202: LOT_RECEIPT_SCHEMA },
+    body: LOT_BODY,
+    response: {
+      202: {
+        description: 'The lot is stored: each message accepted or rejected.',
+        content: {
+          'application/json': { schema: LOT_RECEIPT_SCHEMA },
+          'application/xml': { schema: ACCUSE_XML_SCHEMA },
+        },
+      },
+      ...problemResponses(400, 413, 415),
+    },
   };
 }

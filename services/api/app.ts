@@ -11,6 +11,7 @@ import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
 import errorsPlugin from './plugins/errors.ts';
 import infrastructurePlugin from './plugins/infrastructure.ts';
+import rateLimitPlugin from './plugins/rate-limit.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
@@ -49,6 +50,7 @@ export async function buildApp({
   await app.register(infrastructurePlugin, { config, infrastructure });
   await app.register(errorsPlugin);
   await app.register(authPlugin);
+  await app.register(rateLimitPlugin);
   await app.register(docsPlugin);
   await app.register(healthRoutes);
   await app.register(adminRoutes);

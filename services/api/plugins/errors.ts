@@ -33,6 +33,7 @@ function titleOf(status: number): string {
     409: 'Conflict',
     413: 'Content Too Large',
     415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
     422: 'Unprocessable Content',
     503: 'Service Unavailable',
   };

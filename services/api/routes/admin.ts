@@ -6,6 +6,7 @@ import { urlProblem } from '../../pipeline/webhooks/address.ts';
 import { newWebhookSecret, webhookSecretBox } from '../../pipeline/webhooks/secrets.ts';
 import { insertClient, listClients, newToken, replaceToken, revokeClient } from '../clients.ts';
 import { HttpProblem } from '../problem.ts';
+import { problemResponses } from '../problem-schema.ts';
 
 const ROLES_WITH_GUICHET = new Set(['guichet', 'bailleur', 'pgp']);
 
@@ -47,6 +48,12 @@ const clientReply = {
   },
 } as const;
 
+const clientIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', maxLength: 64 } },
+} as const;
+
 interface ClientBody {
   id: string;
   role: (typeof ROLES)[number];
@@ -69,6 +76,7 @@ export default async function adminRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
+        summary: 'Provision a client (its token is shown once)',
         body: clientSchema,
         response: {
           201: {
@@ -83,6 +91,7 @@ export default async function adminRoutes(app: FastifyInstance) {
               },
             },
           },
+          ...problemResponses(409),
         },
       },
     },
@@ -134,6 +143,7 @@ export default async function adminRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
+        summary: 'List the clients, live and revoked',
         querystring: {
           type: 'object',
           properties: {
@@ -157,18 +167,31 @@ export default async function adminRoutes(app: FastifyInstance) {
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/admin/clients/:id', { config }, async (request, reply) => {
-    if (!(await revokeClient(app.pg, request.params.id))) {
-      throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${request.params.id}.`);
-    }
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/admin/clients/:id',
+    {
+      config,
+      schema: {
+        summary: 'Revoke a client (its token stops working at once)',
+        params: clientIdParams,
+        response: { 204: { type: 'null', description: 'Revoked.' } },
+      },
+    },
+    async (request, reply) => {
+      if (!(await revokeClient(app.pg, request.params.id))) {
+        throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${request.params.id}.`);
+      }
+      return reply.code(204).send();
+    },
+  );
 
   app.post<{ Params: { id: string } }>(
     '/admin/clients/:id/token',
     {
       config,
       schema: {
+        summary: 'Rotate a client’s token (the old one stops working)',
+        params: clientIdParams,
         response: {
           200: { type: 'object', properties: { id: { type: 'string' }, token: { type: 'string' } } },
         },

@@ -11,6 +11,7 @@ export default async function opsRoutes(app: FastifyInstance) {
     {
       config: { roles: ['operator'] },
       schema: {
+        summary: 'Run the renouvellement sweep as of a date (préavis and radiations)',
         body: {
           type: 'object',
           required: ['asOf'],
