@@ -64,13 +64,22 @@ export class OpenApiValidator {
     return new Set(this.seen);
   }
 
-  /** What in a reply the document does not describe; empty when it conforms. */
-  problems(method: string, url: string, reply: LightMyRequestResponse): string[] {
+  /** Whether the document has an operation for this request (hidden routes, /docs..., have none). */
+  documents(method: string, url: string): boolean {
+    return this.operationOf(method, url) !== undefined;
+  }
+
+  private operationOf(method: string, url: string) {
     const path = url.split('?')[0] ?? url;
-    const operation = this.operations.find(
+    return this.operations.find(
       (candidate) => candidate.method === method.toUpperCase() && candidate.pattern.test(path),
     );
-    if (!operation) return [`${method} ${path}: no operation in the document`];
+  }
+
+  /** What in a reply the document does not describe; empty when it conforms. */
+  problems(method: string, url: string, reply: LightMyRequestResponse): string[] {
+    const operation = this.operationOf(method, url);
+    if (!operation) return [`${method} ${url.split('?')[0]}: no operation in the document`];
     const key = `${operation.method} ${operation.path}`;
     this.seen.add(key);
     const status = String(reply.statusCode);
