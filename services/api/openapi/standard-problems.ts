@@ -15,6 +15,7 @@ const WHY: Record<number, string> = {
   403: 'The client’s role may not use this route, or the département is outside its scope (FORBIDDEN).',
   404: 'Nothing of that id, or nothing the client may see (reads as unknown).',
   413: 'The body exceeds its limit (PAYLOAD_TOO_LARGE).',
+  414: 'A path parameter is longer than the router accepts (100 characters).',
   415: 'The body’s media type is not one the route reads (UNSUPPORTED_MEDIA_TYPE).',
   429: 'Too many requests for this client in the current minute (RATE_LIMITED); see Retry-After.',
 };
@@ -22,7 +23,7 @@ const WHY: Record<number, string> = {
 /**
  * The problem replies every route of a kind can give, whatever its handler does, derived from what the
  * route declares so that the document cannot forget them: authentication (401, 403) on routes with
- * roles, 400 on routes that validate input, 404 on routes that name a resource in their path, 413 and
+ * roles, 400 on routes that validate input, 404 and 414 on routes with a path parameter, 413 and
  * 415 on routes with a body, 429 everywhere but the probes. Statuses the route declares itself win.
  */
 export function standardProblems(route: DocumentedRoute): Record<string, unknown> {
@@ -31,7 +32,7 @@ export function standardProblems(route: DocumentedRoute): Record<string, unknown
   const statuses: number[] = [];
   if (route.roles) statuses.push(401, 403);
   if (schema.params || schema.querystring || schema.body) statuses.push(400);
-  if (route.url.includes(':')) statuses.push(404);
+  if (route.url.includes(':')) statuses.push(404, 414);
   if (schema.body) statuses.push(413, 415);
   if (!route.url.startsWith('/health/')) statuses.push(429);
   return Object.fromEntries(
