@@ -41,6 +41,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     SNE_DEFER_DELAY_MS: '20',
     SNE_APPLY_BACKOFF_MS: '50',
     LOG_LEVEL: options.logStream ? 'info' : 'silent',
+    // Tests poll as fast as they can: only test/rate-limit.int.test.ts sets real limits.
+    SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({ '*': 1_000_000, public: 1_000_000 }),
     ...options.env,
   };
   const config = loadConfig(env);
