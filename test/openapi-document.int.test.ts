@@ -157,6 +157,24 @@ describe('the OpenAPI document', () => {
   });
 });
 
+describe('the integration tests', () => {
+  it('check each reply of their hub against the document as it is sent', async () => {
+    const before = hub.replies?.checked ?? 0;
+    await hub.app.inject({
+      method: 'GET',
+      url: '/sne/demandes',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await hub.app.inject({
+      method: 'GET',
+      url: '/sne/demandes?limit=0',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect((hub.replies?.checked ?? 0) - before).toBe(2);
+    expect(hub.replies?.problems).toEqual([]);
+  });
+});
+
 describe('the AsyncAPI document', () => {
   it('parses without an error with the AsyncAPI parser', async () => {
     const reply = await hub.app.inject({ method: 'GET', url: '/asyncapi.json' });

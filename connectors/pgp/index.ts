@@ -28,7 +28,6 @@ export interface PgpConnectorOptions {
 const VERSION = 'v1';
 const PREFIX = `/connectors/pgp/${VERSION}`;
 const config = { roles: ['pgp' as const] };
-const tags = ['pgp'];
 
 /** The message routes: path suffix after `/demandes`, message type, summary. */
 const MESSAGE_ROUTES: readonly { path: string; type: PgpV1MessageType; summary: string }[] = [
@@ -58,7 +57,6 @@ export async function pgpConnector(app: FastifyInstance, options: PgpConnectorOp
       {
         config,
         schema: {
-          tags,
           summary: route.summary,
           description:
             'One message, stored before the reply and applied in the queue: 202 with its messageId ' +
@@ -98,7 +96,6 @@ export async function pgpConnector(app: FastifyInstance, options: PgpConnectorOp
     {
       config,
       schema: {
-        tags,
         summary: 'Follow a demande, as its demandeur sees it',
         description:
           'Statut, dates (dépôt, échéance, last renouvellement), typologie, communes souhaitées, préavis ' +
@@ -122,7 +119,6 @@ export async function pgpConnector(app: FastifyInstance, options: PgpConnectorOp
     {
       config,
       schema: {
-        tags,
         summary: 'Deposit a pièce in the dossier unique',
         description:
           `multipart/form-data with the fields type and file. PDF, JPEG or PNG, recognised by content (the ` +
@@ -152,7 +148,6 @@ export async function pgpConnector(app: FastifyInstance, options: PgpConnectorOp
     {
       config,
       schema: {
-        tags,
         summary: 'Remove a pièce from the dossier unique',
         description:
           'Its content is erased at once; who deposited and removed it stays in the audit log. ' +

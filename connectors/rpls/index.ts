@@ -13,7 +13,6 @@ export interface RplsConnectorOptions {
 }
 
 const PREFIX = '/connectors/rpls/v1';
-const tags = ['rpls'];
 /** Longest line, bytes: ten fields of at most 1 KiB fit. */
 const MAX_LINE_BYTES = 16 * 1024;
 
@@ -34,7 +33,6 @@ export async function rplsConnector(app: FastifyInstance, options: RplsConnector
     {
       config: { roles: ['rpls'] },
       schema: {
-        tags,
         summary: 'Import the parc of logements (CSV)',
         description:
           `Streams a CSV file of at most ${maxBytes} bytes into an import. Each bad row is rejected with its ` +
@@ -71,7 +69,6 @@ export async function rplsConnector(app: FastifyInstance, options: RplsConnector
     {
       config: { roles: ['rpls', 'operator'] },
       schema: {
-        tags,
         summary: 'Follow an RPLS import',
         description:
           'Counts, the first 100 row errors by line, and the status. The rpls client that sent the file ' +

@@ -9,6 +9,7 @@ import { loggerOptions } from '../../services/api/logger.ts';
 import { createInfrastructure, type Infrastructure } from '../../services/pipeline/infrastructure.ts';
 import { type Stoppable, startWorkers } from '../../services/pipeline/workers.ts';
 import { createTestDatabase } from './database.ts';
+import { type ReplyConformance, watchReplies } from './reply-conformance.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -20,6 +21,8 @@ export interface TestHub {
   pool: pg.Pool;
   /** Starts in-process workers (the default) — or none, for tests that run them as child processes. */
   workers?: Stoppable;
+  /** Every reply checked against /openapi.json (absent with `checkReplies: false`). */
+  replies?: ReplyConformance;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,11 @@ export interface TestHubOptions {
   env?: Record<string, string>;
   /** Where the logs go (tests that read them); default: nowhere. */
   logStream?: pino.DestinationStream;
+  /**
+   * Check every reply against /openapi.json as it is sent; `close()` then fails on any reply the
+   * document does not describe. Default true.
+   */
+  checkReplies?: boolean;
 }
 
 /** A whole hub on a fresh database and a fresh BullMQ prefix, the HTTP app ready for `inject`. */
@@ -51,6 +59,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     ? pino(loggerOptions(config.logLevel), options.logStream)
     : pino({ level: 'silent' });
   const app = await buildApp({ config, infrastructure, logger });
+  const conformance = options.checkReplies === false ? undefined : watchReplies(app);
   await app.ready();
   const workers = options.workers === false ? undefined : startWorkers(config, infrastructure, logger);
   return {
@@ -60,6 +69,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     infrastructure,
     pool: infrastructure.pool,
     ...(workers ? { workers } : {}),
+    ...(conformance ? { replies: conformance } : {}),
     async close() {
       await app.close();
       await workers?.close();
@@ -69,6 +79,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       }
       await infrastructure.close();
       await database.drop();
+      conformance?.assertNone();
     },
   };
 }

@@ -9,6 +9,13 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
 }
 
+/** A reply as a hook sees it; `body` undefined when it is a stream or bytes (not checked). */
+export interface SeenReply {
+  statusCode: number;
+  contentType: string | number | string[] | undefined;
+  body: string | undefined;
+}
+
 interface OpenApiDocument {
   paths: Record<string, Record<string, { responses: Operation['responses'] }>>;
 }
@@ -54,6 +61,11 @@ export class OpenApiValidator {
     return new OpenApiValidator(app, reply.json<OpenApiDocument>());
   }
 
+  /** The validator of an app's document, from the app itself (no request: usable inside hooks). */
+  static ofApp(app: FastifyInstance): OpenApiValidator {
+    return new OpenApiValidator(app, JSON.parse(JSON.stringify(app.swagger())) as OpenApiDocument);
+  }
+
   /** Every operation of the document as `METHOD /path/{param}`. */
   operationKeys(): string[] {
     return this.operations.map((operation) => `${operation.method} ${operation.path}`);
@@ -78,6 +90,15 @@ export class OpenApiValidator {
 
   /** What in a reply the document does not describe; empty when it conforms. */
   problems(method: string, url: string, reply: LightMyRequestResponse): string[] {
+    return this.problemsOf(method, url, {
+      statusCode: reply.statusCode,
+      contentType: reply.headers['content-type'],
+      body: reply.body,
+    });
+  }
+
+  /** The same for a reply seen from inside the app (an onSend hook): status, content-type, body text. */
+  problemsOf(method: string, url: string, reply: SeenReply): string[] {
     const operation = this.operationOf(method, url);
     if (!operation) return [`${method} ${url.split('?')[0]}: no operation in the document`];
     const key = `${operation.method} ${operation.path}`;
@@ -85,7 +106,7 @@ export class OpenApiValidator {
     const status = String(reply.statusCode);
     const response = operation.responses[status] ?? operation.responses[`${status[0]}XX`];
     if (!response) return [`${key}: status ${status} is not documented`];
-    const mediaType = String(reply.headers['content-type'] ?? '')
+    const mediaType = String(reply.contentType ?? '')
       .split(';')[0]
       ?.trim();
     if (!response.content) {
@@ -96,7 +117,7 @@ export class OpenApiValidator {
     if (!media) {
       return [`${key} ${status}: ${mediaType} is not one of ${Object.keys(response.content).join(', ')}`];
     }
-    if (!mediaType.endsWith('json')) return [];
+    if (!mediaType.endsWith('json') || reply.body === undefined) return [];
     const pointer = ['paths', operation.path, operation.method.toLowerCase(), 'responses', status]
       .concat(['content', mediaType, 'schema'])
       .map((segment) => segment.replaceAll('~', '~0').replaceAll('/', '~1'))
@@ -108,7 +129,7 @@ export class OpenApiValidator {
     }
     let body: unknown;
     try {
-      body = reply.json();
+      body = JSON.parse(reply.body);
     } catch {
       return [`${key} ${status}: the body is not JSON`];
     }

@@ -72,7 +72,6 @@ const idParams = {
  */
 export default async function opsDeliveryRoutes(app: FastifyInstance) {
   const config = { roles: ['operator' as const] };
-  const tags = ['ops'];
 
   const enqueue = async (deliveries: { id: string; attempt: number }[]) => {
     if (deliveries.length === 0) return;
@@ -87,7 +86,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Webhook deliveries, by status and client',
         querystring: {
           type: 'object',
@@ -120,7 +118,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'One delivery with each of its attempts',
         params: idParams,
         response: {
@@ -158,7 +155,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Send a failed or discarded delivery again (the retry schedule starts again)',
         params: idParams,
         body: reasonBody,
@@ -193,7 +189,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Replay every failed or discarded delivery matching a filter',
         body: {
           type: 'object',
@@ -233,7 +228,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Give up a pending or failed delivery',
         params: idParams,
         body: reasonBody,
