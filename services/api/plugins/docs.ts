@@ -39,17 +39,15 @@ async function docsPlugin(app: FastifyInstance) {
     // Everything a reader needs that the route's code already says is derived here, so it cannot
     // drift: the group from the URL, the operationId from method and URL, who may call it from its
     // `roles`, the problems it can answer from what it validates. Only the summary is the route's own
-    // (test/docs.int.test.ts fails on a route without one).
+    // (test/openapi-document.int.test.ts fails on a route without one, or outside every tag).
     transform: ({ schema, url, route }) => {
       const roles = (route.config as { roles?: RouteRole[] } | undefined)?.roles;
       const described = { ...schema } as Record<string, unknown>;
+      const standard = standardProblems({ method: route.method, url, schema: described, roles });
       const tag = tagOfUrl(url);
       described.tags = tag ? [tag] : [];
       described.operationId ??= operationIdOf(String(route.method), url);
-      described.response = {
-        ...problemsAsProblemJson(described.response ?? {}),
-        ...standardProblems({ method: route.method, url, schema: described, roles }),
-      };
+      described.response = { ...problemsAsProblemJson(described.response ?? {}), ...standard };
       if (roles) {
         const who = `Roles: ${roles.join(', ')}.`;
         described.description = described.description ? `${described.description}\n\n${who}` : who;
