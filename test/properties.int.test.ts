@@ -234,8 +234,8 @@ describe('every route, whatever it receives', () => {
     },
   );
 
-  // PENDING on harden-core (issue 10 defect 3): `asOf: "0000-01-01"` on the sweep → 500.
-  pending('every leaf of every JSON body set to each edge date and number: never a 5xx', async () => {
+  /** Every leaf of the JSON bodies of `routes` set to each edge date and number; what goes wrong. */
+  async function edgesOnEveryLeaf(routes: Target[]): Promise<string[]> {
     const edges = [
       '0000-01-01',
       '9999-12-31',
@@ -247,15 +247,27 @@ describe('every route, whatever it receives', () => {
       new RawJson('1e309'),
     ];
     const failures: string[] = [];
-    for (const t of jsonTargets()) {
+    for (const t of routes) {
       for (const path of pathsOf(t.request.payload).slice(1)) {
         for (const edge of edges) {
           const payload = mutatedJson(t.request.payload, path, edge);
-          failures.push(...insanity(t, t.url, await send(t, { payload })));
+          failures.push(
+            ...insanity(t, t.url, await send(t, { payload })).map((f) => `${f} at /${path.join('/')}`),
+          );
         }
       }
     }
-    expect(failures).toEqual([]);
+    return failures;
+  }
+  const SWEEP = 'POST /ops/sweeps/renouvellement';
+
+  it('every leaf of every JSON body set to each edge date and number: never a 5xx', async () => {
+    expect(await edgesOnEveryLeaf(jsonTargets().filter((t) => t.route !== SWEEP))).toEqual([]);
+  });
+
+  // PENDING on harden-core (issue 10 defect 3): `asOf: "0000-01-01"` on the sweep → 500.
+  pending('the sweep’s body with each edge date and number: never a 5xx', async () => {
+    expect(await edgesOnEveryLeaf(jsonTargets().filter((t) => t.route === SWEEP))).toEqual([]);
   });
 
   // PENDING on harden-core (issue 10 defect 2): NUL and lone surrogates reach PostgreSQL → 500.

@@ -25,7 +25,6 @@ async function rateLimitPlugin(app: FastifyInstance) {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 1000,
-    lazyConnect: false,
   });
   redis.on('error', () => {});
   app.addHook('onClose', async () => {
