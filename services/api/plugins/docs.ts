@@ -43,7 +43,7 @@ async function docsPlugin(app: FastifyInstance) {
     transform: ({ schema, url, route }) => {
       const roles = (route.config as { roles?: RouteRole[] } | undefined)?.roles;
       const described = { ...schema } as Record<string, unknown>;
-      const standard = standardProblems({ method: route.method, url, schema: described, roles });
+      const standard = standardProblems({ url, schema: described, roles });
       const tag = tagOfUrl(url);
       described.tags = tag ? [tag] : [];
       described.operationId ??= operationIdOf(String(route.method), url);
