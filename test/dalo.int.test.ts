@@ -326,7 +326,7 @@ describe('OpenAPI', () => {
   it('documents the DALO routes with their contract, replies and problems', async () => {
     const doc = (await hub.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const post = doc.paths['/connectors/dalo/v1/decisions'].post;
-    expect(post.tags).toEqual(['dalo']);
+    expect(post.tags).toEqual(['DALO']);
     expect(post.requestBody.content['application/json'].schema).toMatchObject({
       required: ['id', 'numeroUnique', 'decision', 'dateDecision', 'departementCommission'],
       properties: { decision: { enum: ['prioritaire-urgent', 'rejet', 'sans-objet'] } },

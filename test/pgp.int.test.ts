@@ -449,14 +449,14 @@ describe('documentation', () => {
       >;
     }>();
     const paths = document.paths;
-    expect(paths['/connectors/pgp/v1/demandes']?.post?.tags).toEqual(['pgp']);
+    expect(paths['/connectors/pgp/v1/demandes']?.post?.tags).toEqual(['portail']);
     expect(
       paths['/connectors/pgp/v1/demandes']?.post?.requestBody?.content['application/json'],
     ).toBeDefined();
     const upload = paths['/connectors/pgp/v1/demandes/{numeroUnique}/pieces']?.post;
     expect(upload?.requestBody?.content['multipart/form-data']).toBeDefined();
     expect(paths['/connectors/pgp/v1/pieces/{pieceId}']?.delete).toBeDefined();
-    expect(paths['/sne/pieces/{pieceId}']?.get?.tags).toEqual(['sne']);
+    expect(paths['/sne/pieces/{pieceId}']?.get?.tags).toEqual(['SNE']);
     expect(paths['/sne/demandes/{numeroUnique}/pieces']?.get).toBeDefined();
   });
 });

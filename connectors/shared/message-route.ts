@@ -35,7 +35,6 @@ export function messageRoute(app: FastifyInstance, options: MessageRouteOptions)
       schema: {
         summary: options.summary,
         description: options.description,
-        tags: [contract.system],
         body: contract.documentation(type),
         response: {
           202: SINGLE_MESSAGE_RECEIPT_SCHEMA,

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../services/http/problem.ts';
+import { problemResponses } from '../../services/http/problem-schema.ts';
 import { type Connector, type ConnectorOptions, connectorPlugin } from '../shared/connector.ts';
-import { lotLimits } from './lot-route.ts';
+import { lotLimits, XML_MEDIA_TYPES } from './lot-route.ts';
 import { sptV1 } from './v1/version.ts';
 import { sptV2 } from './v2/version.ts';
-
-const XML_MEDIA_TYPES = ['application/xml', 'text/xml'];
 
 /**
  * The SPT connector (interfaces.md §4): guichets' and bailleurs' management software send lots of
@@ -32,7 +31,18 @@ async function setup(app: FastifyInstance, options: ConnectorOptions): Promise<v
   // A version never published, or retired: say which ones are served rather than a bare 404.
   app.post<{ Params: { version: string } }>(
     '/connectors/spt/:version/lots',
-    { config: { roles: ['guichet', 'bailleur'] } },
+    {
+      config: { roles: ['guichet', 'bailleur'] },
+      schema: {
+        summary: 'Any other SPT contract version: 404 naming the versions served',
+        params: {
+          type: 'object',
+          required: ['version'],
+          properties: { version: { type: 'string', maxLength: 100 } },
+        },
+        response: problemResponses(404),
+      },
+    },
     async (request) => {
       throw new HttpProblem(
         'CONTRACT_VERSION_UNKNOWN',

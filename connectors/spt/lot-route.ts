@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Actor } from '../../services/core/actor.ts';
 import { HttpProblem } from '../../services/http/problem.ts';
+import { problemResponses } from '../../services/http/problem-schema.ts';
 import type { InboundMessage } from '../../services/pipeline/inbound.ts';
 import type { ConnectorOptions } from '../shared/connector.ts';
 import { prefersXml } from './accept.ts';
@@ -108,6 +109,40 @@ export const LOT_RECEIPT_SCHEMA = {
   },
 } as const;
 
+/** The media types of a lot. */
+export const XML_MEDIA_TYPES = ['application/xml', 'text/xml'];
+
+/**
+ * The body: read as bytes by the XML layer (the encoding is the XML declaration's), so the schema
+ * only documents it; it constrains nothing at validation.
+ */
+const LOT_BODY = {
+  content: Object.fromEntries(
+    XML_MEDIA_TYPES.map((type) => [
+      type,
+      {
+        schema: {
+          description:
+            'An XML lot of the version: root `lot` in `urn:sne:spt:2` (v2) or `LotDemandes` (v1), no DOCTYPE, ' +
+            'UTF-8, ISO-8859-1 or windows-1252 as declared. Schemas and examples: contracts/spt/.',
+        },
+      },
+    ]),
+  ),
+} as const;
+
+/** The receipt as `<accuse>` when the request says `Accept: application/xml`. */
+const ACCUSE_XML_SCHEMA = {
+  type: 'string',
+  description:
+    'The same content as the JSON receipt: `<accuse lotId received accepted rejected>` with one ' +
+    '`<message id messageId status>` per message and one `<error code path>message</error>` per error.',
+  examples: [
+    '<?xml version="1.0" encoding="UTF-8"?>\n<accuse xmlns="urn:sne:spt:2" lotId="…" received="1" accepted="1" ' +
+      'rejected="0"><message id="M-1" messageId="…" status="accepted"></message></accuse>',
+  ],
+} as const;
+
 function routeSchema(version: SptVersion) {
   const { deprecation } = version;
   return {
@@ -120,8 +155,17 @@ function routeSchema(version: SptVersion) {
         ? ` Deprecated: use ${deprecation.successor}. Every reply carries Deprecation, Sunset ` +
           `(${deprecation.sunsetAt.toISOString().slice(0, 10)}) and Link rel="successor-version" headers.`
         : ''),
-    tags: ['spt'],
     ...(deprecation && { deprecated: true }),
-    response: { 202: LOT_RECEIPT_SCHEMA },
+    body: LOT_BODY,
+    response: {
+      202: {
+        description: 'The lot is stored: each message accepted or rejected.',
+        content: {
+          'application/json': { schema: LOT_RECEIPT_SCHEMA },
+          'application/xml': { schema: ACCUSE_XML_SCHEMA },
+        },
+      },
+      ...problemResponses(400, 413, 415),
+    },
   };
 }

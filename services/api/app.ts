@@ -19,6 +19,7 @@ import docsPlugin from './plugins/docs.ts';
 import hubQueuesPlugin from './plugins/hub-queues.ts';
 import metricsPlugin from './plugins/metrics.ts';
 import queuesDashboard from './plugins/queues-dashboard.ts';
+import rateLimitPlugin from './plugins/rate-limit.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
@@ -61,6 +62,7 @@ export async function buildApp({
   await app.register(errorsPlugin);
   await app.register(inputGuardPlugin);
   await app.register(authPlugin);
+  await app.register(rateLimitPlugin);
   await app.register(docsPlugin);
   await app.register(hubQueuesPlugin);
   await app.register(metricsPlugin);

@@ -63,7 +63,38 @@ export interface Config {
   rplsMaxBytes: number;
   /** Rejected rows an RPLS import may have; one more fails it and nothing of it is kept. Default 1000. */
   rplsMaxRejected: number;
+  /** The hub's public base URL, the `servers` of the OpenAPI document. Default `http://localhost:<PORT>`. */
+  publicUrl: string;
+  /**
+   * Requests per minute per client, by role (`admin` for the administrator's token, `public` for the
+   * routes without authentication, counted per IP address), `*` for the roles not named. Counted in
+   * Redis, so shared by every API process. Default {@link DEFAULT_RATE_LIMITS}.
+   */
+  rateLimits: RateLimits;
 }
+
+/** Requests per minute by role; `*` applies to the roles not named. */
+export type RateLimits = Record<string, number> & { '*': number };
+
+/**
+ * Default per-minute limits: generous for a management software sending lots, higher for the portail
+ * (many demandeurs behind one client), tight for anonymous callers.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = { '*': 600, pgp: 6000, public: 120 };
+
+const RATE_LIMIT_KEYS = new Set([
+  '*',
+  'public',
+  'admin',
+  'guichet',
+  'bailleur',
+  'dalo',
+  'contingent',
+  'rpls',
+  'pgp',
+  'operator',
+  'infocentre',
+]);
 
 const ENV_SCHEMA = {
   type: 'object',
@@ -109,6 +140,8 @@ const ENV_SCHEMA = {
     SNE_WEBHOOK_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
     SNE_RPLS_MAX_BYTES: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 * 1024 },
     SNE_RPLS_MAX_REJECTED: { type: 'integer', minimum: 0, default: 1000 },
+    SNE_PUBLIC_URL: { type: 'string', pattern: '^https?://' },
+    SNE_RATE_LIMIT_PER_MINUTE: { type: 'string' },
   },
 } as const;
 
@@ -141,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Validated, coerced and defaulted by the schema above.
   const v = input as unknown as ValidatedEnv;
+  const rateLimits = parseRateLimits(input.SNE_RATE_LIMIT_PER_MINUTE as string | undefined);
   return {
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
@@ -169,5 +203,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookConcurrency: v.SNE_WEBHOOK_CONCURRENCY,
     rplsMaxBytes: v.SNE_RPLS_MAX_BYTES,
     rplsMaxRejected: v.SNE_RPLS_MAX_REJECTED,
+    publicUrl: (input.SNE_PUBLIC_URL as string | undefined) ?? `http://localhost:${v.PORT}`,
+    rateLimits,
   };
+}
+
+/** `SNE_RATE_LIMIT_PER_MINUTE`: a JSON object from role to requests per minute, merged over the defaults. */
+function parseRateLimits(text: string | undefined): RateLimits {
+  if (text === undefined) return DEFAULT_RATE_LIMITS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('Invalid configuration: SNE_RATE_LIMIT_PER_MINUTE must be a JSON object.');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('Invalid configuration: SNE_RATE_LIMIT_PER_MINUTE must be a JSON object.');
+  }
+  const problems = Object.entries(parsed).flatMap(([key, value]) => [
+    ...(RATE_LIMIT_KEYS.has(key) ? [] : [`unknown role ${key}`]),
+    ...(Number.isInteger(value) && (value as number) >= 1 ? [] : [`${key} must be an integer >= 1`]),
+  ]);
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration: SNE_RATE_LIMIT_PER_MINUTE: ${problems.join('; ')}.`);
+  }
+  return { ...DEFAULT_RATE_LIMITS, ...(parsed as Record<string, number>) };
 }

@@ -9,6 +9,7 @@ import { loggerOptions } from '../../services/config/logger.ts';
 import { createInfrastructure, type Infrastructure } from '../../services/pipeline/infrastructure.ts';
 import { type Stoppable, startWorkers } from '../../services/pipeline/workers.ts';
 import { createTestDatabase } from './database.ts';
+import { type ReplyConformance, watchReplies } from './reply-conformance.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -20,6 +21,8 @@ export interface TestHub {
   pool: pg.Pool;
   /** Starts in-process workers (the default) — or none, for tests that run them as child processes. */
   workers?: Stoppable;
+  /** Every reply checked against /openapi.json (absent with `checkReplies: false`). */
+  replies?: ReplyConformance;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,11 @@ export interface TestHubOptions {
   env?: Record<string, string>;
   /** Where the logs go (tests that read them); default: nowhere. */
   logStream?: pino.DestinationStream;
+  /**
+   * Check every reply against /openapi.json as it is sent; `close()` then fails on any reply the
+   * document does not describe. Default true.
+   */
+  checkReplies?: boolean;
 }
 
 /** A whole hub on a fresh database and a fresh BullMQ prefix, the HTTP app ready for `inject`. */
@@ -41,6 +49,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     SNE_DEFER_DELAY_MS: '20',
     SNE_APPLY_BACKOFF_MS: '50',
     LOG_LEVEL: options.logStream ? 'info' : 'silent',
+    // Tests poll as fast as they can: only test/rate-limit.int.test.ts sets real limits.
+    SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({ '*': 1_000_000, public: 1_000_000 }),
     ...options.env,
   };
   const config = loadConfig(env);
@@ -49,6 +59,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     ? pino(loggerOptions(config.logLevel), options.logStream)
     : pino({ level: 'silent' });
   const app = await buildApp({ config, infrastructure, logger });
+  const conformance = options.checkReplies === false ? undefined : watchReplies(app);
   await app.ready();
   const workers = options.workers === false ? undefined : startWorkers(config, infrastructure, logger);
   return {
@@ -58,6 +69,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     infrastructure,
     pool: infrastructure.pool,
     ...(workers ? { workers } : {}),
+    ...(conformance ? { replies: conformance } : {}),
     async close() {
       await app.close();
       await workers?.close();
@@ -67,6 +79,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       }
       await infrastructure.close();
       await database.drop();
+      conformance?.assertNone();
     },
   };
 }

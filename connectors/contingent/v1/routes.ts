@@ -29,7 +29,6 @@ export async function contingentV1Routes(app: FastifyInstance): Promise<void> {
         description:
           'Active demandes labellisées (public prioritaire) or DALO prioritaire-urgent, by numéro, ' +
           'cursor-paginated. Each carries the demandeur’s name and contact details, to propose a logement.',
-        tags: ['contingent'],
         querystring: PRIORITAIRES_QUERY_SCHEMA,
         response: { 200: PRIORITAIRES_PAGE_SCHEMA, ...problemResponses(400, 401, 403) },
       },

@@ -15,7 +15,6 @@ import {
 import { toDaloDemande } from './view.ts';
 
 const config = { roles: ['dalo' as const] };
-const tags = ['dalo'];
 
 /** DALO v1 (interfaces.md §6): read demandes, search a person's, send decisions. */
 export async function daloV1Routes(app: FastifyInstance): Promise<void> {
@@ -28,7 +27,6 @@ export async function daloV1Routes(app: FastifyInstance): Promise<void> {
         description:
           'The demande with its statut, ancienneté, DALO decision, labellisation and radiation. A demande ' +
           'outside the client’s départements is answered 404, like an unknown one.',
-        tags,
         params: NUMERO_PARAMS_SCHEMA,
         response: { 200: DALO_DEMANDE_SCHEMA, ...problemResponses(400, 401, 403, 404) },
       },
@@ -54,7 +52,6 @@ export async function daloV1Routes(app: FastifyInstance): Promise<void> {
           'The demandes, active or radiée, of the person with this nom, prénom and date de naissance in ' +
           'the client’s départements (case, accents and extra spaces ignored), by numéro. A person holds at ' +
           'most one active demande per département, so the list is not paginated. Empty when none.',
-        tags,
         querystring: IDENTITE_QUERY_SCHEMA,
         response: { 200: DALO_DEMANDES_SCHEMA, ...problemResponses(400, 401, 403) },
       },

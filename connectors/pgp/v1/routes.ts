@@ -23,7 +23,6 @@ import { messageOfRequest } from './transport.ts';
 const VERSION = 'v1';
 const PREFIX = `/connectors/pgp/${VERSION}`;
 const config = { roles: ['pgp' as const] };
-const tags = ['pgp'];
 
 /** The message routes: path suffix after `/demandes`, message type, summary. */
 const MESSAGE_ROUTES: readonly { path: string; type: PgpV1MessageType; summary: string }[] = [
@@ -51,7 +50,6 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
       {
         config,
         schema: {
-          tags,
           summary: route.summary,
           description:
             'One message, stored before the reply and applied in the queue: 202 with its messageId ' +
@@ -91,7 +89,6 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
     {
       config,
       schema: {
-        tags,
         summary: 'Follow a demande, as its demandeur sees it',
         description:
           'Statut, dates (dépôt, échéance, last renouvellement), typologie, communes souhaitées, préavis ' +
@@ -115,7 +112,6 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
     {
       config,
       schema: {
-        tags,
         summary: 'Deposit a pièce in the dossier unique',
         description:
           `multipart/form-data with the fields type and file. PDF, JPEG or PNG, recognised by content (the ` +
@@ -145,7 +141,6 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
     {
       config,
       schema: {
-        tags,
         summary: 'Remove a pièce from the dossier unique',
         description:
           'Its content is erased at once; who deposited and removed it stays in the audit log. ' +

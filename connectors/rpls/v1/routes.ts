@@ -8,7 +8,6 @@ import { IMPORT_BODY, IMPORT_PARAMS, IMPORT_QUERY, IMPORT_RESPONSES, STATUS_RESP
 import { csvCharset, csvLines } from './transport.ts';
 
 const PREFIX = '/connectors/rpls/v1';
-const tags = ['rpls'];
 /** Longest line, bytes: ten fields of at most 1 KiB fit. */
 const MAX_LINE_BYTES = 16 * 1024;
 
@@ -28,7 +27,6 @@ export async function rplsV1Routes(app: FastifyInstance): Promise<void> {
     {
       config: { roles: ['rpls'] },
       schema: {
-        tags,
         summary: 'Import the parc of logements (CSV)',
         description:
           `Streams a CSV file of at most ${maxBytes} bytes into an import. Each bad row is rejected with its ` +
@@ -65,7 +63,6 @@ export async function rplsV1Routes(app: FastifyInstance): Promise<void> {
     {
       config: { roles: ['rpls', 'operator'] },
       schema: {
-        tags,
         summary: 'Follow an RPLS import',
         description:
           'Counts, the first 100 row errors by line, and the status. The rpls client that sent the file ' +

@@ -3,8 +3,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { PROBLEM_SCHEMA } from '../../http/problem-schema.ts';
 import type { RouteRole } from '../../http/route-types.ts';
 import { asyncApiDocument } from '../asyncapi.ts';
+import { operationIdOf } from '../openapi/operation-id.ts';
+import { problemReply, standardProblems } from '../openapi/standard-problems.ts';
+import { OPENAPI_TAGS, tagOfUrl } from '../openapi/tags.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -26,15 +30,24 @@ async function docsPlugin(app: FastifyInstance) {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'SNE hub', version, description: DESCRIPTION },
+      servers: [{ url: app.config.publicUrl, description: 'This hub (SNE_PUBLIC_URL)' }],
+      tags: OPENAPI_TAGS.map(({ name, description }) => ({ name, description })),
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       },
     },
-    // Who may call each route, from the route's own `roles`: public routes need no token.
+    // Everything a reader needs that the route's code already says is derived here, so it cannot
+    // drift: the group from the URL, the operationId from method and URL, who may call it from its
+    // `roles`, the problems it can answer from what it validates. Only the summary is the route's own
+    // (test/openapi-document.int.test.ts fails on a route without one, or outside every tag).
     transform: ({ schema, url, route }) => {
       const roles = (route.config as { roles?: RouteRole[] } | undefined)?.roles;
       const described = { ...schema } as Record<string, unknown>;
-      if (described.response) described.response = problemsAsProblemJson(described.response);
+      const standard = standardProblems({ url, schema: described, roles });
+      const tag = tagOfUrl(url);
+      described.tags = tag ? [tag] : [];
+      described.operationId ??= operationIdOf(String(route.method), url);
+      described.response = { ...problemsAsProblemJson(described.response ?? {}), ...standard };
       if (roles) {
         const who = `Roles: ${roles.join(', ')}.`;
         described.description = described.description ? `${described.description}\n\n${who}` : who;
@@ -57,10 +70,12 @@ function problemsAsProblemJson(responses: unknown): Record<string, unknown> {
   for (const [status, schema] of Object.entries(responses as Record<string, Record<string, unknown>>)) {
     out[status] =
       Number(status) >= 400 && !('content' in schema)
-        ? {
-            description: schema.description ?? 'RFC 9457 problem details',
-            content: { 'application/problem+json': { schema } },
-          }
+        ? schema === PROBLEM_SCHEMA
+          ? problemReply(Number(status))
+          : {
+              description: schema.description ?? 'RFC 9457 problem details',
+              content: { 'application/problem+json': { schema } },
+            }
         : schema;
   }
   return out;

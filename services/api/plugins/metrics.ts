@@ -111,7 +111,6 @@ async function metricsPlugin(app: FastifyInstance) {
     {
       config: { roles: ['operator'] },
       schema: {
-        tags: ['ops'],
         summary: 'Prometheus metrics: queues, messages, deliveries, apply latency, sweeps, HTTP requests',
         produces: ['text/plain'],
         response: { 200: { type: 'string', description: 'Prometheus text exposition format 0.0.4.' } },

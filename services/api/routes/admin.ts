@@ -3,6 +3,7 @@ import { ROLES } from '../../core/actor.ts';
 import { isDepartement } from '../../core/territoire.ts';
 import { LIMIT_QUERY_SCHEMA, pageOf, rowsFor } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
+import { problemResponses } from '../../http/problem-schema.ts';
 import { EVENT_TYPES } from '../../pipeline/events.ts';
 import { urlProblem } from '../../pipeline/webhooks/address.ts';
 import { newWebhookSecret, webhookSecretBox } from '../../pipeline/webhooks/secrets.ts';
@@ -48,6 +49,12 @@ const clientReply = {
   },
 } as const;
 
+const clientIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', maxLength: 64 } },
+} as const;
+
 interface ClientBody {
   id: string;
   role: (typeof ROLES)[number];
@@ -70,6 +77,7 @@ export default async function adminRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
+        summary: 'Provision a client (its token is shown once)',
         body: clientSchema,
         response: {
           201: {
@@ -84,6 +92,7 @@ export default async function adminRoutes(app: FastifyInstance) {
               },
             },
           },
+          ...problemResponses(409),
         },
       },
     },
@@ -135,6 +144,7 @@ export default async function adminRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
+        summary: 'List the clients, live and revoked',
         querystring: {
           type: 'object',
           properties: {
@@ -157,18 +167,31 @@ export default async function adminRoutes(app: FastifyInstance) {
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/admin/clients/:id', { config }, async (request, reply) => {
-    if (!(await revokeClient(app.pg, request.params.id))) {
-      throw new HttpProblem('CLIENT_UNKNOWN', `No live client ${request.params.id}.`);
-    }
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/admin/clients/:id',
+    {
+      config,
+      schema: {
+        summary: 'Revoke a client (its token stops working at once)',
+        params: clientIdParams,
+        response: { 204: { type: 'null', description: 'Revoked.' } },
+      },
+    },
+    async (request, reply) => {
+      if (!(await revokeClient(app.pg, request.params.id))) {
+        throw new HttpProblem('CLIENT_UNKNOWN', `No live client ${request.params.id}.`);
+      }
+      return reply.code(204).send();
+    },
+  );
 
   app.post<{ Params: { id: string } }>(
     '/admin/clients/:id/token',
     {
       config,
       schema: {
+        summary: 'Rotate a client’s token (the old one stops working)',
+        params: clientIdParams,
         response: {
           200: { type: 'object', properties: { id: { type: 'string' }, token: { type: 'string' } } },
         },

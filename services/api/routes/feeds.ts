@@ -25,7 +25,6 @@ export default async function feedRoutes(app: FastifyInstance) {
     {
       config: { roles: ['guichet', 'bailleur', 'dalo', 'contingent', 'pgp', 'operator'] },
       schema: {
-        tags: ['events'],
         summary: 'Events in the caller’s scope after a cursor (at least once: keep your cursor)',
         querystring: {
           type: 'object',

@@ -4,9 +4,20 @@ import { withTimeout } from '../../shared/with-timeout.ts';
 
 /** Liveness and readiness probes (no authentication). */
 export default async function healthRoutes(app: FastifyInstance) {
-  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        summary: 'Liveness: the process answers',
+        response: {
+          200: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
+        },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
-  app.get('/health/ready', async (_request, reply) => {
+  app.get('/health/ready', { schema: READY_SCHEMA }, async (_request, reply) => {
     const checks = {
       postgres: await probe(async () => {
         await app.pg.query('SELECT 1');
@@ -22,6 +33,32 @@ export default async function healthRoutes(app: FastifyInstance) {
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks });
   });
 }
+
+const READY_REPLY = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { enum: ['ready', 'not-ready'] },
+    checks: {
+      type: 'object',
+      required: ['postgres', 'migrations', 'redis'],
+      description: 'Each check: "ok", or what went wrong.',
+      properties: {
+        postgres: { type: 'string' },
+        migrations: { type: 'string' },
+        redis: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+const READY_SCHEMA = {
+  summary: 'Readiness: PostgreSQL and Redis reachable, migrations applied',
+  response: {
+    200: { ...READY_REPLY, description: 'Ready to serve.' },
+    503: { ...READY_REPLY, description: 'Not ready: the checks say why.' },
+  },
+} as const;
 
 async function probe(check: () => Promise<void>): Promise<string> {
   try {

@@ -44,6 +44,7 @@ export default async function messageRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
+        summary: 'Follow a message: status, result or error, attempts',
         params: uuidParam('messageId'),
         response: {
           200: {
@@ -81,6 +82,7 @@ export default async function messageRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
+        summary: 'Follow a lot: counts by status and each message',
         params: uuidParam('lotId'),
         response: {
           200: {

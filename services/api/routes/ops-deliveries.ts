@@ -74,7 +74,6 @@ const idParams = {
  */
 export default async function opsDeliveryRoutes(app: FastifyInstance) {
   const config = { roles: ['operator' as const] };
-  const tags = ['ops'];
 
   const enqueue = async (deliveries: { id: string; attempt: number }[]) => {
     if (deliveries.length === 0) return;
@@ -89,7 +88,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Webhook deliveries, by status and client',
         querystring: {
           type: 'object',
@@ -121,7 +119,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'One delivery with each of its attempts',
         params: idParams,
         response: {
@@ -159,7 +156,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Send a failed or discarded delivery again (the retry schedule starts again)',
         params: idParams,
         body: reasonBody,
@@ -200,7 +196,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Replay every failed or discarded delivery matching a filter',
         body: {
           type: 'object',
@@ -244,7 +239,6 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Give up a pending or failed delivery',
         params: idParams,
         body: reasonBody,

@@ -25,7 +25,6 @@ const problems = { 400: PROBLEM_SCHEMA, 403: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA
  */
 export default async function opsSweepRoutes(app: FastifyInstance) {
   const config = { roles: ['operator' as const] };
-  const tags = ['ops'];
 
   /** Today or earlier: a sweep as of a future date would radiate demandes before their time. */
   const checkAsOf = (asOf: string) => {
@@ -45,7 +44,6 @@ export default async function opsSweepRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Run the renewal sweep as of a date: préavis, then radiations for non-renouvellement',
         body: sweepBody,
         response: {
@@ -82,7 +80,6 @@ export default async function opsSweepRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Erase the personal data of demandes radiées a year or more before a date',
         description:
           'Names, dates of birth, contacts and co-titulaires are erased from the demande and from every copy ' +

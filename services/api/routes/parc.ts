@@ -36,7 +36,6 @@ export default async function parcRoutes(app: FastifyInstance) {
     {
       config: { roles: ['operator', 'bailleur'] },
       schema: {
-        tags: ['parc'],
         summary: 'Read a logement of the parc',
         description:
           'Every field RPLS imported, and its statut. A bailleur reads its own logements (same SIREN), an ' +

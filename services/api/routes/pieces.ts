@@ -29,14 +29,12 @@ const pieceItem = {
  */
 export default async function pieceRoutes(app: FastifyInstance) {
   const config = { roles: ['guichet' as const, 'bailleur' as const, 'operator' as const] };
-  const tags = ['sne'];
 
   app.get<{ Params: { numeroUnique: string } }>(
     '/sne/demandes/:numeroUnique/pieces',
     {
       config,
       schema: {
-        tags,
         summary: 'List the pièces of a demande',
         description: 'The pièces not removed, oldest first (a demande holds few: the list is not paginated).',
         params: {
@@ -66,7 +64,6 @@ export default async function pieceRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Download a pièce',
         description:
           'The bytes with their media type, as an attachment named <type>-<pieceId>.<ext> (the original ' +

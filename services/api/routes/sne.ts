@@ -5,6 +5,7 @@ import { findDemande, listDemandes } from '../../core/store/queries-pg.ts';
 import { requireDepartement } from '../../http/guards.ts';
 import { LIMIT_QUERY_SCHEMA, pageOf, rowsFor } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
+import { SNE_DEMANDE_SCHEMA } from './sne-demande-schema.ts';
 
 const NUMERO = '^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$';
 
@@ -17,11 +18,13 @@ export default async function sneRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
+        summary: 'Read a demande with its history',
         params: {
           type: 'object',
           required: ['numeroUnique'],
           properties: { numeroUnique: { type: 'string', pattern: NUMERO } },
         },
+        response: { 200: SNE_DEMANDE_SCHEMA },
       },
     },
     async (request) => {
@@ -48,6 +51,7 @@ export default async function sneRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
+        summary: 'List demandes by département, commune, statut, typologie',
         querystring: {
           type: 'object',
           additionalProperties: false,
