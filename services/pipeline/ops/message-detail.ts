@@ -12,7 +12,14 @@ export interface OpsMessageDetail extends OpsMessageItem {
   /** Every attempt at applying it, oldest first. */
   attemptsLog: { attempt: number; at: string; outcome: string; error?: { code: string; message: string } }[];
   /** Operators' corrected payloads, oldest first; `revision` says which one is in force. */
-  revisions: { revision: number; raw: string; canonical: unknown; actor: string; reason: string; createdAt: string }[];
+  revisions: {
+    revision: number;
+    raw: string;
+    canonical: unknown;
+    actor: string;
+    reason: string;
+    createdAt: string;
+  }[];
   /** The audit lines about it, oldest first. */
   audit: AuditLine[];
 }
@@ -49,11 +56,19 @@ export function auditLineOf(row: AuditRow): AuditLine {
   };
 }
 
-export async function findMessageDetail(db: Queryable, messageId: string): Promise<OpsMessageDetail | undefined> {
-  const { rows } = await db.query<ItemRow & { raw: string; canonical: unknown; full_error: OpsMessageDetail['error'] & { errors?: OpsMessageDetail['errors'] } }>(
-    `SELECT ${ITEM_COLUMNS}, m.raw, m.canonical, m.error AS full_error FROM messages m WHERE m.id = $1`,
-    [messageId],
-  );
+export async function findMessageDetail(
+  db: Queryable,
+  messageId: string,
+): Promise<OpsMessageDetail | undefined> {
+  const { rows } = await db.query<
+    ItemRow & {
+      raw: string;
+      canonical: unknown;
+      full_error: OpsMessageDetail['error'] & { errors?: OpsMessageDetail['errors'] };
+    }
+  >(`SELECT ${ITEM_COLUMNS}, m.raw, m.canonical, m.error AS full_error FROM messages m WHERE m.id = $1`, [
+    messageId,
+  ]);
   const row = rows[0];
   if (!row) return undefined;
   const [attempts, revisions, audit] = await Promise.all([
@@ -61,7 +76,14 @@ export async function findMessageDetail(db: Queryable, messageId: string): Promi
       'SELECT attempt, at, outcome, error FROM message_attempts WHERE message_id = $1 ORDER BY attempt',
       [messageId],
     ),
-    db.query<{ revision: number; raw: string; canonical: unknown; actor: string; reason: string; created_at: Date }>(
+    db.query<{
+      revision: number;
+      raw: string;
+      canonical: unknown;
+      actor: string;
+      reason: string;
+      created_at: Date;
+    }>(
       'SELECT revision, raw, canonical, actor, reason, created_at FROM message_revisions WHERE message_id = $1 ORDER BY revision',
       [messageId],
     ),

@@ -58,7 +58,8 @@ export function filterCondition(filter: MessageFilter, first = 1): SqlCondition 
 /** A period whose end comes before its start selects nothing: say so rather than answer an empty page. */
 export function periodProblems(filter: MessageFilter): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
-  const before = (a?: string, b?: string) => a !== undefined && b !== undefined && Date.parse(b) <= Date.parse(a);
+  const before = (a?: string, b?: string) =>
+    a !== undefined && b !== undefined && Date.parse(b) <= Date.parse(a);
   if (before(filter.from, filter.to)) problems.push({ path: '/to', message: 'must come after from' });
   if (before(filter.receivedSince, filter.receivedUntil)) {
     problems.push({ path: '/receivedUntil', message: 'must come after receivedSince' });

@@ -90,7 +90,11 @@ export async function listMessages(
 }
 
 /** The first messages matching, oldest first: what a dry run shows of a bulk replay. */
-export async function sampleMessages(db: Queryable, filter: MessageFilter, size: number): Promise<OpsMessageItem[]> {
+export async function sampleMessages(
+  db: Queryable,
+  filter: MessageFilter,
+  size: number,
+): Promise<OpsMessageItem[]> {
   const where = filterCondition(filter, 2);
   const { rows } = await db.query<ItemRow>(
     `SELECT ${ITEM_COLUMNS} FROM messages m WHERE ${where.sql} ORDER BY m.seq LIMIT $1`,
@@ -100,7 +104,10 @@ export async function sampleMessages(db: Queryable, filter: MessageFilter, size:
 }
 
 /** How many messages match, with the last `seq` among them (0 when none). */
-export async function countMessages(db: Queryable, filter: MessageFilter): Promise<{ count: number; maxSeq: string }> {
+export async function countMessages(
+  db: Queryable,
+  filter: MessageFilter,
+): Promise<{ count: number; maxSeq: string }> {
   const where = filterCondition(filter);
   const { rows } = await db.query<{ count: string; max_seq: string | null }>(
     `SELECT count(*) AS count, max(m.seq) AS max_seq FROM messages m WHERE ${where.sql}`,

@@ -138,7 +138,12 @@ export async function replayMessage(
 
 /** The payload through its connector: a command, or a refusal saying what is wrong with it. */
 function revise(revisers: Revisers, message: LockedMessage, actor: Actor, raw: string): Command {
-  const decoded = revisers.revise(message.system, { version: message.version, type: message.type, raw, actor });
+  const decoded = revisers.revise(message.system, {
+    version: message.version,
+    type: message.type,
+    raw,
+    actor,
+  });
   if (!decoded) {
     throw new OpsRefusal(
       'state',
@@ -236,7 +241,11 @@ export async function replayFailedChunk(
     [range.afterSeq, range.maxSeq, ...where.params],
   );
   const jobs = await requeue(db, rows);
-  return { messageIds: rows.map((r) => r.id), jobs, ...(rows.length > 0 ? { lastSeq: rows.at(-1)?.seq } : {}) };
+  return {
+    messageIds: rows.map((r) => r.id),
+    jobs,
+    ...(rows.length > 0 ? { lastSeq: rows.at(-1)?.seq } : {}),
+  };
 }
 
 /**
@@ -244,9 +253,10 @@ export async function replayFailedChunk(
  * of its demande waits for it any more.
  */
 export async function discardMessage(db: pg.PoolClient, messageId: string): Promise<MessageStatus> {
-  const { rows } = await db.query<{ status: MessageStatus }>('SELECT status FROM messages WHERE id = $1 FOR UPDATE', [
-    messageId,
-  ]);
+  const { rows } = await db.query<{ status: MessageStatus }>(
+    'SELECT status FROM messages WHERE id = $1 FOR UPDATE',
+    [messageId],
+  );
   const status = rows[0]?.status;
   if (!status) throw new OpsRefusal('unknown', 'MESSAGE_INCONNU', `No message ${messageId}.`);
   if (!DISCARDABLE.includes(status)) {

@@ -123,7 +123,7 @@ export async function runReplayJob(
     const step = await withTransaction(deps.pool, async (db) => {
       const { rows } = await db.query<OpsJobRow>('SELECT * FROM ops_jobs WHERE id = $1 FOR UPDATE', [jobId]);
       const job = rows[0];
-      if (!job || job.status !== 'running') return undefined;
+      if (job?.status !== 'running') return undefined;
       const where = filterCondition(job.filter, 3);
       const chunk = await replayFailedChunk(db, where, {
         afterSeq: job.after_seq,
@@ -171,7 +171,11 @@ export async function failOpsJob(pool: pg.Pool, jobId: string, error: string): P
  * Background jobs still running in PostgreSQL whose BullMQ job is gone (Redis flushed, or the add
  * after commit never happened): added again. The job id is the row's id, so a live job is left alone.
  */
-export async function reconcileOpsJobs(pool: pg.Pool, queue: Queue<OpsJobData>, graceMs: number): Promise<number> {
+export async function reconcileOpsJobs(
+  pool: pg.Pool,
+  queue: Queue<OpsJobData>,
+  graceMs: number,
+): Promise<number> {
   const { rows } = await pool.query<{ id: string }>(
     `SELECT id FROM ops_jobs WHERE status = 'running' AND updated_at < now() - make_interval(secs => $1::float8 / 1000)`,
     [graceMs],
