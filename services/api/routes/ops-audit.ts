@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AuditFilter, searchAudit } from '../audit-search.ts';
 import { HttpProblem } from '../problem.ts';
 import { problemResponses } from '../problem-schema.ts';
-import { AUDIT_LINE } from './ops-messages-schemas.ts';
+import { AUDIT_LINE, closed } from './ops-messages-schemas.ts';
 
 /** The audit log (interfaces.md §11): every operator's and administrator's action, every pièce downloaded. */
 export default async function opsAuditRoutes(app: FastifyInstance) {
@@ -19,15 +19,14 @@ export default async function opsAuditRoutes(app: FastifyInstance) {
           'piece.delete. `from` inclusive, `to` exclusive. Each line was written in the transaction of its action.',
         querystring: {
           type: 'object',
-          additionalProperties: false,
-          properties: {
+          ...closed({
             actor: { type: 'string', minLength: 1, maxLength: 64 },
             action: { type: 'string', pattern: '^[a-z][a-z0-9.-]{0,63}$' },
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             cursor: { type: 'string', pattern: '^[0-9]{1,19}$' },
-          },
+          }),
         },
         response: {
           200: {

@@ -2,6 +2,19 @@
 
 const STATUSES = ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'] as const;
 
+/**
+ * Unknown fields are refused, not dropped: Fastify's validator removes properties that
+ * `additionalProperties: false` forbids, so a misspelt filter (`errorcode`) would silently select
+ * everything, and a bulk replay would then replay every failed message. `propertyNames` fails instead.
+ */
+export function closed<P extends Record<string, unknown>>(properties: P) {
+  return {
+    additionalProperties: false,
+    propertyNames: { enum: Object.keys(properties) },
+    properties,
+  } as const;
+}
+
 /** The filter fields, shared by the list's query string and the bulk replay's body. */
 const FILTER_PROPERTIES = {
   status: { enum: STATUSES },
@@ -25,12 +38,11 @@ const FILTER_PROPERTIES = {
 
 export const LIST_QUERY = {
   type: 'object',
-  additionalProperties: false,
-  properties: {
+  ...closed({
     ...FILTER_PROPERTIES,
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
     cursor: { type: 'string', pattern: '^[0-9]{1,19}$', description: 'The `next` of the previous page.' },
-  },
+  }),
 } as const;
 
 const ERROR = {
@@ -163,8 +175,7 @@ const REASON = {
 export const REPLAY_BODY = {
   type: 'object',
   required: ['reason'],
-  additionalProperties: false,
-  properties: {
+  ...closed({
     reason: REASON,
     payload: {
       type: 'string',
@@ -174,32 +185,29 @@ export const REPLAY_BODY = {
         'A corrected message of the same system, version, type and id: the XML element alone, or the JSON body.',
     },
     force: { type: 'boolean', default: false, description: 'Needed to replay an applied message.' },
-  },
+  }),
 } as const;
 
 export const DISCARD_BODY = {
   type: 'object',
   required: ['reason'],
-  additionalProperties: false,
-  properties: { reason: REASON },
+  ...closed({ reason: REASON }),
 } as const;
 
 export const BULK_REPLAY_BODY = {
   type: 'object',
   required: ['filter', 'reason'],
-  additionalProperties: false,
-  properties: {
+  ...closed({
     filter: {
       type: 'object',
-      additionalProperties: false,
-      properties: {
+      ...closed({
         ...FILTER_PROPERTIES,
         status: { const: 'failed', description: 'Bulk replays take failed messages only.' },
-      },
+      }),
     },
     reason: REASON,
     dryRun: { type: 'boolean', default: false },
-  },
+  }),
 } as const;
 
 export const BULK_REPLAY_REPLY = {
