@@ -72,14 +72,18 @@ describe("the README's first exchange", () => {
     const receipt = sent.json<{ lotId: string; accepted: number; rejected: number }>();
     expect(receipt).toMatchObject({ accepted: 6, rejected: 0 });
 
+    interface LotView {
+      counts: Record<string, number>;
+      messages: { result: { numeroUnique: string } }[];
+    }
     const lot = await waitFor(async () => {
       const view = await hub.app.inject({
         method: 'GET',
         url: `/lots/${receipt.lotId}`,
         headers: { authorization: `Bearer ${token}` },
       });
-      const { counts } = view.json<{ counts: Record<string, number> }>();
-      return counts.accepted + counts.processing === 0 ? view.json() : undefined;
+      const found = view.json<LotView>();
+      return (found.counts.accepted ?? 0) + (found.counts.processing ?? 0) === 0 ? found : undefined;
     });
     expect(lot.counts).toEqual({
       accepted: 0,
@@ -89,7 +93,7 @@ describe("the README's first exchange", () => {
       rejected: 0,
       discarded: 0,
     });
-    const [first, , , , second] = lot.messages as { result: { numeroUnique: string } }[];
+    const [first, , , , second] = lot.messages;
     expect(first?.result.numeroUnique).toMatch(/^0590314\d{6}LH59A$/);
     expect(second?.result.numeroUnique).toMatch(/^0590114\d{6}LH59A$/);
   });
