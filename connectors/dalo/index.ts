@@ -1,5 +1,7 @@
 import { type Connector, connectorPlugin } from '../shared/connector.ts';
 import { useContractJsonBodies } from '../shared/json-body.ts';
+import { jsonReviser } from '../shared/revisers.ts';
+import { daloV1 as daloV1Contract } from './v1/contract.ts';
 import { daloV1 } from './v1/version.ts';
 
 /**
@@ -11,6 +13,7 @@ export const dalo: Connector = {
   versions: [daloV1],
   // JSON bodies keep the text of each message, as received, for operators.
   setup: useContractJsonBodies,
+  reviser: jsonReviser([daloV1Contract]),
 };
 
 export const daloConnector = connectorPlugin(dalo);

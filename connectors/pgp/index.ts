@@ -1,5 +1,7 @@
 import { type Connector, connectorPlugin } from '../shared/connector.ts';
 import { useContractJsonBodies } from '../shared/json-body.ts';
+import { jsonReviser } from '../shared/revisers.ts';
+import { pgpV1 as pgpV1Contract } from './v1/contract.ts';
 import { pgpV1 } from './v1/version.ts';
 
 /**
@@ -11,6 +13,7 @@ export const pgp: Connector = {
   versions: [pgpV1],
   // JSON bodies keep the text of each message, as received, for operators.
   setup: useContractJsonBodies,
+  reviser: jsonReviser([pgpV1Contract]),
 };
 
 export const pgpConnector = connectorPlugin(pgp);

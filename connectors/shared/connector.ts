@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { MessageReviser } from '../../services/pipeline/ops/revisers.ts';
 import { type ContractDeprecation, deprecationHeaders } from './deprecation.ts';
+import { registerReviser } from './revisers.ts';
 
 /** Limits the hub hands every connector, from its configuration. */
 export interface ConnectorOptions {
@@ -34,6 +36,11 @@ export interface Connector {
   versions: readonly ConnectorVersion[];
   /** Body parsers and routes that every version shares, set once on the connector's own scope. */
   setup?(app: FastifyInstance, options: ConnectorOptions): Promise<void> | void;
+  /**
+   * Reads an operator's corrected payload of a stored message (a replay with `payload`) through the
+   * same contract version as a request's: without it, the system's messages cannot be corrected.
+   */
+  reviser?: MessageReviser;
 }
 
 /**
@@ -44,6 +51,7 @@ export interface Connector {
 export function connectorPlugin(connector: Connector): FastifyPluginAsync<ConnectorOptions> {
   return async (app, options) => {
     await connector.setup?.(app, options);
+    if (connector.reviser) registerReviser(app, connector.system, connector.reviser);
     for (const version of connector.versions) {
       await app.register(async (scope) => {
         const { deprecation } = version;

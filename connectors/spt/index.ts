@@ -3,6 +3,7 @@ import { HttpProblem } from '../../services/http/problem.ts';
 import { problemResponses } from '../../services/http/problem-schema.ts';
 import { type Connector, type ConnectorOptions, connectorPlugin } from '../shared/connector.ts';
 import { lotLimits, XML_MEDIA_TYPES } from './lot-route.ts';
+import { sptReviser } from './reviser.ts';
 import { sptV1 } from './v1/version.ts';
 import { sptV2 } from './v2/version.ts';
 
@@ -15,6 +16,7 @@ export const spt: Connector = {
   // Newest first. Adding a version = one folder and one line here.
   versions: [sptV2, sptV1],
   setup,
+  reviser: sptReviser([sptV2, sptV1]),
 };
 
 export const sptConnector = connectorPlugin(spt);

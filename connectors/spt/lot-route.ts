@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Actor } from '../../services/core/actor.ts';
 import { HttpProblem } from '../../services/http/problem.ts';
 import { problemResponses } from '../../services/http/problem-schema.ts';
-import type { InboundMessage } from '../../services/pipeline/inbound.ts';
 import type { ConnectorOptions } from '../shared/connector.ts';
 import { prefersXml } from './accept.ts';
+import { withRights } from './rights.ts';
 import type { SptVersion } from './version.ts';
 import { DEFAULT_XML_LIMITS } from './xml-document.ts';
 
@@ -52,17 +51,6 @@ export async function lotRoute(
       return receipt;
     },
   );
-}
-
-/**
- * Attributions are a bailleur's: a guichet's is rejected at once, like a contract violation, so the
- * sender sees it in the receipt rather than later as a failed message.
- */
-function withRights(actor: Actor, message: InboundMessage): InboundMessage {
-  if (message.type !== 'attribution' || actor.role === 'bailleur') return message;
-  const forbidden = { code: 'FORBIDDEN', path: '', message: 'Only a bailleur may send an attribution.' };
-  const { command: _command, ...rest } = message;
-  return { ...rest, errors: [forbidden, ...(message.errors ?? [])] };
 }
 
 const messageError = {

@@ -71,6 +71,8 @@ export interface Config {
    * Redis, so shared by every API process. Default {@link DEFAULT_RATE_LIMITS}.
    */
   rateLimits: RateLimits;
+  /** A bulk replay of more messages than this runs as a background job (202 with a job id). Default 10000. */
+  replayBackgroundAbove: number;
 }
 
 /** Requests per minute by role; `*` applies to the roles not named. */
@@ -142,6 +144,7 @@ const ENV_SCHEMA = {
     SNE_RPLS_MAX_REJECTED: { type: 'integer', minimum: 0, default: 1000 },
     SNE_PUBLIC_URL: { type: 'string', pattern: '^https?://' },
     SNE_RATE_LIMIT_PER_MINUTE: { type: 'string' },
+    SNE_REPLAY_BACKGROUND_ABOVE: { type: 'integer', minimum: 0, default: 10_000 },
   },
 } as const;
 
@@ -205,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rplsMaxRejected: v.SNE_RPLS_MAX_REJECTED,
     publicUrl: (input.SNE_PUBLIC_URL as string | undefined) ?? `http://localhost:${v.PORT}`,
     rateLimits,
+    replayBackgroundAbove: v.SNE_REPLAY_BACKGROUND_ABOVE,
   };
 }
 

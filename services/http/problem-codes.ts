@@ -24,6 +24,7 @@ export const PROBLEM_CODES = {
   CSV_HEADER_INVALID: { status: 400, title: "The CSV header line is not the contract's" },
   PIECE_INVALIDE: { status: 400, title: 'The pièce upload is incomplete or malformed' },
   WEBHOOK_URL_FORBIDDEN: { status: 400, title: 'The webhook URL is not allowed' },
+  REVISION_MISMATCH: { status: 400, title: 'The corrected payload is not the same message' },
   // 401 and 403: who is calling, and what it may do.
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required' },
   FORBIDDEN: { status: 403, title: 'This client may not do this' },
@@ -33,6 +34,7 @@ export const PROBLEM_CODES = {
   MESSAGE_UNKNOWN: { status: 404, title: 'No such message' },
   LOT_UNKNOWN: { status: 404, title: 'No such lot' },
   IMPORT_UNKNOWN: { status: 404, title: 'No such import' },
+  JOB_UNKNOWN: { status: 404, title: 'No such background job' },
   DELIVERY_UNKNOWN: { status: 404, title: 'No such webhook delivery' },
   CONTRACT_VERSION_UNKNOWN: { status: 404, title: 'This contract version is not served' },
   DEMANDE_INCONNUE: { status: 404, title: 'No such demande' },
@@ -44,6 +46,9 @@ export const PROBLEM_CODES = {
   CLIENT_EXISTS: { status: 409, title: 'A client with this id or codeGuichet exists' },
   IDEMPOTENCY_CONFLICT: { status: 409, title: 'This message id was used with another content' },
   DELIVERY_NOT_REPLAYABLE: { status: 409, title: 'This webhook delivery cannot be replayed' },
+  MESSAGE_NOT_REPLAYABLE: { status: 409, title: 'This message cannot be replayed in its state' },
+  MESSAGE_NOT_DISCARDABLE: { status: 409, title: 'This message cannot be discarded in its state' },
+  REVISION_FORBIDDEN: { status: 409, title: 'This message cannot be revised' },
   SWEEP_IN_PROGRESS: { status: 409, title: 'A sweep of this kind is running' },
   // 413, 414, 415 and 431: sizes and media type.
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is larger than allowed' },

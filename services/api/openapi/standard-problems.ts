@@ -17,6 +17,7 @@ const WHY: Record<number, string> = {
   414: 'A path parameter is longer than the router accepts (100 characters).',
   415: 'The body’s media type is not one the route reads (UNSUPPORTED_MEDIA_TYPE).',
   429: 'Too many requests for this client in the current minute (RATE_LIMITED); see Retry-After.',
+  500: 'An unexpected failure on the hub’s side (INTERNAL_ERROR), logged; never an answer to bad input.',
   503: 'The hub cannot reach its database right now; nothing was done (SERVICE_UNAVAILABLE). Retry later.',
 };
 
@@ -24,7 +25,8 @@ const WHY: Record<number, string> = {
  * The problem replies every route of a kind can give, whatever its handler does, derived from what the
  * route declares so that the document cannot forget them: authentication (401, 403) on routes with
  * roles, 400 on routes that validate input, 404 and 414 on routes with a path parameter, 413 and
- * 415 on routes with a body, 429 everywhere but the probes, 503 wherever a token is checked. Statuses the route declares itself win.
+ * 415 on routes with a body, 429 everywhere but the probes, 500 everywhere, 503 wherever a token
+ * is checked. Statuses the route declares itself win.
  */
 export function standardProblems(route: DocumentedRoute): Record<string, unknown> {
   const schema = route.schema ?? {};
@@ -35,6 +37,8 @@ export function standardProblems(route: DocumentedRoute): Record<string, unknown
   if (route.url.includes(':')) statuses.push(404, 414);
   if (schema.body) statuses.push(413, 415);
   if (!route.url.startsWith('/health/')) statuses.push(429);
+  // A failure of the hub itself (a bug, a disk full) is possible anywhere: the document says so.
+  statuses.push(500);
   // Authentication reads the clients' table: without PostgreSQL every such route answers 503.
   if (route.roles) statuses.push(503);
   return Object.fromEntries(
