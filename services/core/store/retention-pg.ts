@@ -36,12 +36,17 @@ export class PgRetentionStore implements RetentionStore {
     const numeros = rows.map((r) => r.numero_unique);
     if (numeros.length === 0) return 0;
     const keys = [...PERSONAL_KEYS];
+    // The demande's messages, and the operators' revisions of them (corrected payloads).
     await this.db.query(
-      `UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, $2::text[]), updated_at = now()
-        WHERE m.id IN (
-          SELECT message_id FROM demande_historique WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
-          UNION SELECT message_id FROM attributions WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
-          UNION SELECT message_id FROM designations WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL)`,
+      `WITH of_demande AS (
+         SELECT message_id FROM demande_historique WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
+         UNION SELECT message_id FROM attributions WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
+         UNION SELECT message_id FROM designations WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL),
+       revisions AS (
+         UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, $2::text[])
+          WHERE r.message_id IN (SELECT message_id FROM of_demande))
+       UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, $2::text[]), updated_at = now()
+        WHERE m.id IN (SELECT message_id FROM of_demande)`,
       [numeros, keys],
     );
     await this.db.query(
