@@ -16,7 +16,9 @@ import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
 import messageRoutes from './routes/messages.ts';
 import opsRoutes from './routes/ops.ts';
+import opsConsoleRoutes from './routes/ops-console.ts';
 import opsDeliveryRoutes from './routes/ops-deliveries.ts';
+import opsMessagesSummaryRoutes from './routes/ops-messages-summary.ts';
 import parcRoutes from './routes/parc.ts';
 import pieceRoutes from './routes/pieces.ts';
 import sneRoutes from './routes/sne.ts';
@@ -56,6 +58,8 @@ export async function buildApp({
   await app.register(sneRoutes);
   await app.register(opsRoutes);
   await app.register(opsDeliveryRoutes);
+  await app.register(opsMessagesSummaryRoutes);
+  await app.register(opsConsoleRoutes);
   await app.register(pieceRoutes);
   await app.register(feedRoutes);
   await app.register(parcRoutes);
