@@ -1,7 +1,7 @@
 /**
  * Building the page without ever parsing HTML: every value becomes a text node or a property,
- * so a payload (attacker-controlled) shows as text and can never become markup. Nothing in the
- * console uses innerHTML.
+ * so a payload (attacker-controlled) shows as text and can never become markup. No HTML string
+ * is ever assigned to an element anywhere in the console (a test checks the files).
  */
 
 /**
