@@ -15,7 +15,12 @@ export async function messageView(main, _params, messageId, flash) {
     h('p', {}, h('a', { href: '#/failures' }, '← Failures')),
     h('h1', {}, `Message ${message.id} `, badge(message.status)),
     flash ?? null,
-    h('section', { class: 'card' }, meta(message), message.error ? errorOf(message.error) : null),
+    h(
+      'section',
+      { class: 'card' },
+      meta(message),
+      message.error ? errorOf(message.error, message.errors) : null,
+    ),
     actions(main, message),
     h('h2', {}, 'Raw payload, as received'),
     h('pre', { id: 'raw' }, message.raw ?? '(none)'),
@@ -26,9 +31,9 @@ export async function messageView(main, _params, messageId, flash) {
     h('h2', {}, 'Attempts'),
     attempts(message),
     h('h2', {}, 'Revisions'),
-    list(message.revisions, 'No revision: the payload is the one received.'),
+    revisions(message.revisions),
     h('h2', {}, 'Audit'),
-    list(message.audit, 'No operator action yet.'),
+    auditLines(message.audit),
   );
   if (PENDING.includes(message.status)) follow(main, messageId);
 }
@@ -51,8 +56,12 @@ function meta(m) {
   );
 }
 
-function errorOf(error) {
-  const fields = Array.isArray(error.errors) ? error.errors : [];
+function errorOf(error, contractErrors) {
+  const fields = Array.isArray(error.errors)
+    ? error.errors
+    : Array.isArray(contractErrors)
+      ? contractErrors
+      : [];
   return h(
     'div',
     { class: 'problem', id: 'message-error' },
@@ -84,9 +93,27 @@ function attempts(m) {
   );
 }
 
-/** Revisions and audit lines: shown field by field, whatever fields the hub gives. */
-function list(items, emptyText) {
-  if (!Array.isArray(items) || items.length === 0) return h('p', { class: 'empty' }, emptyText);
+/** Corrected payloads sent by operators, oldest first; the last one is in force. */
+function revisions(items) {
+  if (!Array.isArray(items) || items.length === 0) {
+    return h('p', { class: 'empty' }, 'No revision: the payload in force is the one received.');
+  }
+  return table(
+    [
+      ['#', (r) => String(r.revision), 'num'],
+      ['At', (r) => when(r.createdAt)],
+      ['By', (r) => r.actor],
+      ['Reason', (r) => r.reason],
+      ['Payload', (r) => h('pre', {}, r.raw ?? '')],
+    ],
+    items,
+  );
+}
+
+/** Audit lines: shown field by field, whatever fields the hub gives. */
+function auditLines(items) {
+  if (!Array.isArray(items) || items.length === 0)
+    return h('p', { class: 'empty' }, 'No operator action yet.');
   const keys = [...new Set(items.flatMap((item) => Object.keys(item)))];
   return table(
     keys.map((key) => [
@@ -163,7 +190,7 @@ function actions(main, message) {
             onsubmit: (event) => {
               event.preventDefault();
               if (!requireReason(reason)) return;
-              const edited = payload.value !== (message.raw ?? '');
+              const edited = payload.value !== current;
               act('replay', {
                 reason: reason.value.trim(),
                 ...(edited ? { payload: payload.value } : {}),

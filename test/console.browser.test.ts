@@ -1,0 +1,154 @@
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium, launchChromium } from './helpers/browser.ts';
+import { type ConsoleScenario, HOSTILE_NOM, seedConsoleScenario } from './helpers/console-scenario.ts';
+import { ADMIN_TOKEN, startTestHub, type TestHub } from './helpers/hub.ts';
+
+/**
+ * The operator console as a person uses it, in Debian's Chromium driven by playwright-core,
+ * against a whole hub listening on a real port: sign in, find the failed radiation in the
+ * failures grouped by system and error code, open it, correct its payload, replay it and see it
+ * applied. Skipped, saying so, only when no Chromium binary is installed.
+ */
+const chromiumPath = findChromium();
+if (!chromiumPath) {
+  console.warn(
+    'console.browser.test.ts SKIPPED: no Chromium binary found (/usr/bin/chromium; set CHROMIUM_PATH). Install it with: apt-get install -y --no-install-recommends chromium',
+  );
+}
+
+describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
+  let hub: TestHub;
+  let baseUrl: string;
+  let browser: Browser;
+  let page: Page;
+  let scenario: ConsoleScenario;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
+    scenario = await seedConsoleScenario(baseUrl, ADMIN_TOKEN);
+    browser = await launchChromium(chromiumPath as string);
+    page = await browser.newPage();
+    // Fail within the test's time with the locator's own message, rather than at vitest's timeout.
+    page.setDefaultTimeout(15_000);
+    page.on('dialog', (dialog) => void dialog.dismiss());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.close();
+  });
+
+  it('refuses a token that is not an operator’s, with the problem’s detail', async () => {
+    await page.goto(`${baseUrl}/ops/console`);
+    await page.fill('#token', scenario.bailleurToken);
+    await page.click('button[type=submit]');
+    const problem = page.locator('.problem');
+    await expect.poll(() => problem.textContent()).toContain('FORBIDDEN');
+    expect(await problem.textContent()).toContain('The role bailleur may not use this route.');
+    expect(await page.evaluate('sessionStorage.getItem("sne-console-token")')).toBeNull();
+  });
+
+  it('signs an operator in: token in sessionStorage, HttpOnly SameSite=Strict cookie for linked pages', async () => {
+    await page.fill('#token', scenario.operatorToken);
+    await page.click('button[type=submit]');
+    await page.locator('#failure-groups').waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("sne-console-token")')).toBe(scenario.operatorToken);
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'sne_token');
+    expect(cookie).toMatchObject({
+      value: scenario.operatorToken,
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+    });
+    expect(await page.evaluate('document.cookie')).not.toContain('sne_token'); // no script reads it
+    expect(await page.locator('#who').textContent()).toBe('signed in as exploitation');
+  });
+
+  it('shows the failures grouped by system and error code, with counts', async () => {
+    const rows = page.locator('#failure-groups tbody tr');
+    expect(await rows.count()).toBe(2);
+    const texts = await rows.allTextContents();
+    expect(texts.some((t) => t.includes('spt') && t.includes('DEMANDE_INCONNUE') && t.includes('1'))).toBe(
+      true,
+    );
+    expect(texts.some((t) => t.includes('spt') && t.includes('COMMUNE_INCONNUE'))).toBe(true);
+    expect(await page.locator('#failure-groups').textContent()).toContain('2 failed message(s)');
+  });
+
+  it('renders a hostile payload as text: the nom shows, no element is created, no script runs', async () => {
+    await page.goto(`${baseUrl}/ops/console#/messages/${scenario.hostileMessageId}`);
+    await page.locator('#raw').waitFor();
+    expect(await page.locator('main').textContent()).toContain(HOSTILE_NOM);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+  });
+
+  it('finds the failed radiation, corrects its payload, replays it and shows it applied', async () => {
+    await page.goto(`${baseUrl}/ops/console#/failures`);
+    await page
+      .locator('#failure-groups tr', { hasText: 'DEMANDE_INCONNUE' })
+      .getByText('Show messages')
+      .click();
+    const row = page.locator('main tbody tr', { hasText: 'R-1' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('DEMANDE_INCONNUE');
+    await row.getByText('Open').click();
+
+    const raw = page.locator('#raw');
+    await raw.waitFor();
+    expect(await raw.textContent()).toContain('<radiation id="R-1">');
+    expect(await raw.textContent()).toContain('LH-2014-999999');
+    expect(await page.locator('#message-error').textContent()).toContain('DEMANDE_INCONNUE');
+
+    // A replay without a reason is refused in the page, before anything is sent.
+    await page.click('#replay');
+    await expect.poll(() => page.locator('#actions .problem').textContent()).toContain('Give a reason');
+
+    const payload = page.locator('#payload');
+    const corrected = (await payload.inputValue()).replace('LH-2014-999999', scenario.reference);
+    await payload.fill(corrected);
+    await page.fill('#replay-reason', 'référence corrigée avec le bailleur');
+    await page.click('#replay');
+
+    await page.locator('h1 .status[data-status="applied"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('main').textContent()).toContain('référence corrigée avec le bailleur');
+
+    // What the page shows is what the hub holds: applied once, with the correction as a revision.
+    const { rows } = await hub.pool.query<{ status: string; statut: string }>(
+      `SELECT m.status, d.statut FROM messages m, demandes d
+        WHERE m.id = $1 AND d.reference_guichet = $2`,
+      [scenario.radiationMessageId, scenario.reference],
+    );
+    expect(rows[0]).toEqual({ status: 'applied', statut: 'radiee' });
+    const audit = await hub.pool.query('SELECT actor, reason FROM audit WHERE target = $1', [
+      scenario.radiationMessageId,
+    ]);
+    expect(audit.rows).toContainEqual(
+      expect.objectContaining({ actor: 'exploitation', reason: 'référence corrigée avec le bailleur' }),
+    );
+  });
+
+  it('opens the audit log and the linked pages with the cookie alone', async () => {
+    await page.click('nav >> text=Audit log');
+    await page.locator('main table').waitFor();
+    expect(await page.locator('main table').textContent()).toContain('référence corrigée avec le bailleur');
+    // A page the browser opens by itself carries no Authorization header: the cookie stands in.
+    const reply = await page.goto(`${baseUrl}/ops/deliveries?status=failed`);
+    expect(reply?.status()).toBe(200);
+    expect(await reply?.json()).toEqual({ items: [] });
+  });
+
+  it('signs out: the cookie is cleared and the sign-in form comes back', async () => {
+    await page.goto(`${baseUrl}/ops/console#/failures`);
+    await page.locator('#failure-groups').waitFor();
+    await page.click('#sign-out');
+    await page.locator('#token').waitFor();
+    expect((await page.context().cookies()).find((c) => c.name === 'sne_token')).toBeUndefined();
+    const reply = await page.goto(`${baseUrl}/ops/deliveries`);
+    expect(reply?.status()).toBe(401);
+  });
+});
