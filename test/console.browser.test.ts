@@ -1,9 +1,10 @@
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium } from './helpers/browser.ts';
 import { type ConsoleScenario, HOSTILE_NOM, seedConsoleScenario } from './helpers/console-scenario.ts';
-import { ADMIN_TOKEN, startTestHub, type TestHub } from './helpers/hub.ts';
+import { ADMIN_TOKEN, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 
 /**
  * The operator console as a person uses it, in Debian's Chromium driven by playwright-core,
@@ -24,12 +25,25 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let scenario: ConsoleScenario;
+  // A subscriber that is down (503) until the operator has fixed it and replays the delivery.
+  let subscriberStatus = 503;
+  let received = 0;
+  let subscriber: Server;
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    subscriber = createServer((request, response) => {
+      request.resume();
+      if (subscriberStatus === 200) received++;
+      response.writeHead(subscriberStatus).end();
+    });
+    await new Promise<void>((resolve) => subscriber.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/sne`;
+    hub = await startTestHub({
+      env: { SNE_WEBHOOK_ALLOW_PRIVATE: 'true', SNE_WEBHOOK_RETRY_SCHEDULE: '0' },
+    });
     await hub.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    scenario = await seedConsoleScenario(baseUrl, ADMIN_TOKEN);
+    scenario = await seedConsoleScenario(baseUrl, ADMIN_TOKEN, { webhookUrl });
     browser = await launchChromium(chromiumPath as string);
     page = await browser.newPage();
     // Fail within the test's time with the locator's own message, rather than at vitest's timeout.
@@ -40,6 +54,7 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await hub?.close();
+    await new Promise((resolve) => subscriber?.close(resolve));
   });
 
   it('refuses a token that is not an operator’s, with the problem’s detail', async () => {
@@ -130,6 +145,35 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
     expect(audit.rows).toContainEqual(
       expect.objectContaining({ actor: 'exploitation', reason: 'référence corrigée avec le bailleur' }),
     );
+  });
+
+  it('shows a failed delivery with its attempts, and replays it once the subscriber is back', async () => {
+    await waitFor(
+      async () => {
+        const { rows } = await hub.pool.query("SELECT 1 FROM deliveries WHERE status = 'failed'");
+        return rows.length === 1 ? true : undefined;
+      },
+      20_000,
+      'the delivery to fail',
+    );
+    await page.click('nav >> text=Deliveries');
+    const row = page.locator('main tbody tr', { hasText: 'fr.sne.demande.enregistree.v1' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('ville-de-lille');
+    expect(await row.textContent()).toContain('failed');
+    await row.getByText('Open').click();
+    const attempts = page.locator('main table');
+    await attempts.waitFor();
+    expect(await attempts.locator('tbody tr').count()).toBe(2); // the first try and the one retry
+    expect(await attempts.textContent()).toContain('503');
+
+    subscriberStatus = 200;
+    await page.fill('#delivery-reason', 'le guichet a rétabli son serveur');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('Replayed');
+    await waitFor(async () => (received === 1 ? true : undefined), 20_000, 'the delivery to arrive');
+    await page.reload();
+    await page.locator('h1 .status[data-status="delivered"]').waitFor();
   });
 
   it('opens the audit log and the linked pages with the cookie alone', async () => {

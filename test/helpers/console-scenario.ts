@@ -12,6 +12,11 @@ export interface ConsoleScenario {
   hostileMessageId: string;
 }
 
+export interface SeedOptions {
+  /** When given, a guichet subscribes there to `demande.enregistree` (the hub must allow private URLs). */
+  webhookUrl?: string;
+}
+
 /** The nom of the hostile enregistrement: markup that would run if the console ever rendered it as HTML. */
 export const HOSTILE_NOM = '<img src=x onerror="window.__xss=1">';
 
@@ -27,10 +32,15 @@ async function call<T>(baseUrl: string, token: string, path: string, init: Reque
 /**
  * Provisions an operator and a bailleur through the admin route, and has the bailleur send one
  * SPT lot over HTTP whose radiation names an unknown demande and whose second enregistrement
- * carries a hostile nom; waits until both have failed. Used by the browser test and by
+ * carries a hostile nom; waits until both have failed. With `webhookUrl`, a guichet is subscribed
+ * first, so the applied enregistrement makes one delivery to it. Used by the browser test and by
  * `npm run docs:screenshots`.
  */
-export async function seedConsoleScenario(baseUrl: string, adminToken: string): Promise<ConsoleScenario> {
+export async function seedConsoleScenario(
+  baseUrl: string,
+  adminToken: string,
+  options: SeedOptions = {},
+): Promise<ConsoleScenario> {
   const provision = (body: Record<string, unknown>) =>
     call<{ token: string }>(baseUrl, adminToken, '/admin/clients', {
       method: 'POST',
@@ -51,6 +61,17 @@ export async function seedConsoleScenario(baseUrl: string, adminToken: string): 
     departements: ['59'],
     codeGuichet: 'LH59A',
   });
+  if (options.webhookUrl) {
+    await provision({
+      id: 'ville-de-lille',
+      role: 'guichet',
+      organisme: '215903501',
+      nom: 'Ville de Lille',
+      departements: ['59'],
+      codeGuichet: 'VL59A',
+      webhook: { url: options.webhookUrl, types: ['fr.sne.demande.enregistree.v1'] },
+    });
+  }
   const reference = 'LH-2014-000123';
   const response = await fetch(`${baseUrl}/connectors/spt/v2/lots`, {
     method: 'POST',
