@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { useContractJsonBodies } from '../shared/json-body.ts';
+import { jsonReviser, registerReviser } from '../shared/revisers.ts';
+import { contingentV1 } from './v1/contract.ts';
 import { contingentV1Routes } from './v1/routes.ts';
 
 /**
@@ -9,5 +11,6 @@ import { contingentV1Routes } from './v1/routes.ts';
  */
 export async function contingentConnector(app: FastifyInstance, _options: object = {}): Promise<void> {
   useContractJsonBodies(app);
+  registerReviser(app, 'contingent', jsonReviser([contingentV1]));
   await contingentV1Routes(app);
 }

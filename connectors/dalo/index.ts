@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { useContractJsonBodies } from '../shared/json-body.ts';
+import { jsonReviser, registerReviser } from '../shared/revisers.ts';
+import { daloV1 } from './v1/contract.ts';
 import { daloV1Routes } from './v1/routes.ts';
 
 /**
@@ -9,5 +11,6 @@ import { daloV1Routes } from './v1/routes.ts';
  */
 export async function daloConnector(app: FastifyInstance, _options: object = {}): Promise<void> {
   useContractJsonBodies(app);
+  registerReviser(app, 'dalo', jsonReviser([daloV1]));
   await daloV1Routes(app);
 }

@@ -6,6 +6,7 @@ import { problemResponses } from '../../services/api/problem-schema.ts';
 import { actsOn } from '../../services/core/actor.ts';
 import { isJsonBody, type JsonBody, useContractJsonBodies } from '../shared/json-body.ts';
 import { departementsAtReception } from '../shared/reception-scope.ts';
+import { jsonReviser, registerReviser } from '../shared/revisers.ts';
 import { singleMessageOutcome } from '../shared/single-message.ts';
 import { readPieceUpload } from './piece-upload.ts';
 import {
@@ -18,6 +19,7 @@ import {
   SUIVI_SCHEMA,
 } from './schemas.ts';
 import { messageOfRequest } from './transport.ts';
+import { pgpV1 } from './v1/contract.ts';
 import type { PgpV1MessageType } from './v1/messages.ts';
 
 export interface PgpConnectorOptions {
@@ -50,6 +52,7 @@ const MESSAGE_ROUTES: readonly { path: string; type: PgpV1MessageType; summary: 
 export async function pgpConnector(app: FastifyInstance, options: PgpConnectorOptions = {}): Promise<void> {
   const maxPieceBytes = options.maxPieceBytes ?? app.config.pieceMaxBytes;
   useContractJsonBodies(app);
+  registerReviser(app, 'pgp', jsonReviser([pgpV1]));
   await app.register(multipart);
 
   for (const route of MESSAGE_ROUTES) {

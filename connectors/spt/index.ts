@@ -1,9 +1,10 @@
 import type { FastifyInstance, onSendAsyncHookHandler } from 'fastify';
 import { HttpProblem } from '../../services/api/problem.ts';
-import type { Actor } from '../../services/core/actor.ts';
-import type { InboundMessage } from '../../services/pipeline/inbound.ts';
+import { registerReviser } from '../shared/revisers.ts';
 import { prefersXml } from './accept.ts';
 import { deprecationHeaders } from './deprecation.ts';
+import { sptReviser } from './reviser.ts';
+import { withRights } from './rights.ts';
 import { sptV1 } from './v1/version.ts';
 import { sptV2 } from './v2/version.ts';
 import type { SptVersion } from './version.ts';
@@ -31,6 +32,7 @@ export async function sptConnector(app: FastifyInstance, options: SptConnectorOp
     maxBytes: options.maxLotBytes ?? DEFAULT_XML_LIMITS.maxBytes,
     maxMessages: options.maxLotMessages ?? DEFAULT_XML_LIMITS.maxMessages,
   };
+  registerReviser(app, 'spt', sptReviser(VERSIONS));
   // The raw bytes: the encoding is read from the XML declaration, which only the XML layer understands.
   app.addContentTypeParser(
     XML_MEDIA_TYPES,
@@ -93,17 +95,6 @@ function withHeaders(headers: Record<string, string>): onSendAsyncHookHandler {
     reply.headers(headers);
     return payload;
   };
-}
-
-/**
- * Attributions are a bailleur's: a guichet's is rejected at once, like a contract violation, so the
- * sender sees it in the receipt rather than later as a failed message.
- */
-function withRights(actor: Actor, message: InboundMessage): InboundMessage {
-  if (message.type !== 'attribution' || actor.role === 'bailleur') return message;
-  const forbidden = { code: 'FORBIDDEN', path: '', message: 'Only a bailleur may send an attribution.' };
-  const { command: _command, ...rest } = message;
-  return { ...rest, errors: [forbidden, ...(message.errors ?? [])] };
 }
 
 const messageError = {

@@ -60,17 +60,20 @@ const COLUMNS =
 
 /**
  * Stores a new client. With a webhook, its sealed signing secret is stored with it and its
- * deliveries start from the current end of the event log (in the same transaction).
+ * deliveries start from the current end of the event log (in the same transaction, as is what
+ * `alsoInTransaction` writes: the administrator's audit line).
  */
 export async function insertClient(
   pool: pg.Pool,
   client: Omit<ClientRecord, 'createdAt'>,
   hash: Buffer,
   sealedWebhookSecret?: Buffer,
+  alsoInTransaction: (db: Queryable) => Promise<void> = async () => {},
 ): Promise<ClientRecord> {
   return withTransaction(pool, async (db) => {
     const record = await insertClientRow(db, client, hash, sealedWebhookSecret);
     if (client.webhook) await startCursor(db, client.id);
+    await alsoInTransaction(db);
     return record;
   });
 }

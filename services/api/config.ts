@@ -63,6 +63,8 @@ export interface Config {
   rplsMaxBytes: number;
   /** Rejected rows an RPLS import may have; one more fails it and nothing of it is kept. Default 1000. */
   rplsMaxRejected: number;
+  /** A bulk replay of more messages than this runs as a background job (202 with a job id). Default 10000. */
+  replayBackgroundAbove: number;
 }
 
 const ENV_SCHEMA = {
@@ -108,6 +110,7 @@ const ENV_SCHEMA = {
     SNE_WEBHOOK_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
     SNE_RPLS_MAX_BYTES: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 * 1024 },
     SNE_RPLS_MAX_REJECTED: { type: 'integer', minimum: 0, default: 1000 },
+    SNE_REPLAY_BACKGROUND_ABOVE: { type: 'integer', minimum: 0, default: 10_000 },
   },
 } as const;
 
@@ -168,5 +171,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookConcurrency: v.SNE_WEBHOOK_CONCURRENCY,
     rplsMaxBytes: v.SNE_RPLS_MAX_BYTES,
     rplsMaxRejected: v.SNE_RPLS_MAX_REJECTED,
+    replayBackgroundAbove: v.SNE_REPLAY_BACKGROUND_ABOVE,
   };
 }

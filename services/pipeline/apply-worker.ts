@@ -18,6 +18,9 @@ interface PendingRow {
   organisme: string;
   departements: string[];
   code_guichet: string | null;
+  /** Set when the message was applied before: an operator's forced replay (it never applies twice). */
+  applied_at: Date | null;
+  result: { numeroUnique: string } | null;
 }
 
 export interface ApplyOptions {
@@ -52,6 +55,7 @@ export function createApplyProcessor(options: ApplyOptions) {
       if (deferredIds.length > 0) await defer(options, job, deferredIds);
       return report;
     } catch (error) {
+      await recordTransientAttempt(options.pool, messageIds, error as Error).catch(() => {});
       const attempts = job.opts.attempts ?? 1;
       if (job.attemptsMade + 1 >= attempts) {
         await markFailed(options.pool, messageIds, error as Error).catch(() => {});
@@ -77,8 +81,11 @@ async function applyReady(
 ): Promise<{ report: ApplyReport; deferredIds: string[] }> {
   // SKIP LOCKED: a message another worker is applying right now is that worker's.
   const { rows } = await db.query<PendingRow>(
-    `SELECT m.id, m.seq, m.canonical, m.client_id, c.role, c.organisme, c.departements, c.code_guichet
+    `SELECT m.id, m.seq, COALESCE(r.canonical, m.canonical) AS canonical, m.client_id, c.role, c.organisme,
+            c.departements, c.code_guichet, m.applied_at, m.result
        FROM messages m JOIN clients c ON c.id = m.client_id
+       -- An operator's corrected payload, when there is one, is what applies (the original is kept).
+       LEFT JOIN message_revisions r ON r.message_id = m.id AND r.revision = m.revision
       WHERE m.id = ANY($1::uuid[]) AND m.status IN ('accepted', 'processing')
       ORDER BY m.seq
         FOR UPDATE OF m SKIP LOCKED`,
@@ -87,11 +94,12 @@ async function applyReady(
   if (rows.length === 0) return { report: { applied: 0, failed: 0, deferred: 0 }, deferredIds: [] };
 
   const { ready, deferred } = await splitByOrdering(db, rows);
-  const outcomes = await applyBatch(new PgRegistryStore(db), ready.map(batchItem), today);
-  await recordOutcomes(db, outcomes);
+  const { toApply, inEffect } = await splitAlreadyApplied(db, ready);
+  const outcomes = await applyBatch(new PgRegistryStore(db), toApply.map(batchItem), today);
+  await recordOutcomes(db, outcomes, inEffect);
   return {
     report: {
-      applied: outcomes.filter((o) => o.status === 'applied').length,
+      applied: outcomes.filter((o) => o.status === 'applied').length + inEffect.length,
       failed: outcomes.filter((o) => o.status === 'failed').length,
       deferred: deferred.length,
     },
@@ -121,6 +129,32 @@ async function splitByOrdering(db: pg.PoolClient, rows: PendingRow[]) {
   return splitReady(rows, (row) => keysOf.get(row.id) ?? [], blockedFrom);
 }
 
+/**
+ * A message applied before and replayed by an operator with `force` is re-applied idempotently: when
+ * the registry holds its effect (a line of its demande's history names the message), it is not
+ * applied again, only recorded (attempt `already-applied`, same result); when the registry lost it
+ * (restored from an older backup), it is applied as any message.
+ */
+async function splitAlreadyApplied(
+  db: pg.PoolClient,
+  rows: PendingRow[],
+): Promise<{ toApply: PendingRow[]; inEffect: { id: string; result: { numeroUnique: string } }[] }> {
+  const before = rows.filter((r) => r.applied_at !== null && r.result !== null);
+  if (before.length === 0) return { toApply: rows, inEffect: [] };
+  const { rows: found } = await db.query<{ message_id: string }>(
+    `SELECT DISTINCT h.message_id FROM demande_historique h
+       JOIN unnest($1::text[], $2::uuid[]) AS b(numero, id) ON h.numero_unique = b.numero AND h.message_id = b.id`,
+    [before.map((r) => r.result?.numeroUnique), before.map((r) => r.id)],
+  );
+  const done = new Set(found.map((f) => f.message_id));
+  return {
+    toApply: rows.filter((r) => !done.has(r.id)),
+    inEffect: before
+      .filter((r) => done.has(r.id))
+      .map((r) => ({ id: r.id, result: r.result as { numeroUnique: string } })),
+  };
+}
+
 function batchItem(row: PendingRow): BatchItem {
   const actor = actorOf({
     clientId: row.client_id,
@@ -132,32 +166,68 @@ function batchItem(row: PendingRow): BatchItem {
   return { messageId: row.id, actor, command: row.canonical };
 }
 
-async function recordOutcomes(db: pg.PoolClient, outcomes: BatchOutcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
-  const rows = outcomes.map((o) =>
-    o.status === 'applied'
-      ? { id: o.messageId, status: 'applied', result: { numeroUnique: o.numeroUnique }, error: null }
-      : {
-          id: o.messageId,
-          status: 'failed',
-          result: null,
-          error: { code: o.code, message: o.message, ...(o.details ? { details: o.details } : {}) },
-        },
-  );
+/** Each message's outcome, and its attempt (time, outcome, error), in the transaction that applied it. */
+async function recordOutcomes(
+  db: pg.PoolClient,
+  outcomes: BatchOutcome[],
+  inEffect: { id: string; result: { numeroUnique: string } }[] = [],
+): Promise<void> {
+  if (outcomes.length === 0 && inEffect.length === 0) return;
+  const rows = [
+    ...outcomes.map((o) =>
+      o.status === 'applied'
+        ? {
+            id: o.messageId,
+            status: 'applied',
+            outcome: 'applied',
+            result: { numeroUnique: o.numeroUnique },
+            error: null,
+          }
+        : {
+            id: o.messageId,
+            status: 'failed',
+            outcome: 'failed',
+            result: null,
+            error: { code: o.code, message: o.message, ...(o.details ? { details: o.details } : {}) },
+          },
+    ),
+    // Already in effect: the first application's time stays its appliedAt.
+    ...inEffect.map((m) => ({
+      id: m.id,
+      status: 'applied',
+      outcome: 'already-applied',
+      result: m.result,
+      error: null,
+    })),
+  ];
   await db.query(
-    `WITH o AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(id uuid, status text, result jsonb, error jsonb)),
+    `WITH o AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                  AS o(id uuid, status text, outcome text, result jsonb, error jsonb)),
           done AS (
             UPDATE messages m SET status = o.status, result = o.result, error = o.error, updated_at = now(),
-                   applied_at = CASE WHEN o.status = 'applied' THEN now() END
+                   applied_at = CASE WHEN o.outcome = 'already-applied' THEN m.applied_at
+                                     WHEN o.status = 'applied' THEN now() END
               FROM o WHERE m.id = o.id
-            RETURNING m.id, m.attempts, o.status, o.error)
+            RETURNING m.id, m.attempts, o.outcome, o.error)
      INSERT INTO message_attempts (message_id, attempt, outcome, error)
-     SELECT id, attempts, status, error FROM done WHERE status = 'failed' ON CONFLICT DO NOTHING`,
+     SELECT id, attempts, outcome, error FROM done ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );
-  await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [
-    outcomes.map((o) => o.messageId),
-  ]);
+  await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
+}
+
+/**
+ * A transient error (the transaction rolled back): the attempt is recorded on its own, outcome
+ * `error`, so that operators see each try; the last one is then recorded `failed` (RETRIES_EXHAUSTED).
+ */
+async function recordTransientAttempt(pool: pg.Pool, ids: string[], error: Error): Promise<void> {
+  await pool.query(
+    `INSERT INTO message_attempts (message_id, attempt, outcome, error)
+     SELECT id, attempts, 'error', $2::jsonb FROM messages
+      WHERE id = ANY($1::uuid[]) AND status = 'processing'
+     ON CONFLICT DO NOTHING`,
+    [ids, JSON.stringify({ code: 'TRANSIENT', message: error.message })],
+  );
 }
 
 /** Transient errors exhausted their retries: the messages wait for an operator. */
@@ -173,7 +243,8 @@ async function markFailed(pool: pg.Pool, ids: string[], error: Error): Promise<v
           WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')
          RETURNING id, attempts)
        INSERT INTO message_attempts (message_id, attempt, outcome, error)
-       SELECT id, attempts, 'failed', $2::jsonb FROM done ON CONFLICT DO NOTHING`,
+       SELECT id, attempts, 'failed', $2::jsonb FROM done
+       ON CONFLICT (message_id, attempt) DO UPDATE SET outcome = 'failed', error = EXCLUDED.error`,
       [ids, JSON.stringify(failure)],
     );
     await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ids]);

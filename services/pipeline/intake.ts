@@ -168,7 +168,7 @@ function sha256(text: string): string {
  * Intake of messages sharing a key is serialised, so that acceptance order (`seq`) is also commit
  * order: a worker never sees a later message of a demande before an earlier one is visible.
  */
-async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void> {
+export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
   await db.query(
     `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k) s ORDER BY h`,

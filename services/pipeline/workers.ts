@@ -6,6 +6,14 @@ import { createApplyProcessor } from './apply-worker.ts';
 import { EventNotifier } from './event-notifier.ts';
 import { type Infrastructure, redisConnection } from './infrastructure.ts';
 import { runRenouvellementSweep } from './maintenance.ts';
+import {
+  createOpsQueue,
+  failOpsJob,
+  OPS_QUEUE,
+  type OpsJobData,
+  reconcileOpsJobs,
+  runReplayJob,
+} from './ops/replay-job.ts';
 import { failImport, mergeImport, reconcileImports } from './parc-merge.ts';
 import {
   APPLY_QUEUE,
@@ -106,6 +114,28 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
   rpls.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error.message }, 'RPLS merge failed'));
   rpls.on('error', (error) => log.warn({ err: error.message }, 'RPLS worker error'));
 
+  // Operators' bulk replays too large for one request: progress in PostgreSQL, one chunk per transaction.
+  const ops = new Worker<OpsJobData>(
+    OPS_QUEUE,
+    async (job) => {
+      try {
+        const done = await runReplayJob(
+          { pool: infrastructure.pool, applyQueue: infrastructure.applyQueue },
+          job.data.jobId,
+          (replayed, matched) => job.updateProgress({ replayed, matched }),
+        );
+        log.info({ jobId: job.data.jobId, replayed: done?.replayed }, 'bulk replay done');
+      } catch (error) {
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          await failOpsJob(infrastructure.pool, job.data.jobId, (error as Error).message);
+        }
+        throw error;
+      }
+    },
+    { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
+  );
+  ops.on('error', (error) => log.warn({ err: error.message }, 'ops worker error'));
+
   const notifier = new EventNotifier(config.databaseUrl, log);
   notifier.start();
   const fanOut = startFanOut({
@@ -120,7 +150,7 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
     async close() {
       await fanOut.close();
       await notifier.close();
-      await Promise.all([apply.close(), maintenance.close(), webhooks.close(), rpls.close()]);
+      await Promise.all([apply.close(), maintenance.close(), webhooks.close(), rpls.close(), ops.close()]);
     },
   };
 }
@@ -137,6 +167,7 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
   maintenance.on('error', () => {});
   const rpls = createRplsQueue({ connection: infrastructure.redis, prefix: config.queuePrefix });
   rpls.on('error', () => {});
+  const opsQueue = createOpsQueue(infrastructure.redis, config.queuePrefix);
   let running: Promise<void> | undefined;
   const tick = async () => {
     try {
@@ -159,6 +190,8 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
       if (replanned > 0) log.warn({ replanned }, 'reconciler queued webhook deliveries whose jobs were lost');
       const imports = await reconcileImports(infrastructure.pool, rpls, config.reconcileGraceMs);
       if (imports > 0) log.warn({ imports }, 'reconciler queued RPLS merges whose jobs were lost');
+      const bulk = await reconcileOpsJobs(infrastructure.pool, opsQueue, config.reconcileGraceMs);
+      if (bulk > 0) log.warn({ bulk }, 'reconciler queued bulk replays whose jobs were lost');
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'reconciler could not run');
     }
@@ -174,6 +207,7 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
       await running;
       await maintenance.close();
       await rpls.close();
+      await opsQueue.close();
     },
   };
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
 import { isDepartement } from '../../core/territoire.ts';
+import { withTransaction } from '../../db/pool.ts';
 import { EVENT_TYPES } from '../../pipeline/events.ts';
 import { urlProblem } from '../../pipeline/webhooks/address.ts';
 import { newWebhookSecret, webhookSecretBox } from '../../pipeline/webhooks/secrets.ts';
+import { ADMIN_ACTOR, audit } from '../audit.ts';
 import { insertClient, listClients, newToken, replaceToken, revokeClient } from '../clients.ts';
 import { HttpProblem } from '../problem.ts';
 
@@ -118,6 +120,13 @@ export default async function adminRoutes(app: FastifyInstance) {
           { ...body, communes: body.communes ?? [] },
           hash,
           webhookSecret ? secrets.seal(webhookSecret) : undefined,
+          (db) =>
+            audit(db, {
+              actor: ADMIN_ACTOR,
+              action: 'admin.client.create',
+              target: body.id,
+              details: { role: body.role, departements: body.departements, webhook: Boolean(body.webhook) },
+            }),
         );
       } catch (error) {
         if ((error as { code?: string }).code === '23505') {
@@ -158,9 +167,12 @@ export default async function adminRoutes(app: FastifyInstance) {
   );
 
   app.delete<{ Params: { id: string } }>('/admin/clients/:id', { config }, async (request, reply) => {
-    if (!(await revokeClient(app.pg, request.params.id))) {
-      throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${request.params.id}.`);
-    }
+    const { id } = request.params;
+    await withTransaction(app.pg, async (db) => {
+      if (!(await revokeClient(db, id)))
+        throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${id}.`);
+      await audit(db, { actor: ADMIN_ACTOR, action: 'admin.client.revoke', target: id });
+    });
     return reply.code(204).send();
   });
 
@@ -175,11 +187,15 @@ export default async function adminRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
+      const { id } = request.params;
       const { token, hash } = newToken();
-      if (!(await replaceToken(app.pg, request.params.id, hash))) {
-        throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${request.params.id}.`);
-      }
-      return { id: request.params.id, token };
+      await withTransaction(app.pg, async (db) => {
+        if (!(await replaceToken(db, id, hash)))
+          throw new HttpProblem(404, 'CLIENT_INCONNU', `No live client ${id}.`);
+        // The new token never enters the audit log: only that it was rotated.
+        await audit(db, { actor: ADMIN_ACTOR, action: 'admin.client.token', target: id });
+      });
+      return { id, token };
     },
   );
 }

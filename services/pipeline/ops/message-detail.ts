@@ -1,0 +1,116 @@
+import type { Queryable } from '../../db/pool.ts';
+import { ITEM_COLUMNS, type ItemRow, itemOf, type OpsMessageItem } from './message-list.ts';
+
+/** A message as an operator inspects it (GET /ops/messages/{messageId}). */
+export interface OpsMessageDetail extends OpsMessageItem {
+  /** The message exactly as received, decoded text: for an XML lot, its own element. */
+  raw: string;
+  /** Its canonical command as received (absent when it broke its contract). */
+  canonical?: unknown;
+  /** Its contract errors when it was rejected, each with its path. */
+  errors?: { code: string; path?: string; message: string }[];
+  /** Every attempt at applying it, oldest first. */
+  attemptsLog: { attempt: number; at: string; outcome: string; error?: { code: string; message: string } }[];
+  /** Operators' corrected payloads, oldest first; `revision` says which one is in force. */
+  revisions: {
+    revision: number;
+    raw: string;
+    canonical: unknown;
+    actor: string;
+    reason: string;
+    createdAt: string;
+  }[];
+  /** The audit lines about it, oldest first. */
+  audit: AuditLine[];
+}
+
+export interface AuditLine {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target?: string;
+  reason?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string | null;
+  reason: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export function auditLineOf(row: AuditRow): AuditLine {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    ...(row.target ? { target: row.target } : {}),
+    ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.details ? { details: row.details } : {}),
+  };
+}
+
+export async function findMessageDetail(
+  db: Queryable,
+  messageId: string,
+): Promise<OpsMessageDetail | undefined> {
+  const { rows } = await db.query<
+    ItemRow & {
+      raw: string;
+      canonical: unknown;
+      full_error: OpsMessageDetail['error'] & { errors?: OpsMessageDetail['errors'] };
+    }
+  >(`SELECT ${ITEM_COLUMNS}, m.raw, m.canonical, m.error AS full_error FROM messages m WHERE m.id = $1`, [
+    messageId,
+  ]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const [attempts, revisions, audit] = await Promise.all([
+    db.query<{ attempt: number; at: Date; outcome: string; error: { code: string; message: string } | null }>(
+      'SELECT attempt, at, outcome, error FROM message_attempts WHERE message_id = $1 ORDER BY attempt',
+      [messageId],
+    ),
+    db.query<{
+      revision: number;
+      raw: string;
+      canonical: unknown;
+      actor: string;
+      reason: string;
+      created_at: Date;
+    }>(
+      'SELECT revision, raw, canonical, actor, reason, created_at FROM message_revisions WHERE message_id = $1 ORDER BY revision',
+      [messageId],
+    ),
+    db.query<AuditRow>(
+      'SELECT id, at, actor, action, target, reason, details FROM audit WHERE target = $1 ORDER BY id',
+      [messageId],
+    ),
+  ]);
+  return {
+    ...itemOf(row),
+    raw: row.raw,
+    ...(row.canonical ? { canonical: row.canonical } : {}),
+    ...(row.full_error?.errors ? { errors: row.full_error.errors } : {}),
+    attemptsLog: attempts.rows.map((a) => ({
+      attempt: a.attempt,
+      at: a.at.toISOString(),
+      outcome: a.outcome,
+      ...(a.error ? { error: { code: a.error.code, message: a.error.message } } : {}),
+    })),
+    revisions: revisions.rows.map((r) => ({
+      revision: r.revision,
+      raw: r.raw,
+      canonical: r.canonical,
+      actor: r.actor,
+      reason: r.reason,
+      createdAt: r.created_at.toISOString(),
+    })),
+    audit: audit.rows.map(auditLineOf),
+  };
+}

@@ -1,0 +1,117 @@
+import type { Queryable } from '../../db/pool.ts';
+import type { MessageStatus } from '../inbound.ts';
+import { filterCondition, type MessageFilter } from './message-filter.ts';
+
+/** One message as operators list it (GET /ops/messages). */
+export interface OpsMessageItem {
+  messageId: string;
+  /** The sender's own id. */
+  id: string;
+  client: string;
+  system: string;
+  version: string;
+  type: string;
+  status: MessageStatus;
+  lotId?: string;
+  receivedAt: string;
+  /** When its status last changed: the time `from`/`to` select on. */
+  updatedAt: string;
+  appliedAt?: string;
+  result?: { numeroUnique: string };
+  error?: { code: string; message: string };
+  /** Attempts at applying it so far. */
+  attempts: number;
+  /** The revision in force: 0 for the message as received, n after n corrected payloads. */
+  revision: number;
+}
+
+export interface ItemRow {
+  seq: string;
+  id: string;
+  sender_id: string;
+  client_id: string;
+  system: string;
+  version: string;
+  type: string;
+  status: MessageStatus;
+  lot_id: string | null;
+  received_at: Date;
+  updated_at: Date;
+  applied_at: Date | null;
+  result: OpsMessageItem['result'] | null;
+  error: OpsMessageItem['error'] | null;
+  attempts: number;
+  revision: number;
+}
+
+export const ITEM_COLUMNS =
+  'm.seq, m.id, m.sender_id, m.client_id, m.system, m.version, m.type, m.status, m.lot_id, m.received_at, ' +
+  'm.updated_at, m.applied_at, m.result, m.error, m.attempts, m.revision';
+
+export function itemOf(row: ItemRow): OpsMessageItem {
+  return {
+    messageId: row.id,
+    id: row.sender_id,
+    client: row.client_id,
+    system: row.system,
+    version: row.version,
+    type: row.type,
+    status: row.status,
+    ...(row.lot_id ? { lotId: row.lot_id } : {}),
+    receivedAt: row.received_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    ...(row.applied_at ? { appliedAt: row.applied_at.toISOString() } : {}),
+    ...(row.result ? { result: row.result } : {}),
+    ...(row.error ? { error: { code: row.error.code, message: row.error.message } } : {}),
+    attempts: row.attempts,
+    revision: row.revision,
+  };
+}
+
+/**
+ * A page of messages, newest first (by acceptance order, `seq`). The cursor is the `seq` of the
+ * last message of the previous page; `limit + 1` rows are read to know whether a next page exists.
+ */
+export async function listMessages(
+  db: Queryable,
+  filter: MessageFilter,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: OpsMessageItem[]; next?: string }> {
+  const where = filterCondition(filter, 3);
+  const { rows } = await db.query<ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM messages m
+      WHERE ($1::bigint IS NULL OR m.seq < $1) AND ${where.sql}
+      ORDER BY m.seq DESC LIMIT $2`,
+    [page.cursor ?? null, page.limit + 1, ...where.params],
+  );
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return { items: items.map(itemOf), ...(rows.length > page.limit && last ? { next: last.seq } : {}) };
+}
+
+/** The first messages matching, oldest first: what a dry run shows of a bulk replay. */
+export async function sampleMessages(
+  db: Queryable,
+  filter: MessageFilter,
+  size: number,
+): Promise<OpsMessageItem[]> {
+  const where = filterCondition(filter, 2);
+  const { rows } = await db.query<ItemRow>(
+    `SELECT ${ITEM_COLUMNS} FROM messages m WHERE ${where.sql} ORDER BY m.seq LIMIT $1`,
+    [size, ...where.params],
+  );
+  return rows.map(itemOf);
+}
+
+/** How many messages match, with the last `seq` among them (0 when none). */
+export async function countMessages(
+  db: Queryable,
+  filter: MessageFilter,
+): Promise<{ count: number; maxSeq: string }> {
+  const where = filterCondition(filter);
+  const { rows } = await db.query<{ count: string; max_seq: string | null }>(
+    `SELECT count(*) AS count, max(m.seq) AS max_seq FROM messages m WHERE ${where.sql}`,
+    where.params,
+  );
+  return { count: Number(rows[0]?.count ?? 0), maxSeq: rows[0]?.max_seq ?? '0' };
+}
