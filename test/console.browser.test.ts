@@ -129,7 +129,12 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
     await page.fill('#replay-reason', 'référence corrigée avec le bailleur');
     await page.click('#replay');
 
-    await page.locator('h1 .status[data-status="applied"]').waitFor({ timeout: 30_000 });
+    await page
+      .locator('h1 .status[data-status="applied"]')
+      .waitFor({ timeout: 30_000 })
+      .catch(async (error) => {
+        throw new Error(`${error.message}\nThe page shows: ${await page.locator('main').textContent()}`);
+      });
     expect(await page.locator('main').textContent()).toContain('référence corrigée avec le bailleur');
 
     // What the page shows is what the hub holds: applied once, with the correction as a revision.
@@ -145,6 +150,56 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
     expect(audit.rows).toContainEqual(
       expect.objectContaining({ actor: 'exploitation', reason: 'référence corrigée avec le bailleur' }),
     );
+  });
+
+  it('replays in bulk only after a dry run has shown what matches', async () => {
+    await page.goto(`${baseUrl}/ops/console#/failures`);
+    await page
+      .locator('#failure-groups tr', { hasText: 'COMMUNE_INCONNUE' })
+      .getByText('Show messages')
+      .click();
+    await page.locator('main tbody tr', { hasText: 'E-2' }).waitFor();
+    expect(await page.locator('#bulk-confirm').count()).toBe(0); // no replay before the preview
+    await page.fill('#bulk-reason', 'référentiel des communes mis à jour');
+    await page.click('#bulk-dry-run');
+    const preview = page.locator('#bulk-preview');
+    await preview.waitFor();
+    expect(await preview.textContent()).toContain('1 message(s) match this filter');
+    expect(await preview.locator('details pre').textContent()).toContain(scenario.hostileMessageId);
+    expect(await hub.pool.query("SELECT 1 FROM audit WHERE action = 'message.replay-bulk'")).toMatchObject({
+      rowCount: 0,
+    });
+    await page.click('#bulk-confirm');
+    await expect
+      .poll(() => page.locator('#bulk-replay .notice').textContent())
+      .toContain('1 of 1 message(s) replayed');
+    const audit = await hub.pool.query("SELECT reason FROM audit WHERE action = 'message.replay-bulk'");
+    expect(audit.rows).toEqual([{ reason: 'référentiel des communes mis à jour' }]);
+    // The commune still does not exist: the message fails again, with the same code.
+    await waitFor(
+      async () => {
+        const { rows } = await hub.pool.query('SELECT status, attempts FROM messages WHERE id = $1', [
+          scenario.hostileMessageId,
+        ]);
+        return rows[0]?.status === 'failed' && rows[0]?.attempts === 2 ? true : undefined;
+      },
+      20_000,
+      'the replayed message to fail again',
+    );
+  });
+
+  it('discards a message with a reason', async () => {
+    await page.goto(`${baseUrl}/ops/console#/messages/${scenario.hostileMessageId}`);
+    await page.locator('#discard-form').waitFor();
+    await page.fill('#discard-reason', 'demande saisie en double par erreur');
+    await page.click('#discard');
+    await page.locator('h1 .status[data-status="discarded"]').waitFor();
+    expect(await page.locator('.notice').textContent()).toContain('Discarded');
+    expect(await page.locator('#actions').count()).toBe(0); // nothing more to do with it
+    const { rows } = await hub.pool.query('SELECT status FROM messages WHERE id = $1', [
+      scenario.hostileMessageId,
+    ]);
+    expect(rows[0]?.status).toBe('discarded');
   });
 
   it('shows a failed delivery with its attempts, and replays it once the subscriber is back', async () => {

@@ -18,7 +18,7 @@ export interface SeedOptions {
 }
 
 /** The nom of the hostile enregistrement: markup that would run if the console ever rendered it as HTML. */
-export const HOSTILE_NOM = '<img src=x onerror="window.__xss=1">';
+export const HOSTILE_NOM = '<img src=x onerror=window.__xss=1>';
 
 async function call<T>(baseUrl: string, token: string, path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(`${baseUrl}${path}`, {

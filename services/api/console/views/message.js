@@ -134,12 +134,10 @@ function actions(main, message) {
   const discardable = ['failed', 'rejected'].includes(message.status);
   if (!replayable && !discardable) return null;
   const out = h('div');
-  const payload = h('textarea', {
-    id: 'payload',
-    name: 'payload',
-    spellcheck: 'false',
-    value: message.raw ?? '',
-  });
+  // The payload in force: the last operator's revision, else the message as received.
+  const current =
+    (Array.isArray(message.revisions) ? message.revisions.at(-1)?.raw : undefined) ?? message.raw ?? '';
+  const payload = h('textarea', { id: 'payload', name: 'payload', spellcheck: 'false', value: current });
   const reason = h('input', {
     id: 'replay-reason',
     name: 'reason',
