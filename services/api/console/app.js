@@ -15,6 +15,7 @@ import { signInView } from './views/sign-in.js';
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
 const who = /** @type {HTMLElement} */ (document.getElementById('who'));
+const account = /** @type {HTMLElement} */ (document.getElementById('account'));
 
 /** [path pattern, view(main, params, ...captures)] */
 const ROUTES = [
@@ -39,6 +40,7 @@ async function render() {
   const turn = ++rendering;
   const signedIn = Boolean(session.token);
   nav.hidden = !signedIn;
+  account.hidden = !signedIn;
   who.textContent = signedIn ? `signed in as ${session.clientId ?? ''}` : '';
   if (!signedIn) {
     signInView(main, render);

@@ -55,7 +55,7 @@ async function loadPage(list, filter, cursor) {
         ['Attempts', (d) => String(d.attempts), 'num'],
         [
           'Last error',
-          (d) => (d.lastError ? `${d.lastError.statusCode ?? ''} ${d.lastError.error ?? ''}` : '—'),
+          (d) => (d.lastError ? (d.lastError.error ?? String(d.lastError.statusCode ?? '')) : '—'),
         ],
         ['', (d) => h('a', { href: `#/deliveries/${encodeURIComponent(d.id)}`, class: 'open' }, 'Open →')],
       ],

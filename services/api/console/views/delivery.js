@@ -13,7 +13,7 @@ export async function deliveryView(main, _params, id, flash) {
     ['Created', when(d.createdAt)],
     ['Next attempt', when(d.nextAttemptAt)],
     ['Delivered', when(d.deliveredAt)],
-    ['Last error', d.lastError ? `${d.lastError.statusCode ?? ''} ${d.lastError.error ?? ''}` : '—'],
+    ['Last error', d.lastError ? (d.lastError.error ?? String(d.lastError.statusCode ?? '')) : '—'],
   ];
   show(
     main,
