@@ -379,6 +379,23 @@ describe('replay with a corrected payload', () => {
     expect(await detail(messageId)).toMatchObject({ status: 'applied', revision: 1 });
   });
 
+  it('refuses to accept again a rejected message whose id is live in another message', async () => {
+    const id = uid('E');
+    await lotDone(enregistrement({ id, nom: 'Idem', prenom: 'Un' }));
+    // The same id with another content: rejected with IDEMPOTENCY_CONFLICT, valid as a message.
+    const reply = await postLot(hub.app, bailleur, lot(enregistrement({ id, nom: 'Idem', prenom: 'Deux' })));
+    const messageId = reply.json<LotReply>().messages[0]?.messageId as string;
+    const rejected = await detail(messageId);
+    expect(rejected).toMatchObject({ status: 'rejected', error: { code: 'IDEMPOTENCY_CONFLICT' } });
+    expect((rejected as unknown as { errors: { code: string }[] }).errors[0]?.code).toBe(
+      'IDEMPOTENCY_CONFLICT',
+    );
+    const replay = await ops('POST', `/ops/messages/${messageId}/replay`, { reason: 'r' });
+    expect(replay.statusCode).toBe(409);
+    expect(replay.json().code).toBe('IDEMPOTENCY_CONFLICT');
+    expect(await detail(messageId)).toMatchObject({ status: 'rejected', audit: [] });
+  });
+
   it('takes a corrected JSON body (DALO decision)', async () => {
     const good = await sendLot(
       hub.app,

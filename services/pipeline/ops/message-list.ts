@@ -71,6 +71,12 @@ export function itemOf(row: ItemRow): OpsMessageItem {
 /**
  * A page of messages, newest first (by acceptance order, `seq`). The cursor is the `seq` of the
  * last message of the previous page; `limit + 1` rows are read to know whether a next page exists.
+ *
+ * A closed period (`from` and `to`, or `receivedSince` and `receivedUntil`) usually lies in the past:
+ * walking `seq` backwards from the newest message would read every message after it before finding
+ * one (the planner cannot know that `seq` and the times go together). Its messages are then selected
+ * through the time index, and only they are sorted. An open period (a start only: "since 02:00")
+ * reaches the newest messages, where the backward walk finds a page at once.
  */
 export async function listMessages(
   db: Queryable,
@@ -78,10 +84,16 @@ export async function listMessages(
   page: { limit: number; cursor?: string },
 ): Promise<{ items: OpsMessageItem[]; next?: string }> {
   const where = filterCondition(filter, 3);
+  const bounded =
+    (filter.from !== undefined && filter.to !== undefined) ||
+    (filter.receivedSince !== undefined && filter.receivedUntil !== undefined);
+  const condition = `($1::bigint IS NULL OR m.seq < $1) AND ${where.sql}`;
   const { rows } = await db.query<ItemRow>(
-    `SELECT ${ITEM_COLUMNS} FROM messages m
-      WHERE ($1::bigint IS NULL OR m.seq < $1) AND ${where.sql}
-      ORDER BY m.seq DESC LIMIT $2`,
+    bounded
+      ? // `seq + 0`: sorting by an expression keeps the planner off the backward walk of `seq`.
+        `WITH page AS MATERIALIZED (SELECT m.seq FROM messages m WHERE ${condition} ORDER BY m.seq + 0 DESC LIMIT $2)
+         SELECT ${ITEM_COLUMNS} FROM messages m JOIN page USING (seq) ORDER BY m.seq DESC`
+      : `SELECT ${ITEM_COLUMNS} FROM messages m WHERE ${condition} ORDER BY m.seq DESC LIMIT $2`,
     [page.cursor ?? null, page.limit + 1, ...where.params],
   );
   const items = rows.slice(0, page.limit);

@@ -159,10 +159,11 @@ function revise(revisers: Revisers, message: LockedMessage, actor: Actor, raw: s
     );
   }
   if (decoded.errors || !decoded.command) {
+    // One problem code; each error keeps its own (CONTRACT_INVALID, FORBIDDEN for a guichet's attribution...).
     throw new OpsRefusal(
       'invalid',
-      decoded.errors?.[0]?.code ?? 'CONTRACT_INVALID',
-      `The payload breaks the ${message.system} ${message.version} contract.`,
+      'CONTRACT_INVALID',
+      `The payload breaks the ${message.system} ${message.version} contract: ${decoded.errors?.[0]?.message ?? 'no command'}.`,
       decoded.errors ?? [],
     );
   }
