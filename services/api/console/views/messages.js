@@ -136,7 +136,8 @@ function bulkReplay(filter) {
     id: 'bulk-reason',
   });
   const out = h('div');
-  const replayable = filter.status === 'failed' || filter.status === 'rejected';
+  // The hub replays failed messages in bulk; a rejected one needs its own look (and maybe a correction).
+  const replayable = filter.status === 'failed';
   const run = async (dryRun) => {
     out.replaceChildren(h('p', { class: 'muted' }, dryRun ? 'Counting…' : 'Replaying…'));
     try {
@@ -215,7 +216,7 @@ function bulkReplay(filter) {
           ),
           out,
         ]
-      : h('p', { class: 'muted' }, 'Choose the status failed or rejected to replay in bulk.'),
+      : h('p', { class: 'muted' }, 'Only failed messages are replayed in bulk (choose the status failed); open a rejected message to correct it.'),
   );
 }
 
