@@ -216,7 +216,11 @@ function bulkReplay(filter) {
           ),
           out,
         ]
-      : h('p', { class: 'muted' }, 'Only failed messages are replayed in bulk (choose the status failed); open a rejected message to correct it.'),
+      : h(
+          'p',
+          { class: 'muted' },
+          'Only failed messages are replayed in bulk (choose the status failed); open a rejected message to correct it.',
+        ),
   );
 }
 
