@@ -239,6 +239,18 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
     const reply = await page.goto(`${baseUrl}/ops/deliveries?status=failed`);
     expect(reply?.status()).toBe(200);
     expect(await reply?.json()).toEqual({ items: [] });
+    // The console's "Queues" link: the dashboard opens on the cookie, with no Basic prompt.
+    await page.goto(`${baseUrl}/ops/console#/failures`);
+    const [dashboard] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.click('nav >> text=Queues'),
+    ]);
+    await dashboard.waitForLoadState('domcontentloaded');
+    expect(new URL(dashboard.url()).pathname).toBe('/ops/queues');
+    // A refusal would be a problem+json document; the dashboard is its HTML page.
+    expect(await dashboard.evaluate('document.contentType')).toBe('text/html');
+    expect(await dashboard.content()).not.toContain('UNAUTHENTICATED');
+    await dashboard.close();
   });
 
   it('signs out: the cookie is cleared and the sign-in form comes back', async () => {

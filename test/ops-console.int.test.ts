@@ -165,6 +165,23 @@ describe('the cookie in place of the Authorization header', () => {
     expect(sameHost.json()).toEqual({ matched: 0, replayed: 0 });
   });
 
+  it("opens the queues' dashboard, whose actions need the hub's own Origin too", async () => {
+    const page = await hub.app.inject({ url: '/ops/queues', headers: cookie(operator) });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect((await hub.app.inject({ url: '/ops/queues', headers: cookie(bailleur) })).statusCode).toBe(403);
+    const url = '/ops/queues/api/queues/sne-apply/retry/failed';
+    const forged = await hub.app.inject({ method: 'PUT', url, headers: cookie(operator) });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json()).toMatchObject({ code: 'CSRF_REFUSED' });
+    const fromTheHub = await hub.app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...cookie(operator), origin: 'http://hub.example', host: 'hub.example' },
+    });
+    expect([401, 403]).not.toContain(fromTheHub.statusCode);
+  });
+
   it('gives way to an Authorization header, which needs no Origin', async () => {
     const reply = await hub.app.inject({
       method: 'POST',

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.ts';
-import type { IsoDate } from './commands.ts';
 import type { Demande, Logement } from './demande.ts';
 import { sequenceKeyId } from './numero-unique.ts';
 import type { RegistryNeeds, RegistryStore, RegistryWrites } from './store.ts';
-import type { SweepCandidate, SweepStore } from './sweep.ts';
 import type { LoadedState } from './working-set.ts';
 
 /** Writers of events hold this advisory lock from their insert to their commit: sequences commit in order. */
@@ -235,31 +233,6 @@ export class PgRegistryStore implements RegistryStore {
         [JSON.stringify(writes.events.map((e, n) => ({ id: randomUUID(), ...e, n })))],
       );
     }
-  }
-}
-
-/** The renewal sweep's store in PostgreSQL. */
-export class PgSweepStore extends PgRegistryStore implements SweepStore {
-  constructor(private readonly client: Queryable) {
-    super(client);
-  }
-
-  async sweepCandidates(asOf: IsoDate, after: string, limit: number): Promise<SweepCandidate[]> {
-    // `date_echeance <= bound` keeps to the partial index; the exact month arithmetic follows
-    // (PostgreSQL clamps to the month's end as domain.md does).
-    const { rows } = await this.client.query<DemandeRow & { preavis_sent: boolean }>(
-      `SELECT d.*, EXISTS (SELECT 1 FROM preavis p
-                            WHERE p.numero_unique = d.numero_unique AND p.date_echeance = d.date_echeance) AS preavis_sent
-         FROM demandes d
-        WHERE d.statut = 'active' AND d.numero_unique > $2
-          AND d.date_echeance <= ($1::date + interval '1 month')::date
-          AND (d.date_echeance - interval '1 month')::date <= $1::date
-        ORDER BY d.numero_unique
-        LIMIT $3
-        FOR UPDATE OF d`,
-      [asOf, after, limit],
-    );
-    return rows.map((row) => ({ demande: demandeFromRow(row), preavisSent: row.preavis_sent }));
   }
 }
 

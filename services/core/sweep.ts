@@ -2,17 +2,31 @@ import type { IsoDate } from './commands.ts';
 import type { Demande } from './demande.ts';
 import { preavis, preavisDue, radiationNonRenouvellement } from './rules.ts';
 import { emptyWrites, type RegistryWrites } from './store.ts';
+import { preavisBound, radiationBound } from './sweep-bounds.ts';
 
-export interface SweepCandidate {
-  demande: Demande;
-  /** A préavis was already sent for the demande's current échéance. */
-  preavisSent: boolean;
+/** Where a keyset page of the sweep starts: after this échéance and numéro. */
+export interface SweepCursor {
+  dateEcheance: IsoDate;
+  numeroUnique: string;
 }
+
+/** What a phase of the sweep selects. */
+export type SweepPhase = 'radiation' | 'preavis';
 
 /** The store side of the renewal sweep: one instance per transaction, rows locked until it ends. */
 export interface SweepStore {
-  /** Active demandes with a numéro after `after`, in numéro order, whose préavis or radiation may be due as of `asOf`. */
-  sweepCandidates(asOf: IsoDate, after: string, limit: number): Promise<SweepCandidate[]>;
+  /**
+   * A page of at most `limit` active demandes with `dateEcheance <= bound`, after the cursor in
+   * (dateEcheance, numéro) order, locked; `next` is where the following page starts (undefined:
+   * none). For the `preavis` phase, only those whose préavis for their current échéance has not
+   * gone out yet: the others are never read again.
+   */
+  sweepCandidates(
+    phase: SweepPhase,
+    bound: IsoDate,
+    after: SweepCursor | undefined,
+    limit: number,
+  ): Promise<{ demandes: Demande[]; next: SweepCursor | undefined }>;
   save(writes: RegistryWrites): Promise<void>;
 }
 
@@ -22,10 +36,14 @@ export interface SweepResult {
 }
 
 /**
- * The renewal sweep as of a date: a préavis for each demande whose échéance is a month away or
- * less, a radiation for non-renouvellement at dateEcheance + 1 month. Idempotent: a demande
- * radiée is no longer active, a préavis is sent once per échéance. Works in chunks, one
- * transaction each, so that it never holds millions of rows at once.
+ * The renewal sweep as of a date (domain.md): a radiation for non-renouvellement at
+ * dateEcheance + 1 month for every active demande past it, then a préavis for each active demande
+ * whose échéance is a month away or less and whose préavis for that échéance did not go out yet.
+ * Radiations first, so that a demande radiated today gets no préavis.
+ *
+ * Idempotent: a radiée demande is no longer active, a préavis is recorded with its échéance.
+ * Works in keyset pages of `chunkSize`, one transaction each, so that it never holds millions of
+ * rows at once; each page reads an index in order (see migration 007) and stops at the bound.
  */
 export async function sweepRenouvellement(
   inTransaction: <T>(work: (store: SweepStore) => Promise<T>) => Promise<T>,
@@ -33,30 +51,42 @@ export async function sweepRenouvellement(
   chunkSize = 1000,
 ): Promise<SweepResult> {
   const total: SweepResult = { preavis: 0, radiees: 0 };
-  let after = '';
-  for (;;) {
-    const last = await inTransaction(async (store) => {
-      const candidates = await store.sweepCandidates(asOf, after, chunkSize);
-      const writes = emptyWrites();
-      for (const { demande, preavisSent } of candidates) {
-        const change =
-          radiationNonRenouvellement(demande, asOf) ??
-          (!preavisSent && preavisDue(demande, asOf) ? preavis(demande) : undefined);
-        if (!change) continue;
-        if (change.demande.statut === 'radiee') {
-          total.radiees++;
-          writes.demandes.push(change.demande);
-        } else {
-          total.preavis++;
-          writes.preavis.push({ numeroUnique: demande.numeroUnique, dateEcheance: demande.dateEcheance });
+  const phases: [SweepPhase, IsoDate][] = [
+    ['radiation', radiationBound(asOf)],
+    ['preavis', preavisBound(asOf)],
+  ];
+  for (const [phase, bound] of phases) {
+    let after: SweepCursor | undefined;
+    for (;;) {
+      const last = await inTransaction(async (store) => {
+        const { demandes, next } = await store.sweepCandidates(phase, bound, after, chunkSize);
+        const writes = emptyWrites();
+        for (const demande of demandes) {
+          // The rules decide; the bound only narrows what is read.
+          const change =
+            phase === 'radiation'
+              ? radiationNonRenouvellement(demande, asOf)
+              : preavisDue(demande, asOf)
+                ? preavis(demande)
+                : undefined;
+          if (!change) continue;
+          if (phase === 'radiation') {
+            total.radiees++;
+            writes.demandes.push(change.demande);
+          } else {
+            total.preavis++;
+            writes.preavis.push({ numeroUnique: demande.numeroUnique, dateEcheance: demande.dateEcheance });
+          }
+          for (const line of change.history)
+            writes.history.push({ ...line, clientId: null, messageId: null });
+          writes.events.push(...change.events.map((e) => ({ ...e, clientId: null })));
         }
-        for (const line of change.history) writes.history.push({ ...line, clientId: null, messageId: null });
-        writes.events.push(...change.events.map((e) => ({ ...e, clientId: null })));
-      }
-      await store.save(writes);
-      return candidates.at(-1)?.demande.numeroUnique;
-    });
-    if (last === undefined) return total;
-    after = last;
+        await store.save(writes);
+        return next;
+      });
+      if (last === undefined) break;
+      after = last;
+    }
   }
+  return total;
 }

@@ -1,13 +1,107 @@
 import type pg from 'pg';
 import type { IsoDate } from '../core/commands.ts';
-import { PgSweepStore } from '../core/store-pg.ts';
+import type { RetentionStore } from '../core/retention.ts';
+import { PgRetentionStore } from '../core/retention-pg.ts';
 import { type SweepResult, type SweepStore, sweepRenouvellement } from '../core/sweep.ts';
-import { withTransaction } from '../db/pool.ts';
+import { retentionBound } from '../core/sweep-bounds.ts';
+import { PgSweepStore } from '../core/sweep-pg.ts';
+import { type Queryable, withTransaction } from '../db/pool.ts';
+import { withSweepLock } from './sweep-lock.ts';
 
-/** The renewal sweep as of a date, over the registry in PostgreSQL. */
-export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate): Promise<SweepResult> {
-  return sweepRenouvellement(
-    <T>(work: (store: SweepStore) => Promise<T>) => withTransaction(pool, (db) => work(new PgSweepStore(db))),
-    asOf,
+/** Who runs a sweep, for its audit line. */
+export interface SweepRun {
+  /** The operator's client id, or `hub:scheduler` for the daily sweeps. */
+  actor: string;
+  reason?: string;
+  /** Wait for a sweep of the same kind that is running (the daily job) rather than refuse (an operator). */
+  wait: boolean;
+}
+
+/** The actor written in the audit log for the sweeps the scheduler plans. */
+export const SCHEDULER_ACTOR = 'hub:scheduler';
+
+export interface RetentionResult {
+  purgees: number;
+}
+
+/**
+ * The renewal sweep as of a date, over the registry in PostgreSQL. Its audit line is created
+ * first, then each page of the sweep adds its counts to it in the page's own transaction: no
+ * préavis nor radiation is ever committed without the line that records it.
+ */
+export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate, run: SweepRun): Promise<SweepResult> {
+  return withSweepLock(pool, 'renouvellement', run.wait, async () => {
+    const auditId = await openAudit(pool, 'sweep.renouvellement', asOf, run, { preavis: 0, radiees: 0 });
+    const result = await sweepRenouvellement(
+      <T>(work: (store: SweepStore) => Promise<T>) =>
+        withTransaction(pool, async (db) => {
+          const store = new PgSweepStore(db);
+          const out = await work(store);
+          await addToAudit(db, auditId, store.saved);
+          return out;
+        }),
+      asOf,
+    );
+    await closeAudit(pool, auditId);
+    return result;
+  });
+}
+
+/**
+ * The retention purge as of a date: every demande radiée a year or more before it loses its
+ * personal data, in pages of `pageSize`, each page with its audit count in one transaction.
+ * Idempotent: a purged demande leaves the purge's index.
+ */
+export function runRetentionSweep(
+  pool: pg.Pool,
+  asOf: IsoDate,
+  run: SweepRun,
+  pageSize = 500,
+): Promise<RetentionResult> {
+  return withSweepLock(pool, 'retention', run.wait, async () => {
+    const auditId = await openAudit(pool, 'sweep.retention', asOf, run, { purgees: 0 });
+    const bound = retentionBound(asOf);
+    let purgees = 0;
+    for (;;) {
+      const purged = await withTransaction(pool, async (db) => {
+        const store: RetentionStore = new PgRetentionStore(db);
+        const n = await store.purge(bound, pageSize);
+        if (n > 0) await addToAudit(db, auditId, { purgees: n });
+        return n;
+      });
+      if (purged === 0) break;
+      purgees += purged;
+    }
+    await closeAudit(pool, auditId);
+    return { purgees };
+  });
+}
+
+/** The sweep's audit line, `status: running` until it ends. Returns its id. */
+async function openAudit(
+  db: Queryable,
+  action: string,
+  asOf: IsoDate,
+  run: SweepRun,
+  counts: Record<string, number>,
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO audit (actor, action, target, reason, details) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [run.actor, action, asOf, run.reason ?? null, { asOf, ...counts, status: 'running' }],
   );
+  return rows[0]?.id as string;
+}
+
+/** Adds a page's counts to the audit line, in the page's transaction. */
+async function addToAudit(db: Queryable, auditId: string, counts: Record<string, number>): Promise<void> {
+  await db.query(
+    `UPDATE audit SET details = details || (SELECT jsonb_object_agg(k, coalesce((details->>k)::bigint, 0) + v::bigint)
+                                             FROM jsonb_each_text($2::jsonb) AS c(k, v))
+      WHERE id = $1`,
+    [auditId, counts],
+  );
+}
+
+async function closeAudit(db: Queryable, auditId: string): Promise<void> {
+  await db.query(`UPDATE audit SET details = details || '{"status": "done"}' WHERE id = $1`, [auditId]);
 }

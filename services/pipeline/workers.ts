@@ -5,7 +5,7 @@ import { todayInParis } from '../core/dates.ts';
 import { createApplyProcessor } from './apply-worker.ts';
 import { EventNotifier } from './event-notifier.ts';
 import { type Infrastructure, redisConnection } from './infrastructure.ts';
-import { runRenouvellementSweep } from './maintenance.ts';
+import { runRenouvellementSweep, runRetentionSweep, SCHEDULER_ACTOR } from './maintenance.ts';
 import {
   createOpsQueue,
   failOpsJob,
@@ -36,7 +36,7 @@ export interface Stoppable {
 }
 
 interface MaintenanceJob {
-  kind: 'renouvellement';
+  kind: 'renouvellement' | 'retention';
   /** Sweep as of this date; default today. */
   asOf?: string;
 }
@@ -68,7 +68,14 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
     MAINTENANCE_QUEUE,
     async (job) => {
       const asOf = job.data.asOf ?? todayInParis();
-      const result = await runRenouvellementSweep(infrastructure.pool, asOf);
+      // The daily sweeps wait for an operator's sweep of the same kind rather than fail.
+      const run = { actor: SCHEDULER_ACTOR, wait: true };
+      if (job.data.kind === 'retention') {
+        const result = await runRetentionSweep(infrastructure.pool, asOf, run);
+        log.info({ asOf, ...result }, 'retention sweep done');
+        return result;
+      }
+      const result = await runRenouvellementSweep(infrastructure.pool, asOf, run);
       log.info({ asOf, ...result }, 'renewal sweep done');
       return result;
     },
@@ -90,6 +97,11 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
       connection: redisConnection(config.redisUrl),
       prefix: config.queuePrefix,
       concurrency: config.webhookConcurrency,
+      // The delivery reconciler leaves a delivery alone while its job is live (active included):
+      // the job of a worker that died must come back within SNE_JOB_LOCK_MS, as apply jobs do.
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobLockMs,
+      maxStalledCount: 1000,
     },
   );
   webhooks.on('error', (error) => log.warn({ err: error.message }, 'webhook worker error'));
@@ -157,7 +169,7 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
 
 /**
  * The `scheduler` role: the reconciler on a timer of its own (not a Redis job, so that it survives
- * Redis losing everything), which also re-plans the daily renewal sweep.
+ * Redis losing everything), which also re-plans the daily renewal and retention sweeps.
  */
 export function startScheduler(config: Config, infrastructure: Infrastructure, log: Logger): Stoppable {
   const maintenance = new Queue<MaintenanceJob>(MAINTENANCE_QUEUE, {
@@ -175,6 +187,12 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
         'daily-renouvellement',
         { pattern: config.sweepCron, tz: 'Europe/Paris' },
         { name: 'renouvellement', data: { kind: 'renouvellement' } },
+      );
+      // Retention at the same time of day: the maintenance worker runs one job at a time.
+      await maintenance.upsertJobScheduler(
+        'daily-retention',
+        { pattern: config.sweepCron, tz: 'Europe/Paris' },
+        { name: 'retention', data: { kind: 'retention' } },
       );
       const requeued = await reconcile(
         infrastructure.pool,

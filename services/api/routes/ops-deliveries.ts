@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { withTransaction } from '../../db/pool.ts';
 import { webhookJob } from '../../pipeline/queues.ts';
 import {
   countReplayable,
@@ -171,18 +172,24 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const replayed = await replayDeliveries(app.pg, { ids: [id] });
+      // The audit line commits with the replay, or neither does.
+      const replayed = await withTransaction(app.pg, async (db) => {
+        const changed = await replayDeliveries(db, { ids: [id] });
+        if (changed.length > 0) {
+          await audit(db, {
+            actor: request.actor.clientId,
+            action: 'delivery.replay',
+            target: id,
+            reason: request.body.reason,
+          });
+        }
+        return changed;
+      });
       if (replayed.length === 0) {
         const delivery = await findDelivery(app.pg, id);
         if (!delivery) throw new HttpProblem(404, 'DELIVERY_INCONNUE', `No delivery ${id}.`);
         throw new HttpProblem(409, 'DELIVERY_NON_REJOUABLE', `The delivery is ${delivery.status}.`);
       }
-      await audit(app.pg, {
-        actor: request.actor.clientId,
-        action: 'delivery.replay',
-        target: id,
-        reason: request.body.reason,
-      });
       await enqueue(replayed);
       return reply.code(202).send({ id, status: 'pending' });
     },
@@ -216,12 +223,16 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     async (request) => {
       const { filter, reason, dryRun } = request.body;
       if (dryRun) return { matched: await countReplayable(app.pg, filter), replayed: 0 };
-      const replayed = await replayDeliveries(app.pg, filter);
-      await audit(app.pg, {
-        actor: request.actor.clientId,
-        action: 'delivery.replay-bulk',
-        reason,
-        details: { filter, replayed: replayed.length },
+      // The audit line commits with the replay, or neither does.
+      const replayed = await withTransaction(app.pg, async (db) => {
+        const changed = await replayDeliveries(db, filter);
+        await audit(db, {
+          actor: request.actor.clientId,
+          action: 'delivery.replay-bulk',
+          reason,
+          details: { filter, replayed: changed.length },
+        });
+        return changed;
       });
       await enqueue(replayed);
       return { matched: replayed.length, replayed: replayed.length };
@@ -245,15 +256,19 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params;
-      if (!(await discardDelivery(app.pg, id))) {
+      const discarded = await withTransaction(app.pg, async (db) => {
+        if (!(await discardDelivery(db, id))) return false;
+        await audit(db, {
+          actor: request.actor.clientId,
+          action: 'delivery.discard',
+          target: id,
+          reason: request.body.reason,
+        });
+        return true;
+      });
+      if (!discarded) {
         throw new HttpProblem(404, 'DELIVERY_INCONNUE', `No pending or failed delivery ${id}.`);
       }
-      await audit(app.pg, {
-        actor: request.actor.clientId,
-        action: 'delivery.discard',
-        target: id,
-        reason: request.body.reason,
-      });
       return { id, status: 'discarded' };
     },
   );

@@ -54,17 +54,44 @@ export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): P
     );
     return;
   }
+  const secret = openSecret(deps.secrets, claimed.webhook_secret);
+  if (secret === undefined) {
+    // Retrying cannot help: the key is wrong until an operator fixes the configuration. Failed
+    // at once, with the reason in its attempts, so the operators see it and replay it afterwards.
+    await recordFailure(deps, deliveryId, claimed.attempts, SECRET_UNREADABLE);
+    return;
+  }
   const event = cloudEventOf(claimed);
   const outcome = await send(
-    {
-      url: claimed.url,
-      id: event.id,
-      body: JSON.stringify(event),
-      secret: deps.secrets.open(claimed.webhook_secret),
-    },
+    { url: claimed.url, id: event.id, body: JSON.stringify(event), secret },
     deps.send,
   );
   await record(deps, deliveryId, claimed.attempts, claimed.attempts - claimed.schedule_from, outcome);
+}
+
+/** The error a delivery ends `failed` with when its client's signing secret cannot be decrypted. */
+export const SECRET_UNREADABLE =
+  'WEBHOOK_SECRET_UNREADABLE: the signing secret cannot be decrypted with the current key (SNE_SECRET_KEY, or ' +
+  'SNE_ADMIN_TOKEN when it is unset, changed since the client was provisioned); restore the key or rotate ' +
+  "the client's webhook secret, then replay the delivery";
+
+function openSecret(secrets: SecretBox, sealed: Buffer): string | undefined {
+  try {
+    return secrets.open(sealed);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends a delivery `failed` now, with this error on its attempt. */
+async function recordFailure(deps: DeliveryDeps, deliveryId: string, attempt: number, error: string) {
+  await deps.pool.query(
+    `WITH attempt AS (
+       INSERT INTO delivery_attempts (delivery_id, attempt, status_code, error) VALUES ($1, $2, NULL, $3))
+     UPDATE deliveries SET status = 'failed', updated_at = now(), last_error = jsonb_build_object('error', $3::text)
+      WHERE id = $1`,
+    [deliveryId, attempt, error],
+  );
 }
 
 async function record(
@@ -96,25 +123,52 @@ async function record(
   }
 }
 
+/** Job states in which the job will still run: its delivery needs no other job. */
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+/** Liveness checks sent to Redis at once. */
+const CHECKS_AT_ONCE = 50;
+
 /**
- * Plans again the pending deliveries overdue by more than `graceMs` whose job Redis lost.
- * Returns how many were queued.
+ * Plans again the pending deliveries overdue by more than `graceMs` whose job Redis lost. A
+ * delivery's job is the one of its next attempt (`<id>.<attempt>`), or the last re-plan recorded
+ * in `deliveries.job_id`: while either is still live (a backlog waiting for workers) nothing is
+ * added, so ticks over a backlog never multiply jobs. Returns how many were queued.
  */
 export async function reconcileDeliveries(
   pool: pg.Pool,
   queue: Queue<WebhookJobData>,
   graceMs: number,
 ): Promise<number> {
-  const { rows } = await pool.query<{ id: string; attempts: number }>(
-    `SELECT id, attempts FROM deliveries
+  const { rows } = await pool.query<{ id: string; attempts: number; job_id: string | null }>(
+    `SELECT id, attempts, job_id FROM deliveries
       WHERE status = 'pending' AND next_attempt_at < now() - make_interval(secs => $1::float8 / 1000)
       ORDER BY next_attempt_at LIMIT 10000`,
     [graceMs],
   );
-  for (const { id, attempts } of rows) {
-    const job = webhookJob(id, attempts + 1);
-    // A job that already ran for this attempt keeps its id: name the re-plan apart.
-    await queue.add(job.name, job.data, { ...job.opts, jobId: `${job.opts.jobId}.r${Date.now()}` });
+  let queued = 0;
+  for (let i = 0; i < rows.length; i += CHECKS_AT_ONCE) {
+    const lost = await filterAsync(rows.slice(i, i + CHECKS_AT_ONCE), async ({ id, attempts, job_id }) => {
+      const expected = webhookJob(id, attempts + 1).opts.jobId;
+      if (await isLive(queue, expected)) return false;
+      return !(job_id && job_id !== expected && (await isLive(queue, job_id)));
+    });
+    for (const { id, attempts } of lost) {
+      const job = webhookJob(id, attempts + 1);
+      // A job that already ran for this attempt keeps its id: name the re-plan apart, and remember it.
+      const jobId = `${job.opts.jobId}.r${Date.now()}`;
+      await pool.query('UPDATE deliveries SET job_id = $2 WHERE id = $1', [id, jobId]);
+      await queue.add(job.name, job.data, { ...job.opts, jobId });
+      queued++;
+    }
   }
-  return rows.length;
+  return queued;
+}
+
+async function isLive(queue: Queue<WebhookJobData>, jobId: string): Promise<boolean> {
+  return LIVE_STATES.has(await queue.getJobState(jobId));
+}
+
+async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept = await Promise.all(items.map(keep));
+  return items.filter((_, i) => kept[i]);
 }

@@ -25,10 +25,13 @@ export function startFanOut({ pool, queue, notifier, intervalMs, log }: FanOutRu
     do {
       again = false;
       try {
-        const created = await fanOut(pool);
-        if (created.length > 0) {
-          await queue.addBulk(created.map(({ id, attempt }) => webhookJob(id, attempt)));
-        }
+        // Each transaction's deliveries are queued as soon as it commits.
+        await fanOut(pool, async (created) => {
+          // Redis away: the deliveries are in PostgreSQL, the reconciler queues them; go on with the rest.
+          await queue
+            .addBulk(created.map(({ id, attempt }) => webhookJob(id, attempt)))
+            .catch((error: Error) => log.warn({ err: error.message }, 'webhook deliveries not queued yet'));
+        });
       } catch (error) {
         // The deliveries are in PostgreSQL; the reconciler queues them if their jobs were not.
         log.warn({ err: (error as Error).message }, 'webhook fan-out could not complete');

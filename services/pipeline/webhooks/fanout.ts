@@ -5,8 +5,13 @@ import { scopeOf } from '../events.ts';
 
 /** Held while deliveries are created, so that two processes never fan out the same events. */
 const FANOUT_LOCK = 727_003;
-/** Events handled per subscriber and per transaction. */
-const CHUNK = 5000;
+/** How much one fan-out transaction handles: memory stays bounded by it, whatever the backlog. */
+export interface FanOutLimits {
+  /** Events read per subscriber and per transaction. Default 5000. */
+  eventsPerSubscriber?: number;
+  /** A transaction takes no further subscriber once it created this many deliveries. Default 10,000. */
+  deliveriesPerTransaction?: number;
+}
 
 export interface NewDelivery {
   id: string;
@@ -29,9 +34,20 @@ interface Subscriber {
  * log, moved in the same transaction as its deliveries are created: an event is never skipped
  * nor delivered twice to one subscriber. Events commit in sequence order (see EVENTS_LOCK), so
  * everything up to the highest sequence read is final.
+ *
+ * The deliveries of each transaction are handed to `enqueue` once it has committed, then dropped:
+ * a burst (300,000 events × 50 subscribers) is worked through in bounded transactions, never held
+ * whole in memory. If `enqueue` fails (Redis away) the deliveries are safe in PostgreSQL and the
+ * reconciler queues them. The subscribers furthest behind go first, so none waits for ever.
+ * Returns how many deliveries were created.
  */
-export async function fanOut(pool: pg.Pool): Promise<NewDelivery[]> {
-  const created: NewDelivery[] = [];
+export async function fanOut(
+  pool: pg.Pool,
+  enqueue: (created: NewDelivery[]) => Promise<void>,
+  { eventsPerSubscriber = 5000, deliveriesPerTransaction = 10_000 }: FanOutLimits = {},
+): Promise<number> {
+  const CHUNK = eventsPerSubscriber;
+  let created = 0;
   for (;;) {
     const batch = await withTransaction(pool, async (db) => {
       await db.query('SELECT pg_advisory_xact_lock($1)', [FANOUT_LOCK]);
@@ -43,12 +59,17 @@ export async function fanOut(pool: pg.Pool): Promise<NewDelivery[]> {
                 ARRAY(SELECT jsonb_array_elements_text(c.webhook->'types')) AS types, w.last_sequence
            FROM clients c JOIN webhook_cursors w ON w.client_id = c.id
           WHERE c.revoked_at IS NULL AND c.webhook IS NOT NULL AND w.last_sequence < $1
+          ORDER BY w.last_sequence, c.id
           FOR UPDATE OF w`,
         [head],
       );
       const inserted: NewDelivery[] = [];
       let more = false;
       for (const subscriber of subscribers) {
+        if (inserted.length >= deliveriesPerTransaction) {
+          more = true;
+          break;
+        }
         const upto =
           BigInt(subscriber.last_sequence) + BigInt(CHUNK) < BigInt(head ?? 0)
             ? String(BigInt(subscriber.last_sequence) + BigInt(CHUNK))
@@ -73,7 +94,8 @@ export async function fanOut(pool: pg.Pool): Promise<NewDelivery[]> {
       }
       return { inserted, more };
     });
-    created.push(...batch.inserted);
+    created += batch.inserted.length;
+    if (batch.inserted.length > 0) await enqueue(batch.inserted);
     if (!batch.more) return created;
   }
 }

@@ -1,0 +1,64 @@
+import type { Queryable } from '../db/pool.ts';
+import type { IsoDate } from './commands.ts';
+import { PERSONAL_KEYS, type RetentionStore } from './retention.ts';
+
+/**
+ * The retention purge in PostgreSQL. Per page of demandes, in one transaction:
+ * - `demandes`: the demandeur keeps its nationalité and whether it had an email or a telephone
+ *   (a guichet quality indicator), names and birth date become empty strings; the ménage keeps its
+ *   size; the identity hash (a pseudonym of name and birth date) is dropped;
+ * - `messages` that made the demande (its history's and attribution's messages): the raw text is
+ *   emptied (an XML element cannot be partly kept) and the canonical command loses its personal keys;
+ * - `demande_historique.details` and `events.data`: personal keys removed (events carry none by
+ *   design; the purge makes sure);
+ * - `pieces`: the content is erased (the row, who deposited what and when, stays, as after a delete).
+ * Webhook deliveries store no body: they are built from `events` when sent.
+ */
+export class PgRetentionStore implements RetentionStore {
+  constructor(private readonly db: Queryable) {}
+
+  async purge(bound: IsoDate, limit: number): Promise<number> {
+    // SKIP LOCKED: a demande a batch is reactivating right now is left for the next run.
+    const { rows } = await this.db.query<{ numero_unique: string }>(
+      `UPDATE demandes d SET
+          demandeur = jsonb_build_object('nom', '', 'prenom', '', 'dateNaissance', '',
+            'nationalite', d.demandeur->'nationalite',
+            'avecEmail', d.demandeur ? 'email', 'avecTelephone', d.demandeur ? 'telephone'),
+          menage = jsonb_build_object('nombrePersonnes', d.menage->'nombrePersonnes'),
+          identite_hash = NULL, donnees_purgees_le = current_date, updated_at = now()
+        WHERE d.numero_unique IN (
+          SELECT numero_unique FROM demandes
+           WHERE statut = 'radiee' AND donnees_purgees_le IS NULL AND date_radiation <= $1::date
+           ORDER BY date_radiation, numero_unique LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING d.numero_unique`,
+      [bound, limit],
+    );
+    const numeros = rows.map((r) => r.numero_unique);
+    if (numeros.length === 0) return 0;
+    const keys = [...PERSONAL_KEYS];
+    await this.db.query(
+      `UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, $2::text[]), updated_at = now()
+        WHERE m.id IN (
+          SELECT message_id FROM demande_historique WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
+          UNION SELECT message_id FROM attributions WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
+          UNION SELECT message_id FROM designations WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL)`,
+      [numeros, keys],
+    );
+    await this.db.query(
+      `UPDATE demande_historique SET details = sne_sans_cles(details, $2::text[])
+        WHERE numero_unique = ANY($1::text[]) AND details <> sne_sans_cles(details, $2::text[])`,
+      [numeros, keys],
+    );
+    await this.db.query(
+      `UPDATE events SET data = sne_sans_cles(data, $2::text[])
+        WHERE subject = ANY($1::text[]) AND data <> sne_sans_cles(data, $2::text[])`,
+      [numeros, keys],
+    );
+    await this.db.query(
+      `UPDATE pieces SET content = NULL, deleted_at = now()
+        WHERE numero_unique = ANY($1::text[]) AND content IS NOT NULL`,
+      [numeros],
+    );
+    return numeros.length;
+  }
+}
