@@ -29,6 +29,7 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
   let subscriberStatus = 503;
   let received = 0;
   let subscriber: Server;
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     subscriber = createServer((request, response) => {
@@ -49,6 +50,11 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
     // Fail within the test's time with the locator's own message, rather than at vitest's timeout.
     page.setDefaultTimeout(15_000);
     page.on('dialog', (dialog) => void dialog.dismiss());
+    // Uncaught errors of the page and anything its Content-Security-Policy blocked.
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
   });
 
   afterAll(async () => {
@@ -251,6 +257,10 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
     expect(await dashboard.evaluate('document.contentType')).toBe('text/html');
     expect(await dashboard.content()).not.toContain('UNAUTHENTICATED');
     await dashboard.close();
+  });
+
+  it('ran without an uncaught error or a blocked resource', () => {
+    expect(pageErrors).toEqual([]);
   });
 
   it('signs out: the cookie is cleared and the sign-in form comes back', async () => {

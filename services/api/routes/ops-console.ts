@@ -6,6 +6,7 @@ import { PROBLEM_SCHEMA } from '../problem-schema.ts';
 /** The console's files, served as they are (plain ES modules: no build step). Listed, never discovered. */
 const FILES: Record<string, string> = {
   'console.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
   'app.js': 'text/javascript; charset=utf-8',
   'api.js': 'text/javascript; charset=utf-8',
   'dom.js': 'text/javascript; charset=utf-8',
