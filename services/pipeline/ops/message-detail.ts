@@ -24,6 +24,7 @@ export interface OpsMessageDetail extends OpsMessageItem {
   audit: AuditLine[];
 }
 
+/** One line of the audit log as operators read it. */
 export interface AuditLine {
   id: string;
   at: string;
@@ -34,6 +35,7 @@ export interface AuditLine {
   details?: Record<string, unknown>;
 }
 
+/** An `audit` row. */
 export interface AuditRow {
   id: string;
   at: Date;
@@ -44,6 +46,7 @@ export interface AuditRow {
   details: Record<string, unknown> | null;
 }
 
+/** An audit row as operators read it (absent fields left out). */
 export function auditLineOf(row: AuditRow): AuditLine {
   return {
     id: row.id,
@@ -56,6 +59,7 @@ export function auditLineOf(row: AuditRow): AuditLine {
   };
 }
 
+/** A message with its attempts, revisions and audit lines; `undefined` when unknown. */
 export async function findMessageDetail(
   db: Queryable,
   messageId: string,

@@ -25,6 +25,7 @@ export interface OpsMessageItem {
   revision: number;
 }
 
+/** A `messages` row as `ITEM_COLUMNS` reads it. */
 export interface ItemRow {
   seq: string;
   id: string;
@@ -44,10 +45,12 @@ export interface ItemRow {
   revision: number;
 }
 
+/** The columns of a listed message, on `messages m`. */
 export const ITEM_COLUMNS =
   'm.seq, m.id, m.sender_id, m.client_id, m.system, m.version, m.type, m.status, m.lot_id, m.received_at, ' +
   'm.updated_at, m.applied_at, m.result, m.error, m.attempts, m.revision';
 
+/** A row as operators see it; the error without its details (the detail route gives them). */
 export function itemOf(row: ItemRow): OpsMessageItem {
   return {
     messageId: row.id,
