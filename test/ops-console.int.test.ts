@@ -40,6 +40,12 @@ describe('the console page', () => {
     expect(page.body).not.toMatch(/https?:\/\//); // nothing from a CDN
   });
 
+  it('sends the address with a trailing slash to the page', async () => {
+    const reply = await hub.app.inject({ url: '/ops/console/' });
+    expect(reply.statusCode).toBe(301);
+    expect(reply.headers.location).toBe('/ops/console');
+  });
+
   it('serves its modules and styles with their content types, and nothing else', async () => {
     const script = await hub.app.inject({ url: '/ops/console/views/message.js' });
     expect(script.statusCode).toBe(200);

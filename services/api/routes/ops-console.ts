@@ -72,6 +72,11 @@ export default async function opsConsoleRoutes(app: FastifyInstance) {
     async (_request, reply) => send(reply, 'text/html; charset=utf-8', page),
   );
 
+  // The address typed with a slash at its end: one page only, at one address.
+  app.get('/ops/console/', { schema: { hide: true } }, async (_request, reply) =>
+    reply.redirect('/ops/console', 301),
+  );
+
   app.get<{ Params: { '*': string } }>(
     '/ops/console/*',
     {
