@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOpsQueue } from '../services/pipeline/ops/replay-job.ts';
+import {
+  createOpsQueue,
+  createReplayJob,
+  findOpsJob,
+  reconcileOpsJobs,
+} from '../services/pipeline/ops/replay-job.ts';
 import { provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 import { call, importParc } from './helpers/ops.ts';
 import {
@@ -634,7 +639,59 @@ describe('audit in the same transaction as the action', () => {
   });
 });
 
+describe('the detail', () => {
+  it('gives the current error with its details', async () => {
+    const first = uid('E');
+    const second = uid('E');
+    const ids = await lotDone(
+      enregistrement({ id: first, nom: 'Doublon', prenom: 'Detail' }),
+      enregistrement({ id: second, nom: 'Doublon', prenom: 'Detail' }),
+    );
+    const view = await detail(ids[second] as string);
+    expect(view).toMatchObject({
+      status: 'failed',
+      error: { code: 'DOUBLON', details: { numeroUnique: expect.stringMatching(/LH59A$/) } },
+      attemptsLog: [{ attempt: 1, outcome: 'failed', error: { code: 'DOUBLON' } }],
+    });
+  });
+});
+
 describe('bulk replay in the background', () => {
+  it('resumes a job whose BullMQ job was lost (the reconciler adds it again)', async () => {
+    const since = new Date().toISOString();
+    const ids = await lotDone(
+      ...Array.from({ length: 2 }, () =>
+        radiation(uid('LOST'), '0599901000009LH59A', 'abandon', '2014-05-02'),
+      ),
+    );
+    // As if the process died between the commit of the job's row and the add to Redis.
+    const filter = { status: 'failed' as const, type: 'radiation', receivedSince: since };
+    const jobId = await createReplayJob(hub.pool, {
+      actor: 'ops',
+      reason: 'perdu',
+      filter,
+      matched: 2,
+      maxSeq: '9223372036854775807',
+    });
+    const queue = createOpsQueue(hub.infrastructure.redis, hub.config.queuePrefix);
+    try {
+      expect(await reconcileOpsJobs(hub.pool, queue, 0)).toBe(1);
+      const job = await waitFor(async () => {
+        const view = await findOpsJob(hub.pool, jobId);
+        return view?.status === 'running' ? undefined : view;
+      });
+      expect(job).toMatchObject({ status: 'completed', replayed: 2 });
+      await waitForMessagesDone(hub.pool, Object.values(ids));
+      // Replayed once each (they fail again: their demande does not exist).
+      for (const messageId of Object.values(ids)) {
+        expect((await detail(messageId)).attemptsLog.map((a) => a.outcome)).toEqual(['failed', 'failed']);
+      }
+      expect(await reconcileOpsJobs(hub.pool, queue, 0)).toBe(0);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('answers 202 with a job whose progress is kept in PostgreSQL, and applies every message once', async () => {
     const since = new Date().toISOString();
     const refs = Array.from({ length: BACKGROUND_ABOVE + 2 }, () => uid('BG'));

@@ -106,6 +106,13 @@ export const MESSAGE_DETAIL = {
   required: [...MESSAGE_ITEM.required, 'raw', 'attemptsLog', 'revisions', 'audit'],
   properties: {
     ...MESSAGE_ITEM.properties,
+    error: {
+      ...ERROR,
+      properties: {
+        ...ERROR.properties,
+        details: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
     raw: {
       type: 'string',
       description: 'The message exactly as received, decoded text; for an XML lot, its own element.',

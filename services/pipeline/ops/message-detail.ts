@@ -2,7 +2,9 @@ import type { Queryable } from '../../db/pool.ts';
 import { ITEM_COLUMNS, type ItemRow, itemOf, type OpsMessageItem } from './message-list.ts';
 
 /** A message as an operator inspects it (GET /ops/messages/{messageId}). */
-export interface OpsMessageDetail extends OpsMessageItem {
+export interface OpsMessageDetail extends Omit<OpsMessageItem, 'error'> {
+  /** The current error with its details (a DOUBLON names the demande already held). */
+  error?: { code: string; message: string; details?: Record<string, string> };
   /** The message exactly as received, decoded text: for an XML lot, its own element. */
   raw: string;
   /** Its canonical command as received (absent when it broke its contract). */
@@ -68,7 +70,7 @@ export async function findMessageDetail(
     ItemRow & {
       raw: string;
       canonical: unknown;
-      full_error: OpsMessageDetail['error'] & { errors?: OpsMessageDetail['errors'] };
+      full_error: (OpsMessageDetail['error'] & { errors?: OpsMessageDetail['errors'] }) | null;
     }
   >(`SELECT ${ITEM_COLUMNS}, m.raw, m.canonical, m.error AS full_error FROM messages m WHERE m.id = $1`, [
     messageId,
@@ -100,6 +102,15 @@ export async function findMessageDetail(
     ...itemOf(row),
     raw: row.raw,
     ...(row.canonical ? { canonical: row.canonical } : {}),
+    ...(row.full_error
+      ? {
+          error: {
+            code: row.full_error.code,
+            message: row.full_error.message,
+            ...(row.full_error.details ? { details: row.full_error.details } : {}),
+          },
+        }
+      : {}),
     ...(row.full_error?.errors ? { errors: row.full_error.errors } : {}),
     attemptsLog: attempts.rows.map((a) => ({
       attempt: a.attempt,
