@@ -75,6 +75,16 @@ function errorOf(error, contractErrors) {
           fields.map((f) => h('li', {}, h('code', {}, f.path ?? '/'), ' ', f.message ?? '')),
         )
       : null,
+    // What the rule found (a DOUBLON names the demande already held), as text.
+    error.details && typeof error.details === 'object'
+      ? h(
+          'ul',
+          { class: 'details' },
+          Object.entries(error.details).map(([key, value]) =>
+            h('li', {}, `${key}: `, h('code', {}, typeof value === 'string' ? value : JSON.stringify(value))),
+          ),
+        )
+      : null,
   );
 }
 
