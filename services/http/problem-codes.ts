@@ -28,6 +28,7 @@ export const PROBLEM_CODES = {
   // 401 and 403: who is calling, and what it may do.
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required' },
   FORBIDDEN: { status: 403, title: 'This client may not do this' },
+  CSRF_REFUSED: { status: 403, title: 'A cookie-authenticated change must come from a page of this hub' },
   // 404: what the path names does not exist (or lies outside the client's scope).
   NOT_FOUND: { status: 404, title: 'No such route' },
   CLIENT_UNKNOWN: { status: 404, title: 'No such client' },

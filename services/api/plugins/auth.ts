@@ -4,10 +4,12 @@ import fp from 'fastify-plugin';
 import type { Actor } from '../../core/actor.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { actorByToken, tokenHash } from '../clients.ts';
+import { tokenOf } from './credentials.ts';
 
 /**
  * Bearer authentication on every route that declares `config.roles`; routes without it are
  * public (`/health/*`, `/docs`, `/public/*`). Unknown token → 401, role not allowed → 403.
+ * The token comes from the Authorization header or the console's cookie (`credentials.ts`).
  */
 async function authPlugin(app: FastifyInstance) {
   const adminHash = tokenHash(app.config.adminToken);
@@ -17,7 +19,7 @@ async function authPlugin(app: FastifyInstance) {
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const roles = request.routeOptions.config?.roles;
     if (!roles) return;
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const token = tokenOf(request);
     if (!token)
       throw new HttpProblem('UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
     if (timingSafeEqual(tokenHash(token), adminHash)) {

@@ -4,7 +4,9 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../../http/plugins/errors.ts';
+import { HttpProblem } from '../../http/problem.ts';
 import { actorByToken, tokenHash } from '../clients.ts';
+import { tokenOf as headerOrCookieToken } from './credentials.ts';
 
 /** Where the dashboard is served (interfaces.md §11). */
 export const QUEUES_DASHBOARD_PATH = '/ops/queues';
@@ -14,9 +16,12 @@ export const QUEUES_DASHBOARD_PATH = '/ops/queues';
  * `Authorization: Basic` with the token as password, any user name: a browser asks for it once
  * (the 401 carries `WWW-Authenticate: Basic`) and then sends it with every page, asset and API
  * call of the dashboard by itself, which a Bearer header cannot do for a page opened by hand.
+ * Without an Authorization header, the operator console's cookie (`credentials.ts`: any GET, other
+ * methods only from a page of the hub): the console's "Queues" link opens without a prompt.
  */
 function tokenOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization ?? '';
+  if (request.headers.authorization === undefined) return headerOrCookieToken(request);
+  const header = request.headers.authorization;
   const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   if (bearer) return bearer;
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)?.[1];
@@ -34,30 +39,34 @@ function tokenOf(request: FastifyRequest): string | undefined {
  */
 export default async function queuesDashboard(app: FastifyInstance) {
   const adminHash = tokenHash(app.config.adminToken);
-  const refuse = (reply: FastifyReply, code: 'UNAUTHENTICATED' | 'FORBIDDEN', detail: string) => {
-    if (code === 'UNAUTHENTICATED') {
-      reply.header('www-authenticate', 'Basic realm="sne-hub operators", charset="UTF-8"');
-    }
-    return sendProblem(reply, code, detail);
+  const refuse = (reply: FastifyReply, status: 401 | 403, detail: string) => {
+    if (status === 401) reply.header('www-authenticate', 'Basic realm="sne-hub operators", charset="UTF-8"');
+    return sendProblem(reply, status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', detail);
   };
 
   // Replies directly rather than throwing: bull-board's routes have an error handler of their own.
   app.addHook('onRequest', async (request, reply) => {
-    const token = tokenOf(request);
+    let token: string | undefined;
+    try {
+      token = tokenOf(request);
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) throw error;
+      return sendProblem(reply, error.code, error.message);
+    }
     if (!token) {
       return refuse(
         reply,
-        'UNAUTHENTICATED',
+        401,
         "The queues' dashboard needs an operator token (Bearer, or Basic as password).",
       );
     }
     if (timingSafeEqual(tokenHash(token), adminHash)) {
-      return refuse(reply, 'FORBIDDEN', "The administrator's token only serves /admin routes.");
+      return refuse(reply, 403, "The administrator's token only serves /admin routes.");
     }
     const actor = await actorByToken(app.pg, token);
-    if (!actor) return refuse(reply, 'UNAUTHENTICATED', 'Unknown or revoked token.');
+    if (!actor) return refuse(reply, 401, 'Unknown or revoked token.');
     if (actor.role !== 'operator')
-      return refuse(reply, 'FORBIDDEN', `The role ${actor.role} may not use this route.`);
+      return refuse(reply, 403, `The role ${actor.role} may not use this route.`);
     request.actor = actor;
   });
 

@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { attribution, enregistrement, postLot, radiation, sendLot } from './helpers/spt.ts';
+
+/**
+ * The operator console through HTTP: its files, the sign-in cookie and when the hub accepts it
+ * (the CSRF defence), and the failures summary it opens on. The browser test drives the page.
+ */
+let hub: TestHub;
+let operator: string;
+let bailleur: string;
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+const cookie = (token: string) => ({ cookie: `theme=dark; sne_token=${token}` });
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  operator = await provision(hub.app, { id: 'ops', role: 'operator', departements: ['*'] });
+  bailleur = await provision(hub.app, {
+    id: 'lille-habitat',
+    role: 'bailleur',
+    organisme: '123456789',
+    codeGuichet: 'LH59A',
+  });
+});
+
+afterAll(async () => {
+  await hub?.close();
+});
+
+describe('the console page', () => {
+  it('is served without a token, with a policy that lets it run only its own scripts', async () => {
+    const page = await hub.app.inject({ url: '/ops/console' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.body).toContain('<script type="module" src="/ops/console/app.js"></script>');
+    expect(page.body).not.toMatch(/https?:\/\//); // nothing from a CDN
+  });
+
+  it('sends the address with a trailing slash to the page', async () => {
+    const reply = await hub.app.inject({ url: '/ops/console/' });
+    expect(reply.statusCode).toBe(301);
+    expect(reply.headers.location).toBe('/ops/console');
+  });
+
+  it('serves its modules and styles with their content types, and nothing else', async () => {
+    const script = await hub.app.inject({ url: '/ops/console/views/message.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.body).toContain('export async function messageView');
+    const css = await hub.app.inject({ url: '/ops/console/console.css' });
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    for (const url of ['/ops/console/index.ts', '/ops/console/..%2Fconfig.ts', '/ops/console/../app.ts']) {
+      const refused = await hub.app.inject({ url });
+      expect(refused.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(refused.statusCode, url).toBeLessThan(500);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+
+  it('never builds markup from data: no innerHTML, outerHTML, insertAdjacentHTML or document.write', async () => {
+    const files = [
+      'app.js',
+      'api.js',
+      'dom.js',
+      'views/failures.js',
+      'views/messages.js',
+      'views/message.js',
+    ];
+    for (const file of [
+      ...files,
+      'views/deliveries.js',
+      'views/delivery.js',
+      'views/audit.js',
+      'views/sign-in.js',
+    ]) {
+      const { body } = await hub.app.inject({ url: `/ops/console/${file}` });
+      expect(body, file).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    }
+  });
+});
+
+describe('signing in', () => {
+  it('gives an operator an HttpOnly, SameSite=Strict cookie holding its token', async () => {
+    const reply = await hub.app.inject({
+      method: 'POST',
+      url: '/ops/console/session',
+      headers: auth(operator),
+    });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ clientId: 'ops', role: 'operator', expiresInSeconds: 28800 });
+    const setCookie = String(reply.headers['set-cookie']);
+    expect(setCookie).toContain(`sne_token=${operator};`);
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).toContain('Path=/');
+    expect(setCookie).not.toContain('Secure'); // plain HTTP here; set over HTTPS
+  });
+
+  it('refuses other roles (403) and unknown tokens (401), setting no cookie', async () => {
+    const bailleurReply = await hub.app.inject({
+      method: 'POST',
+      url: '/ops/console/session',
+      headers: auth(bailleur),
+    });
+    expect(bailleurReply.statusCode).toBe(403);
+    expect(bailleurReply.json()).toMatchObject({ code: 'FORBIDDEN' });
+    expect(bailleurReply.headers['set-cookie']).toBeUndefined();
+    const unknown = await hub.app.inject({
+      method: 'POST',
+      url: '/ops/console/session',
+      headers: auth('sne_nope'),
+    });
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    const none = await hub.app.inject({ method: 'POST', url: '/ops/console/session' });
+    expect(none.statusCode).toBe(401);
+  });
+
+  it('signs out by clearing the cookie', async () => {
+    const reply = await hub.app.inject({ method: 'DELETE', url: '/ops/console/session' });
+    expect(reply.statusCode).toBe(204);
+    expect(String(reply.headers['set-cookie'])).toMatch(/^sne_token=; .*Max-Age=0/);
+  });
+});
+
+describe('the cookie in place of the Authorization header', () => {
+  it('authenticates GET requests, with the role checks of the route', async () => {
+    const asOperator = await hub.app.inject({
+      url: '/ops/deliveries?status=failed',
+      headers: cookie(operator),
+    });
+    expect(asOperator.statusCode).toBe(200);
+    const asBailleur = await hub.app.inject({ url: '/ops/deliveries', headers: cookie(bailleur) });
+    expect(asBailleur.statusCode).toBe(403);
+    const revoked = await hub.app.inject({ url: '/ops/deliveries', headers: cookie('sne_revoked') });
+    expect(revoked.statusCode).toBe(401);
+  });
+
+  it('refuses a request that changes something unless its Origin is the hub itself (CSRF)', async () => {
+    const body = { filter: { status: 'failed' }, reason: 'csrf check', dryRun: true };
+    const url = '/ops/deliveries/replay';
+    const noOrigin = await hub.app.inject({ method: 'POST', url, headers: cookie(operator), payload: body });
+    expect(noOrigin.statusCode).toBe(403);
+    expect(noOrigin.json()).toMatchObject({ code: 'CSRF_REFUSED', status: 403 });
+    const foreign = await hub.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...cookie(operator), origin: 'https://evil.example', host: 'hub.example:8080' },
+      payload: body,
+    });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json()).toMatchObject({ code: 'CSRF_REFUSED' });
+    const nullOrigin = await hub.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...cookie(operator), origin: 'null', host: 'hub.example:8080' },
+      payload: body,
+    });
+    expect(nullOrigin.statusCode).toBe(403);
+    const sameHost = await hub.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...cookie(operator), origin: 'https://hub.example:8080', host: 'hub.example:8080' },
+      payload: body,
+    });
+    expect(sameHost.statusCode).toBe(200);
+    expect(sameHost.json()).toEqual({ matched: 0, replayed: 0 });
+  });
+
+  it("opens the queues' dashboard, whose actions need the hub's own Origin too", async () => {
+    const page = await hub.app.inject({ url: '/ops/queues', headers: cookie(operator) });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect((await hub.app.inject({ url: '/ops/queues', headers: cookie(bailleur) })).statusCode).toBe(403);
+    const url = '/ops/queues/api/queues/sne-apply/retry/failed';
+    const forged = await hub.app.inject({ method: 'PUT', url, headers: cookie(operator) });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json()).toMatchObject({ code: 'CSRF_REFUSED' });
+    const fromTheHub = await hub.app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...cookie(operator), origin: 'http://hub.example', host: 'hub.example' },
+    });
+    expect([401, 403]).not.toContain(fromTheHub.statusCode);
+  });
+
+  it('gives way to an Authorization header, which needs no Origin', async () => {
+    const reply = await hub.app.inject({
+      method: 'POST',
+      url: '/ops/deliveries/replay',
+      headers: { ...cookie('sne_not-a-token'), ...auth(operator) },
+      payload: { filter: { status: 'failed' }, reason: 'header wins', dryRun: true },
+    });
+    expect(reply.statusCode).toBe(200);
+  });
+});
+
+describe('GET /ops/messages/summary', () => {
+  beforeAll(async () => {
+    // Two radiations of unknown demandes, one attribution of a logement missing from the parc,
+    // one enregistrement applied, and one message rejected at reception.
+    const outcomes = await sendLot(
+      hub.app,
+      bailleur,
+      enregistrement({ id: 'E-1', ref: 'LH-1' }),
+      radiation('R-1', 'LH-INCONNUE-1', 'abandon', '2014-05-02'),
+      radiation('R-2', 'LH-INCONNUE-2', 'abandon', '2014-05-02'),
+      attribution('A-1', 'LH-1', '5900009999', '2014-05-02'),
+    );
+    expect(outcomes['R-1']?.error?.code).toBe('DEMANDE_INCONNUE');
+    expect(outcomes['A-1']?.error?.code).toBe('LOGEMENT_INCONNU');
+    const rejected = await postLot(
+      hub.app,
+      bailleur,
+      `<?xml version="1.0"?><lot xmlns="urn:sne:spt:2">${enregistrement({ id: 'X-1', typologie: 'T9' })}</lot>`,
+    );
+    expect(rejected.json()).toMatchObject({ rejected: 1 });
+  });
+
+  it('counts failed messages by system and error code, largest group first', async () => {
+    const reply = await hub.app.inject({ url: '/ops/messages/summary', headers: auth(operator) });
+    expect(reply.statusCode).toBe(200);
+    const summary = reply.json();
+    expect(summary).toMatchObject({
+      status: 'failed',
+      total: 3,
+      groups: [
+        { system: 'spt', errorCode: 'DEMANDE_INCONNUE', count: 2 },
+        { system: 'spt', errorCode: 'LOGEMENT_INCONNU', count: 1 },
+      ],
+    });
+    expect(summary.groups).toHaveLength(2);
+    expect(Date.parse(summary.groups[0].firstReceivedAt)).toBeLessThanOrEqual(
+      Date.parse(summary.groups[0].lastReceivedAt),
+    );
+  });
+
+  it('counts rejected messages when asked, and only those received in the period', async () => {
+    const rejected = await hub.app.inject({
+      url: '/ops/messages/summary?status=rejected',
+      headers: auth(operator),
+    });
+    expect(rejected.json()).toMatchObject({
+      status: 'rejected',
+      total: 1,
+      groups: [{ system: 'spt', errorCode: 'CONTRACT_INVALID', count: 1 }],
+    });
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const none = await hub.app.inject({
+      url: `/ops/messages/summary?receivedSince=${encodeURIComponent(future)}`,
+      headers: auth(operator),
+    });
+    expect(none.json()).toEqual({ status: 'failed', total: 0, groups: [] });
+  });
+
+  it('is for operators only, and refuses bad filters with a problem', async () => {
+    const forbidden = await hub.app.inject({ url: '/ops/messages/summary', headers: auth(bailleur) });
+    expect(forbidden.statusCode).toBe(403);
+    const badStatus = await hub.app.inject({
+      url: '/ops/messages/summary?status=applied',
+      headers: auth(operator),
+    });
+    expect(badStatus.statusCode).toBe(400);
+    expect(badStatus.headers['content-type']).toContain('application/problem+json');
+    expect(badStatus.json()).toMatchObject({ code: 'INVALID_PARAMETER' });
+    const badDate = await hub.app.inject({
+      url: '/ops/messages/summary?receivedSince=yesterday',
+      headers: auth(operator),
+    });
+    expect(badDate.json()).toMatchObject({ code: 'INVALID_PARAMETER', errors: [{ path: '/receivedSince' }] });
+    const reversed = await hub.app.inject({
+      url: '/ops/messages/summary?receivedSince=2026-01-02T00:00:00Z&receivedUntil=2026-01-01T00:00:00Z',
+      headers: auth(operator),
+    });
+    expect(reversed.statusCode).toBe(400);
+    expect(reversed.json()).toMatchObject({ code: 'INVALID_PARAMETER' });
+  });
+});
