@@ -14,6 +14,7 @@ import infrastructurePlugin from './plugins/infrastructure.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
+import infocentreRoutes from './routes/infocentre.ts';
 import messageRoutes from './routes/messages.ts';
 import opsRoutes from './routes/ops.ts';
 import opsDeliveryRoutes from './routes/ops-deliveries.ts';
@@ -59,6 +60,7 @@ export async function buildApp({
   await app.register(pieceRoutes);
   await app.register(feedRoutes);
   await app.register(parcRoutes);
+  await app.register(infocentreRoutes);
   for (const connector of CONNECTORS) {
     await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
   }
