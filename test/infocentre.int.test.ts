@@ -301,3 +301,104 @@ describe('GET /infocentre/flux', () => {
     }
   });
 });
+
+describe('GET /infocentre/typologie and /infocentre/anciennete', () => {
+  it('counts the demandes en cours at the end of the date by current typologie', async () => {
+    const reply = await get(`/infocentre/typologie?territoire=departement:59&date=${AU}`);
+    expect(reply.statusCode, reply.body).toBe(200);
+    const body = reply.json();
+    // A, R, B, C, H, X1, X2 are T3; T was registered T2 and changed to T4 after the period: current value.
+    expect(body.total).toBe(8);
+    expect(body.typologie.T3).toEqual({ nombre: 7, pourcent: 87.5 });
+    expect(body.typologie.T4).toEqual({ nombre: 1, pourcent: 12.5 });
+    expect(body.typologie.T2).toEqual({ nombre: 0, pourcent: 0 });
+    const masked = (
+      await get(`/infocentre/typologie?territoire=departement:59&date=${AU}`, infocentre)
+    ).json();
+    expect(masked.typologie.T4).toEqual({ nombre: null, pourcent: null, secret: true });
+    expect(masked.typologie.T2).toEqual({ nombre: 0, pourcent: 0 });
+  });
+
+  it('classes the demandes en cours by ancienneté since dépôt, with the median in months', async () => {
+    const reply = await get(`/infocentre/anciennete?territoire=departement:59&date=${AU}`);
+    expect(reply.statusCode, reply.body).toBe(200);
+    const body = reply.json();
+    expect(body.total).toBe(8);
+    // A (2013-06-01) and R (2013-01-10) passed their first anniversary; the six of 2014 did not.
+    expect(body.anciennete['1-2-ans']).toEqual({ nombre: 2, pourcent: 25 });
+    expect(body.anciennete['moins-1-an']).toEqual({ nombre: 6, pourcent: 75 });
+    expect(body.anciennete['5-ans-et-plus']).toEqual({ nombre: 0, pourcent: 0 });
+    // Oldest first: R, A, B, H (2014-02-01) is the 4th of 8: 4 whole months at 2014-06-30.
+    expect(body.medianeMois).toBe(4);
+  });
+});
+
+describe('GET /infocentre/attributions/*', () => {
+  it('gives the monthly rhythm against the expected line, with DALO and prioritaires by contingent', async () => {
+    const reply = await get(
+      `/infocentre/attributions/mensuel?territoire=departement:59&du=${DU}&au=${AU}&rythmeAnnuel=12000`,
+    );
+    expect(reply.statusCode, reply.body).toBe(200);
+    const body = reply.json();
+    expect(body.mois.map((m: { mois: string }) => m.mois)).toEqual([
+      '2014-01',
+      '2014-02',
+      '2014-03',
+      '2014-04',
+      '2014-05',
+      '2014-06',
+    ]);
+    expect(body.mois[3]).toMatchObject({ mois: '2014-04', attributions: 1, cumul: 1, attenduCumul: 4000 });
+    expect(body.mois[5]).toMatchObject({ attributions: 0, cumul: 1, attenduCumul: 6000 });
+    expect(body.total).toMatchObject({ attributions: 1, dalo: { total: 0 }, prioritaires: { total: 0 } });
+    const defaut = (
+      await get(`/infocentre/attributions/mensuel?territoire=departement:59&du=${DU}&au=${AU}`)
+    ).json();
+    expect(defaut.rythmeAnnuel).toBe(42000);
+    expect(defaut.mois[0].attenduCumul).toBe(3500);
+  });
+
+  it('gives the délais from dépôt to bail and the share past the délai anormalement long', async () => {
+    const reply = await get(`/infocentre/attributions/delais?territoire=departement:59&du=${DU}&au=${AU}`);
+    expect(reply.statusCode, reply.body).toBe(200);
+    const body = reply.json();
+    // AT: dépôt 2013-09-01, bail 2014-04-15: 226 days.
+    expect(body.total).toMatchObject({ attributions: 1, delaiAnormal: 0, delaiAnormalPourcent: 0 });
+    expect(body.total.medianeMois).toBeCloseTo(226 / (365.25 / 12), 2);
+    expect(body.typologie.T3.attributions).toBe(1);
+    expect(body.typologie.T1).toMatchObject({ attributions: 0, medianeMois: null });
+  });
+});
+
+describe('GET /infocentre/guichets/qualite', () => {
+  it('gives each guichet its indicators, including the catch-up of late radiations and attributions', async () => {
+    const reply = await get(`/infocentre/guichets/qualite?departement=59&du=${DU}&au=${AU}`);
+    expect(reply.statusCode, reply.body).toBe(200);
+    const guichets = reply.json().guichets as Record<string, unknown>[];
+    const lh = guichets.find((g) => g.codeGuichet === 'LH59A');
+    const ml = guichets.find((g) => g.codeGuichet === 'ML59A');
+    // Registered in the period by dépôt date: B, C, H, T, X1, X2 — all received years later.
+    expect(lh).toMatchObject({
+      demandesEnregistrees: 6,
+      enregistrementsPlusUnMoisPourcent: 100,
+      avecContactPourcent: 0,
+      avecRessourcesPourcent: 100,
+      modifications: 0,
+      renouvellements: 1,
+      attributions: 1,
+      attributionsPlusUnMoisPourcent: 100,
+      radiations: { abandon: 1, 'non-reponse': 1, attribution: 1 },
+      // E (on du), F (on au) and AT's attribution, all sent years after their date.
+      rattrapage: { nombre: 3, pourcent: 100 },
+    });
+    expect(ml).toMatchObject({
+      demandesEnregistrees: 0,
+      radiations: { abandon: 1 },
+      rattrapage: { nombre: 1 },
+    });
+    expect(guichets.some((g) => g.codeGuichet === 'PC62A')).toBe(false);
+    expect(
+      (await get(`/infocentre/guichets/qualite?departement=59&du=${DU}&au=${AU}`, infocentre62)).statusCode,
+    ).toBe(403);
+  });
+});
