@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import {
   attribution,
   type EnregistrementSpec,
@@ -400,5 +400,102 @@ describe('GET /infocentre/guichets/qualite', () => {
     expect(
       (await get(`/infocentre/guichets/qualite?departement=59&du=${DU}&au=${AU}`, infocentre62)).statusCode,
     ).toBe(403);
+  });
+});
+
+describe('public routes', () => {
+  it("gives a commune's chiffres-clés under statistical secrecy, cached with an ETag (304)", async () => {
+    // Eleven logements in Lille (not secret), one attribution (secret), six demandes en cours at 31/12/2014:
+    // A, R, B, C, T and D (dépôt 2014-07-01); H was radiée on 2014-07-01.
+    await hub.pool.query(
+      `INSERT INTO logements (identifiant_rpls, siren_bailleur, code_commune, departement)
+       SELECT lpad(i::text, 10, '7'), '123456789', '59350', '59' FROM generate_series(1, 10) AS i`,
+    );
+    const reply = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=2014`,
+    });
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.json()).toEqual({
+      commune: LILLE,
+      annee: 2014,
+      logementsSociaux: 11,
+      demandesEnAttente: null,
+      attributions: null,
+      secret: true,
+    });
+    expect(reply.headers['cache-control']).toBe('public, max-age=300');
+    const etag = reply.headers.etag as string;
+    expect(etag).toMatch(/^".+"$/);
+    const again = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=2014`,
+      headers: { 'if-none-match': etag },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    // Zero stays zero; another year is another ETag.
+    const empty = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=2010`,
+    });
+    expect(empty.json()).toMatchObject({ demandesEnAttente: 0, attributions: 0, logementsSociaux: 11 });
+    expect(empty.json().secret).toBeUndefined();
+    expect(empty.headers.etag).not.toBe(etag);
+    const stale = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=2010`,
+      headers: { 'if-none-match': etag },
+    });
+    expect(stale.statusCode).toBe(200);
+    const unknown = await hub.app.inject({
+      method: 'GET',
+      url: '/public/communes/99999/chiffres-cles?annee=2014',
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'COMMUNE_INCONNUE' });
+    const bad = await hub.app.inject({ method: 'GET', url: '/public/communes/lille/chiffres-cles' });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('lists the guichets enregistreurs with their adresse and communes, without a token', async () => {
+    const created = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: {
+        id: 'ccas-roubaix',
+        role: 'guichet',
+        organisme: '265900001',
+        nom: 'CCAS de Roubaix',
+        departements: ['59'],
+        codeGuichet: 'CR59A',
+        adresse: '1 place de la Mairie, 59100 Roubaix',
+        communes: [ROUBAIX],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const reply = await hub.app.inject({
+      method: 'GET',
+      url: `/public/annuaire/guichets?departement=59&commune=${ROUBAIX}`,
+    });
+    expect(reply.statusCode).toBe(200);
+    const items = reply.json().items as { codeGuichet: string }[];
+    expect(items.find((g) => g.codeGuichet === 'CR59A')).toEqual({
+      nom: 'CCAS de Roubaix',
+      codeGuichet: 'CR59A',
+      type: 'guichet',
+      adresse: '1 place de la Mairie, 59100 Roubaix',
+      departements: ['59'],
+      communes: [ROUBAIX],
+    });
+    // Lille Habitat lists no commune: it serves its whole département; Pas-de-Calais Habitat does not.
+    expect(items.map((g) => g.codeGuichet)).toContain('LH59A');
+    expect(items.map((g) => g.codeGuichet)).not.toContain('PC62A');
+    const lille = (
+      await hub.app.inject({ method: 'GET', url: `/public/annuaire/guichets?commune=${LILLE}` })
+    ).json();
+    expect(lille.items.map((g: { codeGuichet: string }) => g.codeGuichet)).not.toContain('CR59A');
+    expect(reply.headers.etag).toBeDefined();
   });
 });

@@ -20,6 +20,7 @@ import opsRoutes from './routes/ops.ts';
 import opsDeliveryRoutes from './routes/ops-deliveries.ts';
 import parcRoutes from './routes/parc.ts';
 import pieceRoutes from './routes/pieces.ts';
+import publicRoutes from './routes/public.ts';
 import sneRoutes from './routes/sne.ts';
 import './types.ts';
 
@@ -61,6 +62,7 @@ export async function buildApp({
   await app.register(feedRoutes);
   await app.register(parcRoutes);
   await app.register(infocentreRoutes);
+  await app.register(publicRoutes);
   for (const connector of CONNECTORS) {
     await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
   }
