@@ -499,3 +499,60 @@ describe('public routes', () => {
     expect(reply.headers.etag).toBeDefined();
   });
 });
+
+describe('printable reports', () => {
+  const flux = `/infocentre/rapports/flux?territoire=departement:59&territoire=departement:62&du=${DU}&au=${AU}`;
+  const rythme = `/infocentre/rapports/attributions?territoire=departement:59&du=${DU}&au=${AU}&rythmeAnnuel=12000`;
+
+  it('renders the flux table and its chart as HTML, the token in the sne_token cookie', async () => {
+    const reply = await hub.app.inject({
+      method: 'GET',
+      url: flux,
+      headers: { cookie: `theme=dark; sne_token=${operator}` },
+    });
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
+    const html = reply.body;
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain(
+      '<th scope="row">Nord</th><td>7</td><td>6</td><td>5</td><td>2</td><td>1</td><td>0</td><td>1</td><td>1</td><td>8</td>',
+    );
+    expect(html).toContain('<th scope="row">Pas-de-Calais</th><td>0</td><td>1</td>');
+    expect(html).toContain('<svg');
+    expect(html.match(/<title>Nouvelles: [0-9]+<\/title>/g)).toEqual([
+      '<title>Nouvelles: 6</title>',
+      '<title>Nouvelles: 1</title>',
+    ]);
+    expect(html).toContain('@media print');
+  });
+
+  it('renders the attribution rhythm against the expected line', async () => {
+    const reply = await get(rythme);
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.body).toContain('<th scope="row">2014-04</th><td>1</td><td>1</td><td>4\u202f000</td>');
+    expect(reply.body.match(/<polyline /g)?.length).toBe(2);
+    expect(reply.body).toContain('stroke-dasharray');
+  });
+
+  it('masks for the infocentre role, and refuses without a token, with another role, or a cookie elsewhere', async () => {
+    const masked = await get(flux, infocentre);
+    expect(masked.body).toContain('<th scope="row">Nord</th><td>-</td><td>-</td>');
+    expect(masked.body).toContain('Secret statistique');
+    expect((await hub.app.inject({ method: 'GET', url: flux })).statusCode).toBe(401);
+    expect((await get(flux, bailleur)).statusCode).toBe(403);
+    expect(
+      (await hub.app.inject({ method: 'GET', url: flux, headers: { cookie: `sne_token=${bailleur}` } }))
+        .statusCode,
+    ).toBe(403);
+    // The JSON routes take the Authorization header only.
+    const json = await hub.app.inject({
+      method: 'GET',
+      url: `/infocentre/flux?territoire=departement:59&du=${DU}&au=${AU}`,
+      headers: { cookie: `sne_token=${operator}` },
+    });
+    expect(json.statusCode).toBe(401);
+    const bad = await get(`/infocentre/rapports/flux?territoire=nowhere&du=${DU}&au=${AU}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'TERRITOIRE_INVALIDE' });
+  });
+});

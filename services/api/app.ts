@@ -15,6 +15,7 @@ import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
 import infocentreRoutes from './routes/infocentre.ts';
+import infocentreRapportRoutes from './routes/infocentre-rapports.ts';
 import messageRoutes from './routes/messages.ts';
 import opsRoutes from './routes/ops.ts';
 import opsDeliveryRoutes from './routes/ops-deliveries.ts';
@@ -62,6 +63,7 @@ export async function buildApp({
   await app.register(feedRoutes);
   await app.register(parcRoutes);
   await app.register(infocentreRoutes);
+  await app.register(infocentreRapportRoutes);
   await app.register(publicRoutes);
   for (const connector of CONNECTORS) {
     await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
