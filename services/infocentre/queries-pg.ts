@@ -18,19 +18,27 @@ import type { Perimetre } from './territoire.ts';
  * Facts dated before each borne: whole months before the borne's month from a monthly table, the
  * days of its month from the daily one (migration 008). Départements read the département grain,
  * communes the commune grain; a perimetre has either or both (never overlapping, see unionPerimetre).
+ * The monthly rows are read once for all the bornes (summed by month first), so a period's two
+ * bornes cost one scan.
  */
 const CUMULS = `
-  WITH b AS (SELECT x, date_trunc('month', x)::date AS m FROM unnest($3::date[]) AS x)
-  SELECT b.x::text AS borne, t.typologie, t.mouvement, sum(t.n)::bigint AS n
-  FROM b CROSS JOIN LATERAL (
-    SELECT typologie, mouvement, n FROM infocentre_mois_departement WHERE departement = ANY($1::text[]) AND mois < b.m
+  WITH b AS (SELECT x, date_trunc('month', x)::date AS m FROM unnest($3::date[]) AS x),
+  mois AS MATERIALIZED (
+    SELECT mois, typologie, mouvement, sum(n) AS n FROM (
+      SELECT mois, typologie, mouvement, n FROM infocentre_mois_departement
+       WHERE departement = ANY($1::text[]) AND mois < (SELECT max(m) FROM b)
+      UNION ALL
+      SELECT mois, typologie, mouvement, n FROM infocentre_mois_commune
+       WHERE commune = ANY($2::text[]) AND mois < (SELECT max(m) FROM b)) t
+    GROUP BY 1, 2, 3)
+  SELECT x::text AS borne, typologie, mouvement, sum(n)::bigint AS n FROM (
+    SELECT b.x, mois.typologie, mois.mouvement, mois.n FROM b JOIN mois ON mois.mois < b.m
     UNION ALL
-    SELECT typologie, mouvement, n FROM infocentre_jour WHERE departement = ANY($1::text[]) AND jour >= b.m AND jour < b.x
-    UNION ALL
-    SELECT typologie, mouvement, n FROM infocentre_mois_commune WHERE commune = ANY($2::text[]) AND mois < b.m
-    UNION ALL
-    SELECT typologie, mouvement, n FROM infocentre_jour WHERE commune = ANY($2::text[]) AND jour >= b.m AND jour < b.x
-  ) t
+    SELECT b.x, j.typologie, j.mouvement, j.n FROM b CROSS JOIN LATERAL (
+      SELECT typologie, mouvement, n FROM infocentre_jour WHERE departement = ANY($1::text[]) AND jour >= b.m AND jour < b.x
+      UNION ALL
+      SELECT typologie, mouvement, n FROM infocentre_jour WHERE commune = ANY($2::text[]) AND jour >= b.m AND jour < b.x) j
+  ) z
   GROUP BY 1, 2, 3`;
 
 /** En cours at the end of $3, through the covering indexes (département, dépôt) and (commune, dépôt). */
@@ -220,9 +228,9 @@ export class PgInfocentreQueries implements InfocentreQueries {
   async chiffresCles(insee: string, annee: number): Promise<ChiffresClesBruts> {
     const { rows } = await this.pool.query<{ logements: string; attributions: string }>(
       `SELECT (SELECT count(*) FROM logements WHERE code_commune = $1 AND statut = 'en-parc') AS logements,
-              (SELECT count(*) FROM attributions a JOIN logements l ON l.identifiant_rpls = a.logement
-                WHERE l.code_commune = $1 AND a.date_signature_bail BETWEEN $2 AND $3) AS attributions`,
-      [insee, `${annee}-01-01`, `${annee}-12-31`],
+              (SELECT coalesce(sum(n), 0) FROM infocentre_attributions_commune
+                WHERE commune = $1 AND annee = $2) AS attributions`,
+      [insee, annee],
     );
     return {
       logementsSociaux: Number(rows[0]?.logements ?? 0),
