@@ -632,3 +632,33 @@ describe('printable reports', () => {
     expect(bad.json()).toMatchObject({ code: 'TERRITOIRE_INVALIDE' });
   });
 });
+
+describe('a guichet catching up late', () => {
+  it('changes the past figures at the business dates, as soon as its message is applied', async () => {
+    const before = (await flux(['departement:59'])).lignes[0] as Ligne;
+    const earlier = await get(`/infocentre/flux?territoire=departement:59&du=2013-01-01&au=2014-02-14`);
+    // A paper demande of February 2014 registered today, and one radiated in March 2014 by a late message.
+    const late = await registered('LATE', { dateDepot: '2014-02-15' }, guichet);
+    const after = (await flux(['departement:59'])).lignes[0] as Ligne;
+    expect(after).toMatchObject({
+      enCoursDebut: before.enCoursDebut,
+      nouvelles: before.nouvelles + 1,
+      enCoursFin: before.enCoursFin + 1,
+    });
+    await applied(guichet, (id) => radiation(id, late, 'non-reponse', '2014-03-20'));
+    const radiated = (await flux(['departement:59'])).lignes[0] as Ligne;
+    expect(radiated).toMatchObject({
+      nouvelles: before.nouvelles + 1,
+      radiees: {
+        total: (before.radiees.total as number) + 1,
+        'non-reponse': (before.radiees['non-reponse'] as number) + 1,
+      },
+      enCoursFin: before.enCoursFin,
+    });
+    // A period that ends before the business dates does not move.
+    expect(earlier.json().lignes[0].nouvelles).toBeGreaterThan(0);
+    expect(
+      (await get(`/infocentre/flux?territoire=departement:59&du=2013-01-01&au=2014-02-14`)).json(),
+    ).toEqual(earlier.json());
+  });
+});
