@@ -11,7 +11,8 @@
  *
  * Options (environment): BENCH_DEMANDES (default 3000000), BENCH_HISTORIQUE (default 20/3 per
  * demande: 20 million for 3 million), BENCH_RUNS (default 7), DATABASE_URL (an admin URL from which
- * the scratch database is made, default local).
+ * the scratch database is made, default local), BENCH_DATABASE (measure only, on a database an
+ * interrupted earlier run loaded: nothing is loaded, nothing dropped).
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -20,12 +21,14 @@ import { migrate } from '../services/db/migrate.ts';
 import { createPool } from '../services/db/pool.ts';
 import { Infocentre } from '../services/infocentre/infocentre.ts';
 import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
+import { resolveTerritoire } from '../services/infocentre/territoire.ts';
 
 const DEMANDES = Number(process.env.BENCH_DEMANDES ?? 3_000_000);
 const HISTORIQUE = Number(process.env.BENCH_HISTORIQUE ?? Math.round((DEMANDES * 20) / 3));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CHUNK = 250_000;
+const EXISTING = process.env.BENCH_DATABASE;
 
 const require = createRequire(import.meta.url);
 
@@ -40,6 +43,9 @@ async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/** The départements of the SNE (métropole and DROM; not the collectivités d'outre-mer). */
+const FRANCE = new Set(resolveTerritoire('france').departements);
+
 /** Communes drawn by population: one row per 2,000 inhabitants (at least one), numbered. */
 async function loadCommunes(pool: pg.Pool): Promise<number> {
   const communes = (
@@ -49,7 +55,7 @@ async function loadCommunes(pool: pg.Pool): Promise<number> {
       departement?: string;
       population?: number;
     }[]
-  ).filter((c) => c.type === 'commune-actuelle' && c.departement);
+  ).filter((c) => c.type === 'commune-actuelle' && c.departement && FRANCE.has(c.departement));
   await pool.query(
     'CREATE UNLOGGED TABLE bench_communes (idx serial PRIMARY KEY, code text, departement text)',
   );
@@ -156,72 +162,68 @@ async function measure(name: string, work: () => Promise<string>): Promise<void>
   process.stdout.write(`${row}\n`);
 }
 
-async function main(): Promise<void> {
-  const name = `sne_bench_infocentre_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).href;
-  const pool = createPool({ connectionString: url, max: 4 });
-  try {
-    log(`database ${name}: ${DEMANDES} demandes, ${HISTORIQUE} history lines, ${RUNS} runs per query`);
-    await migrate(pool);
-    const weight = await loadCommunes(pool);
-    await pool.query('ALTER TABLE demandes DISABLE TRIGGER USER');
-    await timed(`demandes (${CHUNK} per statement)`, async () => {
-      for (let from = 1; from <= DEMANDES; from += CHUNK) {
-        await pool.query(INSERT_DEMANDES, [from, Math.min(DEMANDES, from + CHUNK - 1), weight]);
-      }
-    });
-    await timed('infocentre counts (one GROUP BY per table)', async () => {
-      for (const sql of BUILD_COUNTS) await pool.query(sql);
-    });
-    await pool.query('ALTER TABLE demandes ENABLE TRIGGER USER');
-    await timed('attributions and parc', async () => {
-      await pool.query(INSERT_ATTRIBUTIONS[0] as string);
-      await pool.query('ALTER TABLE attributions DISABLE TRIGGER USER');
-      await pool.query(INSERT_ATTRIBUTIONS[1] as string);
-      await pool.query(BUILD_ATTRIBUTION_COUNTS);
-      await pool.query('ALTER TABLE attributions ENABLE TRIGGER USER');
-      await pool.query(INSERT_ATTRIBUTIONS[2] as string, [weight, Math.round(DEMANDES * 1.2)]);
-    });
-    await timed('history lines', async () => {
-      for (let from = 1; from <= HISTORIQUE; from += 2_000_000) {
-        await pool.query(INSERT_HISTORIQUE, [from, Math.min(HISTORIQUE, from + 1_999_999), DEMANDES]);
-      }
-    });
-    await timed('VACUUM ANALYZE', () => pool.query('VACUUM ANALYZE'));
-    // What the triggers cost the apply worker: the same batch of 1,000 radiations with and without them.
-    const lot = async (offset: number) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const start = performance.now();
-        await client.query(RADIER_LOT, [offset]);
-        const ms = performance.now() - start;
-        await client.query('ROLLBACK');
-        return ms;
-      } finally {
-        client.release();
-      }
-    };
-    const avec: number[] = [];
-    const sans: number[] = [];
-    for (let i = 0; i < RUNS; i++) avec.push(await lot(i * 1000));
-    await pool.query('ALTER TABLE demandes DISABLE TRIGGER USER');
-    for (let i = 0; i < RUNS; i++) sans.push(await lot(i * 1000));
-    await pool.query('ALTER TABLE demandes ENABLE TRIGGER USER');
-    log(
-      `a batch of 1,000 radiations: median ${median(avec).toFixed(1)} ms with the infocentre triggers, ${median(sans).toFixed(1)} ms without`,
-    );
-    const sizes = await pool.query<{ t: string; rows: string; size: string }>(
-      `SELECT relname AS t, n_live_tup AS rows, pg_size_pretty(pg_total_relation_size(relid)) AS size
+async function load(pool: pg.Pool, name: string): Promise<void> {
+  log(`database ${name}: ${DEMANDES} demandes, ${HISTORIQUE} history lines, ${RUNS} runs per query`);
+  await migrate(pool);
+  const weight = await loadCommunes(pool);
+  await pool.query('ALTER TABLE demandes DISABLE TRIGGER USER');
+  await timed(`demandes (${CHUNK} per statement)`, async () => {
+    for (let from = 1; from <= DEMANDES; from += CHUNK) {
+      await pool.query(INSERT_DEMANDES, [from, Math.min(DEMANDES, from + CHUNK - 1), weight]);
+    }
+  });
+  await timed('infocentre counts (one GROUP BY per table)', async () => {
+    for (const sql of BUILD_COUNTS) await pool.query(sql);
+  });
+  await pool.query('ALTER TABLE demandes ENABLE TRIGGER USER');
+  await timed('attributions and parc', async () => {
+    await pool.query(INSERT_ATTRIBUTIONS[0] as string);
+    await pool.query('ALTER TABLE attributions DISABLE TRIGGER USER');
+    await pool.query(INSERT_ATTRIBUTIONS[1] as string);
+    await pool.query(BUILD_ATTRIBUTION_COUNTS);
+    await pool.query('ALTER TABLE attributions ENABLE TRIGGER USER');
+    await pool.query(INSERT_ATTRIBUTIONS[2] as string, [weight, Math.round(DEMANDES * 1.2)]);
+  });
+  await timed('history lines', async () => {
+    for (let from = 1; from <= HISTORIQUE; from += 2_000_000) {
+      await pool.query(INSERT_HISTORIQUE, [from, Math.min(HISTORIQUE, from + 1_999_999), DEMANDES]);
+    }
+  });
+}
+
+async function measureAll(pool: pg.Pool): Promise<void> {
+  await timed('VACUUM ANALYZE', () => pool.query('VACUUM ANALYZE'));
+  // What the triggers cost the apply worker: the same batch of 1,000 radiations with and without them.
+  const lot = async (offset: number) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const start = performance.now();
+      await client.query(RADIER_LOT, [offset]);
+      const ms = performance.now() - start;
+      await client.query('ROLLBACK');
+      return ms;
+    } finally {
+      client.release();
+    }
+  };
+  const avec: number[] = [];
+  const sans: number[] = [];
+  for (let i = 0; i < RUNS; i++) avec.push(await lot(i * 1000));
+  await pool.query('ALTER TABLE demandes DISABLE TRIGGER USER');
+  for (let i = 0; i < RUNS; i++) sans.push(await lot(i * 1000));
+  await pool.query('ALTER TABLE demandes ENABLE TRIGGER USER');
+  log(
+    `a batch of 1,000 radiations: median ${median(avec).toFixed(1)} ms with the infocentre triggers, ${median(sans).toFixed(1)} ms without`,
+  );
+  const sizes = await pool.query<{ t: string; rows: string; size: string }>(
+    `SELECT relname AS t, n_live_tup AS rows, pg_size_pretty(pg_total_relation_size(relid)) AS size
          FROM pg_stat_user_tables WHERE relname IN ('demandes', 'demande_historique', 'infocentre_jour',
            'infocentre_mois_commune', 'infocentre_mois_departement', 'attributions', 'logements') ORDER BY 1`,
-    );
-    for (const s of sizes.rows) log(`  ${s.t.padEnd(28)} ${String(s.rows).padStart(10)} rows  ${s.size}`);
+  );
+  for (const s of sizes.rows) log(`  ${s.t.padEnd(28)} ${String(s.rows).padStart(10)} rows  ${s.size}`);
 
-    const exact = await pool.query<{ diff: number }>(`
+  const exact = await pool.query<{ diff: number }>(`
       WITH recount AS (
         SELECT departement, date_trunc('month', date_depot)::date AS mois, typologie, 'depot' AS mouvement, count(*)::int AS n
           FROM demandes GROUP BY 1, 2, 3
@@ -230,77 +232,90 @@ async function main(): Promise<void> {
           FROM demandes WHERE date_radiation IS NOT NULL GROUP BY 1, 2, 3, 4)
       SELECT count(*)::int AS diff FROM recount r FULL JOIN (SELECT * FROM infocentre_mois_departement WHERE n <> 0) m
         USING (departement, mois, typologie, mouvement) WHERE r.n IS DISTINCT FROM m.n`);
-    log(
-      `counts equal to a full recount of the demandes: ${exact.rows[0]?.diff === 0 ? 'yes' : `NO (${exact.rows[0]?.diff} differ)`}`,
-    );
+  log(
+    `counts equal to a full recount of the demandes: ${exact.rows[0]?.diff === 0 ? 'yes' : `NO (${exact.rows[0]?.diff} differ)`}`,
+  );
 
-    const infocentre = new Infocentre(new PgInfocentreQueries(pool), {
-      delaiAnormalMois: { defaut: 24, parDepartement: {} },
-    });
-    const t = (codes: string[]) => infocentre.territoires(codes);
-    const du = '2022-10-01';
-    const au = '2023-09-30';
-    const fin = (r: { total: { enCoursFin: number | null } }) => `enCoursFin ${r.total.enCoursFin}`;
-    process.stdout.write('\n');
-    await measure('flux région 32 (Hauts-de-France), 12 months', async () =>
-      fin(await infocentre.flux(t(['region:32']), du, au)),
-    );
-    await measure('flux France, 12 months', async () => fin(await infocentre.flux(t(['france']), du, au)));
-    await measure('flux 101 départements (part), 12 months', async () =>
-      fin(
-        await infocentre.flux(
-          t(['france']).flatMap((f) => t(f.departements.map((d) => `departement:${d}`))),
-          du,
-          au,
-        ),
+  const infocentre = new Infocentre(new PgInfocentreQueries(pool), {
+    delaiAnormalMois: { defaut: 24, parDepartement: {} },
+  });
+  const t = (codes: string[]) => infocentre.territoires(codes);
+  const du = '2022-10-01';
+  const au = '2023-09-30';
+  const fin = (r: { total: { enCoursFin: number | null } }) => `enCoursFin ${r.total.enCoursFin}`;
+  process.stdout.write('\n');
+  await measure('flux région 32 (Hauts-de-France), 12 months', async () =>
+    fin(await infocentre.flux(t(['region:32']), du, au)),
+  );
+  await measure('flux France, 12 months', async () => fin(await infocentre.flux(t(['france']), du, au)));
+  await measure('flux 101 départements (part), 12 months', async () =>
+    fin(
+      await infocentre.flux(
+        t(['france']).flatMap((f) => t(f.departements.map((d) => `departement:${d}`))),
+        du,
+        au,
       ),
-    );
-    await measure('flux EPCI Métropole Européenne de Lille', async () =>
-      fin(await infocentre.flux(t(['epci:200093201']), du, au)),
-    );
-    await measure(
-      'typologie région 32',
-      async () => `total ${(await infocentre.typologie(t(['region:32']), au)).total}`,
-    );
-    await measure(
-      'typologie France',
-      async () => `total ${(await infocentre.typologie(t(['france']), au)).total}`,
-    );
-    for (const commune of ['75056', '59350', '62041']) {
-      await measure(`chiffres-clés commune ${commune}`, async () => {
-        const c = await infocentre.chiffresCles(t([`commune:${commune}`])[0] as never, 2022);
-        return `en attente ${c.demandesEnAttente}, parc ${c.logementsSociaux}, attributions ${c.attributions}`;
-      });
-    }
-    await measure(
-      'ancienneté région 32',
-      async () => `total ${(await infocentre.anciennete(t(['region:32']), au)).total}`,
-    );
-    await measure(
-      'attributions mensuel région 32',
-      async () =>
-        `total ${(await infocentre.attributionsMensuel(t(['region:32']), du, au, 42_000)).total.attributions}`,
-    );
-    await measure(
-      'attributions délais région 32',
-      async () =>
-        `médiane ${(await infocentre.attributionsDelais(t(['region:32']), du, au)).total.medianeMois} mois`,
-    );
-    // What the counts spare: the same flux for France read from the demandes table itself.
-    await measure('(baseline) flux France by scanning demandes', async () => {
-      const { rows } = await pool.query<{ fin: string }>(
-        `SELECT count(*) FILTER (WHERE date_depot <= $2 AND (date_radiation IS NULL OR date_radiation > $2)) AS fin,
+    ),
+  );
+  await measure('flux EPCI Métropole Européenne de Lille', async () =>
+    fin(await infocentre.flux(t(['epci:200093201']), du, au)),
+  );
+  await measure(
+    'typologie région 32',
+    async () => `total ${(await infocentre.typologie(t(['region:32']), au)).total}`,
+  );
+  await measure(
+    'typologie France',
+    async () => `total ${(await infocentre.typologie(t(['france']), au)).total}`,
+  );
+  for (const commune of ['75056', '59350', '62041']) {
+    await measure(`chiffres-clés commune ${commune}`, async () => {
+      const c = await infocentre.chiffresCles(t([`commune:${commune}`])[0] as never, 2022);
+      return `en attente ${c.demandesEnAttente}, parc ${c.logementsSociaux}, attributions ${c.attributions}`;
+    });
+  }
+  await measure(
+    'ancienneté région 32',
+    async () => `total ${(await infocentre.anciennete(t(['region:32']), au)).total}`,
+  );
+  await measure(
+    'attributions mensuel région 32',
+    async () =>
+      `total ${(await infocentre.attributionsMensuel(t(['region:32']), du, au, 42_000)).total.attributions}`,
+  );
+  await measure(
+    'attributions délais région 32',
+    async () =>
+      `médiane ${(await infocentre.attributionsDelais(t(['region:32']), du, au)).total.medianeMois} mois`,
+  );
+  // What the counts spare: the same flux for France read from the demandes table itself.
+  await measure('(baseline) flux France by scanning demandes', async () => {
+    const { rows } = await pool.query<{ fin: string }>(
+      `SELECT count(*) FILTER (WHERE date_depot <= $2 AND (date_radiation IS NULL OR date_radiation > $2)) AS fin,
                 count(*) FILTER (WHERE date_depot < $1 AND (date_radiation IS NULL OR date_radiation >= $1)) AS debut,
                 count(*) FILTER (WHERE date_depot BETWEEN $1 AND $2) AS nouvelles,
                 count(*) FILTER (WHERE date_radiation BETWEEN $1 AND $2) AS radiees
            FROM demandes`,
-        [du, au],
-      );
-      return `enCoursFin ${rows[0]?.fin}`;
-    });
+      [du, au],
+    );
+    return `enCoursFin ${rows[0]?.fin}`;
+  });
+}
+
+async function main(): Promise<void> {
+  const name = EXISTING ?? `sne_bench_infocentre_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  if (!EXISTING) await admin.query(`CREATE DATABASE ${name}`);
+  const url = Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).href;
+  const pool = createPool({ connectionString: url, max: 4 });
+  try {
+    if (!EXISTING) await load(pool, name);
+    else log(`database ${name} as loaded before, ${RUNS} runs per query`);
+    await measureAll(pool);
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!EXISTING) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
 }
