@@ -24,6 +24,8 @@ import revisersPlugin from './plugins/revisers.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
+import infocentreRoutes from './routes/infocentre.ts';
+import infocentreRapportRoutes from './routes/infocentre-rapports.ts';
 import messageRoutes from './routes/messages.ts';
 import opsAuditRoutes from './routes/ops-audit.ts';
 import opsConsoleRoutes from './routes/ops-console.ts';
@@ -33,6 +35,7 @@ import opsMessagesSummaryRoutes from './routes/ops-messages-summary.ts';
 import opsSweepRoutes from './routes/ops-sweeps.ts';
 import parcRoutes from './routes/parc.ts';
 import pieceRoutes from './routes/pieces.ts';
+import publicRoutes from './routes/public.ts';
 import sneRoutes from './routes/sne.ts';
 
 export interface BuildAppOptions {
@@ -86,6 +89,9 @@ export async function buildApp({
   await app.register(pieceRoutes);
   await app.register(feedRoutes);
   await app.register(parcRoutes);
+  await app.register(infocentreRoutes);
+  await app.register(infocentreRapportRoutes);
+  await app.register(publicRoutes);
   for (const connector of CONNECTORS) {
     await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
   }

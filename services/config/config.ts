@@ -73,6 +73,11 @@ export interface Config {
   rateLimits: RateLimits;
   /** A bulk replay of more messages than this runs as a background job (202 with a job id). Default 10000. */
   replayBackgroundAbove: number;
+  /**
+   * Délai anormalement long by département, months (`SNE_DELAI_ANORMAL_MOIS`, a JSON map such as
+   * `{"75": 60, "59": 18}`; the key `"*"` sets the default). Default 24 everywhere.
+   */
+  delaiAnormalMois: { defaut: number; parDepartement: Record<string, number> };
 }
 
 /** Requests per minute by role; `*` applies to the roles not named. */
@@ -145,6 +150,7 @@ const ENV_SCHEMA = {
     SNE_PUBLIC_URL: { type: 'string', pattern: '^https?://' },
     SNE_RATE_LIMIT_PER_MINUTE: { type: 'string' },
     SNE_REPLAY_BACKGROUND_ABOVE: { type: 'integer', minimum: 0, default: 10_000 },
+    SNE_DELAI_ANORMAL_MOIS: { type: 'string', default: '{}' },
   },
 } as const;
 
@@ -178,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Validated, coerced and defaulted by the schema above.
   const v = input as unknown as ValidatedEnv;
   const rateLimits = parseRateLimits(input.SNE_RATE_LIMIT_PER_MINUTE as string | undefined);
+  const delais = parseDelaiAnormal(v.SNE_DELAI_ANORMAL_MOIS);
   return {
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
@@ -209,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (input.SNE_PUBLIC_URL as string | undefined) ?? `http://localhost:${v.PORT}`,
     rateLimits,
     replayBackgroundAbove: v.SNE_REPLAY_BACKGROUND_ABOVE,
+    delaiAnormalMois: { defaut: delais['*'] ?? 24, parDepartement: delais },
   };
 }
 
@@ -232,4 +240,31 @@ function parseRateLimits(text: string | undefined): RateLimits {
     throw new ConfigError(`Invalid configuration: SNE_RATE_LIMIT_PER_MINUTE: ${problems.join('; ')}.`);
   }
   return { ...DEFAULT_RATE_LIMITS, ...(parsed as Record<string, number>) };
+}
+
+/** `SNE_DELAI_ANORMAL_MOIS`: a JSON object from département code (or `*`) to a whole number of months. */
+function parseDelaiAnormal(text: string): Record<string, number> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('Invalid configuration: SNE_DELAI_ANORMAL_MOIS is not JSON.');
+  }
+  const valid =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(value).every(
+      ([k, n]) =>
+        /^(\*|[0-9][0-9AB][0-9]?)$/.test(k) &&
+        Number.isInteger(n) &&
+        (n as number) > 0 &&
+        (n as number) <= 240,
+    );
+  if (!valid) {
+    throw new ConfigError(
+      'Invalid configuration: SNE_DELAI_ANORMAL_MOIS must map départements (or "*") to months (1-240), e.g. {"75": 60}.',
+    );
+  }
+  return value as Record<string, number>;
 }

@@ -17,6 +17,15 @@ export const PROBLEM_CODES = {
   CONTRACT_INVALID: { status: 400, title: 'The body does not follow its contract' },
   INVALID_PARAMETER: { status: 400, title: 'A path or query parameter is invalid' },
   DATE_INVALIDE: { status: 400, title: 'A date is invalid, in the future or out of range' },
+  PERIODE_INVALIDE: { status: 400, title: 'The period is invalid (du after au, or out of range)' },
+  TERRITOIRE_INVALIDE: {
+    status: 400,
+    title: 'A territoire is not commune:, epci:, departement:, region: or france',
+  },
+  TERRITOIRE_INCONNU: {
+    status: 400,
+    title: 'A territoire names no current commune, EPCI, département or région',
+  },
   ENCODING_INVALID: { status: 400, title: 'The text is not valid in its declared encoding' },
   XML_MALFORMED: { status: 400, title: 'The XML document is not well-formed' },
   XML_DOCTYPE_FORBIDDEN: { status: 400, title: 'The XML document declares a DOCTYPE or entities' },
@@ -39,6 +48,7 @@ export const PROBLEM_CODES = {
   DELIVERY_UNKNOWN: { status: 404, title: 'No such webhook delivery' },
   CONTRACT_VERSION_UNKNOWN: { status: 404, title: 'This contract version is not served' },
   DEMANDE_INCONNUE: { status: 404, title: 'No such demande' },
+  COMMUNE_INCONNUE: { status: 404, title: 'No such current commune' },
   PIECE_INCONNUE: { status: 404, title: 'No such pièce' },
   LOGEMENT_INCONNU: { status: 404, title: 'No such logement in the parc' },
   // 408: the request came too slowly.

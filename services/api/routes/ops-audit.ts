@@ -11,7 +11,6 @@ export default async function opsAuditRoutes(app: FastifyInstance) {
     {
       config: { roles: ['operator'] },
       schema: {
-        tags: ['ops'],
         summary: 'The audit log, newest first, by actor, action and time',
         description:
           'Actions: message.replay, message.replay-bulk, message.discard, delivery.*, sweep.*, ' +

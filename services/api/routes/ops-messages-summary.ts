@@ -14,7 +14,6 @@ export default async function opsMessagesSummaryRoutes(app: FastifyInstance) {
     {
       config: { roles: ['operator'] },
       schema: {
-        tags: ['ops'],
         summary: 'Failed or rejected messages counted by system and error code',
         querystring: {
           type: 'object',
