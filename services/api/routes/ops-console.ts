@@ -57,13 +57,11 @@ export default async function opsConsoleRoutes(app: FastifyInstance) {
       { type, body: readFileSync(new URL(name, CONSOLE_DIR), 'utf8') },
     ]),
   );
-  const tags = ['ops'];
 
   app.get(
     '/ops/console',
     {
       schema: {
-        tags,
         summary: 'The operator console (an HTML page; sign in there with an operator token)',
         produces: ['text/html'],
         response: { 200: { type: 'string', description: 'text/html' } },
@@ -102,7 +100,6 @@ export default async function opsConsoleRoutes(app: FastifyInstance) {
     {
       config: { roles: ['operator'] },
       schema: {
-        tags,
         summary: 'Sign the browser in: the operator token becomes an HttpOnly, SameSite=Strict cookie',
         description:
           'Call it with `Authorization: Bearer <operator token>`. The reply sets the cookie `sne_token` (HttpOnly, SameSite=Strict, Path=/, 8 hours; Secure over HTTPS), which the hub accepts in place of the header for GET requests, and for other methods only with an `Origin` header naming the hub (CSRF defence).',
@@ -142,7 +139,6 @@ export default async function opsConsoleRoutes(app: FastifyInstance) {
     {
       // Public on purpose: signing out must work even once the token has been revoked.
       schema: {
-        tags,
         summary: 'Sign the browser out: the console cookie is cleared',
         response: { 204: { type: 'null' } },
       },

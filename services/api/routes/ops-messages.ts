@@ -42,7 +42,6 @@ interface ListQuery extends MessageFilter {
  */
 export default async function opsMessageRoutes(app: FastifyInstance) {
   const config = { roles: ['operator' as const] };
-  const tags = ['ops'];
   const opsQueue = createOpsQueue(app.redis, app.config.queuePrefix);
   app.addHook('onClose', async () => {
     await opsQueue.close();
@@ -72,7 +71,6 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Inbound messages, newest first, by status, system, type, client, error code and period',
         description:
           '`from`/`to` select on when the message last changed status (it failed, was applied, replayed, ' +
@@ -101,7 +99,6 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'One message: raw text as received, canonical form, attempts, revisions, audit lines',
         params: MESSAGE_ID_PARAMS,
         response: { 200: MESSAGE_DETAIL, ...problemResponses(400, 401, 403, 404) },
@@ -119,7 +116,6 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Replay a failed or rejected message, as it is or corrected (a new revision)',
         description:
           'The message goes back to the queue in its place among the messages of its demande. With ' +
@@ -186,7 +182,6 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Replay every failed message matching a filter',
         description:
           'Only `failed` messages are replayed in bulk (a rejected one needs its own look, and usually a ' +
@@ -264,7 +259,6 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'Give up a message not done (accepted, processing, failed or rejected)',
         description:
           'It will not be applied, and the later messages of its demande no longer wait for it. ' +
@@ -304,7 +298,6 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        tags,
         summary: 'A background job (bulk replay) and its progress',
         params: {
           type: 'object',
