@@ -55,7 +55,7 @@ export function formatFluxTable(comparisons: CellComparison[], referenceName: st
   const find = (t: string, cell: string) => comparisons.find((c) => c.territoire === t && c.cell === cell);
   const fmt = (n: number | undefined, part: boolean) =>
     n === undefined ? '—' : part ? n.toFixed(2) : n.toLocaleString('en-US');
-  const width = 22;
+  const width = 30;
   const col = 11;
   const head =
     ''.padEnd(width) +
