@@ -20,7 +20,7 @@ import {
   sptV2Message,
 } from './messages.ts';
 import { buildPlan, type PlannedDemande, type PlannedEvent, type ScenarioPlan, sweepDateOf } from './plan.ts';
-import { type FluxFigures, type FluxTable, loadReference, MOTIFS, partsOf, scaleTable } from './reference.ts';
+import { type FluxFigures, type FluxTable, loadReference, MOTIFS, scaleTable } from './reference.ts';
 
 export { buildPlan } from './plan.ts';
 export type { FluxTable } from './reference.ts';
@@ -463,5 +463,3 @@ function normalise(f: FluxFigures): FluxFigures {
     enCoursFin: f.enCoursFin,
   };
 }
-
-export { partsOf };
