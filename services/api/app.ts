@@ -14,11 +14,14 @@ import infrastructurePlugin from './plugins/infrastructure.ts';
 import adminRoutes from './routes/admin.ts';
 import feedRoutes from './routes/feeds.ts';
 import healthRoutes from './routes/health.ts';
+import infocentreRoutes from './routes/infocentre.ts';
+import infocentreRapportRoutes from './routes/infocentre-rapports.ts';
 import messageRoutes from './routes/messages.ts';
 import opsRoutes from './routes/ops.ts';
 import opsDeliveryRoutes from './routes/ops-deliveries.ts';
 import parcRoutes from './routes/parc.ts';
 import pieceRoutes from './routes/pieces.ts';
+import publicRoutes from './routes/public.ts';
 import sneRoutes from './routes/sne.ts';
 import './types.ts';
 
@@ -59,6 +62,9 @@ export async function buildApp({
   await app.register(pieceRoutes);
   await app.register(feedRoutes);
   await app.register(parcRoutes);
+  await app.register(infocentreRoutes);
+  await app.register(infocentreRapportRoutes);
+  await app.register(publicRoutes);
   for (const connector of CONNECTORS) {
     await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
   }

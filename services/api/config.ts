@@ -63,6 +63,11 @@ export interface Config {
   rplsMaxBytes: number;
   /** Rejected rows an RPLS import may have; one more fails it and nothing of it is kept. Default 1000. */
   rplsMaxRejected: number;
+  /**
+   * Délai anormalement long by département, months (`SNE_DELAI_ANORMAL_MOIS`, a JSON map such as
+   * `{"75": 60, "59": 18}`; the key `"*"` sets the default). Default 24 everywhere.
+   */
+  delaiAnormalMois: { defaut: number; parDepartement: Record<string, number> };
 }
 
 const ENV_SCHEMA = {
@@ -108,6 +113,7 @@ const ENV_SCHEMA = {
     SNE_WEBHOOK_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
     SNE_RPLS_MAX_BYTES: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 * 1024 },
     SNE_RPLS_MAX_REJECTED: { type: 'integer', minimum: 0, default: 1000 },
+    SNE_DELAI_ANORMAL_MOIS: { type: 'string', default: '{}' },
   },
 } as const;
 
@@ -140,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Validated, coerced and defaulted by the schema above.
   const v = input as unknown as ValidatedEnv;
+  const delais = parseDelaiAnormal(v.SNE_DELAI_ANORMAL_MOIS);
   return {
     databaseUrl: v.DATABASE_URL,
     redisUrl: v.REDIS_URL,
@@ -168,5 +175,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookConcurrency: v.SNE_WEBHOOK_CONCURRENCY,
     rplsMaxBytes: v.SNE_RPLS_MAX_BYTES,
     rplsMaxRejected: v.SNE_RPLS_MAX_REJECTED,
+    delaiAnormalMois: { defaut: delais['*'] ?? 24, parDepartement: delais },
   };
+}
+
+/** `SNE_DELAI_ANORMAL_MOIS`: a JSON object from département code (or `*`) to a whole number of months. */
+function parseDelaiAnormal(text: string): Record<string, number> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError('Invalid configuration: SNE_DELAI_ANORMAL_MOIS is not JSON.');
+  }
+  const valid =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(value).every(
+      ([k, n]) =>
+        /^(\*|[0-9][0-9AB][0-9]?)$/.test(k) &&
+        Number.isInteger(n) &&
+        (n as number) > 0 &&
+        (n as number) <= 240,
+    );
+  if (!valid) {
+    throw new ConfigError(
+      'Invalid configuration: SNE_DELAI_ANORMAL_MOIS must map départements (or "*") to months (1-240), e.g. {"75": 60}.',
+    );
+  }
+  return value as Record<string, number>;
 }

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { type Actor, actsOn } from '../../core/actor.ts';
 import { actorByToken, tokenHash } from '../clients.ts';
 import { HttpProblem } from '../problem.ts';
+import { tokenFromCookie } from '../token-cookie.ts';
 
 /**
  * Bearer authentication on every route that declares `config.roles`; routes without it are
@@ -17,7 +18,9 @@ async function authPlugin(app: FastifyInstance) {
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const roles = request.routeOptions.config?.roles;
     if (!roles) return;
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const token =
+      /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ??
+      (request.routeOptions.config?.tokenCookie ? tokenFromCookie(request.headers.cookie) : undefined);
     if (!token)
       throw new HttpProblem(401, 'UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
     if (timingSafeEqual(tokenHash(token), adminHash)) {

@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import { masquer } from '../../infocentre/secret.ts';
+import { sendCached } from '../http-cache.ts';
+import { asked, infocentreOf } from '../infocentre-http.ts';
+import { ANNUAIRE_SCHEMA, CHIFFRES_CLES_SCHEMA } from '../infocentre-schemas.ts';
+import { HttpProblem } from '../problem.ts';
+import { problemResponses } from '../problem-schema.ts';
+
+/** Public figures move as messages are applied; five minutes of caching spares the database. */
+const MAX_AGE_SECONDS = 300;
+
+const CACHE_HEADERS = {
+  description:
+    'Cache-Control: public, max-age=300 and an ETag; If-None-Match with the current ETag answers 304.',
+};
+
+/**
+ * What anyone may read without a token (interfaces.md §10 and §12): a commune's chiffres-clés,
+ * under statistical secrecy, and the directory of guichets enregistreurs. Cached (ETag, 304).
+ */
+export default async function publicRoutes(app: FastifyInstance) {
+  const infocentre = infocentreOf(app);
+
+  app.get<{ Params: { insee: string }; Querystring: { annee?: number } }>(
+    '/public/communes/:insee/chiffres-cles',
+    {
+      schema: {
+        tags: ['public'],
+        summary: "A commune's key figures for a year",
+        description:
+          'Logements sociaux of the parc in the commune (the parc as last imported from RPLS), demandes en cours at ' +
+          '31 December whose rank-1 commune souhaitée is this one, attributions of logements of the commune with a bail ' +
+          'signed that year. Statistical secrecy: a count from 1 to 10 is null and the reply carries secret: true. ' +
+          `${CACHE_HEADERS.description} Without annee: the last full year.`,
+        params: {
+          type: 'object',
+          required: ['insee'],
+          properties: { insee: { type: 'string', pattern: '^[0-9][0-9AB][0-9]{3}$' } },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { annee: { type: 'integer', minimum: 2000, maximum: 2100 } },
+        },
+        response: {
+          200: CHIFFRES_CLES_SCHEMA,
+          304: { type: 'null', description: 'Not Modified.' },
+          ...problemResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const annee = request.query.annee ?? new Date().getUTCFullYear() - 1;
+      const { insee } = request.params;
+      const [territoire] = await asked(() => infocentre.territoires([`commune:${insee}`])).catch(() => []);
+      if (!territoire) {
+        throw new HttpProblem(
+          404,
+          'COMMUNE_INCONNUE',
+          `${insee} is not a current commune (Code officiel géographique).`,
+        );
+      }
+      const chiffres = await infocentre.chiffresCles(territoire, annee);
+      masquer(chiffres, ['logementsSociaux', 'demandesEnAttente', 'attributions']);
+      return sendCached(request, reply, chiffres, { maxAgeSeconds: MAX_AGE_SECONDS });
+    },
+  );
+
+  app.get<{ Querystring: { departement?: string; commune?: string } }>(
+    '/public/annuaire/guichets',
+    {
+      schema: {
+        tags: ['public'],
+        summary: 'The guichets enregistreurs',
+        description:
+          'Guichets, bailleurs and the portail where a demande can be registered, with their adresse and the communes ' +
+          'they serve (as provisioned: POST /admin/clients). `commune` keeps those that list it, and those that list ' +
+          `no commune but act on its département. ${CACHE_HEADERS.description}`,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            departement: { type: 'string', pattern: '^([0-9]{2,3}|2A|2B)$' },
+            commune: { type: 'string', pattern: '^[0-9][0-9AB][0-9]{3}$' },
+          },
+        },
+        response: {
+          200: ANNUAIRE_SCHEMA,
+          304: { type: 'null', description: 'Not Modified.' },
+          ...problemResponses(400),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { departement, commune } = request.query;
+      const guichets = await infocentre.annuaire({
+        ...(departement ? { departement } : {}),
+        ...(commune ? { commune } : {}),
+      });
+      const items = guichets.map((g) => ({
+        nom: g.nom,
+        codeGuichet: g.codeGuichet,
+        type: g.role,
+        ...(g.adresse ? { adresse: g.adresse } : {}),
+        departements: g.departements,
+        communes: g.communes,
+      }));
+      return sendCached(request, reply, { items }, { maxAgeSeconds: MAX_AGE_SECONDS });
+    },
+  );
+}

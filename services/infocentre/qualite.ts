@@ -1,0 +1,122 @@
+import { pourcent } from './flux.ts';
+import type { QualiteGuichetBrute } from './queries.ts';
+import { masquer } from './secret.ts';
+
+/**
+ * The quality of each guichet's work over a period (interfaces.md §12): how many demandes it
+ * registered and how late they reached the hub after their dépôt, what share of its messages were
+ * refused, and — the catch-up indicator — how many radiations and attributions it sent more than one
+ * month after their business date (a "plan de rattrapage" shows up here, not in the flux figures,
+ * which follow business dates).
+ */
+export interface QualiteGuichet {
+  client: string;
+  nom: string;
+  codeGuichet: string;
+  role: string;
+  demandesEnregistrees: number | null;
+  /** Mean days from dépôt to reception of the enregistrement. */
+  delaiMoyenEnregistrementJours: number | null;
+  enregistrementsPlusUnMoisPourcent: number | null;
+  messagesRecus: number | null;
+  messagesRejetesPourcent: number | null;
+  messagesEchouesPourcent: number | null;
+  doublonsRefuses: number | null;
+  modifications: number | null;
+  renouvellements: number | null;
+  /** Radiations it recorded, by motif (attribution included), by business date. */
+  radiations: Record<string, number | null>;
+  attributions: number | null;
+  /** Mean days from bail signature to reception of the attribution. */
+  delaiMoyenAttributionJours: number | null;
+  attributionsPlusUnMoisPourcent: number | null;
+  /** Radiations and attributions received more than one month after their business date. */
+  rattrapage: { nombre: number | null; pourcent: number | null; secret?: true };
+  avecContactPourcent: number | null;
+  avecRessourcesPourcent: number | null;
+  secret?: true;
+}
+
+export interface QualiteReponse {
+  departement: string;
+  du: string;
+  au: string;
+  guichets: QualiteGuichet[];
+}
+
+const arrondi = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+
+export function qualiteDe(
+  departement: string,
+  du: string,
+  au: string,
+  bruts: QualiteGuichetBrute[],
+): QualiteReponse {
+  return {
+    departement,
+    du,
+    au,
+    guichets: bruts.map((b) => {
+      const radiationsRecues = Object.entries(b.radiations)
+        .filter(([m]) => m !== 'attribution')
+        .reduce((s, [, n]) => s + n, 0);
+      const tardives = b.radiationsTardives + b.attributionsTardives;
+      return {
+        client: b.clientId,
+        nom: b.nom,
+        codeGuichet: b.codeGuichet,
+        role: b.role,
+        demandesEnregistrees: b.demandesEnregistrees,
+        delaiMoyenEnregistrementJours: arrondi(b.delaiMoyenEnregistrementJours),
+        enregistrementsPlusUnMoisPourcent: pourcent(b.enregistrementsTardifs, b.demandesEnregistrees),
+        messagesRecus: b.messagesRecus,
+        messagesRejetesPourcent: pourcent(b.messagesRejetes, b.messagesRecus),
+        messagesEchouesPourcent: pourcent(b.messagesEchoues, b.messagesRecus),
+        doublonsRefuses: b.doublonsRefuses,
+        modifications: b.modifications,
+        renouvellements: b.renouvellements,
+        radiations: { ...b.radiations },
+        attributions: b.attributions,
+        delaiMoyenAttributionJours: arrondi(b.delaiMoyenAttributionJours),
+        attributionsPlusUnMoisPourcent: pourcent(b.attributionsTardives, b.attributions),
+        rattrapage: { nombre: tardives, pourcent: pourcent(tardives, radiationsRecues + b.attributions) },
+        avecContactPourcent: pourcent(b.avecContact, b.demandesEnregistrees),
+        avecRessourcesPourcent: pourcent(b.avecRessources, b.demandesEnregistrees),
+      };
+    }),
+  };
+}
+
+/** Secrecy on the counts of demandes, and on what is derived from a masked count. */
+export function masquerQualite(reponse: QualiteReponse): QualiteReponse {
+  const copie = structuredClone(reponse);
+  for (const g of copie.guichets) {
+    masquer(
+      g,
+      [
+        'demandesEnregistrees',
+        'messagesRecus',
+        'doublonsRefuses',
+        'modifications',
+        'renouvellements',
+        'attributions',
+      ],
+      {
+        demandesEnregistrees: [
+          'delaiMoyenEnregistrementJours',
+          'enregistrementsPlusUnMoisPourcent',
+          'avecContactPourcent',
+          'avecRessourcesPourcent',
+        ],
+        messagesRecus: ['messagesRejetesPourcent', 'messagesEchouesPourcent'],
+        attributions: ['delaiMoyenAttributionJours', 'attributionsPlusUnMoisPourcent'],
+      },
+    );
+    if (masquer(g.radiations, Object.keys(g.radiations))) {
+      delete (g.radiations as { secret?: true }).secret;
+      g.secret = true;
+    }
+    masquer(g.rattrapage, ['nombre'], { nombre: ['pourcent'] });
+  }
+  return copie;
+}

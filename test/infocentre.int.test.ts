@@ -1,0 +1,558 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import {
+  attribution,
+  type EnregistrementSpec,
+  enregistrement,
+  modification,
+  radiation,
+  renouvellement,
+  sendLot,
+} from './helpers/spt.ts';
+
+/**
+ * The infocentre's definitions (domain.md "Dates and statistics") at their edges, from messages
+ * sent through the public SPT route only, for a period [2014-01-01, 2014-06-30]. Every message
+ * arrives years after its business date: figures must follow business dates only.
+ */
+const DU = '2014-01-01';
+const AU = '2014-06-30';
+const LILLE = '59350';
+const ROUBAIX = '59512'; // Métropole Européenne de Lille, like Lille
+const DUNKERQUE = '59183'; // not in the MEL
+const ARRAS = '62041';
+const MEL = '200093201';
+
+let hub: TestHub;
+let bailleur: string;
+let bailleur62: string;
+let operator: string;
+let infocentre: string;
+let infocentre62: string;
+let guichet: string;
+let counter = 0;
+const uid = (prefix: string) => `${prefix}-${++counter}`;
+const numeros: Record<string, string> = {};
+
+async function registered(
+  name: string,
+  spec: Partial<EnregistrementSpec>,
+  token = bailleur,
+): Promise<string> {
+  const id = uid('E');
+  const out = await sendLot(hub.app, token, enregistrement({ nom: `Personne${name}`, ...spec, id }));
+  expect(out[id]?.status, JSON.stringify(out[id])).toBe('applied');
+  const numero = out[id]?.result?.numeroUnique as string;
+  numeros[name] = numero;
+  return numero;
+}
+
+async function applied(token: string, message: (id: string) => string): Promise<void> {
+  const id = uid('M');
+  const out = await sendLot(hub.app, token, message(id));
+  expect(out[id]?.status, JSON.stringify(out[id])).toBe('applied');
+}
+
+function get(url: string, token = operator, headers: Record<string, string> = {}) {
+  return hub.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, ...headers } });
+}
+
+interface Ligne {
+  territoire: string;
+  enCoursDebut: number;
+  nouvelles: number;
+  radiees: Record<string, number>;
+  enCoursFin: number;
+  part?: Record<string, number>;
+}
+
+async function flux(territoires: string[], token = operator) {
+  const qs = territoires.map((t) => `territoire=${encodeURIComponent(t)}`).join('&');
+  const reply = await get(`/infocentre/flux?${qs}&du=${DU}&au=${AU}`, token);
+  expect(reply.statusCode, reply.body).toBe(200);
+  return reply.json<{ du: string; au: string; lignes: Ligne[]; total: Omit<Ligne, 'territoire'> }>();
+}
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  bailleur = await provision(hub.app, {
+    id: 'lille-habitat',
+    role: 'bailleur',
+    organisme: '123456789',
+    codeGuichet: 'LH59A',
+  });
+  bailleur62 = await provision(hub.app, {
+    id: 'pdc-habitat',
+    role: 'bailleur',
+    organisme: '987654321',
+    codeGuichet: 'PC62A',
+    departements: ['62'],
+  });
+  guichet = await provision(hub.app, {
+    id: 'mairie-lille',
+    role: 'guichet',
+    organisme: '215903501',
+    codeGuichet: 'ML59A',
+  });
+  operator = await provision(hub.app, { id: 'ops', role: 'operator', departements: ['*'] });
+  infocentre = await provision(hub.app, { id: 'dreal', role: 'infocentre', departements: ['*'] });
+  infocentre62 = await provision(hub.app, { id: 'ddt62', role: 'infocentre', departements: ['62'] });
+  await hub.pool.query(
+    `INSERT INTO logements (identifiant_rpls, siren_bailleur, code_commune, departement) VALUES ('5900001234', '123456789', '59350', '59')`,
+  );
+
+  // Dépôts around the period's edges (all in Lille unless said).
+  await registered('A', { dateDepot: '2013-06-01' }); // before du, stays active: début and fin
+  await registered('B', { dateDepot: DU }); // on du: nouvelle
+  await registered('C', { dateDepot: AU }); // on au: nouvelle
+  await registered('D', { dateDepot: '2014-07-01' }); // after au: nothing
+  const e = await registered('E', { dateDepot: '2013-05-01' });
+  const f = await registered('F', { dateDepot: '2013-05-01' });
+  const g = await registered('G', { dateDepot: '2013-05-01' });
+  const h = await registered('H', { dateDepot: '2014-02-01' });
+  await registered('R', { dateDepot: '2013-01-10' }); // radiée by the sweep, then reactivated
+  await registered('CU', { dateDepot: '2013-01-15' }); // radiée by the sweep, then caught up (abandon)
+  await registered('N', { dateDepot: '2013-01-20' }); // radiée by the sweep, stays so
+  const t = await registered('T', { dateDepot: '2014-03-01', typologie: 'T2' }); // typologie changed after the period
+  const at = await registered('AT', { dateDepot: '2013-09-01' }); // attribution in the period
+  await registered('X1', { dateDepot: '2014-03-10', communes: [ROUBAIX, LILLE] }); // counts in Roubaix (rank 1)
+  await registered('X2', { dateDepot: '2014-04-10', communes: [DUNKERQUE] });
+  await registered('Y', { dateDepot: '2014-03-01', departement: '62', communes: [ARRAS] }, bailleur62);
+
+  await applied(bailleur, (id) => radiation(id, e, 'abandon', DU)); // radiation on du
+  await applied(bailleur, (id) => radiation(id, f, 'non-reponse', AU)); // radiation on au
+  await applied(bailleur, (id) => radiation(id, g, 'abandon', '2013-12-31')); // before du
+  await applied(bailleur, (id) => radiation(id, h, 'abandon', '2014-07-01')); // after au
+  await applied(bailleur, (id) => attribution(id, at, '5900001234', '2014-04-15'));
+  // The sweep as of 28 February 2014 radiates R (10/02), CU (15/02) and N (20/02) for non-renouvellement.
+  const swept = await hub.app.inject({
+    method: 'POST',
+    url: '/ops/sweeps/renouvellement',
+    headers: { authorization: `Bearer ${operator}` },
+    payload: { asOf: '2014-02-28', reason: 'rattrapage' },
+  });
+  expect(swept.json()).toMatchObject({ radiees: 3 });
+  await applied(bailleur, (id) => renouvellement(id, numeros.R as string, '2014-05-01')); // reactivation
+  await applied(guichet, (id) => radiation(id, numeros.CU as string, 'abandon', '2014-02-01')); // catch-up
+  await applied(bailleur, (id) => modification(id, t, '<typologie>T4</typologie>')); // today, after the period
+});
+
+afterAll(async () => {
+  await hub?.close();
+});
+
+describe('GET /infocentre/flux', () => {
+  it('counts each definition at its edges (département 59)', async () => {
+    const { lignes } = await flux(['departement:59']);
+    expect(lignes).toEqual([
+      {
+        territoire: 'departement:59',
+        // A, E (radiée on du), F, R (its radiation cancelled), CU and N (radiées in the period), AT; not G.
+        enCoursDebut: 7,
+        // B (on du), C (on au), H, T, X1, X2; not D (after au).
+        nouvelles: 6,
+        // E and CU (the catch-up replaced its non-renouvellement), F (on au), N, AT.
+        radiees: {
+          total: 5,
+          abandon: 2,
+          attribution: 1,
+          irrecevabilite: 0,
+          'non-renouvellement': 1,
+          'non-reponse': 1,
+        },
+        enCoursFin: 8,
+      },
+    ]);
+  });
+
+  it('holds fin = début + nouvelles − radiées at every territory level, with part and a union total', async () => {
+    const territoires = [`commune:${LILLE}`, `epci:${MEL}`, 'departement:59', 'departement:62', 'region:32'];
+    const reponse = await flux(territoires);
+    const by = Object.fromEntries(reponse.lignes.map((l) => [l.territoire, l]));
+    for (const l of [...reponse.lignes, reponse.total]) {
+      expect(l.enCoursFin).toBe(l.enCoursDebut + l.nouvelles - (l.radiees.total as number));
+      const motifs = Object.entries(l.radiees).filter(([k]) => k !== 'total');
+      expect(motifs.reduce((s, [, n]) => s + n, 0)).toBe(l.radiees.total);
+    }
+    expect(by[`commune:${LILLE}`]).toMatchObject({ enCoursDebut: 7, nouvelles: 4, enCoursFin: 6 });
+    expect(by[`epci:${MEL}`]).toMatchObject({ enCoursDebut: 7, nouvelles: 5, enCoursFin: 7 });
+    expect(by['departement:62']).toMatchObject({ enCoursDebut: 0, nouvelles: 1, enCoursFin: 1 });
+    expect(by['region:32']).toMatchObject({ enCoursDebut: 7, nouvelles: 7, enCoursFin: 9 });
+    // The union counts each demande once: the région holds all the others.
+    expect(reponse.total).toMatchObject({ enCoursDebut: 7, nouvelles: 7, enCoursFin: 9 });
+    expect(by['departement:62']?.part).toMatchObject({
+      nouvelles: 14.29,
+      enCoursDebut: 0,
+      enCoursFin: 11.11,
+    });
+    expect(by['region:32']?.part).toMatchObject({ nouvelles: 100, radiees: 100 });
+  });
+
+  it('gives no part for a single territoire', async () => {
+    const { lignes } = await flux(['departement:62']);
+    expect(lignes[0]?.part).toBeUndefined();
+  });
+
+  it('keeps every figure when the retention purge erases personal data', async () => {
+    const before = await flux(['departement:59', `commune:${LILLE}`]);
+    // What the retention purge leaves: dates, territory, typologie, motifs, ménage size, resources.
+    await hub.pool.query(
+      `UPDATE demandes SET demandeur = '{}'::jsonb, menage = jsonb_build_object('nombrePersonnes', nombre_personnes),
+              identite_hash = NULL WHERE numero_unique = $1`,
+      [numeros.G],
+    );
+    expect(await flux(['departement:59', `commune:${LILLE}`])).toEqual(before);
+  });
+
+  it('keeps its counts equal to a full recount of the demandes', async () => {
+    const { rows } = await hub.pool.query<{ diff: string }>(`
+      WITH recount AS (
+        SELECT commune_rang1 AS commune, date_depot AS jour, typologie, 'depot' AS mouvement, count(*)::int AS n FROM demandes GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT commune_rang1, date_radiation, typologie, motif_radiation, count(*)::int FROM demandes
+         WHERE date_radiation IS NOT NULL GROUP BY 1, 2, 3, 4)
+      SELECT count(*) AS diff FROM recount r FULL JOIN (SELECT * FROM infocentre_jour WHERE n <> 0) j
+        USING (commune, jour, typologie, mouvement)
+       WHERE r.n IS DISTINCT FROM j.n`);
+    expect(Number(rows[0]?.diff)).toBe(0);
+  });
+
+  it('answers the same table as CSV: ";", French headers, UTF-8 with a BOM', async () => {
+    const reply = await get(
+      `/infocentre/flux?territoire=departement:59&territoire=departement:62&du=${DU}&au=${AU}`,
+      operator,
+      { accept: 'text/csv' },
+    );
+    expect(reply.statusCode).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
+    const raw = reply.rawPayload;
+    expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = reply.body
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(
+      lines[0]?.startsWith(
+        'Territoire;Libellé;Demandes en cours au début;Nouvelles demandes;Radiées (total)',
+      ),
+    ).toBe(true);
+    expect(lines[1]?.split(';').slice(0, 11)).toEqual([
+      'departement:59',
+      'Nord',
+      '7',
+      '6',
+      '5',
+      '2',
+      '1',
+      '0',
+      '1',
+      '1',
+      '8',
+    ]);
+    expect(lines[2]?.split(';').slice(0, 4)).toEqual(['departement:62', 'Pas-de-Calais', '0', '1']);
+    expect(lines[3]?.split(';').slice(0, 4)).toEqual(['total', 'Total', '7', '7']);
+    expect(lines[1]?.split(';')[12]).toBe('85,71'); // part of the nouvelles, decimal comma
+  });
+
+  it('masks counts from 1 to 10 for the infocentre role, keeps zero, and shows operators the truth', async () => {
+    const { lignes, total } = await flux(['departement:59', 'departement:62'], infocentre);
+    expect(lignes[0]).toMatchObject({
+      enCoursDebut: null,
+      nouvelles: null,
+      enCoursFin: null,
+      secret: true,
+      radiees: { total: null, irrecevabilite: 0, abandon: null, secret: true },
+    });
+    expect(lignes[1]).toMatchObject({ enCoursDebut: 0, nouvelles: null, secret: true });
+    expect(lignes[0]?.part).toMatchObject({ nouvelles: null, irrecevabilite: 0 });
+    expect(total).toMatchObject({ enCoursDebut: null, secret: true });
+    const csv = await get(`/infocentre/flux?territoire=departement:59&du=${DU}&au=${AU}`, infocentre, {
+      accept: 'text/csv',
+    });
+    expect(csv.body.split('\r\n')[1]?.split(';').slice(2, 8)).toEqual(['-', '-', '-', '-', '-', '0']);
+  });
+
+  it('refuses other roles (403), territoires outside the client scope (403), and bad questions (400)', async () => {
+    expect(
+      (await get(`/infocentre/flux?territoire=departement:59&du=${DU}&au=${AU}`, bailleur)).statusCode,
+    ).toBe(403);
+    expect(
+      (await get(`/infocentre/flux?territoire=departement:59&du=${DU}&au=${AU}`, 'nope')).statusCode,
+    ).toBe(401);
+    const scope = await get(`/infocentre/flux?territoire=region:32&du=${DU}&au=${AU}`, infocentre62);
+    expect(scope.statusCode).toBe(403);
+    expect(
+      (await get(`/infocentre/flux?territoire=departement:62&du=${DU}&au=${AU}`, infocentre62)).statusCode,
+    ).toBe(200);
+    const cases: [string, string][] = [
+      [`territoire=pays:FR&du=${DU}&au=${AU}`, 'TERRITOIRE_INVALIDE'],
+      [`territoire=departement:00&du=${DU}&au=${AU}`, 'TERRITOIRE_INCONNU'],
+      [`territoire=commune:99999&du=${DU}&au=${AU}`, 'TERRITOIRE_INCONNU'],
+      [`territoire=departement:59&du=${AU}&au=${DU}`, 'PERIODE_INVALIDE'],
+      [`territoire=departement:59&du=2014-02-30&au=${AU}`, 'PERIODE_INVALIDE'],
+      [`territoire=departement:59&du=01/01/2014&au=${AU}`, 'INVALID_PARAMETER'],
+      [`du=${DU}&au=${AU}`, 'INVALID_PARAMETER'],
+    ];
+    for (const [qs, code] of cases) {
+      const reply = await get(`/infocentre/flux?${qs}`);
+      expect(reply.statusCode, qs).toBe(400);
+      expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(reply.json(), qs).toMatchObject({ status: 400, code });
+    }
+  });
+});
+
+describe('GET /infocentre/typologie and /infocentre/anciennete', () => {
+  it('counts the demandes en cours at the end of the date by current typologie', async () => {
+    const reply = await get(`/infocentre/typologie?territoire=departement:59&date=${AU}`);
+    expect(reply.statusCode, reply.body).toBe(200);
+    const body = reply.json();
+    // A, R, B, C, H, X1, X2 are T3; T was registered T2 and changed to T4 after the period: current value.
+    expect(body.total).toBe(8);
+    expect(body.typologie.T3).toEqual({ nombre: 7, pourcent: 87.5 });
+    expect(body.typologie.T4).toEqual({ nombre: 1, pourcent: 12.5 });
+    expect(body.typologie.T2).toEqual({ nombre: 0, pourcent: 0 });
+    const masked = (
+      await get(`/infocentre/typologie?territoire=departement:59&date=${AU}`, infocentre)
+    ).json();
+    expect(masked.typologie.T4).toEqual({ nombre: null, pourcent: null, secret: true });
+    expect(masked.typologie.T2).toEqual({ nombre: 0, pourcent: 0 });
+  });
+
+  it('classes the demandes en cours by ancienneté since dépôt, with the median in months', async () => {
+    const reply = await get(`/infocentre/anciennete?territoire=departement:59&date=${AU}`);
+    expect(reply.statusCode, reply.body).toBe(200);
+    const body = reply.json();
+    expect(body.total).toBe(8);
+    // A (2013-06-01) and R (2013-01-10) passed their first anniversary; the six of 2014 did not.
+    expect(body.anciennete['1-2-ans']).toEqual({ nombre: 2, pourcent: 25 });
+    expect(body.anciennete['moins-1-an']).toEqual({ nombre: 6, pourcent: 75 });
+    expect(body.anciennete['5-ans-et-plus']).toEqual({ nombre: 0, pourcent: 0 });
+    // Oldest first: R, A, B, H (2014-02-01) is the 4th of 8: 4 whole months at 2014-06-30.
+    expect(body.medianeMois).toBe(4);
+  });
+});
+
+describe('GET /infocentre/attributions/*', () => {
+  it('gives the monthly rhythm against the expected line, with DALO and prioritaires by contingent', async () => {
+    const reply = await get(
+      `/infocentre/attributions/mensuel?territoire=departement:59&du=${DU}&au=${AU}&rythmeAnnuel=12000`,
+    );
+    expect(reply.statusCode, reply.body).toBe(200);
+    const body = reply.json();
+    expect(body.mois.map((m: { mois: string }) => m.mois)).toEqual([
+      '2014-01',
+      '2014-02',
+      '2014-03',
+      '2014-04',
+      '2014-05',
+      '2014-06',
+    ]);
+    expect(body.mois[3]).toMatchObject({ mois: '2014-04', attributions: 1, cumul: 1, attenduCumul: 4000 });
+    expect(body.mois[5]).toMatchObject({ attributions: 0, cumul: 1, attenduCumul: 6000 });
+    expect(body.total).toMatchObject({ attributions: 1, dalo: { total: 0 }, prioritaires: { total: 0 } });
+    const defaut = (
+      await get(`/infocentre/attributions/mensuel?territoire=departement:59&du=${DU}&au=${AU}`)
+    ).json();
+    expect(defaut.rythmeAnnuel).toBe(42000);
+    expect(defaut.mois[0].attenduCumul).toBe(3500);
+  });
+
+  it('gives the délais from dépôt to bail and the share past the délai anormalement long', async () => {
+    const reply = await get(`/infocentre/attributions/delais?territoire=departement:59&du=${DU}&au=${AU}`);
+    expect(reply.statusCode, reply.body).toBe(200);
+    const body = reply.json();
+    // AT: dépôt 2013-09-01, bail 2014-04-15: 226 days.
+    expect(body.total).toMatchObject({ attributions: 1, delaiAnormal: 0, delaiAnormalPourcent: 0 });
+    expect(body.total.medianeMois).toBeCloseTo(226 / (365.25 / 12), 2);
+    expect(body.typologie.T3.attributions).toBe(1);
+    expect(body.typologie.T1).toMatchObject({ attributions: 0, medianeMois: null });
+  });
+});
+
+describe('GET /infocentre/guichets/qualite', () => {
+  it('gives each guichet its indicators, including the catch-up of late radiations and attributions', async () => {
+    const reply = await get(`/infocentre/guichets/qualite?departement=59&du=${DU}&au=${AU}`);
+    expect(reply.statusCode, reply.body).toBe(200);
+    const guichets = reply.json().guichets as Record<string, unknown>[];
+    const lh = guichets.find((g) => g.codeGuichet === 'LH59A');
+    const ml = guichets.find((g) => g.codeGuichet === 'ML59A');
+    // Registered in the period by dépôt date: B, C, H, T, X1, X2 — all received years later.
+    expect(lh).toMatchObject({
+      demandesEnregistrees: 6,
+      enregistrementsPlusUnMoisPourcent: 100,
+      avecContactPourcent: 0,
+      avecRessourcesPourcent: 100,
+      modifications: 0,
+      renouvellements: 1,
+      attributions: 1,
+      attributionsPlusUnMoisPourcent: 100,
+      radiations: { abandon: 1, 'non-reponse': 1, attribution: 1 },
+      // E (on du), F (on au) and AT's attribution, all sent years after their date.
+      rattrapage: { nombre: 3, pourcent: 100 },
+    });
+    expect(ml).toMatchObject({
+      demandesEnregistrees: 0,
+      radiations: { abandon: 1 },
+      rattrapage: { nombre: 1 },
+    });
+    expect(guichets.some((g) => g.codeGuichet === 'PC62A')).toBe(false);
+    expect(
+      (await get(`/infocentre/guichets/qualite?departement=59&du=${DU}&au=${AU}`, infocentre62)).statusCode,
+    ).toBe(403);
+  });
+});
+
+describe('public routes', () => {
+  it("gives a commune's chiffres-clés under statistical secrecy, cached with an ETag (304)", async () => {
+    // Eleven logements in Lille (not secret), one attribution (secret), six demandes en cours at 31/12/2014:
+    // A, R, B, C, T and D (dépôt 2014-07-01); H was radiée on 2014-07-01.
+    await hub.pool.query(
+      `INSERT INTO logements (identifiant_rpls, siren_bailleur, code_commune, departement)
+       SELECT lpad(i::text, 10, '7'), '123456789', '59350', '59' FROM generate_series(1, 10) AS i`,
+    );
+    const reply = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=2014`,
+    });
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.json()).toEqual({
+      commune: LILLE,
+      annee: 2014,
+      logementsSociaux: 11,
+      demandesEnAttente: null,
+      attributions: null,
+      secret: true,
+    });
+    expect(reply.headers['cache-control']).toBe('public, max-age=300');
+    const etag = reply.headers.etag as string;
+    expect(etag).toMatch(/^".+"$/);
+    const again = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=2014`,
+      headers: { 'if-none-match': etag },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    // Zero stays zero; another year is another ETag.
+    const empty = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=2010`,
+    });
+    expect(empty.json()).toMatchObject({ demandesEnAttente: 0, attributions: 0, logementsSociaux: 11 });
+    expect(empty.json().secret).toBeUndefined();
+    expect(empty.headers.etag).not.toBe(etag);
+    const stale = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=2010`,
+      headers: { 'if-none-match': etag },
+    });
+    expect(stale.statusCode).toBe(200);
+    const unknown = await hub.app.inject({
+      method: 'GET',
+      url: '/public/communes/99999/chiffres-cles?annee=2014',
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'COMMUNE_INCONNUE' });
+    const bad = await hub.app.inject({ method: 'GET', url: '/public/communes/lille/chiffres-cles' });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('lists the guichets enregistreurs with their adresse and communes, without a token', async () => {
+    const created = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: {
+        id: 'ccas-roubaix',
+        role: 'guichet',
+        organisme: '265900001',
+        nom: 'CCAS de Roubaix',
+        departements: ['59'],
+        codeGuichet: 'CR59A',
+        adresse: '1 place de la Mairie, 59100 Roubaix',
+        communes: [ROUBAIX],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const reply = await hub.app.inject({
+      method: 'GET',
+      url: `/public/annuaire/guichets?departement=59&commune=${ROUBAIX}`,
+    });
+    expect(reply.statusCode).toBe(200);
+    const items = reply.json().items as { codeGuichet: string }[];
+    expect(items.find((g) => g.codeGuichet === 'CR59A')).toEqual({
+      nom: 'CCAS de Roubaix',
+      codeGuichet: 'CR59A',
+      type: 'guichet',
+      adresse: '1 place de la Mairie, 59100 Roubaix',
+      departements: ['59'],
+      communes: [ROUBAIX],
+    });
+    // Lille Habitat lists no commune: it serves its whole département; Pas-de-Calais Habitat does not.
+    expect(items.map((g) => g.codeGuichet)).toContain('LH59A');
+    expect(items.map((g) => g.codeGuichet)).not.toContain('PC62A');
+    const lille = (
+      await hub.app.inject({ method: 'GET', url: `/public/annuaire/guichets?commune=${LILLE}` })
+    ).json();
+    expect(lille.items.map((g: { codeGuichet: string }) => g.codeGuichet)).not.toContain('CR59A');
+    expect(reply.headers.etag).toBeDefined();
+  });
+});
+
+describe('printable reports', () => {
+  const flux = `/infocentre/rapports/flux?territoire=departement:59&territoire=departement:62&du=${DU}&au=${AU}`;
+  const rythme = `/infocentre/rapports/attributions?territoire=departement:59&du=${DU}&au=${AU}&rythmeAnnuel=12000`;
+
+  it('renders the flux table and its chart as HTML, the token in the sne_token cookie', async () => {
+    const reply = await hub.app.inject({
+      method: 'GET',
+      url: flux,
+      headers: { cookie: `theme=dark; sne_token=${operator}` },
+    });
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
+    const html = reply.body;
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain(
+      '<th scope="row">Nord</th><td>7</td><td>6</td><td>5</td><td>2</td><td>1</td><td>0</td><td>1</td><td>1</td><td>8</td>',
+    );
+    expect(html).toContain('<th scope="row">Pas-de-Calais</th><td>0</td><td>1</td>');
+    expect(html).toContain('<svg');
+    expect(html.match(/<title>Nouvelles: [0-9]+<\/title>/g)).toEqual([
+      '<title>Nouvelles: 6</title>',
+      '<title>Nouvelles: 1</title>',
+    ]);
+    expect(html).toContain('@media print');
+  });
+
+  it('renders the attribution rhythm against the expected line', async () => {
+    const reply = await get(rythme);
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.body).toContain('<th scope="row">2014-04</th><td>1</td><td>1</td><td>4\u202f000</td>');
+    expect(reply.body.match(/<polyline /g)?.length).toBe(2);
+    expect(reply.body).toContain('stroke-dasharray');
+  });
+
+  it('masks for the infocentre role, and refuses without a token, with another role, or a cookie elsewhere', async () => {
+    const masked = await get(flux, infocentre);
+    expect(masked.body).toContain('<th scope="row">Nord</th><td>-</td><td>-</td>');
+    expect(masked.body).toContain('Secret statistique');
+    expect((await hub.app.inject({ method: 'GET', url: flux })).statusCode).toBe(401);
+    expect((await get(flux, bailleur)).statusCode).toBe(403);
+    expect(
+      (await hub.app.inject({ method: 'GET', url: flux, headers: { cookie: `sne_token=${bailleur}` } }))
+        .statusCode,
+    ).toBe(403);
+    // The JSON routes take the Authorization header only.
+    const json = await hub.app.inject({
+      method: 'GET',
+      url: `/infocentre/flux?territoire=departement:59&du=${DU}&au=${AU}`,
+      headers: { cookie: `sne_token=${operator}` },
+    });
+    expect(json.statusCode).toBe(401);
+    const bad = await get(`/infocentre/rapports/flux?territoire=nowhere&du=${DU}&au=${AU}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'TERRITOIRE_INVALIDE' });
+  });
+});
