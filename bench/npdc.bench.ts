@@ -30,31 +30,75 @@ const ADMIN_TOKEN = randomBytes(24).toString('hex');
 const PORT = 19_000 + Math.floor(Math.random() * 1000);
 const BASE = `http://127.0.0.1:${PORT}`;
 
-function startHub(env: Record<string, string>, roles: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'services/api/main.ts'], {
-    env: { ...process.env, ...env, SNE_ROLES: roles },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/**
+ * A hub process that is started again if it exits while the bench runs (another session on a
+ * shared machine may kill it): a message is kept once answered 202, and sending a lot again with
+ * the same ids and content is idempotent, so the scenario goes on where it was.
+ */
+class HubProcess {
+  private child: ChildProcess;
+  private stopping = false;
+  restarts = 0;
+
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly roles: string,
+  ) {
+    this.child = this.spawn();
+  }
+
+  private spawn(): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/api/main.ts'], {
+      env: { ...process.env, ...this.env, SNE_ROLES: this.roles },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.restarts++;
+      console.error(`  hub process (${this.roles}) exited (${signal ?? code}); starting it again`);
+      this.child = this.spawn();
+    });
+    return child;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
 }
 
 async function waitReady(): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const reply = await fetch(`${BASE}/health/ready`).catch(() => undefined);
     if (reply?.status === 200) return;
-    if (Date.now() > deadline) throw new Error('the hub did not get ready in 60 s');
+    if (Date.now() > deadline) throw new Error('the hub did not get ready in 120 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
+/** Real HTTP; a request that found no API process (connection refused or reset) is sent again once it is back. */
 const http: HubTransport = {
   async request({ method, path, token, contentType, body }) {
-    const reply = await fetch(`${BASE}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
-      ...(body !== undefined ? { body } : {}),
-    });
-    return { status: reply.status, body: await reply.text() };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = await fetch(`${BASE}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(contentType ? { 'content-type': contentType } : {}),
+          },
+          ...(body !== undefined ? { body } : {}),
+        });
+        return { status: reply.status, body: await reply.text() };
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await waitReady();
+      }
+    }
   },
 };
 
@@ -75,14 +119,14 @@ const env = {
   SNE_DEFER_DELAY_MS: '20',
 };
 // No scheduler: the scenario runs the sweeps itself, as of the simulated dates.
-const children = [startHub(env, 'api')];
+const children = [new HubProcess(env, 'api')];
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
 // Dropping the scratch database at the end ends any idle connection left: not an error.
 pool.on('error', () => {});
 let failed = false;
 try {
   await waitReady();
-  for (let i = 0; i < WORKERS; i++) children.push(startHub(env, 'worker'));
+  for (let i = 0; i < WORKERS; i++) children.push(new HubProcess(env, 'worker'));
   console.log(
     `bench:npdc — reference ${SCALE === 1 ? 'npdc-2014.json' : `npdc-2014.json ÷ ${SCALE}`}, seed ${SEED}, lots of ${LOT_SIZE}, hub: 1 API process + ${WORKERS} worker process(es)`,
   );
@@ -127,12 +171,11 @@ try {
     for (const f of result.failures.slice(0, 20))
       console.error(`  ${f.id} ${f.status} ${f.code ?? ''} ${f.message ?? ''}`);
   }
+  const restarts = children.reduce((n, c) => n + c.restarts, 0);
+  if (restarts > 0) console.log(`hub processes started again during the run: ${restarts}`);
   failed = mismatches.length > 0 || oracleMismatches.length > 0 || result.failures.length > 0;
 } finally {
-  for (const child of children) {
-    child.kill('SIGTERM');
-    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-  }
+  for (const child of children) await child.stop();
   await pool.end();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();

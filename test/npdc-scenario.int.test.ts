@@ -4,8 +4,8 @@
  * reactivations, attributions against an imported parc, typologie changes; guichets on SPT v2 and
  * v1, the portail) sent through the public routes of a hub, the renewal sweep run month by month up
  * to 30/09/2014. Every cell of the flux table must equal the plan's, which equals the committee's
- * table divided by 100 — read from `GET /infocentre/flux` when the hub serves it, and in any case
- * recomputed from the registry's tables with domain.md's definitions as an independent oracle.
+ * table divided by 100 — read from `GET /infocentre/flux`, and recomputed from the registry's
+ * tables with domain.md's definitions as an independent oracle.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fluxFromRegistry } from '../bench/npdc/flux-oracle.ts';
@@ -75,12 +75,8 @@ describe('NPDC scenario, 1/100', () => {
   });
 
   it('answers the same table at GET /infocentre/flux, every cell and part', () => {
-    if (!result.flux) {
-      // The infocentre is not merged yet: nothing to read; the oracle above holds the counts.
-      expect(result.flux).toBeUndefined();
-      return;
-    }
-    const cells = compareFlux(result.plan.expected, result.flux);
+    expect(result.flux, 'GET /infocentre/flux answered 404').toBeDefined();
+    const cells = compareFlux(result.plan.expected, result.flux as NonNullable<typeof result.flux>);
     expect(
       cells.filter((c) => !c.ok),
       formatFluxTable(cells, 'plan'),
