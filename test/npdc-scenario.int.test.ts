@@ -12,13 +12,14 @@ import { fluxFromRegistry } from '../bench/npdc/flux-oracle.ts';
 import { compareFlux, formatFluxTable } from '../bench/npdc/flux-report.ts';
 import { loadReference, scaleTable } from '../bench/npdc/reference.ts';
 import { type HubTransport, runScenario, type ScenarioResult } from '../bench/npdc/scenario.ts';
-import { ADMIN_TOKEN, startTestHub, type TestHub } from './helpers/hub.ts';
+import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
 
 const SCALE = 100;
 
 describe('NPDC scenario, 1/100', () => {
   let hub: TestHub;
   let result: ScenarioResult;
+  let operatorToken: string;
 
   beforeAll(async () => {
     hub = await startTestHub();
@@ -37,6 +38,7 @@ describe('NPDC scenario, 1/100', () => {
       },
     };
     result = await runScenario(transport, ADMIN_TOKEN, { scale: SCALE, pollMs: 20 });
+    operatorToken = await provision(hub.app, { id: 'test-operateur', role: 'operator', departements: ['*'] });
   }, 600_000);
 
   afterAll(async () => {
@@ -63,6 +65,36 @@ describe('NPDC scenario, 1/100', () => {
     expect(radiees).toBeGreaterThan(result.plan.expected.total.radiees['non-renouvellement']);
     expect(result.sweeps.filter((s) => s.slot > 12).every((s) => s.radiees === 0)).toBe(true);
     expect(result.sweeps.at(-1)?.asOf).toBe('2014-09-30');
+  });
+
+  it('took the catch-up and reactivation paths: the hub radiated first, the late message replaced or reopened', async () => {
+    const read = async (key: string) => {
+      const numero = result.numeros.get(key);
+      const reply = await hub.app.inject({
+        method: 'GET',
+        url: `/sne/demandes/${numero}`,
+        headers: { authorization: `Bearer ${operatorToken}` },
+      });
+      expect(reply.statusCode).toBe(200);
+      return reply.json<{
+        statut: string;
+        radiation?: { motif: string };
+        historique: { kind: string; details: { motif?: string; remplace?: { motif: string } } }[];
+      }>();
+    };
+    const rattrapages = result.plan.demandes.filter((d) => d.fate === 'stock-rattrapage');
+    const reactivees = result.plan.demandes.filter((d) => d.fate === 'stock-reactivee');
+    for (const d of rattrapages) {
+      const demande = await read(d.key);
+      expect(demande.radiation?.motif).toBe(d.radiation?.motif);
+      const last = demande.historique.at(-1);
+      expect(last?.details.remplace?.motif, d.key).toBe('non-renouvellement');
+    }
+    for (const d of reactivees) {
+      const demande = await read(d.key);
+      expect(demande.statut).toBe('active');
+      expect(demande.historique.map((h) => h.kind)).toContain('reactivation');
+    }
   });
 
   it('gives the expected figures by the definitions of domain.md, computed on the registry (oracle)', async () => {

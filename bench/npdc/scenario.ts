@@ -77,6 +77,8 @@ export interface ScenarioResult {
   flux?: FluxTable;
   failures: MessageFailure[];
   sweeps: SweepRun[];
+  /** The numéro unique the hub gave each planned demande, by the plan's key. */
+  numeros: Map<string, string>;
   /** Messages sent (SPT and portail), and the parc's rows imported. */
   messages: number;
   logements: number;
@@ -217,6 +219,7 @@ export async function runScenario(
     ...(flux ? { flux } : {}),
     failures,
     sweeps,
+    numeros: new Map([...numeros].map(([d, numero]) => [d.key, numero])),
     messages,
     logements: plan.logements.length,
     elapsedMs,
