@@ -147,8 +147,9 @@ try {
       .map(([f, n]) => `${f} ${n}`)
       .join(', ')}`,
   );
+  const swept = result.sweeps.reduce((s, x) => s + (x.slot >= 1 && x.slot <= 12 ? x.radiees : 0), 0);
   console.log(
-    `catch-ups: ${result.sweeps.reduce((s, x) => s + (x.slot >= 1 && x.slot <= 12 ? x.radiees : 0), 0)} radiations by the month-end sweeps, ${plan.expected.total.radiees['non-renouvellement']} left standing after catch-ups and reactivations`,
+    `non-renouvellement: the month-end sweeps radiated ${swept} in the period; ${plan.expected.total.radiees['non-renouvellement']} still stand after catch-ups and reactivations`,
   );
   const shown = result.flux ?? oracle;
   console.log(
