@@ -209,7 +209,7 @@ const MOTIFS_DEMANDE = [
   'autre',
 ] as const;
 
-/** Receives, in order, the slot of a date: 0 before `du`, then one per month of the period. */
+/** The earliest slot a message dated `date` is received in: 0 before `du`, then one per month of the period. */
 export function slotOf(du: IsoDate, date: IsoDate): number {
   return date < du ? 0 : 1 + monthsBetween(du, date);
 }
@@ -260,8 +260,11 @@ export function buildPlan(
     const weightsOf = (list: typeof registrars) =>
       Object.fromEntries(list.map((c) => [c.id, c.weight ?? 1])) as Record<string, number>;
 
-    const newDemande = (fate: Fate, dateDepot: IsoDate, stock: boolean): PlannedDemande => {
-      const registrar = rng.weighted(weightsOf(stock ? sptRegistrars : registrars));
+    // Demandes deposited before the period come from the guichets' software only: the portail's
+    // follow-ups need the numéro, known a slot after the enregistrement, and before the period
+    // there is a single slot.
+    const newDemande = (fate: Fate, dateDepot: IsoDate, sptOnly: boolean): PlannedDemande => {
+      const registrar = rng.weighted(weightsOf(sptOnly ? sptRegistrars : registrars));
       const i = identityIndex++;
       const client = clientById(registrar);
       const first = rng.pick(communes);
