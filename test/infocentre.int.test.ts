@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
 import {
   attribution,
   type EnregistrementSpec,
@@ -370,6 +370,82 @@ describe('GET /infocentre/attributions/*', () => {
   });
 });
 
+describe('DALO and prioritaire households in the attribution rhythm', () => {
+  it('counts them by contingent as their status stood on the bail date', async () => {
+    // In the Somme, so that the figures above stay as they are.
+    const bailleur80 = await provision(hub.app, {
+      id: 'somme-habitat',
+      role: 'bailleur',
+      organisme: '555555555',
+      codeGuichet: 'SO80A',
+      departements: ['80'],
+    });
+    const comdalo = await provision(hub.app, { id: 'comdalo-80', role: 'dalo', departements: ['80'] });
+    const contingent = await provision(hub.app, { id: 'syplo-80', role: 'contingent', departements: ['80'] });
+    await hub.pool.query(
+      `INSERT INTO logements (identifiant_rpls, siren_bailleur, code_commune, departement)
+       VALUES ('8000000001', '555555555', '80021', '80'), ('8000000002', '555555555', '80021', '80'),
+              ('8000000003', '555555555', '80021', '80')`,
+    );
+    const amiens = { departement: '80', communes: ['80021'], dateDepot: '2013-09-01' };
+    const avant = await registered('DALO-avant', amiens, bailleur80);
+    const apres = await registered('DALO-apres', amiens, bailleur80);
+    const label = await registered('PRIO', amiens, bailleur80);
+    const post = async (url: string, token: string, body: Record<string, string>) => {
+      const reply = await hub.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: { id: uid('X'), ...body },
+      });
+      expect(reply.statusCode, reply.body).toBe(202);
+      await waitForMessagesDone(hub.pool, [reply.json().messageId]);
+      const view = await get(`/messages/${reply.json().messageId}`, token);
+      expect(view.json().status, view.body).toBe('applied');
+    };
+    const dalo = (numeroUnique: string, dateDecision: string) =>
+      post('/connectors/dalo/v1/decisions', comdalo, {
+        numeroUnique,
+        decision: 'prioritaire-urgent',
+        dateDecision,
+        departementCommission: '80',
+      });
+    await dalo(avant, '2014-03-01'); // before its bail: DALO at the bail date
+    await dalo(apres, '2014-06-20'); // after its bail (2014-05-20): not DALO at the bail date
+    await post('/connectors/contingent/v1/labellisations', contingent, {
+      numeroUnique: label,
+      categorie: 'sortie-hebergement',
+      dateLabellisation: '2014-02-01',
+    });
+    await applied(bailleur80, (id) => attribution(id, avant, '8000000001', '2014-05-10', 'prefet'));
+    await applied(bailleur80, (id) => attribution(id, apres, '8000000002', '2014-05-20', 'prefet'));
+    await applied(bailleur80, (id) => attribution(id, label, '8000000003', '2014-06-05', 'action-logement'));
+
+    const body = (
+      await get(`/infocentre/attributions/mensuel?territoire=departement:80&du=${DU}&au=${AU}`)
+    ).json();
+    expect(body.mois[4]).toMatchObject({
+      mois: '2014-05',
+      attributions: 2,
+      dalo: { total: 1, prefet: 1, 'action-logement': 0 },
+      prioritaires: { total: 0 },
+    });
+    expect(body.mois[5]).toMatchObject({
+      mois: '2014-06',
+      attributions: 1,
+      cumul: 3,
+      dalo: { total: 0 },
+      prioritaires: { total: 1, 'action-logement': 1, prefet: 0 },
+    });
+    expect(body.total).toMatchObject({ attributions: 3, dalo: { total: 1 }, prioritaires: { total: 1 } });
+    const masked = (
+      await get(`/infocentre/attributions/mensuel?territoire=departement:80&du=${DU}&au=${AU}`, infocentre)
+    ).json();
+    expect(masked.total).toMatchObject({ attributions: null, secret: true });
+    expect(masked.mois[0]).toMatchObject({ attributions: 0, cumul: 0 });
+  });
+});
+
 describe('GET /infocentre/guichets/qualite', () => {
   it('gives each guichet its indicators, including the catch-up of late radiations and attributions', async () => {
     const reply = await get(`/infocentre/guichets/qualite?departement=59&du=${DU}&au=${AU}`);
@@ -554,5 +630,35 @@ describe('printable reports', () => {
     const bad = await get(`/infocentre/rapports/flux?territoire=nowhere&du=${DU}&au=${AU}`);
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'TERRITOIRE_INVALIDE' });
+  });
+});
+
+describe('a guichet catching up late', () => {
+  it('changes the past figures at the business dates, as soon as its message is applied', async () => {
+    const before = (await flux(['departement:59'])).lignes[0] as Ligne;
+    const earlier = await get(`/infocentre/flux?territoire=departement:59&du=2013-01-01&au=2014-02-14`);
+    // A paper demande of February 2014 registered today, and one radiated in March 2014 by a late message.
+    const late = await registered('LATE', { dateDepot: '2014-02-15' }, guichet);
+    const after = (await flux(['departement:59'])).lignes[0] as Ligne;
+    expect(after).toMatchObject({
+      enCoursDebut: before.enCoursDebut,
+      nouvelles: before.nouvelles + 1,
+      enCoursFin: before.enCoursFin + 1,
+    });
+    await applied(guichet, (id) => radiation(id, late, 'non-reponse', '2014-03-20'));
+    const radiated = (await flux(['departement:59'])).lignes[0] as Ligne;
+    expect(radiated).toMatchObject({
+      nouvelles: before.nouvelles + 1,
+      radiees: {
+        total: (before.radiees.total as number) + 1,
+        'non-reponse': (before.radiees['non-reponse'] as number) + 1,
+      },
+      enCoursFin: before.enCoursFin,
+    });
+    // A period that ends before the business dates does not move.
+    expect(earlier.json().lignes[0].nouvelles).toBeGreaterThan(0);
+    expect(
+      (await get(`/infocentre/flux?territoire=departement:59&du=2013-01-01&au=2014-02-14`)).json(),
+    ).toEqual(earlier.json());
   });
 });

@@ -1,4 +1,3 @@
-import { addMonths } from '../core/dates.ts';
 import { type AncienneteReponse, ancienneteDe } from './anciennete.ts';
 import {
   type AttributionsDelaisReponse,
@@ -56,6 +55,7 @@ export class Infocentre {
     return [...new Set(codes)].map(resolveTerritoire);
   }
 
+  /** The flux table of each territoire over `[du, au]`, and of their union (`total`). */
   async flux(territoires: Territoire[], du: string, au: string): Promise<FluxReponse> {
     requirePeriode(du, au);
     const bornes = [du, nextDay(au)];
@@ -76,6 +76,7 @@ export class Infocentre {
     return fluxReponse(du, au, lignes, total);
   }
 
+  /** Demandes en cours at the end of `date` by current typologie, over the union of the territoires. */
   async typologie(territoires: Territoire[], date: string): Promise<TypologieReponse> {
     requireDate(date, 'date');
     const borne = nextDay(date);
@@ -87,6 +88,7 @@ export class Infocentre {
     );
   }
 
+  /** Demandes en cours at the end of `date` by ancienneté since dépôt, over the union of the territoires. */
   async anciennete(territoires: Territoire[], date: string): Promise<AncienneteReponse> {
     requireDate(date, 'date');
     const depots = await this.queries.depotsEnCours(unionPerimetre(territoires), date);
@@ -97,6 +99,7 @@ export class Infocentre {
     );
   }
 
+  /** Attributions per month of `[du, au]` (bail date) against the expected yearly rhythm. */
   async attributionsMensuel(
     territoires: Territoire[],
     du: string,
@@ -114,6 +117,7 @@ export class Infocentre {
     );
   }
 
+  /** Délais dépôt → bail of the attributions signed in `[du, au]`. */
   async attributionsDelais(
     territoires: Territoire[],
     du: string,
@@ -131,6 +135,7 @@ export class Infocentre {
     );
   }
 
+  /** The quality indicators of every guichet acting on the département over `[du, au]`. */
   async qualite(departement: string, du: string, au: string): Promise<QualiteReponse> {
     requirePeriode(du, au);
     return qualiteDe(departement, du, au, await this.queries.qualiteGuichets(departement, du, au));
@@ -156,12 +161,8 @@ export class Infocentre {
     };
   }
 
+  /** The guichets enregistreurs, by département and commune served. */
   annuaire(filtre: { departement?: string; commune?: string }): Promise<GuichetAnnuaire[]> {
     return this.queries.annuaire(filtre);
   }
-}
-
-/** Twelve rolling months ending on `au` (2014-09-30 → from 2013-10-01), the committee's period. */
-export function periodeGlissante(au: string): { du: string; au: string } {
-  return { du: nextDay(addMonths(au, -12)), au };
 }

@@ -18,19 +18,27 @@ import type { Perimetre } from './territoire.ts';
  * Facts dated before each borne: whole months before the borne's month from a monthly table, the
  * days of its month from the daily one (migration 008). Départements read the département grain,
  * communes the commune grain; a perimetre has either or both (never overlapping, see unionPerimetre).
+ * The monthly rows are read once for all the bornes (summed by month first), so a period's two
+ * bornes cost one scan.
  */
 const CUMULS = `
-  WITH b AS (SELECT x, date_trunc('month', x)::date AS m FROM unnest($3::date[]) AS x)
-  SELECT b.x::text AS borne, t.typologie, t.mouvement, sum(t.n)::bigint AS n
-  FROM b CROSS JOIN LATERAL (
-    SELECT typologie, mouvement, n FROM infocentre_mois_departement WHERE departement = ANY($1::text[]) AND mois < b.m
+  WITH b AS (SELECT x, date_trunc('month', x)::date AS m FROM unnest($3::date[]) AS x),
+  mois AS MATERIALIZED (
+    SELECT mois, typologie, mouvement, sum(n) AS n FROM (
+      SELECT mois, typologie, mouvement, n FROM infocentre_mois_departement
+       WHERE departement = ANY($1::text[]) AND mois < (SELECT max(m) FROM b)
+      UNION ALL
+      SELECT mois, typologie, mouvement, n FROM infocentre_mois_commune
+       WHERE commune = ANY($2::text[]) AND mois < (SELECT max(m) FROM b)) t
+    GROUP BY 1, 2, 3)
+  SELECT x::text AS borne, typologie, mouvement, sum(n)::bigint AS n FROM (
+    SELECT b.x, mois.typologie, mois.mouvement, mois.n FROM b JOIN mois ON mois.mois < b.m
     UNION ALL
-    SELECT typologie, mouvement, n FROM infocentre_jour WHERE departement = ANY($1::text[]) AND jour >= b.m AND jour < b.x
-    UNION ALL
-    SELECT typologie, mouvement, n FROM infocentre_mois_commune WHERE commune = ANY($2::text[]) AND mois < b.m
-    UNION ALL
-    SELECT typologie, mouvement, n FROM infocentre_jour WHERE commune = ANY($2::text[]) AND jour >= b.m AND jour < b.x
-  ) t
+    SELECT b.x, j.typologie, j.mouvement, j.n FROM b CROSS JOIN LATERAL (
+      SELECT typologie, mouvement, n FROM infocentre_jour WHERE departement = ANY($1::text[]) AND jour >= b.m AND jour < b.x
+      UNION ALL
+      SELECT typologie, mouvement, n FROM infocentre_jour WHERE commune = ANY($2::text[]) AND jour >= b.m AND jour < b.x) j
+  ) z
   GROUP BY 1, 2, 3`;
 
 /** En cours at the end of $3, through the covering indexes (département, dépôt) and (commune, dépôt). */
@@ -65,59 +73,75 @@ const RECU = `(msg.received_at AT TIME ZONE 'Europe/Paris')::date`;
 /**
  * Per guichet (a client with a codeGuichet acting on the département): what it registered in the
  * period (by dépôt date) and how late, what it sent (by arrival), and what its messages did (by
- * business date). "Late" is received more than one month after the business date.
+ * business date). "Late" is received more than one month after the business date. Each part is one
+ * grouped pass over its table, whatever the number of guichets.
  */
 const QUALITE = `
-  SELECT c.id AS "clientId", c.nom, c.code_guichet AS "codeGuichet", c.role,
-         e.enregistrees, e.tardifs, e.delai_moyen, e.avec_contact, e.avec_ressources,
-         m.recus, m.rejetes, m.echoues, m.doublons,
-         h.modifications, h.renouvellements, h.radiations_tardives, h.attributions, h.attributions_tardives,
-         h.delai_attribution, coalesce(r.par_motif, '{}'::jsonb) AS radiations
-    FROM clients c
-    CROSS JOIN LATERAL (
-      SELECT count(*)::int AS enregistrees,
-             count(*) FILTER (WHERE e.recu > (d.date_depot + interval '1 month')::date)::int AS tardifs,
-             avg(e.recu - d.date_depot)::float8 AS delai_moyen,
-             count(*) FILTER (WHERE s.avec_contact)::int AS avec_contact,
-             count(*) FILTER (WHERE d.ressources_mensuelles > 0)::int AS avec_ressources
-        FROM demandes d
-        LEFT JOIN infocentre_saisies s USING (numero_unique)
-        LEFT JOIN LATERAL (
-          SELECT ${RECU} AS recu FROM demande_historique h JOIN messages msg ON msg.id = h.message_id
-           WHERE h.numero_unique = d.numero_unique AND h.kind = 'enregistrement' LIMIT 1) e ON true
-       WHERE d.departement = $1 AND d.code_guichet = c.code_guichet AND d.date_depot BETWEEN $2 AND $3) e
-    CROSS JOIN LATERAL (
-      SELECT count(*)::int AS recus,
-             count(*) FILTER (WHERE msg.status = 'rejected')::int AS rejetes,
-             count(*) FILTER (WHERE msg.status = 'failed')::int AS echoues,
-             count(*) FILTER (WHERE msg.error->>'code' = 'DOUBLON')::int AS doublons
-        FROM messages msg
-       WHERE msg.client_id = c.id
-         AND msg.received_at >= ($2::date::timestamp AT TIME ZONE 'Europe/Paris')
-         AND msg.received_at < (($3::date + 1)::timestamp AT TIME ZONE 'Europe/Paris')) m
-    CROSS JOIN LATERAL (
-      SELECT count(*) FILTER (WHERE h.kind = 'modification')::int AS modifications,
-             count(*) FILTER (WHERE h.kind IN ('renouvellement', 'reactivation'))::int AS renouvellements,
-             count(*) FILTER (WHERE h.kind = 'radiation' AND ${RECU} > (h.date_effet + interval '1 month')::date)::int
-               AS radiations_tardives,
-             count(*) FILTER (WHERE h.kind = 'attribution')::int AS attributions,
-             count(*) FILTER (WHERE h.kind = 'attribution' AND ${RECU} > (h.date_effet + interval '1 month')::date)::int
-               AS attributions_tardives,
-             (avg(${RECU} - h.date_effet) FILTER (WHERE h.kind = 'attribution'))::float8 AS delai_attribution
-        FROM demande_historique h
-        JOIN demandes d ON d.numero_unique = h.numero_unique AND d.departement = $1
-        LEFT JOIN messages msg ON msg.id = h.message_id
-       WHERE h.client_id = c.id AND h.date_effet BETWEEN $2 AND $3
-         AND h.kind IN ('modification', 'renouvellement', 'reactivation', 'radiation', 'attribution')) h
-    CROSS JOIN LATERAL (
-      SELECT jsonb_object_agg(motif, n) AS par_motif FROM (
-        SELECT h.details->>'motif' AS motif, count(*)::int AS n
-          FROM demande_historique h JOIN demandes d ON d.numero_unique = h.numero_unique AND d.departement = $1
-         WHERE h.client_id = c.id AND h.date_effet BETWEEN $2 AND $3 AND h.kind IN ('radiation', 'attribution')
-         GROUP BY 1) x) r
-   WHERE c.code_guichet IS NOT NULL AND c.revoked_at IS NULL
-     AND (c.departements @> ARRAY[$1::text] OR c.departements @> ARRAY['*'])
-   ORDER BY c.code_guichet`;
+  WITH g AS (
+    SELECT id, nom, code_guichet, role FROM clients
+     WHERE code_guichet IS NOT NULL AND revoked_at IS NULL
+       AND (departements @> ARRAY[$1::text] OR departements @> ARRAY['*'])),
+  e AS (
+    SELECT d.code_guichet,
+           count(*)::int AS enregistrees,
+           count(*) FILTER (WHERE r.recu > (d.date_depot + interval '1 month')::date)::int AS tardifs,
+           avg(r.recu - d.date_depot)::float8 AS delai_moyen,
+           count(*) FILTER (WHERE s.avec_contact)::int AS avec_contact,
+           count(*) FILTER (WHERE d.ressources_mensuelles > 0)::int AS avec_ressources
+      FROM demandes d
+      LEFT JOIN infocentre_saisies s USING (numero_unique)
+      LEFT JOIN LATERAL (
+        SELECT ${RECU} AS recu FROM demande_historique h JOIN messages msg ON msg.id = h.message_id
+         WHERE h.numero_unique = d.numero_unique AND h.kind = 'enregistrement' LIMIT 1) r ON true
+     WHERE d.departement = $1 AND d.date_depot BETWEEN $2 AND $3
+     GROUP BY 1),
+  m AS (
+    SELECT msg.client_id,
+           count(*)::int AS recus,
+           count(*) FILTER (WHERE msg.status = 'rejected')::int AS rejetes,
+           count(*) FILTER (WHERE msg.status = 'failed')::int AS echoues,
+           count(*) FILTER (WHERE msg.error->>'code' = 'DOUBLON')::int AS doublons
+      FROM messages msg
+     WHERE msg.client_id IN (SELECT id FROM g)
+       AND msg.received_at >= ($2::date::timestamp AT TIME ZONE 'Europe/Paris')
+       AND msg.received_at < (($3::date + 1)::timestamp AT TIME ZONE 'Europe/Paris')
+     GROUP BY 1),
+  h AS MATERIALIZED (
+    SELECT h.client_id, h.kind, h.details->>'motif' AS motif, h.date_effet, ${RECU} AS recu
+      FROM demande_historique h
+      JOIN demandes d ON d.numero_unique = h.numero_unique AND d.departement = $1
+      LEFT JOIN messages msg ON msg.id = h.message_id
+     WHERE h.client_id IN (SELECT id FROM g) AND h.date_effet BETWEEN $2 AND $3
+       AND h.kind IN ('modification', 'renouvellement', 'reactivation', 'radiation', 'attribution')),
+  hc AS (
+    SELECT client_id,
+           count(*) FILTER (WHERE kind = 'modification')::int AS modifications,
+           count(*) FILTER (WHERE kind IN ('renouvellement', 'reactivation'))::int AS renouvellements,
+           count(*) FILTER (WHERE kind = 'radiation' AND recu > (date_effet + interval '1 month')::date)::int
+             AS radiations_tardives,
+           count(*) FILTER (WHERE kind = 'attribution')::int AS attributions,
+           count(*) FILTER (WHERE kind = 'attribution' AND recu > (date_effet + interval '1 month')::date)::int
+             AS attributions_tardives,
+           (avg(recu - date_effet) FILTER (WHERE kind = 'attribution'))::float8 AS delai_attribution
+      FROM h GROUP BY 1),
+  r AS (
+    SELECT client_id, jsonb_object_agg(motif, n) AS par_motif FROM (
+      SELECT client_id, motif, count(*)::int AS n FROM h WHERE kind IN ('radiation', 'attribution') GROUP BY 1, 2) x
+     GROUP BY 1)
+  SELECT g.id AS "clientId", g.nom, g.code_guichet AS "codeGuichet", g.role,
+         coalesce(e.enregistrees, 0) AS enregistrees, coalesce(e.tardifs, 0) AS tardifs, e.delai_moyen,
+         coalesce(e.avec_contact, 0) AS avec_contact, coalesce(e.avec_ressources, 0) AS avec_ressources,
+         coalesce(m.recus, 0) AS recus, coalesce(m.rejetes, 0) AS rejetes, coalesce(m.echoues, 0) AS echoues,
+         coalesce(m.doublons, 0) AS doublons, coalesce(hc.modifications, 0) AS modifications,
+         coalesce(hc.renouvellements, 0) AS renouvellements, coalesce(hc.radiations_tardives, 0) AS radiations_tardives,
+         coalesce(hc.attributions, 0) AS attributions, coalesce(hc.attributions_tardives, 0) AS attributions_tardives,
+         hc.delai_attribution, coalesce(r.par_motif, '{}'::jsonb) AS radiations
+    FROM g
+    LEFT JOIN e ON e.code_guichet = g.code_guichet
+    LEFT JOIN m ON m.client_id = g.id
+    LEFT JOIN hc ON hc.client_id = g.id
+    LEFT JOIN r ON r.client_id = g.id
+   ORDER BY g.code_guichet`;
 
 interface QualiteRow {
   clientId: string;
@@ -220,9 +244,9 @@ export class PgInfocentreQueries implements InfocentreQueries {
   async chiffresCles(insee: string, annee: number): Promise<ChiffresClesBruts> {
     const { rows } = await this.pool.query<{ logements: string; attributions: string }>(
       `SELECT (SELECT count(*) FROM logements WHERE code_commune = $1 AND statut = 'en-parc') AS logements,
-              (SELECT count(*) FROM attributions a JOIN logements l ON l.identifiant_rpls = a.logement
-                WHERE l.code_commune = $1 AND a.date_signature_bail BETWEEN $2 AND $3) AS attributions`,
-      [insee, `${annee}-01-01`, `${annee}-12-31`],
+              (SELECT coalesce(sum(n), 0) FROM infocentre_attributions_commune
+                WHERE commune = $1 AND annee = $2) AS attributions`,
+      [insee, annee],
     );
     return {
       logementsSociaux: Number(rows[0]?.logements ?? 0),

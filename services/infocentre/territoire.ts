@@ -39,6 +39,8 @@ interface NamedRecord {
   code: string;
   nom: string;
   region?: string;
+  /** `metro`, `drom` or `com` (collectivités d'outre-mer). */
+  zone?: string;
 }
 
 interface Cog {
@@ -74,7 +76,9 @@ export function resolveTerritoire(code: string): Territoire {
   if (!match) throw new InfocentreError('TERRITOIRE_INVALIDE', `Got "${code}".`);
   const { communes, epci, departements, regions } = loadCog();
   if (match[3]) {
-    const all = [...departements.keys()];
+    // The départements of the régions (métropole and DROM); the collectivités d'outre-mer have
+    // their own registries.
+    const all = [...departements.values()].filter((d) => d.zone !== 'com').map((d) => d.code);
     return {
       code,
       niveau: 'france',

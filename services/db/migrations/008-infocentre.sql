@@ -22,8 +22,10 @@ CREATE TABLE infocentre_jour (
   departement  text NOT NULL,
   n            integer NOT NULL,
   PRIMARY KEY (commune, jour, typologie, mouvement)
-);
-CREATE INDEX infocentre_jour_departement ON infocentre_jour (departement, jour) INCLUDE (typologie, mouvement, n);
+) WITH (fillfactor = 90);
+-- `n` stays out of every index (and pages keep room): a count's update is then a HOT update, which
+-- writes no index entry — the triggers' cost on the apply worker's transaction stays small.
+CREATE INDEX infocentre_jour_departement ON infocentre_jour (departement, jour);
 
 CREATE TABLE infocentre_mois_commune (
   commune      text NOT NULL,
@@ -32,7 +34,7 @@ CREATE TABLE infocentre_mois_commune (
   mouvement    text NOT NULL,
   n            integer NOT NULL,
   PRIMARY KEY (commune, mois, typologie, mouvement)
-);
+) WITH (fillfactor = 90);
 
 CREATE TABLE infocentre_mois_departement (
   departement  text NOT NULL,
@@ -41,7 +43,7 @@ CREATE TABLE infocentre_mois_departement (
   mouvement    text NOT NULL,
   n            integer NOT NULL,
   PRIMARY KEY (departement, mois, typologie, mouvement)
-);
+) WITH (fillfactor = 90);
 
 -- What the guichet entered at enregistrement that the retention purge later erases: whether the
 -- demandeur gave an email or a téléphone (the quality indicator keeps its value after the purge).
@@ -145,14 +147,66 @@ SELECT infocentre_ajouter(array_agg(departement), array_agg(commune), array_agg(
           FROM demandes WHERE date_radiation IS NOT NULL) f
   HAVING count(*) > 0;
 
+-- Attributions by the commune of their logement and the year of the bail (the public chiffres-clés
+-- of a commune): kept by triggers on `attributions` like the counts above. The commune is the
+-- logement's when the attribution is written.
+CREATE TABLE infocentre_attributions_commune (
+  commune  text NOT NULL,
+  annee    smallint NOT NULL,
+  n        integer NOT NULL,
+  PRIMARY KEY (commune, annee)
+) WITH (fillfactor = 90);
+
+CREATE FUNCTION infocentre_attributions_ajouter(communes text[], annees smallint[], ns integer[])
+RETURNS void LANGUAGE sql AS $$
+  INSERT INTO infocentre_attributions_commune AS t (commune, annee, n)
+  SELECT c, a, sum(n) FROM unnest(communes, annees, ns) AS u(c, a, n)
+  GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2
+  ON CONFLICT (commune, annee) DO UPDATE SET n = t.n + EXCLUDED.n;
+$$;
+
+CREATE FUNCTION infocentre_attributions_changees() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  v_c text[]; v_a smallint[]; v_n integer[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(l.code_commune), array_agg(extract(year FROM x.date_signature_bail)::smallint), array_agg(1)
+      INTO v_c, v_a, v_n FROM nouvelles x JOIN logements l ON l.identifiant_rpls = x.logement;
+  ELSIF TG_OP = 'UPDATE' THEN
+    SELECT array_agg(f.c), array_agg(f.a), array_agg(f.n) INTO v_c, v_a, v_n FROM (
+      SELECT l.code_commune AS c, extract(year FROM x.date_signature_bail)::smallint AS a, -1 AS n
+        FROM anciennes x JOIN logements l ON l.identifiant_rpls = x.logement
+      UNION ALL
+      SELECT l.code_commune, extract(year FROM x.date_signature_bail)::smallint, 1
+        FROM nouvelles x JOIN logements l ON l.identifiant_rpls = x.logement) f;
+  ELSE
+    SELECT array_agg(l.code_commune), array_agg(extract(year FROM x.date_signature_bail)::smallint), array_agg(-1)
+      INTO v_c, v_a, v_n FROM anciennes x JOIN logements l ON l.identifiant_rpls = x.logement;
+  END IF;
+  IF v_c IS NOT NULL THEN
+    PERFORM infocentre_attributions_ajouter(v_c, v_a, v_n);
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER infocentre_attributions_inserees AFTER INSERT ON attributions
+  REFERENCING NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION infocentre_attributions_changees();
+CREATE TRIGGER infocentre_attributions_modifiees AFTER UPDATE ON attributions
+  REFERENCING OLD TABLE AS anciennes NEW TABLE AS nouvelles FOR EACH STATEMENT EXECUTE FUNCTION infocentre_attributions_changees();
+CREATE TRIGGER infocentre_attributions_supprimees AFTER DELETE ON attributions
+  REFERENCING OLD TABLE AS anciennes FOR EACH STATEMENT EXECUTE FUNCTION infocentre_attributions_changees();
+
+INSERT INTO infocentre_attributions_commune (commune, annee, n)
+SELECT l.code_commune, extract(year FROM a.date_signature_bail)::smallint, count(*)
+  FROM attributions a JOIN logements l ON l.identifiant_rpls = a.logement GROUP BY 1, 2;
+
 -- Ancienneté (the dépôt dates of the demandes en cours at a date) reads `demandes` through these
 -- covering indexes, by département or by rank-1 commune, without touching the table.
 CREATE INDEX infocentre_demandes_departement ON demandes (departement, date_depot) INCLUDE (date_radiation);
 CREATE INDEX infocentre_demandes_commune ON demandes (commune_rang1, date_depot) INCLUDE (date_radiation);
 
--- Attributions by bail date (monthly rhythm, délais) and by logement (attributions in a commune).
+-- Attributions by bail date (monthly rhythm, délais).
 CREATE INDEX infocentre_attributions_bail ON attributions (date_signature_bail);
-CREATE INDEX infocentre_attributions_logement ON attributions (logement);
 -- The parc of a commune (chiffres-clés).
 CREATE INDEX infocentre_logements_commune ON logements (code_commune, statut);
 
