@@ -115,7 +115,8 @@ const env = {
   PORT: String(PORT),
   HOST: '127.0.0.1',
   LOG_LEVEL: 'warn',
-  // The registry's rules read one lot at a time; a lot of this scenario touches up to LOT_SIZE demandes.
+  // A message that waits for an earlier one of its demande (a follow-up sent in the month of its
+  // enregistrement, in another lot) is tried again after this delay: short, as in the tests.
   SNE_DEFER_DELAY_MS: '20',
 };
 // No scheduler: the scenario runs the sweeps itself, as of the simulated dates.
