@@ -71,7 +71,7 @@ export const PROBLEM_CODES = {
   PIECE_TYPE_INTERDIT: { status: 415, title: 'The pièce is not a PDF, JPEG or PNG' },
   HEADERS_TOO_LARGE: { status: 431, title: 'The request line and headers are too large' },
   // 429: too many requests for this client's limit.
-  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  RATE_LIMITED: { status: 429, title: 'Too Many Requests' },
   // 422: understood, but refused as a whole.
   TOO_MANY_REJECTED: { status: 422, title: 'Too many rows were rejected; nothing was kept' },
   // 5xx: the hub's side.

@@ -179,7 +179,63 @@ export const ROUTE_REQUESTS: Record<string, RequestBuilder> = {
   'GET /connectors/rpls/v1/imports/:importId': (f, where) => ({
     url: `/connectors/rpls/v1/imports/${f.importId[where]}`,
   }),
+
+  'GET /ops/messages': () => ({ url: '/ops/messages?status=applied&limit=5' }),
+  'GET /ops/messages/summary': () => ({ url: '/ops/messages/summary?status=failed' }),
+  'GET /ops/messages/:messageId': (f, where) => ({ url: `/ops/messages/${f.messageId[where]}` }),
+  'POST /ops/messages/:messageId/replay': () => ({
+    url: `/ops/messages/${randomUUID()}/replay`,
+    ...json({ reason: 'matrix' }),
+  }),
+  'POST /ops/messages/:messageId/discard': () => ({
+    url: `/ops/messages/${randomUUID()}/discard`,
+    ...json({ reason: 'matrix' }),
+  }),
+  'POST /ops/messages/replay': () => json({ filter: { status: 'failed' }, reason: 'matrix', dryRun: true }),
+  'GET /ops/jobs/:jobId': () => ({ url: `/ops/jobs/${randomUUID()}` }),
+  'GET /ops/audit': () => ({ url: '/ops/audit?limit=5' }),
+  'POST /ops/sweeps/retention': () => json({ asOf: '2014-09-30', reason: 'matrix' }),
+  'GET /metrics': () => ({ url: '/metrics' }),
+  'GET /ops/queues': () => ({ url: '/ops/queues' }),
+  'GET /ops/queues/api/queues': () => ({ url: '/ops/queues/api/queues' }),
+  'GET /ops/console': () => ({ url: '/ops/console' }),
+  'GET /ops/console/': () => ({ url: '/ops/console/' }),
+  'GET /ops/console/*': () => ({ url: '/ops/console/app.js' }),
+  'POST /ops/console/session': () => ({}),
+  'DELETE /ops/console/session': () => ({}),
+
+  'GET /infocentre/flux': (_f, where) => ({ url: `/infocentre/flux?${periode(where)}` }),
+  'GET /infocentre/typologie': (_f, where) => ({
+    url: `/infocentre/typologie?territoire=departement:${departement(where)}&date=2014-09-30`,
+  }),
+  'GET /infocentre/anciennete': (_f, where) => ({
+    url: `/infocentre/anciennete?territoire=departement:${departement(where)}&date=2014-09-30`,
+  }),
+  'GET /infocentre/attributions/mensuel': (_f, where) => ({
+    url: `/infocentre/attributions/mensuel?${periode(where)}`,
+  }),
+  'GET /infocentre/attributions/delais': (_f, where) => ({
+    url: `/infocentre/attributions/delais?${periode(where)}`,
+  }),
+  'GET /infocentre/guichets/qualite': (_f, where) => ({
+    url: `/infocentre/guichets/qualite?departement=${departement(where)}&du=2013-10-01&au=2014-09-30`,
+  }),
+  'GET /infocentre/rapports/flux': (_f, where) => ({ url: `/infocentre/rapports/flux?${periode(where)}` }),
+  'GET /infocentre/rapports/attributions': (_f, where) => ({
+    url: `/infocentre/rapports/attributions?${periode(where)}`,
+  }),
+  'GET /public/communes/:insee/chiffres-cles': (_f, where) => ({
+    url: `/public/communes/${commune(where)}/chiffres-cles?annee=2014`,
+  }),
+  'GET /public/annuaire/guichets': (_f, where) => ({
+    url: `/public/annuaire/guichets?departement=${departement(where)}`,
+  }),
 };
+
+/** A territoire and the committee's period, as the infocentre's routes take them. */
+function periode(where: Where): string {
+  return `territoire=departement:${departement(where)}&du=2013-10-01&au=2014-09-30`;
+}
 
 function xml(body: string): RouteRequest {
   return { payload: body, headers: { 'content-type': 'application/xml' } };
