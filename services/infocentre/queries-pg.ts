@@ -53,19 +53,22 @@ const DEPOTS_EN_COURS = `
      GROUP BY 1) x
   GROUP BY 1 ORDER BY 1`;
 
-/** The demande still radiée for attribution: the attribution row and the radiation agree. */
+/**
+ * Attributions are read from the demandes radiées for attribution (their date_radiation is the bail
+ * date), through the partial indexes of migration 008, then their attribution row.
+ */
 const IN_PERIMETRE = `(d.departement = ANY($1::text[]) OR d.commune_rang1 = ANY($2::text[]))`;
 
 const ATTRIBUTIONS_PAR_MOIS = `
   SELECT to_char(a.date_signature_bail, 'YYYY-MM') AS mois, a.contingent, a.dalo, a.prioritaire, count(*)::bigint AS n
     FROM attributions a JOIN demandes d USING (numero_unique)
-   WHERE a.date_signature_bail BETWEEN $3 AND $4 AND d.motif_radiation = 'attribution' AND ${IN_PERIMETRE}
+   WHERE d.motif_radiation = 'attribution' AND d.date_radiation BETWEEN $3 AND $4 AND ${IN_PERIMETRE}
    GROUP BY 1, 2, 3, 4`;
 
 const DELAIS = `
   SELECT d.departement, d.typologie, d.date_depot::text AS "dateDepot", a.date_signature_bail::text AS "dateSignatureBail"
     FROM attributions a JOIN demandes d USING (numero_unique)
-   WHERE a.date_signature_bail BETWEEN $3 AND $4 AND d.motif_radiation = 'attribution' AND ${IN_PERIMETRE}`;
+   WHERE d.motif_radiation = 'attribution' AND d.date_radiation BETWEEN $3 AND $4 AND ${IN_PERIMETRE}`;
 
 /** The day a message arrived, in France (business dates are French days). */
 const RECU = `(msg.received_at AT TIME ZONE 'Europe/Paris')::date`;

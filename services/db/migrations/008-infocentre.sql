@@ -205,8 +205,10 @@ SELECT l.code_commune, extract(year FROM a.date_signature_bail)::smallint, count
 CREATE INDEX infocentre_demandes_departement ON demandes (departement, date_depot) INCLUDE (date_radiation);
 CREATE INDEX infocentre_demandes_commune ON demandes (commune_rang1, date_depot) INCLUDE (date_radiation);
 
--- Attributions by bail date (monthly rhythm, délais).
-CREATE INDEX infocentre_attributions_bail ON attributions (date_signature_bail);
+-- The demandes radiées for attribution by territory and date (monthly rhythm, délais): small partial
+-- indexes, the demande's date_radiation being its bail date.
+CREATE INDEX infocentre_attribuees_departement ON demandes (departement, date_radiation) WHERE motif_radiation = 'attribution';
+CREATE INDEX infocentre_attribuees_commune ON demandes (commune_rang1, date_radiation) WHERE motif_radiation = 'attribution';
 -- The parc of a commune (chiffres-clés).
 CREATE INDEX infocentre_logements_commune ON logements (code_commune, statut);
 
