@@ -5,6 +5,12 @@
  */
 
 /** The `limit` query parameter of a list route. */
+/**
+ * A cursor that is a PostgreSQL `bigint` (a sequence, a serial id): at most 19 digits, below 9·10^18,
+ * so that a cursor past the type's range is a 400, never an overflow in the query.
+ */
+export const BIGINT_CURSOR_PATTERN = '^(?:[0-9]{1,18}|[0-8][0-9]{18})$';
+
 export const LIMIT_QUERY_SCHEMA = {
   type: 'integer',
   minimum: 1,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { BIGINT_CURSOR_PATTERN } from '../../http/pagination.ts';
 import { embeddable, eventContracts } from '../../pipeline/event-contracts.ts';
 import { EventNotifier } from '../../pipeline/event-notifier.ts';
 import { formatSequence, readEvents } from '../../pipeline/events.ts';
@@ -32,8 +33,7 @@ export default async function feedRoutes(app: FastifyInstance) {
           properties: {
             after: {
               type: 'string',
-              // At most 19 digits, below 9·10^18: within PostgreSQL's bigint (9223372036854775807).
-              pattern: '^(?:[0-9]{1,18}|[0-8][0-9]{18})$',
+              pattern: BIGINT_CURSOR_PATTERN,
               description: 'The `next` of the previous page (absent: from the start of the log).',
             },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { BIGINT_CURSOR_PATTERN } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
 import { type AuditFilter, searchAudit } from '../audit-search.ts';
@@ -24,7 +25,7 @@ export default async function opsAuditRoutes(app: FastifyInstance) {
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string', pattern: '^[0-9]{1,19}$' },
+            cursor: { type: 'string', pattern: BIGINT_CURSOR_PATTERN },
           }),
         },
         response: {

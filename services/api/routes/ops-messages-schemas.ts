@@ -1,3 +1,5 @@
+import { BIGINT_CURSOR_PATTERN } from '../../http/pagination.ts';
+
 /** JSON schemas of the operators' message routes (GET/POST /ops/messages..., GET /ops/jobs/{jobId}). */
 
 const STATUSES = ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'] as const;
@@ -41,7 +43,11 @@ export const LIST_QUERY = {
   ...closed({
     ...FILTER_PROPERTIES,
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-    cursor: { type: 'string', pattern: '^[0-9]{1,19}$', description: 'The `next` of the previous page.' },
+    cursor: {
+      type: 'string',
+      pattern: BIGINT_CURSOR_PATTERN,
+      description: 'The `next` of the previous page.',
+    },
   }),
 } as const;
 
