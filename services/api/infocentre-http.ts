@@ -32,6 +32,16 @@ export const TERRITOIRE_PARAM = {
     'or france. A demande counts in the commune and EPCI of its rank-1 commune souhaitée.',
 } as const;
 
+/** The query of a route over a period: territoires, `du`, `au`, and the route's own parameters. */
+export function periodeQuery(extra: Record<string, unknown> = {}) {
+  return {
+    type: 'object',
+    required: ['territoire', 'du', 'au'],
+    additionalProperties: false,
+    properties: { territoire: TERRITOIRE_PARAM, du: DATE_PARAM, au: DATE_PARAM, ...extra },
+  };
+}
+
 /** Runs the infocentre; its errors (bad territoire, bad period) become 400 problems with the same code. */
 export async function asked<T>(work: () => Promise<T> | T): Promise<T> {
   try {

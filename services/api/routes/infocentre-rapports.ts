@@ -4,14 +4,7 @@ import { masquerAttributionsMensuel, RYTHME_ANNUEL_DEFAUT } from '../../infocent
 import { masquerFlux } from '../../infocentre/flux-reponse.ts';
 import { rapportAttributions } from '../../infocentre/rapports/rapport-attributions.ts';
 import { rapportFlux } from '../../infocentre/rapports/rapport-flux.ts';
-import {
-  asked,
-  DATE_PARAM,
-  infocentreOf,
-  TERRITOIRE_PARAM,
-  territoiresFor,
-  underSecrecy,
-} from '../infocentre-http.ts';
+import { asked, infocentreOf, periodeQuery, territoiresFor, underSecrecy } from '../infocentre-http.ts';
 
 const HTML_REPLY = { type: 'string', description: 'A printable HTML page (text/html).' } as const;
 const AUTH =
@@ -23,12 +16,6 @@ export default async function infocentreRapportRoutes(app: FastifyInstance) {
   const infocentre = infocentreOf(app);
   // Opened from links: the operators' console cookie (services/api/plugins/credentials.ts) serves GETs.
   const config = { roles: ['infocentre' as const, 'operator' as const] };
-  const querystring = (extra: Record<string, unknown> = {}) => ({
-    type: 'object',
-    required: ['territoire', 'du', 'au'],
-    additionalProperties: false,
-    properties: { territoire: TERRITOIRE_PARAM, du: DATE_PARAM, au: DATE_PARAM, ...extra },
-  });
 
   app.get<{ Querystring: { territoire: string[]; du: string; au: string } }>(
     '/infocentre/rapports/flux',
@@ -37,7 +24,7 @@ export default async function infocentreRapportRoutes(app: FastifyInstance) {
       schema: {
         summary: 'Printable report: the flux table and a chart of the flux by territoire',
         description: `The same figures as GET /infocentre/flux. ${AUTH}`,
-        querystring: querystring(),
+        querystring: periodeQuery(),
         produces: ['text/html'],
         response: { 200: HTML_REPLY, ...problemResponses(400, 401, 403) },
       },
@@ -63,7 +50,7 @@ export default async function infocentreRapportRoutes(app: FastifyInstance) {
       schema: {
         summary: 'Printable report: the attribution rhythm against the expected line',
         description: `The same figures as GET /infocentre/attributions/mensuel. ${AUTH}`,
-        querystring: querystring({
+        querystring: periodeQuery({
           rythmeAnnuel: { type: 'integer', minimum: 0, maximum: 10_000_000, default: RYTHME_ANNUEL_DEFAUT },
         }),
         produces: ['text/html'],

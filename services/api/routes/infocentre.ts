@@ -15,6 +15,7 @@ import {
   asked,
   DATE_PARAM,
   infocentreOf,
+  periodeQuery,
   TERRITOIRE_PARAM,
   territoiresFor,
   underSecrecy,
@@ -37,12 +38,6 @@ const SECRECY =
 export default async function infocentreRoutes(app: FastifyInstance) {
   const infocentre = infocentreOf(app);
   const config = { roles: ['infocentre' as const, 'operator' as const] };
-  const periode = (extra: Record<string, unknown> = {}) => ({
-    type: 'object',
-    required: ['territoire', 'du', 'au'],
-    additionalProperties: false,
-    properties: { territoire: TERRITOIRE_PARAM, du: DATE_PARAM, au: DATE_PARAM, ...extra },
-  });
   const aDate = {
     type: 'object',
     required: ['territoire', 'date'],
@@ -61,7 +56,7 @@ export default async function infocentreRoutes(app: FastifyInstance) {
           'end — business dates only (domain.md), so fin = début + nouvelles − radiées. `part` (percent of the total) ' +
           'when several territoires are asked. With `Accept: text/csv`: the same table as CSV (`;`, French headers, ' +
           `UTF-8 with BOM, "-" for a secret cell). ${SECRECY}`,
-        querystring: periode(),
+        querystring: periodeQuery(),
         response: {
           200: {
             description: 'The flux table, as JSON or, with `Accept: text/csv`, as CSV.',
@@ -136,7 +131,7 @@ export default async function infocentreRoutes(app: FastifyInstance) {
           'Per month of the period: radiations for attribution (by bail date), cumulative, the cumulative expected at ' +
           '`rythmeAnnuel` a year, and among them DALO and prioritaire households (their status on the bail date) by ' +
           `contingent. ${SECRECY}`,
-        querystring: periode({
+        querystring: periodeQuery({
           rythmeAnnuel: { type: 'integer', minimum: 0, maximum: 10_000_000, default: RYTHME_ANNUEL_DEFAUT },
         }),
         response: { 200: ATTRIBUTIONS_MENSUEL_SCHEMA, ...PROBLEMS },
@@ -160,7 +155,7 @@ export default async function infocentreRoutes(app: FastifyInstance) {
           'Median and mean in months (of 365.25/12 days), by typologie and in total, and the share of attributions to ' +
           "demandes older than their département's délai anormalement long (SNE_DELAI_ANORMAL_MOIS, default 24). " +
           SECRECY,
-        querystring: periode(),
+        querystring: periodeQuery(),
         response: { 200: ATTRIBUTIONS_DELAIS_SCHEMA, ...PROBLEMS },
       },
     },
