@@ -37,6 +37,8 @@ export interface LotProfile {
   applied: number;
   /** Step → total ms over all lots, in the order steps were first met. */
   spans: Spans;
+  /** Total ms the apply transactions held EVENTS_LOCK. */
+  eventsLockHeldMs: number;
 }
 
 const contract = loadContract(new URL('../../contracts/spt/v2/', import.meta.url), V2_MESSAGE_TYPES);
@@ -44,6 +46,9 @@ const contract = loadContract(new URL('../../contracts/spt/v2/', import.meta.url
 /** The phase SQL statements are counted under while it runs; undefined: not counted. */
 let phase: 'intake' | 'apply' | undefined;
 const sqlSpans: Spans = new Map();
+/** Total ms the apply held EVENTS_LOCK (from its grant to the end of COMMIT): a cap on every apply. */
+let eventsLockHeldMs = 0;
+let eventsLockSince: number | undefined;
 
 function add(spans: Spans, key: string, ms: number): void {
   spans.set(key, (spans.get(key) ?? 0) + ms);
@@ -52,9 +57,11 @@ function add(spans: Spans, key: string, ms: number): void {
 /** A statement's name in the breakdown: its first words, or what it is for. */
 function statementName(text: string): string {
   const sql = text.replace(/\s+/g, ' ').trim();
-  if (sql === 'BEGIN' || sql === 'COMMIT') return sql;
+  if (sql === 'BEGIN' || sql === 'COMMIT' || sql === 'ROLLBACK') return sql;
   if (sql.startsWith('SELECT pg_advisory_xact_lock($1)')) return 'events: advisory lock (EVENTS_LOCK)';
   if (sql.startsWith('INSERT INTO events')) return 'events: INSERT INTO events';
+  if (sql.includes('INSERT INTO message_attempts') && sql.includes('UPDATE messages m'))
+    return 'outcomes: UPDATE messages + INSERT INTO message_attempts';
   return sql.slice(0, 60);
 }
 
@@ -73,7 +80,16 @@ function timeEveryStatement(): void {
     const start = performance.now();
     const result = original.apply(this, args);
     if (!counted || !(result instanceof Promise)) return result;
-    const record = () => add(sqlSpans, `${counted} SQL · ${statementName(text)}`, performance.now() - start);
+    const name = statementName(text);
+    const record = () => {
+      const end = performance.now();
+      add(sqlSpans, `${counted} SQL · ${name}`, end - start);
+      if (name.startsWith('events: advisory lock')) eventsLockSince ??= end;
+      if ((name === 'COMMIT' || name === 'ROLLBACK') && eventsLockSince !== undefined) {
+        eventsLockHeldMs += end - eventsLockSince;
+        eventsLockSince = undefined;
+      }
+    };
     return result.then(
       (value) => {
         record();
@@ -98,6 +114,7 @@ export async function profileLots(options: {
 }): Promise<LotProfile> {
   timeEveryStatement();
   sqlSpans.clear();
+  eventsLockHeldMs = 0;
   const spans: Spans = new Map();
   const database = `sne_bench_profile_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: options.adminUrl });
@@ -196,13 +213,14 @@ export async function profileLots(options: {
         // The first lot warms the JIT and the caches up (contract compilation, plans): not counted.
         spans.clear();
         sqlSpans.clear();
+        eventsLockHeldMs = 0;
         messages = 0;
         applied = 0;
       }
     }
     // The SQL inside intake and apply, beside them (they are part of those totals).
     for (const [key, ms] of sqlSpans) add(spans, key, ms);
-    return { lots: options.lots.length - 1, messages, applied, spans };
+    return { lots: options.lots.length - 1, messages, applied, spans, eventsLockHeldMs };
   } finally {
     phase = undefined;
     await queue.obliterate({ force: true }).catch(() => {});
@@ -228,15 +246,21 @@ export function formatProfile(profile: LotProfile): string[] {
     const sql = [...profile.spans]
       .filter(([key]) => key.startsWith(`${phaseName} SQL · `))
       .sort((a, b) => b[1] - a[1]);
+    // The events' statements are always shown; the rest, the eight longest.
+    const shown = sql.filter(([key], i) => i < 8 || key.includes('· events:'));
+    const others = sql.filter((entry) => !shown.includes(entry));
     if (sql.length === 0) continue;
     const sqlTotal = sql.reduce((sum, [, v]) => sum + v, 0);
-    for (const [key, v] of sql.slice(0, 8))
-      lines.push(`        ${perLot(v)} ms       ${key.split(' SQL · ')[1]}`);
-    if (sql.length > 8)
+    for (const [key, v] of shown) lines.push(`        ${perLot(v)} ms       ${key.split(' SQL · ')[1]}`);
+    if (others.length > 0)
       lines.push(
-        `        ${perLot(sql.slice(8).reduce((s, [, v]) => s + v, 0))} ms       (${sql.length - 8} other statements)`,
+        `        ${perLot(others.reduce((sum, [, v]) => sum + v, 0))} ms       (${others.length} other statements)`,
       );
     lines.push(`        ${perLot(ms - sqlTotal)} ms       JavaScript and waits outside SQL`);
+    if (phaseName === 'apply')
+      lines.push(
+        `        ${perLot(profile.eventsLockHeldMs)} ms       of it holding EVENTS_LOCK (grant → end of COMMIT)`,
+      );
   }
   lines.push(
     `  ${perLot(total)} ms       the copied path; ${Math.round((profile.messages / total) * 1000)} messages/s if nothing overlapped`,
