@@ -17,7 +17,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import pg from 'pg';
+import { createPool } from '../services/db/pool.ts';
 import {
   type BaselineResult,
   type BaselineSetting,
@@ -25,6 +25,7 @@ import {
   runBaseline,
 } from './pipeline/bare-bullmq.ts';
 import { formatProfile, profileLots } from './pipeline/lot-profile.ts';
+import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const LOT_SIZE = Number(process.env.BENCH_LOT ?? 500);
@@ -80,11 +81,7 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
 
 /** The hub: lots of LOT_SIZE through HTTP, from the first POST to the last message applied. */
 async function hub(lots: string[]): Promise<{ ms: number; rate: number; intakeMs: number; applied: number }> {
-  const database = `sne_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).href;
+  const { name: database, url: databaseUrl } = await createScratchDatabase(ADMIN_URL, 'sne_bench');
   const env = {
     DATABASE_URL: databaseUrl,
     REDIS_URL,
@@ -96,7 +93,8 @@ async function hub(lots: string[]): Promise<{ ms: number; rate: number; intakeMs
   };
   const children = [startHub(env, 'api,scheduler')];
   const base = `http://127.0.0.1:${PORT}`;
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // createPool ignores an idle connection's error (another session terminating it): the next query reconnects.
+  const pool = createPool({ connectionString: databaseUrl, max: 2 });
   try {
     await waitUntil(
       async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200,
@@ -151,8 +149,7 @@ async function hub(lots: string[]): Promise<{ ms: number; rate: number; intakeMs
       if (child.exitCode === null) await once(child, 'exit');
     }
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await dropScratchDatabase(ADMIN_URL, database);
   }
 }
 

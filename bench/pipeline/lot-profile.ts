@@ -27,6 +27,7 @@ import { createApplyProcessor } from '../../services/pipeline/apply-worker.ts';
 import type { InboundMessage } from '../../services/pipeline/inbound.ts';
 import { PgIntake } from '../../services/pipeline/intake.ts';
 import { APPLY_QUEUE, type ApplyJobData } from '../../services/pipeline/queues.ts';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
 
 /** Milliseconds summed per step over every profiled lot. */
 export type Spans = Map<string, number>;
@@ -116,14 +117,8 @@ export async function profileLots(options: {
   sqlSpans.clear();
   eventsLockHeldMs = 0;
   const spans: Spans = new Map();
-  const database = `sne_bench_profile_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: options.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const pool = createPool({
-    connectionString: Object.assign(new URL(options.adminUrl), { pathname: `/${database}` }).href,
-    max: 4,
-  });
+  const database = await createScratchDatabase(options.adminUrl, 'sne_bench_profile');
+  const pool = createPool({ connectionString: database.url, max: 4 });
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue<ApplyJobData>(APPLY_QUEUE, {
     connection,
@@ -227,8 +222,7 @@ export async function profileLots(options: {
     await queue.close();
     await connection.quit();
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await dropScratchDatabase(options.adminUrl, database.name);
   }
 }
 
