@@ -73,7 +73,8 @@ function startHub(env: Record<string, string>, roles: string): ChildProcess {
 
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  // A failed check (a connection terminated by another session on the shared PostgreSQL) is "not yet".
+  while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
