@@ -1,24 +1,41 @@
 /**
  * `npm run bench:pipeline`: 100,000 enregistrements in lots of 500 through the HTTP API, applied
- * by the hub's workers, against bare BullMQ moving 100,000 no-op jobs one by one on the same Redis.
- * Prints both rates and their ratio (hub / BullMQ; the goal is ≥ 1.0).
+ * by the hub's workers, against the strongest bare BullMQ on the same Redis: no-op jobs added in
+ * bulk (`addBulk` of 500, 4 batches in flight) at several worker concurrencies, then 50 single adds
+ * in flight at the best concurrency (and, for the record, the old one-at-a-time baseline). Prints
+ * every setting's rate, the best, the hub's rate and the ratio hub / best (the goal is ≥ 1.0); then
+ * where a lot's milliseconds go (`pipeline/lot-profile.ts`). Exits by itself, 1 if a message was
+ * not applied.
  *
  * Options (environment): BENCH_MESSAGES (default 100000), BENCH_LOT (500), BENCH_IN_FLIGHT (lots
  * posted at once, 2), BENCH_WORKERS (worker processes, 1), BENCH_NODE_ARGS (extra node flags for the hub's
- * processes, e.g. `--cpu-prof`), DATABASE_URL (an admin URL from which
+ * processes, e.g. `--cpu-prof`), BENCH_BASELINE_JOBS (jobs per baseline setting, 50000),
+ * BENCH_BASELINE_CONCURRENCY (worker concurrencies tried, `1,10,50,100,200`), BENCH_PROFILE_LOTS
+ * (lots profiled, 20, after one warm-up lot; 0 skips), DATABASE_URL (an admin URL from which
  * a scratch database is made, default local), REDIS_URL (default local).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import { createPool } from '../services/db/pool.ts';
+import {
+  type BaselineResult,
+  type BaselineSetting,
+  describeSetting,
+  runBaseline,
+} from './pipeline/bare-bullmq.ts';
+import { formatProfile, profileLots } from './pipeline/lot-profile.ts';
+import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const LOT_SIZE = Number(process.env.BENCH_LOT ?? 500);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const BASELINE_JOBS = Number(process.env.BENCH_BASELINE_JOBS ?? 50_000);
+const BASELINE_CONCURRENCY = (process.env.BENCH_BASELINE_CONCURRENCY ?? '1,10,50,100,200')
+  .split(',')
+  .map(Number);
+const PROFILE_LOTS = Number(process.env.BENCH_PROFILE_LOTS ?? 20);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
@@ -28,41 +45,21 @@ function rate(count: number, ms: number): number {
   return Math.round((count / ms) * 1000);
 }
 
-/** Bare BullMQ: add one job at a time, a worker completes each; from first add to last completion. */
-async function bareBullmq(): Promise<{ ms: number; rate: number }> {
-  const prefix = `bench${randomBytes(4).toString('hex')}`;
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue('noop', { connection, prefix });
-  let done = 0;
-  let resolveAll: () => void = () => {};
-  const all = new Promise<void>((resolve) => {
-    resolveAll = resolve;
-  });
-  const worker = new Worker(
-    'noop',
-    async () => {
-      if (++done === MESSAGES) resolveAll();
-    },
-    {
-      connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-      prefix,
-      removeOnComplete: { count: 0 },
-    },
-  );
-  const start = performance.now();
-  for (let i = 0; i < MESSAGES; i++) await queue.add('noop', { i }, { removeOnComplete: true });
-  await all;
-  const ms = performance.now() - start;
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-  return { ms, rate: rate(MESSAGES, ms) };
-}
-
 function enregistrementXml(i: number): string {
   const day = String((i % 28) + 1).padStart(2, '0');
   return `<enregistrement id="B-${i}"><referenceGuichet>BENCH-${i}</referenceGuichet><departement>59</departement><dateDepot>2014-03-${day}</dateDepot><demandeur><nom>Bench${i}</nom><prenom>Personne</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur><menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie><communesSouhaitees><commune rang="1">59350</commune></communesSouhaitees><motif>logement-trop-cher</motif></enregistrement>`;
+}
+
+/** Lots of LOT_SIZE enregistrements, numbered from `first`, `count` messages in all. */
+function buildLots(first: number, count: number): string[] {
+  const lots: string[] = [];
+  for (let start = first; start < first + count; start += LOT_SIZE) {
+    const messages: string[] = [];
+    for (let i = start; i < Math.min(start + LOT_SIZE, first + count); i++)
+      messages.push(enregistrementXml(i));
+    lots.push(`<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`);
+  }
+  return lots;
 }
 
 function startHub(env: Record<string, string>, roles: string): ChildProcess {
@@ -76,19 +73,16 @@ function startHub(env: Record<string, string>, roles: string): ChildProcess {
 
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  // A failed check (a connection terminated by another session on the shared PostgreSQL) is "not yet".
+  while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 /** The hub: lots of LOT_SIZE through HTTP, from the first POST to the last message applied. */
-async function hub(): Promise<{ ms: number; rate: number; intakeMs: number; applied: number }> {
-  const database = `sne_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).href;
+async function hub(lots: string[]): Promise<{ ms: number; rate: number; intakeMs: number; applied: number }> {
+  const { name: database, url: databaseUrl } = await createScratchDatabase(ADMIN_URL, 'sne_bench');
   const env = {
     DATABASE_URL: databaseUrl,
     REDIS_URL,
@@ -100,7 +94,8 @@ async function hub(): Promise<{ ms: number; rate: number; intakeMs: number; appl
   };
   const children = [startHub(env, 'api,scheduler')];
   const base = `http://127.0.0.1:${PORT}`;
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // createPool ignores an idle connection's error (another session terminating it): the next query reconnects.
+  const pool = createPool({ connectionString: databaseUrl, max: 2 });
   try {
     await waitUntil(
       async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200,
@@ -121,15 +116,6 @@ async function hub(): Promise<{ ms: number; rate: number; intakeMs: number; appl
       }),
     });
     const { token } = (await created.json()) as { token: string };
-
-    const lots: string[] = [];
-    for (let start = 0; start < MESSAGES; start += LOT_SIZE) {
-      const messages: string[] = [];
-      for (let i = start; i < Math.min(start + LOT_SIZE, MESSAGES); i++) messages.push(enregistrementXml(i));
-      lots.push(
-        `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`,
-      );
-    }
 
     const begin = performance.now();
     let next = 0;
@@ -164,22 +150,68 @@ async function hub(): Promise<{ ms: number; rate: number; intakeMs: number; appl
       if (child.exitCode === null) await once(child, 'exit');
     }
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await dropScratchDatabase(ADMIN_URL, database);
   }
+}
+
+/** The baseline's settings: adds in bulk at each worker concurrency, then single adds in flight at the best one. */
+async function strongestBaseline(): Promise<{ results: BaselineResult[]; best: BaselineResult }> {
+  const results: BaselineResult[] = [];
+  const report = (result: BaselineResult) => {
+    results.push(result);
+    console.log(`  ${String(result.rate).padStart(6)} jobs/s  ${describeSetting(result.setting)}`);
+  };
+  for (const concurrency of BASELINE_CONCURRENCY) {
+    report(
+      await runBaseline(REDIS_URL, BASELINE_JOBS, { adds: 'bulk', batch: 500, inFlight: 4, concurrency }),
+    );
+  }
+  const bestBulk = results.reduce((a, b) => (b.rate > a.rate ? b : a));
+  const single: BaselineSetting = {
+    adds: 'single',
+    batch: 1,
+    inFlight: 50,
+    concurrency: bestBulk.setting.concurrency,
+  };
+  report(await runBaseline(REDIS_URL, BASELINE_JOBS, single));
+  // The original baseline, for the record: one add at a time, concurrency 1.
+  report(
+    await runBaseline(REDIS_URL, Math.min(BASELINE_JOBS, 20_000), {
+      adds: 'single',
+      batch: 1,
+      inFlight: 1,
+      concurrency: 1,
+    }),
+  );
+  return { results, best: results.reduce((a, b) => (b.rate > a.rate ? b : a)) };
 }
 
 console.log(
   `bench:pipeline — ${MESSAGES} messages, lots of ${LOT_SIZE}, ${IN_FLIGHT} in flight, ${WORKERS} worker process(es)`,
 );
-const bare = await bareBullmq();
-console.log(`bare BullMQ, no-op jobs one by one : ${bare.rate} jobs/s (${(bare.ms / 1000).toFixed(1)} s)`);
-const result = await hub();
+console.log(`bare BullMQ, ${BASELINE_JOBS} no-op jobs per setting, same Redis:`);
+const baseline = await strongestBaseline();
 console.log(
-  `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied)`,
+  `bare BullMQ, best                   : ${baseline.best.rate} jobs/s (${describeSetting(baseline.best.setting)})`,
 );
-console.log(`ratio hub / bare BullMQ            : ${(result.rate / bare.rate).toFixed(2)}`);
+const result = await hub(buildLots(0, MESSAGES));
+console.log(
+  `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2})`,
+);
+console.log(`ratio hub / best bare BullMQ        : ${(result.rate / baseline.best.rate).toFixed(2)}`);
 if (result.applied !== MESSAGES) {
   console.error(`expected ${MESSAGES} applied messages, found ${result.applied}`);
   process.exitCode = 1;
+}
+if (PROFILE_LOTS > 0) {
+  const profile = await profileLots({
+    adminUrl: ADMIN_URL,
+    redisUrl: REDIS_URL,
+    lots: buildLots(10_000_000, (PROFILE_LOTS + 1) * LOT_SIZE),
+  });
+  for (const line of formatProfile(profile)) console.log(line);
+  if (profile.applied !== profile.messages) {
+    console.error(`profile: expected ${profile.messages} applied messages, found ${profile.applied}`);
+    process.exitCode = 1;
+  }
 }

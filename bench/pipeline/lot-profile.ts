@@ -1,0 +1,263 @@
+/**
+ * Where a lot's milliseconds go: a copy of the hub's path for an SPT v2 lot, run in this process,
+ * lot after lot, with each step timed — XML parse, transport to contract JSON, schema validation,
+ * mapping to a command, the intake's transaction (the 202), the apply job's transaction. Every SQL
+ * statement sent through `pg` is timed too (by patching `pg.Client.prototype.query` in this process
+ * only), so that the intake and the apply split into their statements, the commit (fsync), the
+ * events' advisory lock and insert, and the JavaScript around them. HTTP (Fastify, auth, the
+ * receipt's serialisation) is not in the copy: it is the hub's rate minus this.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Job } from 'bullmq';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { loadContract } from '../../connectors/spt/contract.ts';
+import { withRights } from '../../connectors/spt/rights.ts';
+import { toCommand } from '../../connectors/spt/v2/mapper.ts';
+import { V2_MESSAGE_TYPES, type V2Message } from '../../connectors/spt/v2/messages.ts';
+import { toContractJson, V2_DIALECT } from '../../connectors/spt/v2/transport.ts';
+import { createXmlReader } from '../../connectors/spt/xml-document.ts';
+import { insertClient, newToken } from '../../services/api/clients.ts';
+import type { Actor } from '../../services/core/actor.ts';
+import { todayInParis } from '../../services/core/dates.ts';
+import { migrate } from '../../services/db/migrate.ts';
+import { createPool } from '../../services/db/pool.ts';
+import { createApplyProcessor } from '../../services/pipeline/apply-worker.ts';
+import type { InboundMessage } from '../../services/pipeline/inbound.ts';
+import { PgIntake } from '../../services/pipeline/intake.ts';
+import { APPLY_QUEUE, type ApplyJobData } from '../../services/pipeline/queues.ts';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
+
+/** Milliseconds summed per step over every profiled lot. */
+export type Spans = Map<string, number>;
+
+export interface LotProfile {
+  lots: number;
+  messages: number;
+  applied: number;
+  /** Step → total ms over all lots, in the order steps were first met. */
+  spans: Spans;
+  /** Total ms the apply transactions held EVENTS_LOCK. */
+  eventsLockHeldMs: number;
+}
+
+const contract = loadContract(new URL('../../contracts/spt/v2/', import.meta.url), V2_MESSAGE_TYPES);
+
+/** The phase SQL statements are counted under while it runs; undefined: not counted. */
+let phase: 'intake' | 'apply' | undefined;
+const sqlSpans: Spans = new Map();
+/** Total ms the apply held EVENTS_LOCK (from its grant to the end of COMMIT): a cap on every apply. */
+let eventsLockHeldMs = 0;
+let eventsLockSince: number | undefined;
+
+function add(spans: Spans, key: string, ms: number): void {
+  spans.set(key, (spans.get(key) ?? 0) + ms);
+}
+
+/** A statement's name in the breakdown: its first words, or what it is for. */
+function statementName(text: string): string {
+  const sql = text.replace(/\s+/g, ' ').trim();
+  if (sql === 'BEGIN' || sql === 'COMMIT' || sql === 'ROLLBACK') return sql;
+  if (sql.startsWith('SELECT pg_advisory_xact_lock($1)')) return 'events: advisory lock (EVENTS_LOCK)';
+  if (sql.startsWith('INSERT INTO events')) return 'events: INSERT INTO events';
+  if (sql.includes('INSERT INTO message_attempts') && sql.includes('UPDATE messages m'))
+    return 'outcomes: UPDATE messages + INSERT INTO message_attempts';
+  return sql.slice(0, 60);
+}
+
+let patched = false;
+function timeEveryStatement(): void {
+  if (patched) return;
+  patched = true;
+  const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
+    this: pg.Client,
+    ...args: unknown[]
+  ) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = typeof first === 'string' ? first : (first?.text ?? '');
+    const counted = phase;
+    const start = performance.now();
+    const result = original.apply(this, args);
+    if (!counted || !(result instanceof Promise)) return result;
+    const name = statementName(text);
+    const record = () => {
+      const end = performance.now();
+      add(sqlSpans, `${counted} SQL · ${name}`, end - start);
+      if (name.startsWith('events: advisory lock')) eventsLockSince ??= end;
+      if ((name === 'COMMIT' || name === 'ROLLBACK') && eventsLockSince !== undefined) {
+        eventsLockHeldMs += end - eventsLockSince;
+        eventsLockSince = undefined;
+      }
+    };
+    return result.then(
+      (value) => {
+        record();
+        return value;
+      },
+      (error) => {
+        record();
+        throw error;
+      },
+    );
+  };
+}
+
+/**
+ * Runs `lots` through the copied path in a scratch database made from `adminUrl`; drops it after.
+ * The first lot is a warm-up, not counted: pass one more than you want measured.
+ */
+export async function profileLots(options: {
+  adminUrl: string;
+  redisUrl: string;
+  lots: string[];
+}): Promise<LotProfile> {
+  timeEveryStatement();
+  sqlSpans.clear();
+  eventsLockHeldMs = 0;
+  const spans: Spans = new Map();
+  const database = await createScratchDatabase(options.adminUrl, 'sne_bench_profile');
+  const pool = createPool({ connectionString: database.url, max: 4 });
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue<ApplyJobData>(APPLY_QUEUE, {
+    connection,
+    prefix: `benchprofile${randomBytes(4).toString('hex')}`,
+  });
+  const silent = { warn() {} };
+  try {
+    await migrate(pool);
+    const actor: Actor = {
+      clientId: 'bench-bailleur',
+      role: 'bailleur',
+      organisme: '123456789',
+      departements: ['59'],
+      codeGuichet: 'BE59A',
+    };
+    await insertClient(
+      pool,
+      {
+        id: actor.clientId,
+        role: 'bailleur',
+        organisme: actor.organisme,
+        nom: 'Bench',
+        departements: ['59'],
+        codeGuichet: 'BE59A',
+        communes: [],
+      },
+      newToken().hash,
+    );
+    const reader = createXmlReader(V2_DIALECT);
+    const intake = new PgIntake(pool, queue, silent);
+    const apply = createApplyProcessor({
+      pool,
+      queue,
+      today: () => todayInParis(),
+      deferDelayMs: 100,
+      log: silent,
+    });
+    let messages = 0;
+    let applied = 0;
+    for (const [index, lot] of options.lots.entries()) {
+      const body = Buffer.from(lot);
+      let t = performance.now();
+      const lap = (step: string) => {
+        const now = performance.now();
+        add(spans, step, now - t);
+        t = now;
+      };
+      const elements = reader.readLot(body, 'application/xml').messages;
+      lap('decode: XML lot → elements (structure check, fast-xml-parser)');
+      const inbound: InboundMessage[] = [];
+      // The steps of connectors/spt/v2/decode.ts, one at a time over the lot (its rank check is left out: a loop over ≤ 10 communes).
+      const transported = elements.map((element) => ({ raw: element.raw, result: toContractJson(element) }));
+      lap('decode: XML element → contract JSON');
+      const valid: { raw: string; id: string; type: string; json: unknown }[] = [];
+      for (const { raw, result } of transported) {
+        if ('errors' in result) {
+          inbound.push({ id: result.id, type: result.type, raw, errors: result.errors });
+          continue;
+        }
+        const errors = contract.validate(result.type, result.json);
+        if (errors.length > 0) inbound.push({ id: result.id, type: result.type, raw, errors });
+        else valid.push({ raw, ...result });
+      }
+      lap('validate: JSON Schema (ajv)');
+      for (const { raw, id, type, json } of valid) {
+        const command = toCommand({ type, body: json } as unknown as V2Message);
+        inbound.push(withRights(actor, { id, type, raw, command }));
+      }
+      lap('map: contract JSON → command, rights');
+      phase = 'intake';
+      const receipt = await intake.acceptLot({ actor, system: 'spt', version: 'v2', messages: inbound });
+      phase = undefined;
+      lap('intake: transaction + queue add (the 202)');
+      const messageIds = receipt.messages.filter((m) => m.status === 'accepted').map((m) => m.messageId);
+      messages += receipt.received;
+      phase = 'apply';
+      const job = {
+        data: { messageIds },
+        attemptsMade: 0,
+        opts: { attempts: 1 },
+      } as unknown as Job<ApplyJobData>;
+      const report = await apply(job);
+      phase = undefined;
+      lap('apply: job (claim, rules, save, events, outcomes)');
+      applied += report.applied;
+      if (index === 0) {
+        // The first lot warms the JIT and the caches up (contract compilation, plans): not counted.
+        spans.clear();
+        sqlSpans.clear();
+        eventsLockHeldMs = 0;
+        messages = 0;
+        applied = 0;
+      }
+    }
+    // The SQL inside intake and apply, beside them (they are part of those totals).
+    for (const [key, ms] of sqlSpans) add(spans, key, ms);
+    return { lots: options.lots.length - 1, messages, applied, spans, eventsLockHeldMs };
+  } finally {
+    phase = undefined;
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    await connection.quit();
+    await pool.end();
+    await dropScratchDatabase(options.adminUrl, database.name);
+  }
+}
+
+/** The breakdown as lines: per lot ms and share of the copied path; SQL lines indented under their phase. */
+export function formatProfile(profile: LotProfile): string[] {
+  const perLot = (ms: number) => (ms / profile.lots).toFixed(1).padStart(7);
+  const steps = [...profile.spans].filter(([key]) => !key.includes(' SQL · '));
+  const total = steps.reduce((sum, [, ms]) => sum + ms, 0);
+  const lines = [
+    `profile: ${profile.lots} lots, ${profile.messages} messages (${profile.applied} applied), ms per lot of ${Math.round(profile.messages / profile.lots)}:`,
+  ];
+  for (const [step, ms] of steps) {
+    lines.push(`  ${perLot(ms)} ms ${((ms / total) * 100).toFixed(0).padStart(3)} %  ${step}`);
+    const phaseName = step.split(':')[0];
+    const sql = [...profile.spans]
+      .filter(([key]) => key.startsWith(`${phaseName} SQL · `))
+      .sort((a, b) => b[1] - a[1]);
+    // The events' statements are always shown; the rest, the eight longest.
+    const shown = sql.filter(([key], i) => i < 8 || key.includes('· events:'));
+    const others = sql.filter((entry) => !shown.includes(entry));
+    if (sql.length === 0) continue;
+    const sqlTotal = sql.reduce((sum, [, v]) => sum + v, 0);
+    for (const [key, v] of shown) lines.push(`        ${perLot(v)} ms       ${key.split(' SQL · ')[1]}`);
+    if (others.length > 0)
+      lines.push(
+        `        ${perLot(others.reduce((sum, [, v]) => sum + v, 0))} ms       (${others.length} other statements)`,
+      );
+    lines.push(`        ${perLot(ms - sqlTotal)} ms       JavaScript and waits outside SQL`);
+    if (phaseName === 'apply')
+      lines.push(
+        `        ${perLot(profile.eventsLockHeldMs)} ms       of it holding EVENTS_LOCK (grant → end of COMMIT)`,
+      );
+  }
+  lines.push(
+    `  ${perLot(total)} ms       the copied path; ${Math.round((profile.messages / total) * 1000)} messages/s if nothing overlapped`,
+  );
+  return lines;
+}
