@@ -63,6 +63,12 @@ export interface Config {
   rplsMaxBytes: number;
   /** Rejected rows an RPLS import may have; one more fails it and nothing of it is kept. Default 1000. */
   rplsMaxRejected: number;
+  /**
+   * PostgreSQL connections of the RPLS uploads' own pool: an upload holds one for as long as its
+   * file streams, so uploads never take the shared pool's connections from other routes; more
+   * uploads at once wait for one of these. Default 2.
+   */
+  rplsImportConnections: number;
   /** The hub's public base URL, the `servers` of the OpenAPI document. Default `http://localhost:<PORT>`. */
   publicUrl: string;
   /**
@@ -147,6 +153,7 @@ const ENV_SCHEMA = {
     SNE_WEBHOOK_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
     SNE_RPLS_MAX_BYTES: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 * 1024 },
     SNE_RPLS_MAX_REJECTED: { type: 'integer', minimum: 0, default: 1000 },
+    SNE_RPLS_IMPORT_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 32, default: 2 },
     SNE_PUBLIC_URL: { type: 'string', pattern: '^https?://' },
     SNE_RATE_LIMIT_PER_MINUTE: { type: 'string' },
     SNE_REPLAY_BACKGROUND_ABOVE: { type: 'integer', minimum: 0, default: 10_000 },
@@ -213,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookConcurrency: v.SNE_WEBHOOK_CONCURRENCY,
     rplsMaxBytes: v.SNE_RPLS_MAX_BYTES,
     rplsMaxRejected: v.SNE_RPLS_MAX_REJECTED,
+    rplsImportConnections: v.SNE_RPLS_IMPORT_CONNECTIONS,
     publicUrl: (input.SNE_PUBLIC_URL as string | undefined) ?? `http://localhost:${v.PORT}`,
     rateLimits,
     replayBackgroundAbove: v.SNE_REPLAY_BACKGROUND_ABOVE,

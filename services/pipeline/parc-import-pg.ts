@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import type { Queue } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Actor } from '../core/actor.ts';
 import type { LogementRecord } from '../core/parc.ts';
 import { withTimeout } from '../shared/with-timeout.ts';
+import { copyRow } from './parc-copy-row.ts';
 import type { ImportMode, ImportSession, ImportStatus, ParcImports, RowError } from './parc-import.ts';
-import { createStagingSql, stagingTable } from './parc-staging.ts';
+import { addStagingKeySql, copyStagingSql, createStagingSql, stagingTable } from './parc-staging.ts';
 import { mergeJob, type RplsJobData } from './queues.ts';
 
-/** Rows per INSERT into the staging table: large enough that a round trip costs little per row. */
-const BATCH_ROWS = 5000;
+/** Characters of COPY rows gathered before one write to the COPY stream: few writes, little memory. */
+const CHUNK_CHARS = 256 * 1024;
 /** Errors an import reports (the first ones by line). */
 const ERRORS_KEPT = 100;
 /** How long the 202 may wait for Redis to take the merge job, ms (the import is committed already). */
@@ -23,30 +26,46 @@ export interface PgParcImportsOptions {
 
 /**
  * RPLS imports in PostgreSQL. A file is received in ONE transaction that creates its staging table
- * and writes its rows in batches while the body streams; the commit (with the `rpls_imports` row,
- * `received`) comes before the 202, so a crash afterwards loses nothing and a crash before leaves
- * nothing. The merge into `logements` is a job (parc-merge.ts), re-queued by the reconciler.
+ * and COPYs its rows into it while the body streams (`COPY … FROM STDIN`, pg-copy-streams); the
+ * commit (with the `rpls_imports` row, `received`) comes before the 202, so a crash afterwards loses
+ * nothing and a crash before leaves nothing. The merge into `logements` is a job (parc-merge.ts),
+ * re-queued by the reconciler.
+ *
+ * `uploads` is a pool of its own: an upload holds its connection for as long as its body streams,
+ * and must not take one that the other routes' 202s need. `pool` (the shared one) only reads.
  */
 export class PgParcImports implements ParcImports {
   constructor(
     private readonly pool: pg.Pool,
+    private readonly uploads: pg.Pool,
     private readonly queue: Queue<RplsJobData>,
     private readonly options: PgParcImportsOptions,
     private readonly log: Pick<FastifyBaseLogger, 'warn'>,
   ) {}
 
   async begin(actor: Actor, mode: ImportMode): Promise<ImportSession> {
-    const client = await this.pool.connect();
+    const client = await this.uploads.connect();
     const importId = randomUUID();
+    let copy: CopyStream;
     try {
       await client.query('BEGIN');
       await client.query(createStagingSql(importId));
+      copy = client.query(copyFrom(copyStagingSql(importId)));
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       client.release();
       throw error;
     }
-    return new PgImportSession(client, importId, actor.clientId, mode, this.queue, this.options, this.log);
+    return new PgImportSession(
+      client,
+      copy,
+      importId,
+      actor.clientId,
+      mode,
+      this.queue,
+      this.options,
+      this.log,
+    );
   }
 
   async status(importId: string): Promise<ImportStatus | undefined> {
@@ -97,68 +116,17 @@ function statusOf(row: ImportRow): ImportStatus {
   };
 }
 
-/** The rows of one batch, column by column: what `unnest` takes. */
-class Batch {
-  readonly line: number[] = [];
-  readonly identifiant: string[] = [];
-  readonly valid: boolean[] = [];
-  readonly siren: (string | null)[] = [];
-  readonly commune: (string | null)[] = [];
-  readonly departement: (string | null)[] = [];
-  readonly pieces: (number | null)[] = [];
-  readonly surface: (number | null)[] = [];
-  readonly construction: (string | null)[] = [];
-  readonly annee: (number | null)[] = [];
-  readonly financement: (string | null)[] = [];
-  readonly conventionne: (boolean | null)[] = [];
-  readonly qpv: (boolean | null)[] = [];
-
-  get size(): number {
-    return this.line.length;
-  }
-
-  push(line: number, identifiant: string, record: LogementRecord | undefined): void {
-    this.line.push(line);
-    this.identifiant.push(identifiant);
-    this.valid.push(record !== undefined);
-    this.siren.push(record?.sirenBailleur ?? null);
-    this.commune.push(record?.codeCommune ?? null);
-    this.departement.push(record?.departement ?? null);
-    this.pieces.push(record?.nbPieces ?? null);
-    this.surface.push(record?.surfaceHabitable ?? null);
-    this.construction.push(record?.typeConstruction ?? null);
-    this.annee.push(record?.anneeAchevement ?? null);
-    this.financement.push(record?.financement ?? null);
-    this.conventionne.push(record?.conventionne ?? null);
-    this.qpv.push(record?.qpv ?? null);
-  }
-
-  params(): unknown[] {
-    return [
-      this.line,
-      this.identifiant,
-      this.valid,
-      this.siren,
-      this.commune,
-      this.departement,
-      this.pieces,
-      this.surface,
-      this.construction,
-      this.annee,
-      this.financement,
-      this.conventionne,
-      this.qpv,
-    ];
-  }
-}
+type CopyStream = ReturnType<typeof copyFrom>;
 
 class PgImportSession implements ImportSession {
   private readonly startedAt = new Date();
   private readonly table: string;
-  private batch = new Batch();
-  /** The batch being written, if any; a failure is kept to be thrown by the next `drain()`. */
-  private writing: Promise<void> | undefined;
+  /** COPY rows not yet written to the stream, and their length in characters. */
+  private chunk: string[] = [];
+  private chunkChars = 0;
+  /** The COPY's failure (the connection lost, a row PostgreSQL refused), thrown by the next call. */
   private failure: Error | undefined;
+  private copying = true;
   private rowsRead = 0;
   private rejectedRows = 0;
   private errors: RowError[] = [];
@@ -166,6 +134,7 @@ class PgImportSession implements ImportSession {
 
   constructor(
     private readonly client: pg.PoolClient,
+    private readonly copy: CopyStream,
     readonly importId: string,
     private readonly clientId: string,
     private readonly mode: ImportMode,
@@ -174,6 +143,9 @@ class PgImportSession implements ImportSession {
     private readonly log: Pick<FastifyBaseLogger, 'warn'>,
   ) {
     this.table = stagingTable(importId);
+    copy.on('error', (error: Error) => {
+      this.failure ??= error;
+    });
   }
 
   get rejected(): number {
@@ -186,36 +158,36 @@ class PgImportSession implements ImportSession {
 
   add(line: number, record: LogementRecord): void {
     this.rowsRead++;
-    this.batch.push(line, record.identifiantRpls, record);
+    this.push(copyRow(line, record.identifiantRpls, record));
   }
 
   reject(error: RowError, identifiantRpls?: string): void {
     this.rowsRead++;
     this.recordError(error);
-    if (identifiantRpls !== undefined) this.batch.push(error.line, identifiantRpls, undefined);
+    if (identifiantRpls !== undefined) this.push(copyRow(error.line, identifiantRpls, undefined));
   }
 
   async drain(): Promise<void> {
-    if (this.batch.size < BATCH_ROWS) return this.throwIfFailed();
-    await this.writing;
     this.throwIfFailed();
-    const full = this.batch;
-    this.batch = new Batch();
-    // Not awaited: the next batch is parsed while this one is written (one write in flight at most).
-    this.writing = this.write(full).catch((error: Error) => {
-      this.failure = error;
-    });
+    if (this.chunkChars < CHUNK_CHARS) return;
+    // The body is read no faster than PostgreSQL takes the rows: memory stays flat.
+    if (!this.copy.write(this.takeChunk())) await this.copyDrained();
+    this.throwIfFailed();
   }
 
   async finish(): Promise<{ importId: string; accepted: boolean }> {
-    await this.writing;
     this.throwIfFailed();
-    if (this.batch.size > 0 && !this.tooManyRejected) await this.write(this.batch);
+    if (!this.tooManyRejected) {
+      if (this.chunkChars > 0) this.copy.write(this.takeChunk());
+      await this.endCopy();
+      await this.rejectDuplicates();
+    }
     this.closed = true;
     const errors = this.firstErrors();
     if (this.tooManyRejected) {
       // Nothing of the file is kept; the import stays, failed, with its errors (autocommit).
       try {
+        await this.stopCopy();
         await this.client.query('ROLLBACK');
         await this.record('failed', errors);
       } finally {
@@ -248,10 +220,52 @@ class PgImportSession implements ImportSession {
   async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // A write in flight fails on the rolled-back transaction, or finishes first: either way, nothing stays.
-    await this.writing;
-    await this.client.query('ROLLBACK').catch(() => {});
-    this.client.release();
+    // The COPY is cancelled (CopyFail), then the transaction rolled back: nothing stays.
+    await this.stopCopy();
+    const broken = await this.client.query('ROLLBACK').then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    // A connection that cannot even roll back is not given to the next upload.
+    this.client.release(broken);
+  }
+
+  private push(row: string): void {
+    this.chunk.push(row);
+    this.chunkChars += row.length;
+  }
+
+  private takeChunk(): string {
+    const text = this.chunk.join('');
+    this.chunk = [];
+    this.chunkChars = 0;
+    return text;
+  }
+
+  /** Resolves when the COPY stream takes more, or failed (the failure is then in `this.failure`). */
+  private async copyDrained(): Promise<void> {
+    await once(this.copy, 'drain').catch(() => {});
+  }
+
+  /** Ends the COPY: resolves once PostgreSQL has every row. */
+  private async endCopy(): Promise<void> {
+    this.copying = false;
+    await new Promise<void>((resolve, reject) => {
+      this.copy.once('error', reject);
+      this.copy.end(resolve);
+    });
+    this.throwIfFailed();
+  }
+
+  /** Cancels a COPY still open; its error (the cancellation itself) is expected. */
+  private async stopCopy(): Promise<void> {
+    if (!this.copying) return;
+    this.copying = false;
+    if (this.copy.closed) return;
+    // Not `once(…, 'close')`: it would reject on the cancellation's own 'error' event.
+    const closed = new Promise((resolve) => this.copy.once('close', resolve));
+    this.copy.destroy(new Error('RPLS import stopped'));
+    await closed;
   }
 
   private throwIfFailed(): void {
@@ -291,35 +305,47 @@ class PgImportSession implements ImportSession {
   }
 
   /**
-   * Writes a batch. A second occurrence of an identifiant is not inserted (ON CONFLICT DO NOTHING):
-   * every occurrence of it is then rejected, the first one too, since the file contradicts itself.
+   * Gives the staged rows their key. An identifiant that appears more than once keeps only its first
+   * occurrence; if a later occurrence was valid, the file contradicts itself and every valid
+   * occurrence is rejected (the first one kept, not valid, so that a snapshot does not take that
+   * logement for gone). The common case, no duplicate, costs the key's index and nothing more.
    */
-  private async write(batch: Batch): Promise<void> {
-    const { rows } = await this.client.query<{ line: number }>(
-      `INSERT INTO ${this.table} (line, identifiant_rpls, valid, siren_bailleur, code_commune, departement,
-              nb_pieces, surface_habitable, type_construction, annee_achevement, financement, conventionne, qpv)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[],
-              $7::smallint[], $8::numeric[], $9::text[], $10::smallint[], $11::text[], $12::boolean[], $13::boolean[])
-       ON CONFLICT (identifiant_rpls) DO NOTHING
-       RETURNING line`,
-      batch.params(),
-    );
-    if (rows.length === batch.size) return;
-    const inserted = new Set(rows.map((r) => r.line));
-    const duplicates: string[] = [];
-    for (let i = 0; i < batch.size; i++) {
-      const line = batch.line[i] as number;
-      if (inserted.has(line) || !batch.valid[i]) continue;
-      duplicates.push(batch.identifiant[i] as string);
-      this.recordError(duplicateError(line, batch.identifiant[i] as string));
+  private async rejectDuplicates(): Promise<void> {
+    await this.client.query('SAVEPOINT staging_key');
+    try {
+      await this.client.query(addStagingKeySql(this.importId));
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      await this.client.query('ROLLBACK TO SAVEPOINT staging_key');
     }
-    if (duplicates.length === 0) return;
-    const firsts = await this.client.query<{ line: number; identifiant_rpls: string }>(
-      `UPDATE ${this.table} SET valid = false WHERE identifiant_rpls = ANY($1::text[]) AND valid
-       RETURNING line, identifiant_rpls`,
-      [duplicates],
+    await this.client.query(
+      `CREATE TEMP TABLE rpls_occurrences ON COMMIT DROP AS
+         SELECT identifiant_rpls, line, valid,
+                row_number() OVER (PARTITION BY identifiant_rpls ORDER BY line) AS occurrence
+           FROM ${this.table}
+          WHERE identifiant_rpls IN (SELECT identifiant_rpls FROM ${this.table} GROUP BY 1 HAVING count(*) > 1)`,
     );
-    for (const first of firsts.rows) this.recordError(duplicateError(first.line, first.identifiant_rpls));
+    await this.client.query(
+      `DELETE FROM ${this.table} s USING rpls_occurrences o WHERE s.line = o.line AND o.occurrence > 1`,
+    );
+    const { rows } = await this.client.query<{ total: number; line: number; identifiant_rpls: string }>(
+      `WITH contradicted AS (
+         SELECT DISTINCT identifiant_rpls FROM rpls_occurrences WHERE occurrence > 1 AND valid
+       ), rejected AS (
+         SELECT o.line, o.identifiant_rpls, o.occurrence
+           FROM rpls_occurrences o JOIN contradicted USING (identifiant_rpls) WHERE o.valid
+       ), firsts AS (
+         UPDATE ${this.table} s SET valid = false FROM rejected r WHERE s.line = r.line AND r.occurrence = 1
+       )
+       SELECT count(*) OVER ()::int AS total, line, identifiant_rpls FROM rejected ORDER BY line LIMIT ${ERRORS_KEPT}`,
+    );
+    const total = rows[0]?.total ?? 0;
+    for (const row of rows) this.recordError(duplicateError(row.line, row.identifiant_rpls));
+    // The rejected rows past the first ERRORS_KEPT by line count without their messages.
+    this.rejectedRows += total - rows.length;
+    await this.client.query('DROP TABLE rpls_occurrences');
+    if (!this.tooManyRejected) await this.client.query(addStagingKeySql(this.importId));
   }
 }
 

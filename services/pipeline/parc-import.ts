@@ -42,7 +42,7 @@ export interface ImportStatus {
 /** One file being received. Rows may be added while earlier ones are still being written. */
 export interface ImportSession {
   readonly importId: string;
-  /** Rejected rows so far (row errors, and duplicates found once their batch is written). */
+  /** Rejected rows so far (row errors; duplicate identifiants are found by `finish()`). */
   readonly rejected: number;
   /** True once more rows were rejected than the import may reject: stop reading, then `finish()`. */
   readonly tooManyRejected: boolean;
@@ -53,7 +53,7 @@ export interface ImportSession {
    * being marked `sorti` by a snapshot: a typo elsewhere in its row does not remove it from the parc.
    */
   reject(error: RowError, identifiantRpls?: string): void;
-  /** Waits for writes in flight so that the caller's reading stays at most one batch ahead. */
+  /** Waits until PostgreSQL takes the rows written so far, so that the caller reads no faster than that. */
   drain(): Promise<void>;
   /**
    * Commits the staged file and queues its merge (`received`, the 202 may be sent), or, past the

@@ -10,11 +10,15 @@ export function stagingTable(importId: string): string {
   return `rpls_staging."${importId}"`;
 }
 
+/**
+ * The staging table, without its key: rows are COPYed in as they stream, and a key built once at
+ * the end (`addStagingKeySql`) costs far less than one checked row by row.
+ */
 export function createStagingSql(importId: string): string {
-  // No constraint but the key: the rows were validated by the connector, and each constraint costs
-  // a check per row of a million-row file.
+  // No constraint at all while rows stream in: the rows were validated by the connector, and each
+  // constraint costs a check per row of a million-row file.
   return `CREATE TABLE ${stagingTable(importId)} (
-    identifiant_rpls  text PRIMARY KEY,
+    identifiant_rpls  text NOT NULL,
     line              integer NOT NULL,
     valid             boolean NOT NULL,
     siren_bailleur    text,
@@ -28,4 +32,31 @@ export function createStagingSql(importId: string): string {
     conventionne      boolean,
     qpv               boolean
   )`;
+}
+
+/** The columns in the order `stagingRow` writes them for `COPY … FROM STDIN`. */
+export const STAGING_COLUMNS = [
+  'identifiant_rpls',
+  'line',
+  'valid',
+  'siren_bailleur',
+  'code_commune',
+  'departement',
+  'nb_pieces',
+  'surface_habitable',
+  'type_construction',
+  'annee_achevement',
+  'financement',
+  'conventionne',
+  'qpv',
+] as const;
+
+/** `COPY` of the rows into the staging table, in PostgreSQL's text format. */
+export function copyStagingSql(importId: string): string {
+  return `COPY ${stagingTable(importId)} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`;
+}
+
+/** The key the merge joins on; fails (23505) while an identifiant appears twice. */
+export function addStagingKeySql(importId: string): string {
+  return `ALTER TABLE ${stagingTable(importId)} ADD PRIMARY KEY (identifiant_rpls)`;
 }

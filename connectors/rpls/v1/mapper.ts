@@ -13,7 +13,7 @@ export const rplsV1Contract = loadContract(
 );
 
 /** Oldest `annee_achevement` accepted: older means a typing error. */
-const OLDEST_YEAR = 1600;
+export const OLDEST_YEAR = 1600;
 
 export type MappedRow =
   | { record: LogementRecord }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { createPool } from '../../db/pool.ts';
 import type { ParcImports } from '../../pipeline/parc-import.ts';
 import { PgParcImports } from '../../pipeline/parc-import-pg.ts';
 import { createRplsQueue } from '../../pipeline/queues.ts';
@@ -11,15 +12,25 @@ declare module 'fastify' {
   }
 }
 
-/** RPLS imports, with the queue of their merge jobs, which this plugin opens and closes. */
+/**
+ * RPLS imports, with the queue of their merge jobs and the uploads' own PostgreSQL pool, which this
+ * plugin opens and closes.
+ */
 async function parcImportsPlugin(app: FastifyInstance) {
   // The queue shares the process's Redis connection; only the API adds merge jobs to it.
   const rplsQueue = createRplsQueue({ connection: app.redis, prefix: app.config.queuePrefix });
   rplsQueue.on('error', () => {});
   app.addHook('onClose', () => rplsQueue.close());
+  // An upload holds a connection while its file streams (minutes for a national file): from a pool
+  // of its own (SNE_RPLS_IMPORT_CONNECTIONS), so that the 202s of other routes never wait behind it.
+  const uploads = createPool({
+    connectionString: app.config.databaseUrl,
+    max: app.config.rplsImportConnections,
+  });
+  app.addHook('onClose', () => uploads.end());
   app.decorate(
     'parcImports',
-    new PgParcImports(app.pg, rplsQueue, { maxRejected: app.config.rplsMaxRejected }, app.log),
+    new PgParcImports(app.pg, uploads, rplsQueue, { maxRejected: app.config.rplsMaxRejected }, app.log),
   );
 }
 
