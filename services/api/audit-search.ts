@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.ts';
 import { type AuditLine, type AuditRow, auditLineOf } from '../pipeline/ops/message-detail.ts';
+import { pageOf, rowsFor } from '../shared/pagination.ts';
 
 /** What GET /ops/audit selects by; `from` inclusive, `to` exclusive. */
 export interface AuditFilter {
@@ -10,8 +11,7 @@ export interface AuditFilter {
 }
 
 /**
- * A page of the audit log, newest first, keyset-paginated by id (`limit + 1` rows read to know
- * whether a next page exists). Served by audit_actor, audit_action and audit_at (migration 006).
+ * A page of the audit log, newest first, keyset-paginated by id. Served by audit_actor, audit_action and audit_at (migration 006).
  */
 export async function searchAudit(
   db: Queryable,
@@ -20,7 +20,7 @@ export async function searchAudit(
 ): Promise<{ items: AuditLine[]; next?: string }> {
   // Only the conditions given, each a plain comparison: `($1 IS NULL OR …)` would hide the
   // indexes from the planner.
-  const params: unknown[] = [page.limit + 1];
+  const params: unknown[] = [rowsFor(page.limit)];
   const clauses: string[] = [];
   const add = (sql: (p: string) => string, value: unknown) => {
     params.push(value);
@@ -41,7 +41,6 @@ export async function searchAudit(
       : `SELECT id, at, actor, action, target, reason, details FROM audit ${where} ORDER BY id DESC LIMIT $1`,
     params,
   );
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  return { items: items.map(auditLineOf), ...(rows.length > page.limit && last ? { next: last.id } : {}) };
+  const { items, next } = pageOf(rows, page.limit, (row) => row.id);
+  return { items: items.map(auditLineOf), ...(next ? { next } : {}) };
 }

@@ -18,7 +18,8 @@ export interface MessageView {
   attempts: number;
 }
 
-interface MessageRow {
+/** A `messages` row as `COLUMNS` reads it. */
+export interface MessageRow {
   id: string;
   sender_id: string;
   client_id: string;
@@ -34,7 +35,8 @@ interface MessageRow {
   attempts: number;
 }
 
-function viewOf(row: MessageRow): MessageView {
+/** A row as its sender sees it. */
+export function viewOf(row: MessageRow): MessageView {
   return {
     messageId: row.id,
     id: row.sender_id,
@@ -52,7 +54,8 @@ function viewOf(row: MessageRow): MessageView {
   };
 }
 
-const COLUMNS =
+/** The columns of a message view. */
+export const COLUMNS =
   'id, sender_id, client_id, system, version, type, status, lot_id, received_at, applied_at, result, error, attempts';
 
 export async function findMessage(db: Queryable, messageId: string): Promise<MessageView | undefined> {

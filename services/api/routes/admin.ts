@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
 import { isDepartement } from '../../core/territoire.ts';
 import { withTransaction } from '../../db/pool.ts';
-import { LIMIT_QUERY_SCHEMA, pageOf, rowsFor } from '../../http/pagination.ts';
+import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
 import { EVENT_TYPES } from '../../pipeline/events.ts';
 import { urlProblem } from '../../pipeline/webhooks/address.ts';
 import { newWebhookSecret, webhookSecretBox } from '../../pipeline/webhooks/secrets.ts';
+import { pageOf, rowsFor } from '../../shared/pagination.ts';
 import { ADMIN_ACTOR, audit } from '../audit.ts';
 import { insertClient, listClients, newToken, replaceToken, revokeClient } from '../clients.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { withTransaction } from '../../db/pool.ts';
-import { LIMIT_QUERY_SCHEMA, pageOf, rowsFor } from '../../http/pagination.ts';
+import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { PROBLEM_SCHEMA } from '../../http/problem-schema.ts';
 import { webhookJob } from '../../pipeline/queues.ts';
@@ -12,6 +12,7 @@ import {
   listDeliveries,
   replayDeliveries,
 } from '../../pipeline/webhooks/delivery-queries.ts';
+import { pageOf, rowsFor } from '../../shared/pagination.ts';
 import { audit } from '../audit.ts';
 
 const STATUSES = ['pending', 'delivered', 'failed', 'discarded'];

@@ -3,8 +3,9 @@ import { actsOn } from '../../core/actor.ts';
 import { TYPOLOGIES } from '../../core/commands.ts';
 import { findDemande, listDemandes } from '../../core/store/queries-pg.ts';
 import { requireDepartement } from '../../http/guards.ts';
-import { LIMIT_QUERY_SCHEMA, pageOf, rowsFor } from '../../http/pagination.ts';
+import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
+import { pageOf, rowsFor } from '../../shared/pagination.ts';
 import { SNE_DEMANDE_SCHEMA } from './sne-demande-schema.ts';
 
 const NUMERO = '^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$';

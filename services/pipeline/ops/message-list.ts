@@ -1,79 +1,46 @@
 import type { Queryable } from '../../db/pool.ts';
-import type { MessageStatus } from '../inbound.ts';
+import { pageOf, rowsFor } from '../../shared/pagination.ts';
+import { COLUMNS, type MessageRow, type MessageView, viewOf } from '../message-queries.ts';
 import { filterCondition, type MessageFilter } from './message-filter.ts';
 
-/** One message as operators list it (GET /ops/messages). */
-export interface OpsMessageItem {
-  messageId: string;
-  /** The sender's own id. */
-  id: string;
-  client: string;
-  system: string;
-  version: string;
-  type: string;
-  status: MessageStatus;
-  lotId?: string;
-  receivedAt: string;
+/**
+ * One message as operators list it (GET /ops/messages): its sender's view, the error without its
+ * details (the detail route gives them), when its status last changed and its revision in force.
+ */
+export interface OpsMessageItem extends Omit<MessageView, 'error'> {
+  error?: { code: string; message: string };
   /** When its status last changed: the time `from`/`to` select on. */
   updatedAt: string;
-  appliedAt?: string;
-  result?: { numeroUnique: string };
-  error?: { code: string; message: string };
-  /** Attempts at applying it so far. */
-  attempts: number;
   /** The revision in force: 0 for the message as received, n after n corrected payloads. */
   revision: number;
 }
 
 /** A `messages` row as `ITEM_COLUMNS` reads it. */
-export interface ItemRow {
+export interface ItemRow extends MessageRow {
   seq: string;
-  id: string;
-  sender_id: string;
-  client_id: string;
-  system: string;
-  version: string;
-  type: string;
-  status: MessageStatus;
-  lot_id: string | null;
-  received_at: Date;
   updated_at: Date;
-  applied_at: Date | null;
-  result: OpsMessageItem['result'] | null;
-  error: OpsMessageItem['error'] | null;
-  attempts: number;
   revision: number;
 }
 
 /** The columns of a listed message, on `messages m`. */
-export const ITEM_COLUMNS =
-  'm.seq, m.id, m.sender_id, m.client_id, m.system, m.version, m.type, m.status, m.lot_id, m.received_at, ' +
-  'm.updated_at, m.applied_at, m.result, m.error, m.attempts, m.revision';
+export const ITEM_COLUMNS = `m.seq, m.updated_at, m.revision, ${COLUMNS.split(', ')
+  .map((column) => `m.${column}`)
+  .join(', ')}`;
 
-/** A row as operators see it; the error without its details (the detail route gives them). */
+/** A row as operators see it. */
 export function itemOf(row: ItemRow): OpsMessageItem {
+  const { error, ...view } = viewOf(row);
   return {
-    messageId: row.id,
-    id: row.sender_id,
-    client: row.client_id,
-    system: row.system,
-    version: row.version,
-    type: row.type,
-    status: row.status,
-    ...(row.lot_id ? { lotId: row.lot_id } : {}),
-    receivedAt: row.received_at.toISOString(),
+    ...view,
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
     updatedAt: row.updated_at.toISOString(),
-    ...(row.applied_at ? { appliedAt: row.applied_at.toISOString() } : {}),
-    ...(row.result ? { result: row.result } : {}),
-    ...(row.error ? { error: { code: row.error.code, message: row.error.message } } : {}),
-    attempts: row.attempts,
     revision: row.revision,
   };
 }
 
 /**
  * A page of messages, newest first (by acceptance order, `seq`). The cursor is the `seq` of the
- * last message of the previous page; `limit + 1` rows are read to know whether a next page exists.
+ * last message of the previous page.
  *
  * A closed period (`from` and `to`, or `receivedSince` and `receivedUntil`) usually lies in the past:
  * walking `seq` backwards from the newest message would read every message after it before finding
@@ -97,11 +64,10 @@ export async function listMessages(
         `WITH page AS MATERIALIZED (SELECT m.seq FROM messages m WHERE ${condition} ORDER BY m.seq + 0 DESC LIMIT $2)
          SELECT ${ITEM_COLUMNS} FROM messages m JOIN page USING (seq) ORDER BY m.seq DESC`
       : `SELECT ${ITEM_COLUMNS} FROM messages m WHERE ${condition} ORDER BY m.seq DESC LIMIT $2`,
-    [page.cursor ?? null, page.limit + 1, ...where.params],
+    [page.cursor ?? null, rowsFor(page.limit), ...where.params],
   );
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  return { items: items.map(itemOf), ...(rows.length > page.limit && last ? { next: last.seq } : {}) };
+  const { items, next } = pageOf(rows, page.limit, (row) => row.seq);
+  return { items: items.map(itemOf), ...(next ? { next } : {}) };
 }
 
 /** The first messages matching, oldest first: what a dry run shows of a bulk replay. */
