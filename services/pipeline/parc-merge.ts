@@ -17,6 +17,20 @@ export interface MergeCounts {
   sortis: number;
 }
 
+/** The columns a file gives a logement, in `logements` and in the staging table alike. */
+const FILE_COLUMNS = [
+  'siren_bailleur',
+  'code_commune',
+  'departement',
+  'nb_pieces',
+  'surface_habitable',
+  'type_construction',
+  'annee_achevement',
+  'financement',
+  'conventionne',
+  'qpv',
+] as const;
+
 /**
  * Merges a `received` import into `logements` in ONE transaction: its valid rows inserted or
  * updated (a logement `sorti` listed again comes back `en-parc`), in snapshot mode the logements of
@@ -34,38 +48,7 @@ export async function mergeImport(pool: pg.Pool, importId: string): Promise<Merg
     );
     const mode = found.rows[0]?.mode;
     if (!mode) return undefined;
-    // xmax = 0 on a row returned by INSERT … ON CONFLICT means it was inserted, not updated. The
-    // WHERE of DO UPDATE leaves identical rows alone: they are neither written nor returned.
-    const upsert = await db.query<{ inserted: number; updated: number; valid: number }>(
-      `WITH upserted AS (
-         INSERT INTO logements AS l (identifiant_rpls, siren_bailleur, code_commune, departement, nb_pieces,
-                surface_habitable, type_construction, annee_achevement, financement, conventionne, qpv,
-                statut, import_id, updated_at)
-         SELECT identifiant_rpls, siren_bailleur, code_commune, departement, nb_pieces, surface_habitable,
-                type_construction, annee_achevement, financement, conventionne, qpv, 'en-parc', $1, now()
-           FROM ${staging} WHERE valid
-         ON CONFLICT (identifiant_rpls) DO UPDATE SET
-                siren_bailleur = EXCLUDED.siren_bailleur, code_commune = EXCLUDED.code_commune,
-                departement = EXCLUDED.departement, nb_pieces = EXCLUDED.nb_pieces,
-                surface_habitable = EXCLUDED.surface_habitable, type_construction = EXCLUDED.type_construction,
-                annee_achevement = EXCLUDED.annee_achevement, financement = EXCLUDED.financement,
-                conventionne = EXCLUDED.conventionne, qpv = EXCLUDED.qpv, statut = 'en-parc', sorti_le = NULL,
-                sorti_import_id = NULL, import_id = EXCLUDED.import_id, updated_at = now()
-          WHERE (l.siren_bailleur, l.code_commune, l.departement, l.nb_pieces, l.surface_habitable,
-                 l.type_construction, l.annee_achevement, l.financement, l.conventionne, l.qpv, l.statut)
-                IS DISTINCT FROM
-                (EXCLUDED.siren_bailleur, EXCLUDED.code_commune, EXCLUDED.departement, EXCLUDED.nb_pieces,
-                 EXCLUDED.surface_habitable, EXCLUDED.type_construction, EXCLUDED.annee_achevement,
-                 EXCLUDED.financement, EXCLUDED.conventionne, EXCLUDED.qpv, 'en-parc')
-         RETURNING xmax = 0 AS inserted
-       )
-       SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
-              count(*) FILTER (WHERE NOT inserted)::int AS updated,
-              (SELECT count(*)::int FROM ${staging} WHERE valid) AS valid
-         FROM upserted`,
-      [importId],
-    );
-    const { inserted = 0, updated = 0, valid = 0 } = upsert.rows[0] ?? {};
+    const { inserted, updated, valid } = await upsertRows(db, staging, importId);
     let sortis = 0;
     if (mode === 'snapshot') {
       // Bailleurs present = SIRENs of valid rows; listed = every identifiant of the file, even on a
@@ -89,6 +72,47 @@ export async function mergeImport(pool: pg.Pool, importId: string): Promise<Merg
     await db.query(`DROP TABLE ${staging}`);
     return counts;
   });
+}
+
+/**
+ * The valid staged rows into `logements`, set-based: one UPDATE of the logements whose fields the
+ * file changes (a join; identical rows are not written at all), then one INSERT of those the parc
+ * does not hold (an anti-join). Both are plain statements: no `ON CONFLICT`, whose speculative
+ * insertion probes the key and writes a row per line even when nothing changed. It is safe because
+ * the merge is the only writer of `logements` and merges hold MERGE_LOCK. Into an empty parc (the
+ * first national import) the UPDATE and the anti-join are skipped: one INSERT … SELECT.
+ */
+async function upsertRows(
+  db: pg.PoolClient,
+  staging: string,
+  importId: string,
+): Promise<{ inserted: number; updated: number; valid: number }> {
+  const { rows } = await db.query<{ empty: boolean; valid: number }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM logements) AS empty,
+            (SELECT count(*)::int FROM ${staging} WHERE valid) AS valid`,
+  );
+  const { empty = false, valid = 0 } = rows[0] ?? {};
+  let updated = 0;
+  if (!empty) {
+    const changed = await db.query(
+      `UPDATE logements l SET ${FILE_COLUMNS.map((c) => `${c} = s.${c}`).join(', ')},
+              statut = 'en-parc', sorti_le = NULL, sorti_import_id = NULL, import_id = $1, updated_at = now()
+         FROM ${staging} s
+        WHERE s.valid AND l.identifiant_rpls = s.identifiant_rpls
+          AND (${FILE_COLUMNS.map((c) => `l.${c}`).join(', ')}, l.statut)
+              IS DISTINCT FROM (${FILE_COLUMNS.map((c) => `s.${c}`).join(', ')}, 'en-parc')`,
+      [importId],
+    );
+    updated = changed.rowCount ?? 0;
+  }
+  const added = await db.query(
+    `INSERT INTO logements (identifiant_rpls, ${FILE_COLUMNS.join(', ')}, statut, import_id, updated_at)
+     SELECT s.identifiant_rpls, ${FILE_COLUMNS.map((c) => `s.${c}`).join(', ')}, 'en-parc', $1, now()
+       FROM ${staging} s
+      WHERE s.valid${empty ? '' : ' AND NOT EXISTS (SELECT 1 FROM logements l WHERE l.identifiant_rpls = s.identifiant_rpls)'}`,
+    [importId],
+  );
+  return { inserted: added.rowCount ?? 0, updated, valid };
 }
 
 /** The merge could not be done (its attempts are exhausted): the import fails, nothing of it is kept. */
