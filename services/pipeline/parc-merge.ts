@@ -80,39 +80,99 @@ export async function mergeImport(pool: pg.Pool, importId: string): Promise<Merg
  * does not hold (an anti-join). Both are plain statements: no `ON CONFLICT`, whose speculative
  * insertion probes the key and writes a row per line even when nothing changed. It is safe because
  * the merge is the only writer of `logements` and merges hold MERGE_LOCK. Into an empty parc (the
- * first national import) the UPDATE and the anti-join are skipped: one INSERT … SELECT.
+ * first national import) there is nothing to update or to avoid: see `fillEmptyParc`.
  */
 async function upsertRows(
   db: pg.PoolClient,
   staging: string,
   importId: string,
 ): Promise<{ inserted: number; updated: number; valid: number }> {
-  const { rows } = await db.query<{ empty: boolean; valid: number }>(
-    `SELECT NOT EXISTS (SELECT 1 FROM logements) AS empty,
-            (SELECT count(*)::int FROM ${staging} WHERE valid) AS valid`,
+  const { rows } = await db.query<{ valid: number }>(
+    `SELECT count(*)::int AS valid FROM ${staging} WHERE valid`,
   );
-  const { empty = false, valid = 0 } = rows[0] ?? {};
-  let updated = 0;
-  if (!empty) {
-    const changed = await db.query(
-      `UPDATE logements l SET ${FILE_COLUMNS.map((c) => `${c} = s.${c}`).join(', ')},
-              statut = 'en-parc', sorti_le = NULL, sorti_import_id = NULL, import_id = $1, updated_at = now()
-         FROM ${staging} s
-        WHERE s.valid AND l.identifiant_rpls = s.identifiant_rpls
-          AND (${FILE_COLUMNS.map((c) => `l.${c}`).join(', ')}, l.statut)
-              IS DISTINCT FROM (${FILE_COLUMNS.map((c) => `s.${c}`).join(', ')}, 'en-parc')`,
-      [importId],
-    );
-    updated = changed.rowCount ?? 0;
-  }
-  const added = await db.query(
-    `INSERT INTO logements (identifiant_rpls, ${FILE_COLUMNS.join(', ')}, statut, import_id, updated_at)
-     SELECT s.identifiant_rpls, ${FILE_COLUMNS.map((c) => `s.${c}`).join(', ')}, 'en-parc', $1, now()
+  const valid = rows[0]?.valid ?? 0;
+  const filled = await fillEmptyParc(db, staging, importId);
+  if (filled !== undefined) return { inserted: filled, updated: 0, valid };
+  const changed = await db.query(
+    `UPDATE logements l SET ${FILE_COLUMNS.map((c) => `${c} = s.${c}`).join(', ')},
+            statut = 'en-parc', sorti_le = NULL, sorti_import_id = NULL, import_id = $1, updated_at = now()
        FROM ${staging} s
-      WHERE s.valid${empty ? '' : ' AND NOT EXISTS (SELECT 1 FROM logements l WHERE l.identifiant_rpls = s.identifiant_rpls)'}`,
+      WHERE s.valid AND l.identifiant_rpls = s.identifiant_rpls
+        AND (${FILE_COLUMNS.map((c) => `l.${c}`).join(', ')}, l.statut)
+            IS DISTINCT FROM (${FILE_COLUMNS.map((c) => `s.${c}`).join(', ')}, 'en-parc')`,
     [importId],
   );
-  return { inserted: added.rowCount ?? 0, updated, valid };
+  const added = await db.query(
+    `${insertSql(staging)} AND NOT EXISTS (SELECT 1 FROM logements l WHERE l.identifiant_rpls = s.identifiant_rpls)`,
+    [importId],
+  );
+  return { inserted: added.rowCount ?? 0, updated: changed.rowCount ?? 0, valid };
+}
+
+/** The valid staged rows inserted into `logements` (`$1`: the import); a condition may follow. */
+function insertSql(staging: string): string {
+  return `INSERT INTO logements (identifiant_rpls, ${FILE_COLUMNS.join(', ')}, statut, import_id, updated_at)
+          SELECT s.identifiant_rpls, ${FILE_COLUMNS.map((c) => `s.${c}`).join(', ')}, 'en-parc', $1, now()
+            FROM ${staging} s
+           WHERE s.valid`;
+}
+
+/** How long the first import waits for the parc's exclusive lock before merging the usual way, ms. */
+const EMPTY_PARC_LOCK_WAIT_MS = 2000;
+
+/**
+ * The first import, into an empty parc: the rows are inserted with the indexes of `logements`
+ * dropped, and the indexes built again afterwards, in the same transaction. Building an index over
+ * the table (one sort, pages written whole) costs a fraction of maintaining it row by row (one
+ * index insertion and one WAL record per row and per index): the merge of a national file takes
+ * about half the time. This needs `logements` locked exclusively until the commit: readers of the
+ * parc (an attribution's check of its logement, an operator's GET) wait for the merge instead of
+ * finding nothing, which they would have found anyway. The lock is not waited for long (a reader
+ * holding it is left alone): if it is not granted within EMPTY_PARC_LOCK_WAIT_MS, or the parc is
+ * not empty, returns undefined and the caller merges the usual way. Indexes that back a key
+ * another table references are kept (they cannot be dropped); none does today.
+ */
+async function fillEmptyParc(
+  db: pg.PoolClient,
+  staging: string,
+  importId: string,
+): Promise<number | undefined> {
+  const { rows: emptiness } = await db.query<{ empty: boolean }>(
+    'SELECT NOT EXISTS (SELECT 1 FROM logements) AS empty',
+  );
+  if (!emptiness[0]?.empty) return undefined;
+  await db.query('SAVEPOINT empty_parc');
+  try {
+    await db.query(`SET LOCAL lock_timeout = ${EMPTY_PARC_LOCK_WAIT_MS}`);
+    await db.query('LOCK TABLE logements IN ACCESS EXCLUSIVE MODE');
+    await db.query('SET LOCAL lock_timeout = 0');
+  } catch (error) {
+    // 55P03: lock_not_available.
+    if ((error as { code?: string }).code !== '55P03') throw error;
+    await db.query('ROLLBACK TO SAVEPOINT empty_parc');
+    return undefined;
+  }
+  await db.query('RELEASE SAVEPOINT empty_parc');
+  // Checked again under the lock: nothing can have been added since, but this is what counts.
+  const { rows: still } = await db.query<{ empty: boolean }>(
+    'SELECT NOT EXISTS (SELECT 1 FROM logements) AS empty',
+  );
+  if (!still[0]?.empty) return undefined;
+  const { rows: indexes } = await db.query<{ drop: string; build: string }>(
+    `SELECT CASE WHEN c.oid IS NULL THEN format('DROP INDEX %s', i.indexrelid::regclass)
+                 ELSE format('ALTER TABLE logements DROP CONSTRAINT %I', c.conname) END AS drop,
+            CASE WHEN c.oid IS NULL THEN pg_get_indexdef(i.indexrelid)
+                 ELSE format('ALTER TABLE logements ADD CONSTRAINT %I %s', c.conname, pg_get_constraintdef(c.oid))
+            END AS build
+       FROM pg_index i
+       LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+      WHERE i.indrelid = 'logements'::regclass
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)`,
+  );
+  for (const index of indexes) await db.query(index.drop);
+  const added = await db.query(insertSql(staging), [importId]);
+  for (const index of indexes) await db.query(index.build);
+  return added.rowCount ?? 0;
 }
 
 /** The merge could not be done (its attempts are exhausted): the import fails, nothing of it is kept. */
