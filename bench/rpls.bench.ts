@@ -234,19 +234,17 @@ let probeSequence = 0;
  * loop: a slow reply does not delay the next request), until `stop` resolves; then waits for the
  * replies still due. Returns each route's 202 latencies.
  */
-async function probe(
-  tokens: { portail: string; guichet: string },
-  stop: Promise<unknown>,
-): Promise<{ portail: Latencies; spt: Latencies }> {
+async function probe(tokens: { portail: string; guichet: string }, stop: Promise<unknown>): Promise<Probed> {
   const portail: Latencies = { ms: [], refused: [] };
   const spt: Latencies = { ms: [], refused: [] };
+  const live: Latencies = { ms: [], refused: [] };
   const pending: Promise<void>[] = [];
-  const send = (into: Latencies, path: string, token: string, body: object) => {
+  const send = (into: Latencies, path: string, token: string, body?: object) => {
     const start = performance.now();
     pending.push(
-      call('POST', path, token, body).then(
+      call(body ? 'POST' : 'GET', path, token, body).then(
         (reply) => {
-          if (reply.status === 202) into.ms.push(performance.now() - start);
+          if (reply.status === (body ? 202 : 200)) into.ms.push(performance.now() - start);
           else into.refused.push(`${reply.status} ${reply.text.slice(0, 200)}`);
         },
         (error: Error) => {
@@ -265,11 +263,13 @@ async function probe(
       probeSequence += SPT_LOT;
       send(spt, '/connectors/spt/v2/lots', tokens.guichet, { xml: sptLot(first) });
     }, 1000 / SPT_RATE),
+    // The API's own responsiveness (no database): what its event loop adds to the 202s.
+    setInterval(() => send(live, '/health/live', tokens.portail), 100),
   ];
   await stop;
   for (const timer of timers) clearInterval(timer);
   await Promise.all(pending);
-  return { portail, spt };
+  return { portail, spt, live };
 }
 
 function portailDemande(n: number): object {
@@ -296,7 +296,7 @@ function sptLot(first: number): string {
   return `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`;
 }
 
-/** `p50 / p99 ms (n)` of a list of latencies. */
+/** `p50 / p99 ms (n)` of a list of latencies (202s, or 200s for /health/live). */
 function percentiles({ ms, refused }: Latencies): string {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
@@ -307,6 +307,7 @@ function percentiles({ ms, refused }: Latencies): string {
 interface Probed {
   portail: Latencies;
   spt: Latencies;
+  live: Latencies;
 }
 
 interface HubResult {
@@ -449,16 +450,18 @@ try {
   const { latency } = result;
   if (latency) {
     console.log(
-      `other routes' 202s, p50 / p99: portail ${PORTAIL_RATE} demandes/s, SPT ${SPT_RATE} lots/s of ${SPT_LOT}`,
+      `other routes' 202s, p50 / p99: portail ${PORTAIL_RATE} demandes/s, SPT ${SPT_RATE} lots/s of ${SPT_LOT} (live: GET /health/live 10/s, no database)`,
     );
     console.log(
       `  without import (${(latency.quietMs / 1000).toFixed(1)} s)     portail : ${percentiles(latency.quiet.portail)}`,
     );
     console.log(`                                   SPT     : ${percentiles(latency.quiet.spt)}`);
+    console.log(`                                   live    : ${percentiles(latency.quiet.live)}`);
     console.log(
       `  during import (${(latency.second.ms / 1000).toFixed(1)} s)      portail : ${percentiles(latency.during.portail)}`,
     );
     console.log(`                                   SPT     : ${percentiles(latency.during.spt)}`);
+    console.log(`                                   live    : ${percentiles(latency.during.live)}`);
     console.log(
       `  the import beside them: ${latency.second.rate} rows/s (202 after ${(latency.second.receiveMs / 1000).toFixed(2)} s; ${latency.second.view.inserted} inserted)`,
     );
