@@ -13,7 +13,7 @@ import type { CsvLine } from './transport.ts';
  * the body's chunks are already buffered, reading them resolves without ever leaving the microtask
  * queue: a national file would otherwise hold the API's 202s back for as long as it is read.
  */
-const SLICE_MS = 10;
+const SLICE_MS = 2;
 
 /** Longest field, characters: RPLS fields are short; a longer one is a broken line or an attack. */
 export const MAX_FIELD_CHARS = 1024;
