@@ -141,11 +141,13 @@ async function fillEmptyParc(
     'SELECT NOT EXISTS (SELECT 1 FROM logements) AS empty',
   );
   if (!emptiness[0]?.empty) return undefined;
+  const { rows: settings } = await db.query<{ lock_timeout: string }>('SHOW lock_timeout');
   await db.query('SAVEPOINT empty_parc');
   try {
     await db.query(`SET LOCAL lock_timeout = ${EMPTY_PARC_LOCK_WAIT_MS}`);
     await db.query('LOCK TABLE logements IN ACCESS EXCLUSIVE MODE');
-    await db.query('SET LOCAL lock_timeout = 0');
+    // Back to what it was for the rest of the transaction.
+    await db.query(`SELECT set_config('lock_timeout', $1, true)`, [settings[0]?.lock_timeout ?? '0']);
   } catch (error) {
     // 55P03: lock_not_available.
     if ((error as { code?: string }).code !== '55P03') throw error;
