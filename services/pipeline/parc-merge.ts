@@ -17,6 +17,20 @@ export interface MergeCounts {
   sortis: number;
 }
 
+/** The columns a file gives a logement, in `logements` and in the staging table alike. */
+const FILE_COLUMNS = [
+  'siren_bailleur',
+  'code_commune',
+  'departement',
+  'nb_pieces',
+  'surface_habitable',
+  'type_construction',
+  'annee_achevement',
+  'financement',
+  'conventionne',
+  'qpv',
+] as const;
+
 /**
  * Merges a `received` import into `logements` in ONE transaction: its valid rows inserted or
  * updated (a logement `sorti` listed again comes back `en-parc`), in snapshot mode the logements of
@@ -34,38 +48,7 @@ export async function mergeImport(pool: pg.Pool, importId: string): Promise<Merg
     );
     const mode = found.rows[0]?.mode;
     if (!mode) return undefined;
-    // xmax = 0 on a row returned by INSERT … ON CONFLICT means it was inserted, not updated. The
-    // WHERE of DO UPDATE leaves identical rows alone: they are neither written nor returned.
-    const upsert = await db.query<{ inserted: number; updated: number; valid: number }>(
-      `WITH upserted AS (
-         INSERT INTO logements AS l (identifiant_rpls, siren_bailleur, code_commune, departement, nb_pieces,
-                surface_habitable, type_construction, annee_achevement, financement, conventionne, qpv,
-                statut, import_id, updated_at)
-         SELECT identifiant_rpls, siren_bailleur, code_commune, departement, nb_pieces, surface_habitable,
-                type_construction, annee_achevement, financement, conventionne, qpv, 'en-parc', $1, now()
-           FROM ${staging} WHERE valid
-         ON CONFLICT (identifiant_rpls) DO UPDATE SET
-                siren_bailleur = EXCLUDED.siren_bailleur, code_commune = EXCLUDED.code_commune,
-                departement = EXCLUDED.departement, nb_pieces = EXCLUDED.nb_pieces,
-                surface_habitable = EXCLUDED.surface_habitable, type_construction = EXCLUDED.type_construction,
-                annee_achevement = EXCLUDED.annee_achevement, financement = EXCLUDED.financement,
-                conventionne = EXCLUDED.conventionne, qpv = EXCLUDED.qpv, statut = 'en-parc', sorti_le = NULL,
-                sorti_import_id = NULL, import_id = EXCLUDED.import_id, updated_at = now()
-          WHERE (l.siren_bailleur, l.code_commune, l.departement, l.nb_pieces, l.surface_habitable,
-                 l.type_construction, l.annee_achevement, l.financement, l.conventionne, l.qpv, l.statut)
-                IS DISTINCT FROM
-                (EXCLUDED.siren_bailleur, EXCLUDED.code_commune, EXCLUDED.departement, EXCLUDED.nb_pieces,
-                 EXCLUDED.surface_habitable, EXCLUDED.type_construction, EXCLUDED.annee_achevement,
-                 EXCLUDED.financement, EXCLUDED.conventionne, EXCLUDED.qpv, 'en-parc')
-         RETURNING xmax = 0 AS inserted
-       )
-       SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
-              count(*) FILTER (WHERE NOT inserted)::int AS updated,
-              (SELECT count(*)::int FROM ${staging} WHERE valid) AS valid
-         FROM upserted`,
-      [importId],
-    );
-    const { inserted = 0, updated = 0, valid = 0 } = upsert.rows[0] ?? {};
+    const { inserted, updated, valid } = await upsertRows(db, staging, importId);
     let sortis = 0;
     if (mode === 'snapshot') {
       // Bailleurs present = SIRENs of valid rows; listed = every identifiant of the file, even on a
@@ -89,6 +72,109 @@ export async function mergeImport(pool: pg.Pool, importId: string): Promise<Merg
     await db.query(`DROP TABLE ${staging}`);
     return counts;
   });
+}
+
+/**
+ * The valid staged rows into `logements`, set-based: one UPDATE of the logements whose fields the
+ * file changes (a join; identical rows are not written at all), then one INSERT of those the parc
+ * does not hold (an anti-join). Both are plain statements: no `ON CONFLICT`, whose speculative
+ * insertion probes the key and writes a row per line even when nothing changed. It is safe because
+ * the merge is the only writer of `logements` and merges hold MERGE_LOCK. Into an empty parc (the
+ * first national import) there is nothing to update or to avoid: see `fillEmptyParc`.
+ */
+async function upsertRows(
+  db: pg.PoolClient,
+  staging: string,
+  importId: string,
+): Promise<{ inserted: number; updated: number; valid: number }> {
+  const { rows } = await db.query<{ valid: number }>(
+    `SELECT count(*)::int AS valid FROM ${staging} WHERE valid`,
+  );
+  const valid = rows[0]?.valid ?? 0;
+  const filled = await fillEmptyParc(db, staging, importId);
+  if (filled !== undefined) return { inserted: filled, updated: 0, valid };
+  const changed = await db.query(
+    `UPDATE logements l SET ${FILE_COLUMNS.map((c) => `${c} = s.${c}`).join(', ')},
+            statut = 'en-parc', sorti_le = NULL, sorti_import_id = NULL, import_id = $1, updated_at = now()
+       FROM ${staging} s
+      WHERE s.valid AND l.identifiant_rpls = s.identifiant_rpls
+        AND (${FILE_COLUMNS.map((c) => `l.${c}`).join(', ')}, l.statut)
+            IS DISTINCT FROM (${FILE_COLUMNS.map((c) => `s.${c}`).join(', ')}, 'en-parc')`,
+    [importId],
+  );
+  const added = await db.query(
+    `${insertSql(staging)} AND NOT EXISTS (SELECT 1 FROM logements l WHERE l.identifiant_rpls = s.identifiant_rpls)`,
+    [importId],
+  );
+  return { inserted: added.rowCount ?? 0, updated: changed.rowCount ?? 0, valid };
+}
+
+/** The valid staged rows inserted into `logements` (`$1`: the import); a condition may follow. */
+function insertSql(staging: string): string {
+  return `INSERT INTO logements (identifiant_rpls, ${FILE_COLUMNS.join(', ')}, statut, import_id, updated_at)
+          SELECT s.identifiant_rpls, ${FILE_COLUMNS.map((c) => `s.${c}`).join(', ')}, 'en-parc', $1, now()
+            FROM ${staging} s
+           WHERE s.valid`;
+}
+
+/** How long the first import waits for the parc's exclusive lock before merging the usual way, ms. */
+const EMPTY_PARC_LOCK_WAIT_MS = 2000;
+
+/**
+ * The first import, into an empty parc: the rows are inserted with the indexes of `logements`
+ * dropped, and the indexes built again afterwards, in the same transaction. Building an index over
+ * the table (one sort, pages written whole) costs a fraction of maintaining it row by row (one
+ * index insertion and one WAL record per row and per index): the merge of a national file takes
+ * about half the time. This needs `logements` locked exclusively until the commit: readers of the
+ * parc (an attribution's check of its logement, an operator's GET) wait for the merge instead of
+ * finding nothing, which they would have found anyway. The lock is not waited for long (a reader
+ * holding it is left alone): if it is not granted within EMPTY_PARC_LOCK_WAIT_MS, or the parc is
+ * not empty, returns undefined and the caller merges the usual way. Indexes that back a key
+ * another table references are kept (they cannot be dropped); none does today.
+ */
+async function fillEmptyParc(
+  db: pg.PoolClient,
+  staging: string,
+  importId: string,
+): Promise<number | undefined> {
+  const { rows: emptiness } = await db.query<{ empty: boolean }>(
+    'SELECT NOT EXISTS (SELECT 1 FROM logements) AS empty',
+  );
+  if (!emptiness[0]?.empty) return undefined;
+  const { rows: settings } = await db.query<{ lock_timeout: string }>('SHOW lock_timeout');
+  await db.query('SAVEPOINT empty_parc');
+  try {
+    await db.query(`SET LOCAL lock_timeout = ${EMPTY_PARC_LOCK_WAIT_MS}`);
+    await db.query('LOCK TABLE logements IN ACCESS EXCLUSIVE MODE');
+    // Back to what it was for the rest of the transaction.
+    await db.query(`SELECT set_config('lock_timeout', $1, true)`, [settings[0]?.lock_timeout ?? '0']);
+  } catch (error) {
+    // 55P03: lock_not_available.
+    if ((error as { code?: string }).code !== '55P03') throw error;
+    await db.query('ROLLBACK TO SAVEPOINT empty_parc');
+    return undefined;
+  }
+  await db.query('RELEASE SAVEPOINT empty_parc');
+  // Checked again under the lock: nothing can have been added since, but this is what counts.
+  const { rows: still } = await db.query<{ empty: boolean }>(
+    'SELECT NOT EXISTS (SELECT 1 FROM logements) AS empty',
+  );
+  if (!still[0]?.empty) return undefined;
+  const { rows: indexes } = await db.query<{ drop: string; build: string }>(
+    `SELECT CASE WHEN c.oid IS NULL THEN format('DROP INDEX %s', i.indexrelid::regclass)
+                 ELSE format('ALTER TABLE logements DROP CONSTRAINT %I', c.conname) END AS drop,
+            CASE WHEN c.oid IS NULL THEN pg_get_indexdef(i.indexrelid)
+                 ELSE format('ALTER TABLE logements ADD CONSTRAINT %I %s', c.conname, pg_get_constraintdef(c.oid))
+            END AS build
+       FROM pg_index i
+       LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+      WHERE i.indrelid = 'logements'::regclass
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)`,
+  );
+  for (const index of indexes) await db.query(index.drop);
+  const added = await db.query(insertSql(staging), [importId]);
+  for (const index of indexes) await db.query(index.build);
+  return added.rowCount ?? 0;
 }
 
 /** The merge could not be done (its attempts are exhausted): the import fails, nothing of it is kept. */

@@ -51,9 +51,13 @@ export const STAGING_COLUMNS = [
   'qpv',
 ] as const;
 
-/** `COPY` of the rows into the staging table, in PostgreSQL's text format. */
+/**
+ * `COPY` of the rows into the staging table, in PostgreSQL's text format. `FREEZE`: the table was
+ * created in the same transaction, so its rows can be written frozen; the merge that reads them then
+ * has no hint bits to set, which would otherwise dirty (and write again) every page of the table.
+ */
 export function copyStagingSql(importId: string): string {
-  return `COPY ${stagingTable(importId)} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`;
+  return `COPY ${stagingTable(importId)} (${STAGING_COLUMNS.join(', ')}) FROM STDIN WITH (FREEZE)`;
 }
 
 /** The key the merge joins on; fails (23505) while an identifiant appears twice. */
