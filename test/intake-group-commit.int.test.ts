@@ -1,4 +1,5 @@
 import { type Job, Queue } from 'bullmq';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../services/core/actor.ts';
 import type { Command, EnregistrementCommand } from '../services/core/commands.ts';
@@ -8,7 +9,8 @@ import type { LotReceipt, LotSubmission } from '../services/pipeline/inbound.ts'
 import { DEFAULT_GROUP_LIMITS, type GroupLimits, PgIntake } from '../services/pipeline/intake.ts';
 import { APPLY_QUEUE, type ApplyJobData } from '../services/pipeline/queues.ts';
 import { reconcile } from '../services/pipeline/reconciler.ts';
-import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { startWorkers } from '../services/pipeline/workers.ts';
+import { provision, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 
 /**
@@ -87,8 +89,10 @@ async function rowsOf(receipts: LotReceipt[]) {
     status: string;
     seq: string;
     job_id: string | null;
+    /** The transaction that stored it: one per group. */
+    tx: string;
   }>(
-    'SELECT id, lot_id, client_id, status, seq, job_id FROM messages WHERE id = ANY($1::uuid[]) ORDER BY seq',
+    'SELECT id, lot_id, client_id, status, seq, job_id, xmin::text AS tx FROM messages WHERE id = ANY($1::uuid[]) ORDER BY seq',
     [receipts.flatMap((r) => r.messages.map((m) => m.messageId))],
   );
   return rows;
@@ -109,12 +113,14 @@ function apply(messageIds: string[]): Promise<ApplyReport> {
 }
 
 describe('concurrent single submissions', () => {
-  it('are committed in shared transactions, each caller with its own receipt and lot, one apply job per group', async () => {
+  it('are committed in shared transactions, each caller with its own receipt and lot, their messages in few apply jobs', async () => {
     const group = intake({ maxMessages: 8 });
     const submissions = Array.from({ length: 40 }, (_, i) =>
       single(inscription(`Groupe${i}`), i % 2 === 0 ? guichet : portail),
     );
     const receipts = await Promise.all(submissions.map((s) => group.acceptLot(s)));
+    // No worker here: the first job still waits, so every later group is held for the next job until now.
+    await group.close();
 
     expect(receipts).toHaveLength(40);
     receipts.forEach((receipt, i) => {
@@ -134,16 +140,19 @@ describe('concurrent single submissions', () => {
       { client_id: 'mairie-lille', n: 20 },
       { client_id: 'portail', n: 20 },
     ]);
-    // The first flushes alone (an idle intake waits for no one); the others were grouped, 8 at most.
-    const byJob = new Map<string, string[]>();
-    for (const row of rows) byJob.set(row.job_id ?? '', [...(byJob.get(row.job_id ?? '') ?? []), row.id]);
-    expect(byJob.size).toBeLessThan(40);
-    expect(byJob.size).toBeGreaterThanOrEqual(Math.ceil(39 / 8) + 1);
-    expect([...byJob.values()].every((ids) => ids.length <= 8)).toBe(true);
-    expect([...byJob.keys()].some((jobId) => jobId.startsWith('group-'))).toBe(true);
+    // The first is stored alone (an idle intake waits for no one); the others in groups of 8 at most.
+    const byTx = new Map<string, number>();
+    for (const row of rows) byTx.set(row.tx, (byTx.get(row.tx) ?? 0) + 1);
+    expect(byTx.get(rows[0]?.tx ?? '')).toBe(1);
+    expect(byTx.size).toBeGreaterThanOrEqual(Math.ceil(39 / 8) + 1);
+    expect(byTx.size).toBeLessThan(40);
+    expect([...byTx.values()].every((n) => n <= 8)).toBe(true);
     // Acceptance order is arrival order, across groups too.
     expect(rows.map((r) => r.id)).toEqual(receipts.map((r) => r.messages[0]?.messageId));
-    // One apply job per group, holding exactly the group's messages.
+    // Two apply jobs: the first message's, and every group held while it waited; each holds exactly its messages.
+    const byJob = new Map<string, string[]>();
+    for (const row of rows) byJob.set(row.job_id ?? '', [...(byJob.get(row.job_id ?? '') ?? []), row.id]);
+    expect([...byJob.values()].map((ids) => ids.length)).toEqual([1, 39]);
     for (const [jobId, ids] of byJob) {
       const job = await hub.infrastructure.applyQueue.getJob(jobId);
       expect(job?.data.messageIds.sort()).toEqual([...ids].sort());
@@ -157,9 +166,10 @@ describe('concurrent single submissions', () => {
     const receipts = await Promise.all(
       Array.from({ length: 6 }, (_, i) => group.acceptLot(single(inscription(`Octets${i}`)))),
     );
+    await group.close();
     const rows = await rowsOf(receipts);
     // A group always takes one submission, whatever its size; over the bound, no more.
-    expect(new Set(rows.map((r) => r.job_id)).size).toBe(6);
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(6);
   });
 
   it('keep per-demande order across a group: a modification sent after its enregistrement applies after it', async () => {
@@ -176,9 +186,11 @@ describe('concurrent single submissions', () => {
       ),
     ];
     const receipts = await Promise.all([first, enregistrement, modification]);
+    await group.close();
     const rows = await rowsOf(receipts);
     const [, enr, mod] = receipts.map((r) => rows.find((row) => row.id === r.messages[0]?.messageId));
     // Both in the second group, the enregistrement first.
+    expect(enr?.tx).toBe(mod?.tx);
     expect(enr?.job_id).toBe(mod?.job_id);
     expect(enr?.job_id).toMatch(/^group-/);
     expect(BigInt(enr?.seq ?? 0)).toBeLessThan(BigInt(mod?.seq ?? 0));
@@ -209,6 +221,7 @@ describe('concurrent single submissions', () => {
       group.acceptLot(single(command, portail, 'GRP-DUP')),
     ];
     const [, original, again, conflict, other] = await Promise.all([first, ...same]);
+    await group.close();
     expect(original?.messages[0]?.status).toBe('accepted');
     expect(again?.messages[0]).toEqual({
       id: 'GRP-DUP',
@@ -221,8 +234,13 @@ describe('concurrent single submissions', () => {
     });
     expect(other?.messages[0]?.status).toBe('accepted');
     expect(other?.messages[0]?.messageId).not.toBe(original?.messages[0]?.messageId);
-    const { rows } = await hub.pool.query<{ client_id: string; status: string; job_id: string | null }>(
-      `SELECT client_id, status, job_id FROM messages WHERE sender_id = 'GRP-DUP' ORDER BY seq`,
+    const { rows } = await hub.pool.query<{
+      client_id: string;
+      status: string;
+      job_id: string | null;
+      tx: string;
+    }>(
+      `SELECT client_id, status, job_id, xmin::text AS tx FROM messages WHERE sender_id = 'GRP-DUP' ORDER BY seq`,
     );
     expect(rows.map((r) => [r.client_id, r.status])).toEqual([
       ['mairie-lille', 'accepted'],
@@ -230,10 +248,11 @@ describe('concurrent single submissions', () => {
       ['portail', 'accepted'],
     ]);
     // All in one group (the rejected one carries no job).
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
     expect(rows[0]?.job_id).toMatch(/^group-/);
     expect(rows[2]?.job_id).toBe(rows[0]?.job_id);
     // Sent again later, alone: still the same message.
-    const later = await group.acceptLot(single(command, guichet, 'GRP-DUP'));
+    const later = await intake().acceptLot(single(command, guichet, 'GRP-DUP'));
     expect(later.messages[0]?.messageId).toBe(original?.messages[0]?.messageId);
   });
 
@@ -270,6 +289,7 @@ describe('concurrent single submissions', () => {
       'fulfilled',
     ]);
     const receipts = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    await group.close();
     const rows = await rowsOf(receipts);
     expect(rows).toHaveLength(4);
     expect(rows.every((r) => r.status === 'accepted' && r.job_id !== null)).toBe(true);
@@ -282,7 +302,9 @@ describe('concurrent single submissions', () => {
     );
     expect(lots).toHaveLength(lotsBefore + 4);
     // And the intake goes on grouping.
-    const next = await Promise.all([1, 2, 3].map((i) => group.acceptLot(single(inscription(`Apres${i}`)))));
+    const after = intake();
+    const next = await Promise.all([1, 2, 3].map((i) => after.acceptLot(single(inscription(`Apres${i}`)))));
+    await after.close();
     expect(next.every((r) => r.accepted === 1)).toBe(true);
   });
 });
@@ -305,6 +327,7 @@ describe('a group committed but not queued (Redis away)', () => {
       expect(receipts.every((r) => r.accepted === 1)).toBe(true);
       const rows = await rowsOf(receipts);
       expect(rows.map((r) => r.status)).toEqual(Array(5).fill('accepted'));
+      await group.close();
       const groupJob = rows.find((r) => r.job_id?.startsWith('group-'))?.job_id ?? '';
       expect(groupJob).not.toBe('');
       expect(await hub.infrastructure.applyQueue.getJob(groupJob)).toBeUndefined();
@@ -328,6 +351,41 @@ describe('a group committed but not queued (Redis away)', () => {
       await proxy.restore();
       await away.close().catch(() => {});
       await proxy.close();
+    }
+  });
+});
+
+describe('groups held while the workers are busy', () => {
+  it('are queued as one job as soon as a worker takes the previous one, and every message applies once', async () => {
+    const workers = startWorkers(hub.config, hub.infrastructure, pino({ level: 'silent' }));
+    const group = intake({ maxMessages: 4 });
+    try {
+      const receipts: LotReceipt[] = [];
+      // Three waves, each sent while the workers may still apply the previous one.
+      for (let wave = 0; wave < 3; wave++) {
+        receipts.push(
+          ...(await Promise.all(
+            Array.from({ length: 30 }, (_, i) => group.acceptLot(single(inscription(`Vague${wave}x${i}`)))),
+          )),
+        );
+      }
+      const ids = receipts.map((r) => r.messages[0]?.messageId ?? '');
+      await waitForMessagesDone(hub.pool, ids);
+      const rows = await rowsOf(receipts);
+      expect(rows.map((r) => r.status)).toEqual(Array(90).fill('applied'));
+      // Intake groups hold 4 messages at most (at least 23 groups), yet the jobs are fewer: held groups
+      // were queued together. (After the apply, xmin names the apply transactions: fewer still.)
+      const jobs = new Set(rows.map((r) => r.job_id)).size;
+      expect(jobs).toBeLessThan(90 / 4);
+      expect(new Set(rows.map((r) => r.tx)).size).toBeLessThanOrEqual(jobs);
+      const { rows: attempts } = await hub.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM message_attempts WHERE message_id = ANY($1::uuid[])',
+        [ids],
+      );
+      expect(attempts).toEqual([{ n: 90 }]);
+    } finally {
+      await group.close();
+      await workers.close();
     }
   });
 });

@@ -60,31 +60,48 @@ interface Member {
   entries: ReceiptEntry[];
 }
 
+/** How often the intake looks whether a worker took its queued job, ms: doubled up to the second figure. */
+const WATCH_FIRST_MS = 2;
+const WATCH_MAX_MS = 50;
+
 /**
  * Receives lots: commits every message to PostgreSQL (valid ones `accepted`, invalid ones
- * `rejected` with their raw text), then queues one job for them. The receipt is returned only
+ * `rejected` with their raw text), then queues apply jobs for them. The receipt is returned only
  * once the commit is done: a 202 never precedes durability. If Redis is down at that moment, the
  * messages are still safe and the reconciler queues them later.
  *
  * **Group commit.** Small submissions (the portail's, DALO's and the contingent's single messages)
  * are not stored one transaction each: while a group's transaction is in flight, the submissions
  * that arrive wait, and the next group stores all of them in one transaction (one commit, one
- * fsync) and queues one apply job for all their accepted messages — the way PostgreSQL flushes the
- * WAL of concurrent commits at once. An idle intake flushes a lone submission at once: nothing ever
- * waits for company. A group is bounded (`GroupLimits`); each caller still gets its own lot and
- * receipt, after the shared commit. Acceptance order inside a group is arrival order. If the
- * group's transaction fails (one member's value PostgreSQL refuses, a sender id taken meanwhile by
- * another process), its members are stored again one by one, so that one bad submission fails alone.
+ * fsync) — the way PostgreSQL flushes the WAL of concurrent commits at once. An idle intake
+ * flushes a lone submission at once: nothing ever waits for company. A group is bounded
+ * (`GroupLimits`); each caller still gets its own lot and receipt, after the shared commit.
+ * Acceptance order inside a group is arrival order. If the group's transaction fails (one member's
+ * value PostgreSQL refuses, a sender id taken meanwhile by another process), its members are stored
+ * again one by one, so that one bad submission fails alone.
+ *
+ * **Coalesced apply.** A group's accepted messages become one apply job. While the last job this
+ * intake queued still waits for a worker, the groups committed meanwhile are held and queued
+ * together as the next job as soon as a worker takes it: the busier the workers, the larger their
+ * jobs, so single messages are applied in shared transactions too. Held messages are committed
+ * (each row names its future job in `job_id`): if the process dies before queueing them, the
+ * reconciler does, as for any job Redis lost. Lots of more than `soloAbove` messages are stored and
+ * queued on their own, as before groups.
  */
 export class PgIntake implements Intake {
   private readonly waiting: Waiting[] = [];
   private flushing = false;
+  /** The job this intake queued last, while it may still wait for a worker. */
+  private queuedJob: string | undefined;
+  /** Messages committed since, queued as one job (named in their rows) once a worker takes `queuedJob`. */
+  private held: { jobId: string; ids: string[] } | undefined;
+  private closed = false;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly queue: Queue<ApplyJobData>,
     private readonly log: { warn(details: object, message: string): void },
-    /** How long the 202 may wait for Redis to take the job, ms. */
+    /** How long the 202 of a lot stored alone may wait for Redis to take the job, ms. */
     private readonly enqueueWaitMs = 1000,
     private readonly limits: GroupLimits = DEFAULT_GROUP_LIMITS,
   ) {}
@@ -98,6 +115,15 @@ export class PgIntake implements Intake {
     });
   }
 
+  /** Queues what is held (the process is stopping: no worker-taken signal will come). */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await sleep(WATCH_FIRST_MS);
+    const held = this.held;
+    this.held = undefined;
+    if (held) await this.enqueue(held.jobId, held.ids);
+  }
+
   /** Starts a group with what waits, unless a group is in flight (it starts the next when it commits). */
   private flushNext(): void {
     if (this.flushing || this.waiting.length === 0) return;
@@ -105,6 +131,7 @@ export class PgIntake implements Intake {
     const group = this.takeGroup();
     this.flush(group).finally(() => {
       this.flushing = false;
+      this.release();
       this.flushNext();
     });
   }
@@ -128,15 +155,21 @@ export class PgIntake implements Intake {
     return this.waiting.splice(0, count);
   }
 
-  /** Stores a group; resolves (or rejects) each caller once it is committed and its job queued. */
+  /** Stores a group and answers each caller once it is committed; its messages join the held job. */
   private async flush(group: Waiting[]): Promise<void> {
+    // Only a flush adds to `held`, and `release` never takes it while a flush runs.
+    const jobId = this.held?.jobId ?? `group-${randomUUID()}`;
     try {
-      const { receipts, enqueue } = await this.storeGroup(group.map((w) => w.submission));
-      // The next group may start as soon as this one committed: its job is queued meanwhile.
-      void enqueue.then(() => {
-        group.forEach((w, i) => {
-          w.resolve(receipts[i] as LotReceipt);
-        });
+      const { receipts, queued } = await this.storeGroup(
+        group.map((w) => w.submission),
+        jobId,
+      );
+      if (queued.length > 0) {
+        this.held ??= { jobId, ids: [] };
+        this.held.ids.push(...queued);
+      }
+      group.forEach((w, i) => {
+        w.resolve(receipts[i] as LotReceipt);
       });
       return;
     } catch (error) {
@@ -150,12 +183,50 @@ export class PgIntake implements Intake {
     await Promise.all(group.map((w) => this.storeAlone(w.submission).then(w.resolve, w.reject)));
   }
 
+  /** Queues the held job when no job of this intake waits for a worker, then watches it be taken. */
+  private release(): void {
+    if (this.flushing || this.queuedJob || !this.held) return;
+    const { jobId, ids } = this.held;
+    this.held = undefined;
+    this.queuedJob = jobId;
+    void this.enqueue(jobId, ids)
+      .then(() => this.untilTaken(jobId))
+      .finally(() => {
+        this.queuedJob = undefined;
+        this.release();
+      });
+  }
+
+  /** Resolves once `jobId` no longer waits in the queue (a worker took it, or Redis lost it). */
+  private async untilTaken(jobId: string): Promise<void> {
+    for (let pause = WATCH_FIRST_MS; !this.closed; pause = Math.min(pause * 2, WATCH_MAX_MS)) {
+      const state = await withTimeout(this.queue.getJobState(jobId), this.enqueueWaitMs, 'Redis').catch(
+        () => 'unknown',
+      );
+      if (state !== 'waiting' && state !== 'prioritized') return;
+      await sleep(pause);
+    }
+  }
+
+  /** Adds an apply job; never rejects: if Redis does not take it, the reconciler will. */
+  private enqueue(jobId: string, messageIds: string[]): Promise<void> {
+    // Redis away: the add waits for it to come back, but the caller need not wait. The messages are
+    // committed; the pending add or the reconciler will queue them.
+    return withTimeout(this.queue.add('apply', { messageIds }, { jobId }), this.enqueueWaitMs, 'Redis').then(
+      () => {},
+      (error: Error) => {
+        this.log.warn({ jobId, err: error.message }, 'messages stored but not queued');
+      },
+    );
+  }
+
   private async storeAlone(submission: LotSubmission): Promise<LotReceipt> {
     // Two identical lots arriving together: the loser of the unique index retries and finds the winner's messages.
     for (let attempt = 1; ; attempt++) {
+      const lotId = randomUUID();
       try {
-        const { receipts, enqueue } = await this.storeGroup([submission]);
-        await enqueue;
+        const { receipts, queued } = await this.storeGroup([submission], `lot-${lotId}`, lotId);
+        if (queued.length > 0) await this.enqueue(`lot-${lotId}`, queued);
         return receipts[0] as LotReceipt;
       } catch (error) {
         if ((error as { code?: string }).code !== UNIQUE_VIOLATION || attempt >= 3) throw error;
@@ -164,21 +235,20 @@ export class PgIntake implements Intake {
   }
 
   /**
-   * One transaction for every submission of the group, each its own lot; then one apply job for
-   * every accepted message (returned as `enqueue`, which never rejects: if Redis does not take the
-   * job, the reconciler will).
+   * One transaction for every submission of the group, each its own lot, every accepted message
+   * named for the apply job `jobId`; returns the receipts and the accepted messages' ids.
    */
   private async storeGroup(
     submissions: LotSubmission[],
-  ): Promise<{ receipts: LotReceipt[]; enqueue: Promise<void> }> {
+    jobId: string,
+    lotId?: string,
+  ): Promise<{ receipts: LotReceipt[]; queued: string[] }> {
     const members: Member[] = submissions.map((submission) => ({
       submission,
-      lotId: randomUUID(),
+      lotId: lotId ?? randomUUID(),
       rows: [],
       entries: [],
     }));
-    // A lot alone names its job after itself, as before groups.
-    const jobId = members.length === 1 ? `lot-${members[0]?.lotId}` : `group-${randomUUID()}`;
     const queued = await withTransaction(this.pool, async (db) => {
       const existing = await existingMessages(
         db,
@@ -243,23 +313,12 @@ export class PgIntake implements Intake {
       );
       return accepted.map((r) => r.id);
     });
-    const receipts = members.map((m) => receiptOf(m.lotId, m.entries));
-    if (queued.length === 0) return { receipts, enqueue: Promise.resolve() };
-    // Redis away: the add waits for it to come back, but the senders need not wait. The messages
-    // are committed; the pending add or the reconciler will queue them.
-    const enqueue = withTimeout(
-      this.queue.add('apply', { messageIds: queued }, { jobId }),
-      this.enqueueWaitMs,
-      'Redis',
-    ).then(
-      () => {},
-      (error: Error) => {
-        // Committed already: the reconciler will queue these messages when Redis answers again.
-        this.log.warn({ jobId, err: error.message }, 'messages stored but not queued');
-      },
-    );
-    return { receipts, enqueue };
+    return { receipts: members.map((m) => receiptOf(m.lotId, m.entries)), queued };
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function idempotencyKey(clientId: string, senderId: string): string {
