@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 
-import { withTransaction } from '../db/pool.ts';
+import type { Queryable } from '../db/pool.ts';
 import { withTimeout } from '../shared/with-timeout.ts';
 import type {
   Intake,
@@ -249,70 +249,70 @@ export class PgIntake implements Intake {
       rows: [],
       entries: [],
     }));
-    const queued = await withTransaction(this.pool, async (db) => {
-      const existing = await existingMessages(
-        db,
-        submissions.flatMap((s) => s.messages.map((m) => ({ clientId: s.actor.clientId, senderId: m.id }))),
-      );
-      const accepted: StoredMessage[] = [];
-      const keysOf: string[][] = [];
-      for (const member of members) {
-        const { actor, system, version } = member.submission;
-        for (const message of member.submission.messages) {
-          const senderKey = idempotencyKey(actor.clientId, message.id);
-          const canonical = message.command ? JSON.stringify(message.command) : null;
-          const hash = canonical ? sha256(`${system}|${version}|${message.type}|${canonical}`) : null;
-          const previous = message.command ? existing.get(senderKey) : undefined;
-          if (previous && previous.content_hash === hash) {
-            member.entries.push({ id: message.id, messageId: previous.id, status: previous.status });
-            continue;
-          }
-          const errors: MessageError[] | undefined = previous
-            ? [
-                {
-                  code: 'IDEMPOTENCY_CONFLICT',
-                  message: `Message id ${message.id} was already used by this client with another content (messageId ${previous.id}).`,
-                },
-              ]
-            : (message.errors ??
-              (message.command ? undefined : [{ code: 'CONTRACT_INVALID', message: 'No command.' }]));
-          const row: StoredMessage = {
-            id: randomUUID(),
-            sender_id: message.id,
-            type: message.type,
-            status: errors ? 'rejected' : 'accepted',
-            raw: message.raw,
-            canonical,
-            content_hash: errors ? null : hash,
-            error: errors?.[0] ? { code: errors[0].code, message: errors[0].message, errors } : null,
-          };
-          member.rows.push(row);
-          member.entries.push({
-            id: message.id,
-            messageId: row.id,
-            status: row.status,
-            ...(errors ? { errors } : {}),
-          });
-          if (row.status === 'accepted' && message.command) {
-            accepted.push(row);
-            keysOf.push(ownKeys(actor, message.command));
-            // Later messages of the group with the same sender and id are its duplicates.
-            existing.set(senderKey, row);
-          }
+    // Two statements, each its own transaction (a round trip costs most when the CPU is busy): the
+    // idempotency lookup, then one statement that locks the keys and stores everything. A sender id
+    // taken between the two fails the second on the unique index: the caller stores again.
+    const existing = await existingMessages(
+      this.pool,
+      submissions.flatMap((s) => s.messages.map((m) => ({ clientId: s.actor.clientId, senderId: m.id }))),
+    );
+    const accepted: StoredMessage[] = [];
+    const keysOf: string[][] = [];
+    for (const member of members) {
+      const { actor, system, version } = member.submission;
+      for (const message of member.submission.messages) {
+        const senderKey = idempotencyKey(actor.clientId, message.id);
+        const canonical = message.command ? JSON.stringify(message.command) : null;
+        const hash = canonical ? sha256(`${system}|${version}|${message.type}|${canonical}`) : null;
+        const previous = message.command ? existing.get(senderKey) : undefined;
+        if (previous && previous.content_hash === hash) {
+          member.entries.push({ id: message.id, messageId: previous.id, status: previous.status });
+          continue;
+        }
+        const errors: MessageError[] | undefined = previous
+          ? [
+              {
+                code: 'IDEMPOTENCY_CONFLICT',
+                message: `Message id ${message.id} was already used by this client with another content (messageId ${previous.id}).`,
+              },
+            ]
+          : (message.errors ??
+            (message.command ? undefined : [{ code: 'CONTRACT_INVALID', message: 'No command.' }]));
+        const row: StoredMessage = {
+          id: randomUUID(),
+          sender_id: message.id,
+          type: message.type,
+          status: errors ? 'rejected' : 'accepted',
+          raw: message.raw,
+          canonical,
+          content_hash: errors ? null : hash,
+          error: errors?.[0] ? { code: errors[0].code, message: errors[0].message, errors } : null,
+        };
+        member.rows.push(row);
+        member.entries.push({
+          id: message.id,
+          messageId: row.id,
+          status: row.status,
+          ...(errors ? { errors } : {}),
+        });
+        if (row.status === 'accepted' && message.command) {
+          accepted.push(row);
+          keysOf.push(ownKeys(actor, message.command));
+          // Later messages of the group with the same sender and id are its duplicates.
+          existing.set(senderKey, row);
         }
       }
-      // keysOf[i] belongs to accepted[i].
-      const keys = await resolveKeys(db, keysOf);
-      await lockKeys(db, keys.flat());
-      await insertLots(db, members);
-      await insertMessages(db, members, jobId);
-      await insertPendingKeys(
-        db,
-        accepted.map((r) => r.id),
-        keys,
-      );
-      return accepted.map((r) => r.id);
-    });
+    }
+    // keysOf[i] belongs to accepted[i].
+    const keys = await resolveKeys(this.pool, keysOf);
+    await storeAll(
+      this.pool,
+      members,
+      jobId,
+      accepted.map((r) => r.id),
+      keys,
+    );
+    const queued = accepted.map((r) => r.id);
     return { receipts: members.map((m) => receiptOf(m.lotId, m.entries)), queued };
   }
 }
@@ -327,17 +327,21 @@ function idempotencyKey(clientId: string, senderId: string): string {
 
 /** The messages already stored (not rejected) under these senders' ids, by `idempotencyKey`. */
 async function existingMessages(
-  db: pg.PoolClient,
+  db: Queryable,
   senders: { clientId: string; senderId: string }[],
 ): Promise<Map<string, StoredMessage>> {
+  // Both lists as index conditions of `messages_idempotency`; pairs across clients are sorted out here.
   const { rows } = await db.query<StoredMessage & { client_id: string }>(
-    `SELECT m.id, m.client_id, m.sender_id, m.type, m.status, m.content_hash
-       FROM messages m JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS s(client_id, sender_id)
-         ON m.client_id = s.client_id AND m.sender_id = s.sender_id
-      WHERE m.status <> 'rejected'`,
-    [senders.map((s) => s.clientId), senders.map((s) => s.senderId)],
+    `SELECT id, client_id, sender_id, type, status, content_hash FROM messages
+      WHERE client_id = ANY($1::text[]) AND sender_id = ANY($2::text[]) AND status <> 'rejected'`,
+    [[...new Set(senders.map((s) => s.clientId))], [...new Set(senders.map((s) => s.senderId))]],
   );
-  return new Map(rows.map((r) => [idempotencyKey(r.client_id, r.sender_id), r]));
+  const wanted = new Set(senders.map((s) => idempotencyKey(s.clientId, s.senderId)));
+  return new Map(
+    rows
+      .map((r) => [idempotencyKey(r.client_id, r.sender_id), r] as const)
+      .filter(([key]) => wanted.has(key)),
+  );
 }
 
 function receiptOf(lotId: string, messages: ReceiptEntry[]): LotReceipt {
@@ -366,21 +370,19 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
   );
 }
 
-async function insertLots(db: pg.PoolClient, members: Member[]): Promise<void> {
-  await db.query(
-    `INSERT INTO lots (id, client_id, system, version)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])`,
-    [
-      members.map((m) => m.lotId),
-      members.map((m) => m.submission.actor.clientId),
-      members.map((m) => m.submission.system),
-      members.map((m) => m.submission.version),
-    ],
-  );
-}
-
-/** Every message of the group, in arrival order (their `seq`), each with its own lot's columns. */
-async function insertMessages(db: pg.PoolClient, members: Member[], jobId: string): Promise<void> {
+/**
+ * One statement, so one transaction and one round trip: takes the advisory locks of the keys (in a
+ * fixed order), then inserts the lots, the messages in arrival order (their `seq`) and the pending
+ * keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
+ * aggregate over all of them, so acceptance order (`seq`) is commit order for messages sharing a key.
+ */
+async function storeAll(
+  db: Queryable,
+  members: Member[],
+  jobId: string,
+  acceptedIds: string[],
+  keys: string[][],
+): Promise<void> {
   const rows = members.flatMap((m) =>
     m.rows.map((row) => ({
       ...row,
@@ -390,33 +392,46 @@ async function insertMessages(db: pg.PoolClient, members: Member[], jobId: strin
       version: m.submission.version,
     })),
   );
-  if (rows.length === 0) return;
-  await db.query(
-    `INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw, canonical,
-                           content_hash, error, job_id)
-     SELECT m.id, m.lot_id, m.client_id, m.sender_id, m.system, m.version, m.type, m.status, m.raw,
-            m.canonical::jsonb, m.content_hash, m.error, CASE WHEN m.status = 'accepted' THEN $2 END
-       FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, lot_id uuid, client_id text, sender_id text, system text,
-            version text, type text, status text, raw text, canonical text, content_hash text, error jsonb, n bigint)
-      ORDER BY m.n`,
-    [JSON.stringify(rows.map((row, n) => ({ ...row, n }))), jobId],
-  );
-}
-
-async function insertPendingKeys(db: pg.PoolClient, messageIds: string[], keys: string[][]): Promise<void> {
-  const ids: string[] = [];
-  const flat: string[] = [];
-  messageIds.forEach((id, i) => {
+  const keyIds: string[] = [];
+  const keyNames: string[] = [];
+  acceptedIds.forEach((id, i) => {
     for (const key of keys[i] ?? []) {
-      ids.push(id);
-      flat.push(key);
+      keyIds.push(id);
+      keyNames.push(key);
     }
   });
-  if (flat.length === 0) return;
   await db.query(
-    `INSERT INTO pending_keys (key, seq, message_id)
-     SELECT k.key, m.seq, m.id FROM unnest($1::text[], $2::uuid[]) AS k(key, id) JOIN messages m ON m.id = k.id
+    `WITH locked AS (
+       SELECT count(*) AS n FROM (
+         SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k) s
+          ORDER BY h) l),
+     new_lots AS (
+       INSERT INTO lots (id, client_id, system, version)
+       SELECT l.id, l.client_id, l.system, l.version
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS l(id, client_id, system, version), locked),
+     new_messages AS (
+       INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw, canonical,
+                             content_hash, error, job_id)
+       SELECT m.id, m.lot_id, m.client_id, m.sender_id, m.system, m.version, m.type, m.status, m.raw,
+              m.canonical::jsonb, m.content_hash, m.error, CASE WHEN m.status = 'accepted' THEN $7 END
+         FROM jsonb_to_recordset($6::jsonb) AS m(id uuid, lot_id uuid, client_id text, sender_id text, system text,
+              version text, type text, status text, raw text, canonical text, content_hash text, error jsonb, n bigint),
+              locked
+        ORDER BY m.n
+       RETURNING id, seq)
+     INSERT INTO pending_keys (key, seq, message_id)
+     SELECT k.key, m.seq, m.id FROM unnest($8::text[], $9::uuid[]) AS k(key, id) JOIN new_messages m ON m.id = k.id
      ON CONFLICT DO NOTHING`,
-    [flat, ids],
+    [
+      keyNames,
+      members.map((m) => m.lotId),
+      members.map((m) => m.submission.actor.clientId),
+      members.map((m) => m.submission.system),
+      members.map((m) => m.submission.version),
+      JSON.stringify(rows.map((row, n) => ({ ...row, n }))),
+      jobId,
+      keyNames,
+      keyIds,
+    ],
   );
 }
