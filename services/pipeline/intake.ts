@@ -36,12 +36,15 @@ export interface GroupLimits {
   maxBytes: number;
   /** A lot of more messages than this already shares its transaction: it is stored on its own. */
   soloAbove: number;
+  /** Messages held for one apply job: once reached, the job is queued without waiting for a worker. */
+  maxJobMessages: number;
 }
 
 export const DEFAULT_GROUP_LIMITS: GroupLimits = {
   maxMessages: 500,
   maxBytes: 4 * 1024 * 1024,
   soloAbove: 50,
+  maxJobMessages: 500,
 };
 
 /** A submission waiting for the next group flush, with the caller it answers. */
@@ -96,6 +99,8 @@ export class PgIntake implements Intake {
   /** Messages committed since, queued as one job (named in their rows) once a worker takes `queuedJob`. */
   private held: { jobId: string; ids: string[] } | undefined;
   private closed = false;
+  /** The add of the last released job, awaited at close. */
+  private adding: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -122,6 +127,7 @@ export class PgIntake implements Intake {
     const held = this.held;
     this.held = undefined;
     if (held) await this.enqueue(held.jobId, held.ids);
+    await this.adding;
   }
 
   /** Starts a group with what waits, unless a group is in flight (it starts the next when it commits). */
@@ -157,7 +163,13 @@ export class PgIntake implements Intake {
 
   /** Stores a group and answers each caller once it is committed; its messages join the held job. */
   private async flush(group: Waiting[]): Promise<void> {
-    // Only a flush adds to `held`, and `release` never takes it while a flush runs.
+    // Only a flush adds to `held`, and `release` never takes it while a flush runs. A held job is
+    // bounded too: once it holds a group's worth of messages, it is queued without waiting.
+    if (this.held && this.held.ids.length >= this.limits.maxJobMessages) {
+      const full = this.held;
+      this.held = undefined;
+      void this.enqueue(full.jobId, full.ids);
+    }
     const jobId = this.held?.jobId ?? `group-${randomUUID()}`;
     try {
       const { receipts, queued } = await this.storeGroup(
@@ -189,7 +201,8 @@ export class PgIntake implements Intake {
     const { jobId, ids } = this.held;
     this.held = undefined;
     this.queuedJob = jobId;
-    void this.enqueue(jobId, ids)
+    this.adding = this.enqueue(jobId, ids);
+    void this.adding
       .then(() => this.untilTaken(jobId))
       .finally(() => {
         this.queuedJob = undefined;
