@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 
-import { withTransaction } from '../db/pool.ts';
+import type { Queryable } from '../db/pool.ts';
 import { withTimeout } from '../shared/with-timeout.ts';
 import type {
   Intake,
@@ -28,51 +28,258 @@ interface StoredMessage {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** Bounds of one intake group (one transaction, one apply job). */
+export interface GroupLimits {
+  /** Messages in one group at most. */
+  maxMessages: number;
+  /** Bytes of raw text in one group at most. */
+  maxBytes: number;
+  /** A lot of more messages than this already shares its transaction: it is stored on its own. */
+  soloAbove: number;
+  /** Messages held for one apply job: once reached, the job is queued without waiting for a worker. */
+  maxJobMessages: number;
+}
+
+export const DEFAULT_GROUP_LIMITS: GroupLimits = {
+  maxMessages: 500,
+  maxBytes: 4 * 1024 * 1024,
+  soloAbove: 50,
+  maxJobMessages: 500,
+};
+
+/** A submission waiting for the next group flush, with the caller it answers. */
+interface Waiting {
+  submission: LotSubmission;
+  bytes: number;
+  resolve: (receipt: LotReceipt) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One submission of a group as stored: its lot, its rows, the ids its apply job carries. */
+interface Member {
+  submission: LotSubmission;
+  lotId: string;
+  rows: StoredMessage[];
+  entries: ReceiptEntry[];
+}
+
+/** How often the intake looks whether a worker took its queued job, ms: doubled up to the second figure. */
+const WATCH_FIRST_MS = 2;
+const WATCH_MAX_MS = 50;
+
 /**
  * Receives lots: commits every message to PostgreSQL (valid ones `accepted`, invalid ones
- * `rejected` with their raw text), then queues one job for the lot. The receipt is returned only
+ * `rejected` with their raw text), then queues apply jobs for them. The receipt is returned only
  * once the commit is done: a 202 never precedes durability. If Redis is down at that moment, the
  * messages are still safe and the reconciler queues them later.
+ *
+ * **Group commit.** Small submissions (the portail's, DALO's and the contingent's single messages)
+ * are not stored one transaction each: while a group's transaction is in flight, the submissions
+ * that arrive wait, and the next group stores all of them in one transaction (one commit, one
+ * fsync) — the way PostgreSQL flushes the WAL of concurrent commits at once. An idle intake
+ * flushes a lone submission at once: nothing ever waits for company. A group is bounded
+ * (`GroupLimits`); each caller still gets its own lot and receipt, after the shared commit.
+ * Acceptance order inside a group is arrival order. If the group's transaction fails (one member's
+ * value PostgreSQL refuses, a sender id taken meanwhile by another process), its members are stored
+ * again one by one, so that one bad submission fails alone.
+ *
+ * **Coalesced apply.** A group's accepted messages become one apply job. While the last job this
+ * intake queued still waits for a worker, the groups committed meanwhile are held and queued
+ * together as the next job as soon as a worker takes it: the busier the workers, the larger their
+ * jobs, so single messages are applied in shared transactions too. Held messages are committed
+ * (each row names its future job in `job_id`): if the process dies before queueing them, the
+ * reconciler does, as for any job Redis lost. Lots of more than `soloAbove` messages are stored and
+ * queued on their own, as before groups.
  */
 export class PgIntake implements Intake {
+  private readonly waiting: Waiting[] = [];
+  private flushing = false;
+  /** The job this intake queued last, while it may still wait for a worker. */
+  private queuedJob: string | undefined;
+  /** Messages committed since, queued as one job (named in their rows) once a worker takes `queuedJob`. */
+  private held: { jobId: string; ids: string[] } | undefined;
+  private closed = false;
+  /** The add of the last released job, awaited at close. */
+  private adding: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly queue: Queue<ApplyJobData>,
     private readonly log: { warn(details: object, message: string): void },
-    /** How long the 202 may wait for Redis to take the job, ms. */
+    /** How long the 202 of a lot stored alone may wait for Redis to take the job, ms. */
     private readonly enqueueWaitMs = 1000,
+    private readonly limits: GroupLimits = DEFAULT_GROUP_LIMITS,
   ) {}
 
-  async acceptLot(submission: LotSubmission): Promise<LotReceipt> {
+  acceptLot(submission: LotSubmission): Promise<LotReceipt> {
+    if (submission.messages.length > this.limits.soloAbove) return this.storeAlone(submission);
+    const bytes = submission.messages.reduce((sum, m) => sum + Buffer.byteLength(m.raw), 0);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ submission, bytes, resolve, reject });
+      this.flushNext();
+    });
+  }
+
+  /** Queues what is held (the process is stopping: no worker-taken signal will come). */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await sleep(WATCH_FIRST_MS);
+    const held = this.held;
+    this.held = undefined;
+    if (held) await this.enqueue(held.jobId, held.ids);
+    await this.adding;
+  }
+
+  /** Starts a group with what waits, unless a group is in flight (it starts the next when it commits). */
+  private flushNext(): void {
+    if (this.flushing || this.waiting.length === 0) return;
+    this.flushing = true;
+    const group = this.takeGroup();
+    this.flush(group).finally(() => {
+      this.flushing = false;
+      this.release();
+      this.flushNext();
+    });
+  }
+
+  /** The waiting submissions, oldest first, up to the group's bounds (always at least one). */
+  private takeGroup(): Waiting[] {
+    let messages = 0;
+    let bytes = 0;
+    let count = 0;
+    for (const next of this.waiting) {
+      const more = next.submission.messages.length;
+      if (
+        count > 0 &&
+        (messages + more > this.limits.maxMessages || bytes + next.bytes > this.limits.maxBytes)
+      )
+        break;
+      messages += more;
+      bytes += next.bytes;
+      count++;
+    }
+    return this.waiting.splice(0, count);
+  }
+
+  /** Stores a group and answers each caller once it is committed; its messages join the held job. */
+  private async flush(group: Waiting[]): Promise<void> {
+    // Only a flush adds to `held`, and `release` never takes it while a flush runs. A held job is
+    // bounded too: once it holds a group's worth of messages, it is queued without waiting.
+    if (this.held && this.held.ids.length >= this.limits.maxJobMessages) {
+      const full = this.held;
+      this.held = undefined;
+      void this.enqueue(full.jobId, full.ids);
+    }
+    const jobId = this.held?.jobId ?? `group-${randomUUID()}`;
+    try {
+      const { receipts, queued } = await this.storeGroup(
+        group.map((w) => w.submission),
+        jobId,
+      );
+      if (queued.length > 0) {
+        this.held ??= { jobId, ids: [] };
+        this.held.ids.push(...queued);
+      }
+      group.forEach((w, i) => {
+        w.resolve(receipts[i] as LotReceipt);
+      });
+      return;
+    } catch (error) {
+      const [only] = group;
+      if (only && group.length === 1 && (error as { code?: string }).code !== UNIQUE_VIOLATION) {
+        only.reject(error);
+        return;
+      }
+    }
+    // The group failed as a whole: each member alone, so that only the faulty one fails.
+    await Promise.all(group.map((w) => this.storeAlone(w.submission).then(w.resolve, w.reject)));
+  }
+
+  /** Queues the held job when no job of this intake waits for a worker, then watches it be taken. */
+  private release(): void {
+    if (this.flushing || this.queuedJob || !this.held) return;
+    const { jobId, ids } = this.held;
+    this.held = undefined;
+    this.queuedJob = jobId;
+    this.adding = this.enqueue(jobId, ids);
+    void this.adding
+      .then(() => this.untilTaken(jobId))
+      .finally(() => {
+        this.queuedJob = undefined;
+        this.release();
+      });
+  }
+
+  /** Resolves once `jobId` no longer waits in the queue (a worker took it, or Redis lost it). */
+  private async untilTaken(jobId: string): Promise<void> {
+    for (let pause = WATCH_FIRST_MS; !this.closed; pause = Math.min(pause * 2, WATCH_MAX_MS)) {
+      const state = await withTimeout(this.queue.getJobState(jobId), this.enqueueWaitMs, 'Redis').catch(
+        () => 'unknown',
+      );
+      if (state !== 'waiting' && state !== 'prioritized') return;
+      await sleep(pause);
+    }
+  }
+
+  /** Adds an apply job; never rejects: if Redis does not take it, the reconciler will. */
+  private enqueue(jobId: string, messageIds: string[]): Promise<void> {
+    // Redis away: the add waits for it to come back, but the caller need not wait. The messages are
+    // committed; the pending add or the reconciler will queue them.
+    return withTimeout(this.queue.add('apply', { messageIds }, { jobId }), this.enqueueWaitMs, 'Redis').then(
+      () => {},
+      (error: Error) => {
+        this.log.warn({ jobId, err: error.message }, 'messages stored but not queued');
+      },
+    );
+  }
+
+  private async storeAlone(submission: LotSubmission): Promise<LotReceipt> {
     // Two identical lots arriving together: the loser of the unique index retries and finds the winner's messages.
     for (let attempt = 1; ; attempt++) {
+      const lotId = randomUUID();
       try {
-        return await this.store(submission);
+        const { receipts, queued } = await this.storeGroup([submission], `lot-${lotId}`, lotId);
+        if (queued.length > 0) await this.enqueue(`lot-${lotId}`, queued);
+        return receipts[0] as LotReceipt;
       } catch (error) {
         if ((error as { code?: string }).code !== UNIQUE_VIOLATION || attempt >= 3) throw error;
       }
     }
   }
 
-  private async store(submission: LotSubmission): Promise<LotReceipt> {
-    const { actor, system, version } = submission;
-    const lotId = randomUUID();
-    const jobId = `lot-${lotId}`;
-    const { receipt, queued } = await withTransaction(this.pool, async (db) => {
-      const existing = await this.existingMessages(
-        db,
-        actor.clientId,
-        submission.messages.map((m) => m.id),
-      );
-      const rows: StoredMessage[] = [];
-      const entries: ReceiptEntry[] = [];
-      const keysOf: string[][] = [];
-      for (const message of submission.messages) {
+  /**
+   * One transaction for every submission of the group, each its own lot, every accepted message
+   * named for the apply job `jobId`; returns the receipts and the accepted messages' ids.
+   */
+  private async storeGroup(
+    submissions: LotSubmission[],
+    jobId: string,
+    lotId?: string,
+  ): Promise<{ receipts: LotReceipt[]; queued: string[] }> {
+    const members: Member[] = submissions.map((submission) => ({
+      submission,
+      lotId: lotId ?? randomUUID(),
+      rows: [],
+      entries: [],
+    }));
+    // Two statements, each its own transaction (a round trip costs most when the CPU is busy): the
+    // idempotency lookup, then one statement that locks the keys and stores everything. A sender id
+    // taken between the two fails the second on the unique index: the caller stores again.
+    const existing = await existingMessages(
+      this.pool,
+      submissions.flatMap((s) => s.messages.map((m) => ({ clientId: s.actor.clientId, senderId: m.id }))),
+    );
+    const accepted: StoredMessage[] = [];
+    const keysOf: string[][] = [];
+    for (const member of members) {
+      const { actor, system, version } = member.submission;
+      for (const message of member.submission.messages) {
+        const senderKey = idempotencyKey(actor.clientId, message.id);
         const canonical = message.command ? JSON.stringify(message.command) : null;
         const hash = canonical ? sha256(`${system}|${version}|${message.type}|${canonical}`) : null;
-        const previous = message.command ? existing.get(message.id) : undefined;
+        const previous = message.command ? existing.get(senderKey) : undefined;
         if (previous && previous.content_hash === hash) {
-          entries.push({ id: message.id, messageId: previous.id, status: previous.status });
+          member.entries.push({ id: message.id, messageId: previous.id, status: previous.status });
           continue;
         }
         const errors: MessageError[] | undefined = previous
@@ -94,60 +301,60 @@ export class PgIntake implements Intake {
           content_hash: errors ? null : hash,
           error: errors?.[0] ? { code: errors[0].code, message: errors[0].message, errors } : null,
         };
-        rows.push(row);
-        entries.push({
+        member.rows.push(row);
+        member.entries.push({
           id: message.id,
           messageId: row.id,
           status: row.status,
           ...(errors ? { errors } : {}),
         });
         if (row.status === 'accepted' && message.command) {
+          accepted.push(row);
           keysOf.push(ownKeys(actor, message.command));
-          // Later messages of the same lot with the same id are its duplicates.
-          existing.set(message.id, row);
+          // Later messages of the group with the same sender and id are its duplicates.
+          existing.set(senderKey, row);
         }
       }
-      const accepted = rows.filter((r) => r.status === 'accepted');
-      // keysOf[i] belongs to accepted[i].
-      const keys = await resolveKeys(db, keysOf);
-      await lockKeys(db, keys.flat());
-      await db.query('INSERT INTO lots (id, client_id, system, version) VALUES ($1, $2, $3, $4)', [
-        lotId,
-        actor.clientId,
-        system,
-        version,
-      ]);
-      await insertMessages(db, { lotId, clientId: actor.clientId, system, version, jobId }, rows);
-      await insertPendingKeys(
-        db,
-        accepted.map((r) => r.id),
-        keys,
-      );
-      return { receipt: receiptOf(lotId, entries), queued: accepted.map((r) => r.id) };
-    });
-    if (queued.length > 0) {
-      // Redis away: the add waits for it to come back, but the sender need not wait. The messages
-      // are committed; the pending add or the reconciler will queue them.
-      await withTimeout(
-        this.queue.add('apply', { messageIds: queued }, { jobId }),
-        this.enqueueWaitMs,
-        'Redis',
-      ).catch((error: Error) => {
-        // Committed already: the reconciler will queue these messages when Redis answers again.
-        this.log.warn({ lotId, err: error.message }, 'lot stored but not queued');
-      });
     }
-    return receipt;
-  }
-
-  private async existingMessages(db: pg.PoolClient, clientId: string, senderIds: string[]) {
-    const { rows } = await db.query<StoredMessage>(
-      `SELECT id, sender_id, type, status, content_hash FROM messages
-        WHERE client_id = $1 AND sender_id = ANY($2::text[]) AND status <> 'rejected'`,
-      [clientId, senderIds],
+    // keysOf[i] belongs to accepted[i].
+    const keys = await resolveKeys(this.pool, keysOf);
+    await storeAll(
+      this.pool,
+      members,
+      jobId,
+      accepted.map((r) => r.id),
+      keys,
     );
-    return new Map(rows.map((r) => [r.sender_id, r]));
+    const queued = accepted.map((r) => r.id);
+    return { receipts: members.map((m) => receiptOf(m.lotId, m.entries)), queued };
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function idempotencyKey(clientId: string, senderId: string): string {
+  return `${clientId}\u0000${senderId}`;
+}
+
+/** The messages already stored (not rejected) under these senders' ids, by `idempotencyKey`. */
+async function existingMessages(
+  db: Queryable,
+  senders: { clientId: string; senderId: string }[],
+): Promise<Map<string, StoredMessage>> {
+  // Both lists as index conditions of `messages_idempotency`; pairs across clients are sorted out here.
+  const { rows } = await db.query<StoredMessage & { client_id: string }>(
+    `SELECT id, client_id, sender_id, type, status, content_hash FROM messages
+      WHERE client_id = ANY($1::text[]) AND sender_id = ANY($2::text[]) AND status <> 'rejected'`,
+    [[...new Set(senders.map((s) => s.clientId))], [...new Set(senders.map((s) => s.senderId))]],
+  );
+  const wanted = new Set(senders.map((s) => idempotencyKey(s.clientId, s.senderId)));
+  return new Map(
+    rows
+      .map((r) => [idempotencyKey(r.client_id, r.sender_id), r] as const)
+      .filter(([key]) => wanted.has(key)),
+  );
 }
 
 function receiptOf(lotId: string, messages: ReceiptEntry[]): LotReceipt {
@@ -176,45 +383,68 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
   );
 }
 
-async function insertMessages(
-  db: pg.PoolClient,
-  lot: { lotId: string; clientId: string; system: string; version: string; jobId: string },
-  rows: StoredMessage[],
+/**
+ * One statement, so one transaction and one round trip: takes the advisory locks of the keys (in a
+ * fixed order), then inserts the lots, the messages in arrival order (their `seq`) and the pending
+ * keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
+ * aggregate over all of them, so acceptance order (`seq`) is commit order for messages sharing a key.
+ */
+async function storeAll(
+  db: Queryable,
+  members: Member[],
+  jobId: string,
+  acceptedIds: string[],
+  keys: string[][],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  await db.query(
-    `INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw, canonical,
-                           content_hash, error, job_id)
-     SELECT m.id, $2, $3, m.sender_id, $4, $5, m.type, m.status, m.raw, m.canonical::jsonb, m.content_hash, m.error,
-            CASE WHEN m.status = 'accepted' THEN $6 END
-       FROM jsonb_to_recordset($1::jsonb) AS m(id uuid, sender_id text, type text, status text,
-            raw text, canonical text, content_hash text, error jsonb, n bigint)
-      ORDER BY m.n`,
-    [
-      JSON.stringify(rows.map((row, n) => ({ ...row, n }))),
-      lot.lotId,
-      lot.clientId,
-      lot.system,
-      lot.version,
-      lot.jobId,
-    ],
+  const rows = members.flatMap((m) =>
+    m.rows.map((row) => ({
+      ...row,
+      lot_id: m.lotId,
+      client_id: m.submission.actor.clientId,
+      system: m.submission.system,
+      version: m.submission.version,
+    })),
   );
-}
-
-async function insertPendingKeys(db: pg.PoolClient, messageIds: string[], keys: string[][]): Promise<void> {
-  const ids: string[] = [];
-  const flat: string[] = [];
-  messageIds.forEach((id, i) => {
+  const keyIds: string[] = [];
+  const keyNames: string[] = [];
+  acceptedIds.forEach((id, i) => {
     for (const key of keys[i] ?? []) {
-      ids.push(id);
-      flat.push(key);
+      keyIds.push(id);
+      keyNames.push(key);
     }
   });
-  if (flat.length === 0) return;
   await db.query(
-    `INSERT INTO pending_keys (key, seq, message_id)
-     SELECT k.key, m.seq, m.id FROM unnest($1::text[], $2::uuid[]) AS k(key, id) JOIN messages m ON m.id = k.id
+    `WITH locked AS (
+       SELECT count(*) AS n FROM (
+         SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k) s
+          ORDER BY h) l),
+     new_lots AS (
+       INSERT INTO lots (id, client_id, system, version)
+       SELECT l.id, l.client_id, l.system, l.version
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS l(id, client_id, system, version), locked),
+     new_messages AS (
+       INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw, canonical,
+                             content_hash, error, job_id)
+       SELECT m.id, m.lot_id, m.client_id, m.sender_id, m.system, m.version, m.type, m.status, m.raw,
+              m.canonical::jsonb, m.content_hash, m.error, CASE WHEN m.status = 'accepted' THEN $7 END
+         FROM jsonb_to_recordset($6::jsonb) AS m(id uuid, lot_id uuid, client_id text, sender_id text, system text,
+              version text, type text, status text, raw text, canonical text, content_hash text, error jsonb, n bigint),
+              locked
+        ORDER BY m.n
+       RETURNING id, seq)
+     INSERT INTO pending_keys (key, seq, message_id)
+     SELECT k.key, m.seq, m.id FROM unnest($8::text[], $9::uuid[]) AS k(key, id) JOIN new_messages m ON m.id = k.id
      ON CONFLICT DO NOTHING`,
-    [flat, ids],
+    [
+      keyNames,
+      members.map((m) => m.lotId),
+      members.map((m) => m.submission.actor.clientId),
+      members.map((m) => m.submission.system),
+      members.map((m) => m.submission.version),
+      JSON.stringify(rows.map((row, n) => ({ ...row, n }))),
+      jobId,
+      keyNames,
+      keyIds,
+    ],
   );
 }

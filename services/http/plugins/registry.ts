@@ -28,7 +28,10 @@ declare module 'fastify' {
 
 /** The registry's services that routes and connectors call, over the process's pool and apply queue. */
 async function registryPlugin(app: FastifyInstance) {
-  app.decorate('intake', new PgIntake(app.pg, app.applyQueue, app.log));
+  const intake = new PgIntake(app.pg, app.applyQueue, app.log);
+  app.decorate('intake', intake);
+  // Messages held for the next apply job are queued before the connections close.
+  app.addHook('onClose', () => intake.close());
   app.decorate('pieces', new PgPieceStore(app.pg));
   app.decorate('suivi', new PgSuiviReader(app.pg));
   app.decorate('priorityQueries', new PgPriorityQueries(app.pg));

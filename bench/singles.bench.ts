@@ -1,0 +1,364 @@
+/**
+ * `npm run bench:singles`: demandes filed one per request on the portail (`POST
+ * /connectors/pgp/v1/demandes`) at a steady rate, open-loop (each request leaves at its time on the
+ * clock, whether the earlier ones were answered or not), beside a bailleur's lot of 500
+ * enregistrements every 2 s; first at 100/s, then stepped up to find the highest rate the hub
+ * sustains. Prints per step: the rate offered and answered, the 202's p50/p99 (request start → 202
+ * received) and `202 → applied` p50/p99 (request start → `messages.applied_at` in PostgreSQL, which
+ * is the apply transaction's `now()`, its start: the apply's own few milliseconds are not counted).
+ *
+ * The hub runs as bench:pipeline starts it: an API + scheduler process and one worker process
+ * (`SNE_WORKER_CONCURRENCY`, default 2), on a scratch database of the shared PostgreSQL and a
+ * fresh BullMQ prefix.
+ *
+ * Baseline, measured first in the same run on the same PostgreSQL: bare single-row INSERTs into a
+ * table of the same shape of payload, each its own transaction (autocommit: one commit, one WAL
+ * flush each — what one message per request costs with nothing in between), open-loop at the
+ * same rates from a pool of 10 connections (commit latency p50/p99); and the ceiling of separate
+ * transactions: 10 connections inserting back to back for 5 s (commits/s; PostgreSQL already
+ * groups the WAL flushes of concurrent commits).
+ *
+ * A step is sustained when every request of it was answered 202 and its `202 → applied` p99 stays
+ * under 1 s (the backlog does not grow). Exits by itself; 1 if a message was not applied.
+ *
+ * Options (environment): BENCH_SECONDS (per step, 10), BENCH_STEPS (rates after 100/s,
+ * `250,500,1000,1500,2000`), BENCH_LOT_EVERY_MS (2000; 0: no lots beside), BENCH_LOT (500),
+ * BENCH_NODE_ARGS (extra node flags for the hub's processes, e.g. `--cpu-prof`), DATABASE_URL (admin URL, default local), REDIS_URL (default local).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { loadavg } from 'node:os';
+import pg from 'pg';
+import { createPool } from '../services/db/pool.ts';
+import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const STEPS = (process.env.BENCH_STEPS ?? '250,500,1000,1500,2000').split(',').map(Number);
+const LOT_EVERY_MS = Number(process.env.BENCH_LOT_EVERY_MS ?? 2000);
+const LOT_SIZE = Number(process.env.BENCH_LOT ?? 500);
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ADMIN_TOKEN = randomBytes(24).toString('hex');
+const PORT = 19_000 + Math.floor(Math.random() * 1000);
+const BASE = `http://127.0.0.1:${PORT}`;
+const SUSTAINED_P99_MS = 1000;
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable with PostgreSQL's timestamps. */
+const now = () => performance.timeOrigin + performance.now();
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+const ms = (value: number) => (Number.isNaN(value) ? '   —' : `${value.toFixed(1).padStart(7)} ms`);
+const load = () =>
+  `load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
+
+/**
+ * Calls `send(i)` for i = 0..count-1, the i-th at `start + i / rate` seconds, never waiting for a
+ * reply before sending the next; resolves when every call settled.
+ */
+async function openLoop(rate: number, seconds: number, send: (i: number) => Promise<void>): Promise<void> {
+  const count = Math.round(rate * seconds);
+  const start = now();
+  const pending: Promise<void>[] = [];
+  let next = 0;
+  while (next < count) {
+    const due = Math.min(count, Math.floor(((now() - start) / 1000) * rate) + 1);
+    while (next < due) pending.push(send(next++));
+    const wait = start + (next / rate) * 1000 - now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+  }
+  await Promise.all(pending);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baseline: bare PostgreSQL, one row per transaction.
+
+async function baseline(rates: number[]): Promise<void> {
+  const { name, url } = await createScratchDatabase(ADMIN_URL, 'sne_bench_singles_base');
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', () => {});
+  try {
+    await pool.query(
+      'CREATE TABLE singles (id bigserial PRIMARY KEY, received_at timestamptz DEFAULT now(), raw text, canonical jsonb)',
+    );
+    const body = JSON.stringify(demande(0));
+    const insert = () =>
+      pool.query('INSERT INTO singles (raw, canonical) VALUES ($1, $2::jsonb)', [body, body]);
+    for (const rate of rates) {
+      const latencies: number[] = [];
+      await openLoop(rate, Math.min(SECONDS, 5), async () => {
+        const begin = now();
+        await insert();
+        latencies.push(now() - begin);
+      });
+      console.log(
+        `  bare INSERT+COMMIT at ${String(rate).padStart(5)}/s: commit p50 ${ms(percentile(latencies, 50))}  p99 ${ms(percentile(latencies, 99))}  (${load()})`,
+      );
+    }
+    let commits = 0;
+    const until = now() + 5000;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (now() < until) {
+          await insert();
+          commits++;
+        }
+      }),
+    );
+    console.log(
+      `  ceiling, separate transactions (10 connections back to back): ${Math.round(commits / 5)} commits/s`,
+    );
+  } finally {
+    await pool.end();
+    await dropScratchDatabase(ADMIN_URL, name);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hub.
+
+function demande(i: number) {
+  return {
+    id: `s-${i}`,
+    departement: '59',
+    dateDepot: '2014-03-01',
+    demandeur: { nom: `Singles${i}`, prenom: 'Paul', dateNaissance: '1960-02-29', nationalite: 'FR' },
+    menage: { nombrePersonnes: 1 },
+    ressourcesMensuelles: 900,
+    typologie: 'T2',
+    communesSouhaitees: ['59350'],
+    motif: 'sans-logement',
+  };
+}
+
+function lotXml(first: number): string {
+  const messages: string[] = [];
+  for (let i = first; i < first + LOT_SIZE; i++) {
+    const day = String((i % 28) + 1).padStart(2, '0');
+    messages.push(
+      `<enregistrement id="L-${i}"><referenceGuichet>LOT-${i}</referenceGuichet><departement>59</departement><dateDepot>2014-03-${day}</dateDepot><demandeur><nom>Lot${i}</nom><prenom>Personne</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur><menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie><communesSouhaitees><commune rang="1">59350</commune></communesSouhaitees><motif>logement-trop-cher</motif></enregistrement>`,
+    );
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`;
+}
+
+function startHub(env: Record<string, string>, roles: string): ChildProcess {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/main.ts'], {
+    env: { ...process.env, ...env, SNE_ROLES: roles },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) {
+      console.error(`  (gave up waiting for ${what})`);
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+async function provision(spec: object): Promise<string> {
+  const reply = await fetch(`${BASE}/admin/clients`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
+  if (reply.status !== 201) throw new Error(`provisioning: ${reply.status} ${await reply.text()}`);
+  return ((await reply.json()) as { token: string }).token;
+}
+
+interface StepResult {
+  rate: number;
+  sent: number;
+  answered: number;
+  refused: number;
+  ack: number[];
+  applied: number[];
+  notApplied: number;
+  answeredRate: number;
+}
+
+async function hub(): Promise<boolean> {
+  const { name: database, url: databaseUrl } = await createScratchDatabase(ADMIN_URL, 'sne_bench_singles');
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    SNE_ADMIN_TOKEN: ADMIN_TOKEN,
+    SNE_QUEUE_PREFIX: `benchsingles${randomBytes(4).toString('hex')}`,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // The portail's real limit (6,000/min) is what this bench goes beyond on purpose.
+    SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({ '*': 100_000_000, pgp: 100_000_000, public: 100_000_000 }),
+  };
+  const children = [startHub(env, 'api,scheduler')];
+  const pool = createPool({ connectionString: databaseUrl, max: 2 });
+  let allApplied = true;
+  try {
+    await waitUntil(
+      async () => (await fetch(`${BASE}/health/ready`).catch(() => undefined))?.status === 200,
+      'the hub to be ready',
+      60_000,
+    );
+    children.push(startHub(env, 'worker'));
+    const portail = await provision({
+      id: 'portail',
+      role: 'pgp',
+      organisme: '130005009',
+      nom: 'Portail',
+      departements: ['59'],
+      codeGuichet: 'GDPUB',
+    });
+    const bailleur = await provision({
+      id: 'bench-bailleur',
+      role: 'bailleur',
+      organisme: '123456789',
+      nom: 'Bench',
+      departements: ['59'],
+      codeGuichet: 'BE59A',
+    });
+
+    let filed = 0;
+    let lotsFirst = 0;
+    const lotErrors: string[] = [];
+    const runStep = async (rate: number, seconds: number): Promise<StepResult> => {
+      const starts = new Map<string, number>();
+      const ack: number[] = [];
+      let refused = 0;
+      let stopLots = false;
+      const lots = (async () => {
+        if (LOT_EVERY_MS <= 0) return;
+        const inFlight: Promise<void>[] = [];
+        while (!stopLots) {
+          const body = lotXml(lotsFirst);
+          lotsFirst += LOT_SIZE;
+          inFlight.push(
+            fetch(`${BASE}/connectors/spt/v2/lots`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${bailleur}`, 'content-type': 'application/xml' },
+              body,
+            }).then(async (reply) => {
+              if (reply.status !== 202) lotErrors.push(`${reply.status}`);
+              await reply.arrayBuffer();
+            }),
+          );
+          await new Promise((resolve) => setTimeout(resolve, LOT_EVERY_MS));
+        }
+        await Promise.all(inFlight);
+      })();
+      const begin = now();
+      await openLoop(rate, seconds, async () => {
+        const body = JSON.stringify(demande(filed++));
+        const start = now();
+        try {
+          const reply = await fetch(`${BASE}/connectors/pgp/v1/demandes`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${portail}`, 'content-type': 'application/json' },
+            body,
+          });
+          const answer = (await reply.json()) as { messageId?: string };
+          if (reply.status !== 202 || !answer.messageId) {
+            refused++;
+            return;
+          }
+          ack.push(now() - start);
+          starts.set(answer.messageId, start);
+        } catch {
+          refused++;
+        }
+      });
+      const elapsed = now() - begin;
+      stopLots = true;
+      await lots;
+      const ids = [...starts.keys()];
+      // Drained: every filing of the step done (a growing backlog shows as a high p99, not a wait here).
+      await waitUntil(
+        async () => {
+          const { rows } = await pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')`,
+            [ids],
+          );
+          return rows[0]?.n === 0;
+        },
+        `the step at ${rate}/s to be applied`,
+        120_000,
+      );
+      const { rows } = await pool.query<{ id: string; at: number | null }>(
+        `SELECT id, extract(epoch FROM applied_at) * 1000 AS at FROM messages WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+      const applied = rows.flatMap((r) => (r.at === null ? [] : [Number(r.at) - (starts.get(r.id) ?? 0)]));
+      return {
+        rate,
+        sent: Math.round(rate * seconds),
+        answered: ids.length,
+        refused,
+        ack,
+        applied,
+        notApplied: ids.length - applied.length,
+        answeredRate: Math.round((ids.length / elapsed) * 1000),
+      };
+    };
+    const report = (step: StepResult) => {
+      const sustained =
+        step.refused === 0 && step.notApplied === 0 && percentile(step.applied, 99) < SUSTAINED_P99_MS;
+      console.log(
+        `  ${String(step.rate).padStart(5)}/s offered, ${String(step.answeredRate).padStart(5)}/s answered 202 ` +
+          `| 202 p50 ${ms(percentile(step.ack, 50))} p99 ${ms(percentile(step.ack, 99))} ` +
+          `| 202→applied p50 ${ms(percentile(step.applied, 50))} p99 ${ms(percentile(step.applied, 99))} ` +
+          `| ${step.refused} refused, ${step.notApplied} not applied ${sustained ? '' : '(not sustained) '}(${load()})`,
+      );
+      if (step.notApplied > 0) allApplied = false;
+      return sustained;
+    };
+
+    // Warm-up: the first requests compile the routes and fill the pools.
+    await runStep(100, 5);
+    console.log(
+      `hub, portail filings at a steady rate${LOT_EVERY_MS > 0 ? `, a lot of ${LOT_SIZE} every ${LOT_EVERY_MS} ms beside` : ''}:`,
+    );
+    let best = report(await runStep(100, Math.max(SECONDS, 20))) ? 100 : 0;
+    for (const rate of best > 0 ? STEPS : []) {
+      if (!report(await runStep(rate, SECONDS))) break;
+      best = rate;
+    }
+    console.log(
+      `hub, highest sustained single-message rate: ${best > 0 ? `${best}/s` : 'none'} (of steps ${[100, ...STEPS].join(', ')})`,
+    );
+    if (lotErrors.length > 0) console.log(`  lots refused: ${lotErrors.join(', ')}`);
+    const { rows } = await pool.query<{ n: number; jobs: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT job_id)::int AS jobs FROM messages WHERE system = 'pgp'`,
+    );
+    console.log(
+      `  ${rows[0]?.n} portail messages in ${rows[0]?.jobs} distinct job ids (an intake group's job, or a defer's)`,
+    );
+  } finally {
+    for (const child of children) {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    }
+    await pool.end();
+    await dropScratchDatabase(ADMIN_URL, database);
+  }
+  return allApplied;
+}
+
+console.log(`bench:singles — ${SECONDS} s per step (100/s: ${Math.max(SECONDS, 20)} s), ${load()}`);
+console.log('baseline, bare PostgreSQL, one single-row INSERT per transaction, same PostgreSQL:');
+await baseline([100, ...STEPS]);
+if (!(await hub())) {
+  console.error('a message answered 202 was not applied');
+  process.exitCode = 1;
+}
