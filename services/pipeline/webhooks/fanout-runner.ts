@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { EventNotifier } from '../event-notifier.ts';
-import { type WebhookJobData, webhookJob } from '../queues.ts';
+import { type WebhookJobData, webhookBatchJob } from '../queues.ts';
 import { fanOut } from './fanout.ts';
 
 export interface FanOutRunnerOptions {
@@ -25,11 +25,17 @@ export function startFanOut({ pool, queue, notifier, intervalMs, log }: FanOutRu
     do {
       again = false;
       try {
-        // Each transaction's deliveries are queued as soon as it commits.
+        // Each transaction's deliveries are queued as soon as it commits, one job per batch of a subscriber's.
         await fanOut(pool, async (created) => {
+          const batches = new Map<string, string[]>();
+          for (const { id, job } of created) {
+            const ids = batches.get(job);
+            if (ids) ids.push(id);
+            else batches.set(job, [id]);
+          }
           // Redis away: the deliveries are in PostgreSQL, the reconciler queues them; go on with the rest.
           await queue
-            .addBulk(created.map(({ id, attempt }) => webhookJob(id, attempt)))
+            .addBulk([...batches].map(([job, ids]) => webhookBatchJob(job, ids)))
             .catch((error: Error) => log.warn({ err: error.message }, 'webhook deliveries not queued yet'));
         });
       } catch (error) {
