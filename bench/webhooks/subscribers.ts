@@ -21,7 +21,14 @@ export type SubscriberCommand =
 export type SubscriberReply =
   | { type: 'started'; urls: string[] }
   | { type: 'done' }
-  | { type: 'counts'; distinct: number[]; requests: number[]; verified: number; badSignatures: number };
+  | {
+      type: 'counts';
+      distinct: number[];
+      requests: number[];
+      connections: number;
+      verified: number;
+      badSignatures: number;
+    };
 
 interface Subscriber {
   server: Server;
@@ -32,6 +39,8 @@ interface Subscriber {
 
 const subscribers: Subscriber[] = [];
 let verified = 0;
+/** TCP connections opened to the subscribers: with keep-alive, about the senders' concurrency. */
+let connections = 0;
 let badSignatures = 0;
 
 function reply(message: SubscriberReply): void {
@@ -43,6 +52,7 @@ async function start(count: number): Promise<string[]> {
   for (let i = 0; i < count; i++) {
     const subscriber: Subscriber = { server: createServer(), ids: new Set(), requests: 0 };
     subscriber.server.keepAliveTimeout = 60_000;
+    subscriber.server.on('connection', () => connections++);
     subscriber.server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -90,6 +100,7 @@ process.on('message', async (command: SubscriberCommand) => {
       }
       verified = 0;
       badSignatures = 0;
+      connections = 0;
       reply({ type: 'done' });
       return;
     case 'counts':
@@ -97,6 +108,7 @@ process.on('message', async (command: SubscriberCommand) => {
         type: 'counts',
         distinct: subscribers.map((s) => s.ids.size),
         requests: subscribers.map((s) => s.requests),
+        connections,
         verified,
         badSignatures,
       });
