@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookJob } from '../services/pipeline/queues.ts';
 import { reconcileDeliveries, SECRET_UNREADABLE } from '../services/pipeline/webhooks/delivery.ts';
 import { fanOut, type NewDelivery } from '../services/pipeline/webhooks/fanout.ts';
+import { batchJobs } from '../services/pipeline/webhooks/fanout-runner.ts';
 import { type Stoppable, startWorkers } from '../services/pipeline/workers.ts';
 import { createSecretBox } from '../services/shared/secret-box.ts';
 import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
@@ -80,6 +80,9 @@ afterAll(async () => {
   await hub?.close();
 });
 
+/** The fan-out's jobs, one per batch of a subscriber's deliveries (the runner's). */
+let batchJobCount = 0;
+
 describe('the fan-out under a burst', () => {
   it('creates and queues the deliveries transaction by transaction, never all at once', async () => {
     const batches: NewDelivery[][] = [];
@@ -87,11 +90,9 @@ describe('the fan-out under a burst', () => {
       hub.pool,
       async (batch) => {
         batches.push(batch);
-        await hub.infrastructure.webhookQueue.addBulk(
-          batch.map(({ id, attempt }) => webhookJob(id, attempt)),
-        );
+        await hub.infrastructure.webhookQueue.addBulk(batchJobs(batch));
       },
-      { eventsPerSubscriber: 10, deliveriesPerTransaction: 15 },
+      { eventsPerSubscriber: 10, deliveriesPerTransaction: 15, deliveriesPerJob: 4 },
     );
     expect(created).toBe(EVENTS * SUBSCRIBERS.length);
     // A transaction takes no more subscribers from 15 deliveries on: at most 15 − 1 + one subscriber's 10.
@@ -102,7 +103,15 @@ describe('the fan-out under a burst', () => {
       `SELECT count(*)::int AS n FROM deliveries WHERE status = 'pending'`,
     );
     expect(rows[0].n).toBe(created);
-    expect(await waitingJobs()).toBe(created);
+    // One job per 4 deliveries at most, each of one subscriber, named in its deliveries' job_id.
+    const jobs = await hub.pool.query<{ job_id: string; n: number; subscribers: number }>(
+      `SELECT job_id, count(*)::int AS n, count(DISTINCT client_id)::int AS subscribers FROM deliveries GROUP BY job_id`,
+    );
+    batchJobCount = jobs.rows.length;
+    expect(batchJobCount).toBeGreaterThanOrEqual(created / 4);
+    for (const job of jobs.rows) expect(job).toMatchObject({ n: expect.any(Number), subscribers: 1 });
+    expect(Math.max(...jobs.rows.map((j) => j.n))).toBeLessThanOrEqual(4);
+    expect(await waitingJobs()).toBe(batchJobCount);
   });
 });
 
@@ -111,9 +120,10 @@ describe('the delivery reconciler over a backlog', () => {
     const total = EVENTS * SUBSCRIBERS.length;
     // The backlog is old: overdue for the reconciler, its jobs still waiting for a worker.
     await hub.pool.query(`UPDATE deliveries SET next_attempt_at = now() - interval '1 hour'`);
+    // Their jobs are the fan-out's batches, named in job_id: the reconciler finds them waiting.
     for (let tick = 0; tick < 3; tick++) {
       expect(await reconcileDeliveries(hub.pool, hub.infrastructure.webhookQueue, 1000)).toBe(0);
-      expect(await waitingJobs()).toBe(total);
+      expect(await waitingJobs()).toBe(batchJobCount);
     }
     // Redis loses the waiting jobs: each delivery gets one job again, and only one, tick after tick.
     await hub.infrastructure.webhookQueue.drain(true);

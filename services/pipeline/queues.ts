@@ -36,10 +36,11 @@ export function createApplyQueue(settings: QueueSettings): Queue<ApplyJobData> {
 
 export const WEBHOOK_QUEUE = 'sne-webhooks';
 
-/** A webhook job: one attempt at one delivery. The delivery's state lives in PostgreSQL. */
-export interface WebhookJobData {
-  deliveryId: string;
-}
+/**
+ * A webhook job: one attempt at one delivery (a retry, a replay, a re-plan), or the first attempt
+ * at a batch of one subscriber's deliveries (the fan-out's). Their state lives in PostgreSQL.
+ */
+export type WebhookJobData = { deliveryId: string } | { deliveryIds: string[] };
 
 export function createWebhookQueue(
   settings: Pick<QueueSettings, 'connection' | 'prefix'>,
@@ -63,6 +64,11 @@ export function webhookJob(deliveryId: string, attempt: number, delayMs = 0) {
     data: { deliveryId },
     opts: { jobId: `${deliveryId}.${attempt}`, ...(delayMs > 0 ? { delay: delayMs } : {}) },
   };
+}
+
+/** The job of a fan-out batch, under the id recorded in its deliveries' `job_id`. */
+export function webhookBatchJob(jobId: string, deliveryIds: string[]) {
+  return { name: 'deliver-batch', data: { deliveryIds }, opts: { jobId } };
 }
 
 export const RPLS_QUEUE = 'sne-rpls';

@@ -27,9 +27,10 @@ import {
   type WebhookJobData,
 } from './queues.ts';
 import { reconcile } from './reconciler.ts';
-import { attemptDelivery, reconcileDeliveries } from './webhooks/delivery.ts';
+import { attemptDeliveries, attemptDelivery, reconcileDeliveries } from './webhooks/delivery.ts';
 import { startFanOut } from './webhooks/fanout-runner.ts';
 import { webhookSecretBox } from './webhooks/secrets.ts';
+import { SendSlots } from './webhooks/send-slots.ts';
 
 export interface Stoppable {
   /** Stops taking work, lets running jobs finish, then disconnects. */
@@ -93,13 +94,19 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
     secrets: webhookSecretBox(config),
     retrySchedule: config.webhookRetrySchedule,
     send: { timeoutMs: config.webhookTimeoutMs, allowPrivate: config.webhookAllowPrivate },
+    slots: new SendSlots(config.webhookConcurrency),
   };
   const webhooks = new Worker<WebhookJobData>(
     WEBHOOK_QUEUE,
-    async (job) => attemptDelivery(deliveryDeps, job.data.deliveryId),
+    async ({ data }) =>
+      'deliveryIds' in data
+        ? attemptDeliveries(deliveryDeps, data.deliveryIds)
+        : attemptDelivery(deliveryDeps, data.deliveryId),
     {
       connection: redisConnection(config.redisUrl),
       prefix: config.queuePrefix,
+      // Sends are limited by the slots; as many jobs run, so that a batch recording its outcomes
+      // (or claiming) leaves its slots to the next one.
       concurrency: config.webhookConcurrency,
       // The delivery reconciler leaves a delivery alone while its job is live (active included):
       // the job of a worker that died must come back within SNE_JOB_LOCK_MS, as apply jobs do.

@@ -4,6 +4,7 @@ import type { SecretBox } from '../../shared/secret-box.ts';
 import { cloudEventOf, type EventRow } from '../events.ts';
 import { type WebhookJobData, webhookJob } from '../queues.ts';
 import { type SendOptions, type SendOutcome, send } from './send.ts';
+import type { SendSlots } from './send-slots.ts';
 
 export interface DeliveryDeps {
   pool: pg.Pool;
@@ -12,9 +13,13 @@ export interface DeliveryDeps {
   /** Seconds to wait before each retry; after the last one the delivery is `failed`. */
   retrySchedule: number[];
   send: SendOptions;
+  /** The process's sends at once (SNE_WEBHOOK_CONCURRENCY), shared by every job. */
+  slots: SendSlots;
 }
 
 interface Claimed extends EventRow {
+  delivery_id: string;
+  client_id: string;
   attempts: number;
   /** Attempts made before the last replay by an operator. */
   schedule_from: number;
@@ -23,50 +28,90 @@ interface Claimed extends EventRow {
   revoked: boolean;
 }
 
+/** What is recorded of one attempt. */
+interface Outcome {
+  id: string;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  status: 'delivered' | 'pending' | 'failed';
+  /** Seconds before the next attempt, when `pending`. */
+  delay: number;
+}
+
+/** One attempt at one delivery (see `attemptDeliveries`). */
+export function attemptDelivery(deps: DeliveryDeps, deliveryId: string): Promise<void> {
+  return attemptDeliveries(deps, [deliveryId]);
+}
+
 /**
- * One attempt at one delivery. The attempt is claimed in PostgreSQL first (a lease as long as the
- * timeout, so a duplicate job or the reconciler cannot send it twice at once), then sent, then
- * its outcome recorded and the next attempt planned. A crash between sending and recording
- * sends the event again later: delivery is at least once, and `webhook-id` lets receivers
- * deduplicate.
+ * One attempt at each of these deliveries. The attempts are claimed in PostgreSQL first, in one
+ * statement (a lease as long as the sends can take, so that a duplicate job or the reconciler
+ * cannot send them twice at once), then sent through the process's send slots, then their
+ * outcomes recorded in one statement and the retries planned. A crash between sending and
+ * recording sends the events again later: delivery is at least once, and `webhook-id` lets
+ * receivers deduplicate. A batch costs two transactions, whatever its size.
  */
-export async function attemptDelivery(deps: DeliveryDeps, deliveryId: string): Promise<void> {
-  // Longer than an attempt can take (the timeout, then recording the outcome).
-  const leaseSeconds = Math.ceil(deps.send.timeoutMs / 1000) + 5;
+export async function attemptDeliveries(deps: DeliveryDeps, deliveryIds: string[]): Promise<void> {
+  // Longer than the attempts can take (the timeout per round of slots, then recording the outcomes).
+  const rounds = Math.ceil(deliveryIds.length / deps.slots.size);
+  const leaseSeconds = Math.ceil(deps.send.timeoutMs / 1000) * rounds + 5;
   const { rows } = await deps.pool.query<Claimed>(
     `WITH claimed AS (
        UPDATE deliveries SET attempts = attempts + 1, updated_at = now(),
               next_attempt_at = now() + make_interval(secs => $2)
-        WHERE id = $1 AND status = 'pending' AND next_attempt_at <= now() + interval '2 seconds'
-        RETURNING client_id, event_sequence, attempts, schedule_from)
-     SELECT claimed.attempts, claimed.schedule_from, e.sequence, e.id, e.type, e.subject, e.time, e.data,
+        WHERE id = ANY($1::uuid[]) AND status = 'pending' AND next_attempt_at <= now() + interval '2 seconds'
+        RETURNING id, client_id, event_sequence, attempts, schedule_from)
+     SELECT claimed.id AS delivery_id, claimed.client_id, claimed.attempts, claimed.schedule_from,
+            e.sequence, e.id, e.type, e.subject, e.time, e.data,
             c.webhook->>'url' AS url, c.webhook_secret, c.revoked_at IS NOT NULL AS revoked
-       FROM claimed JOIN events e ON e.sequence = claimed.event_sequence JOIN clients c ON c.id = claimed.client_id`,
-    [deliveryId, leaseSeconds],
+       FROM claimed JOIN events e ON e.sequence = claimed.event_sequence JOIN clients c ON c.id = claimed.client_id
+      ORDER BY e.sequence`,
+    [deliveryIds, leaseSeconds],
   );
-  const claimed = rows[0];
-  if (!claimed) return; // done, failed, discarded, or not due yet: another job has it.
+  // Those not claimed are done, failed, discarded, or not due yet: another job has them.
+  if (rows.length === 0) return;
 
-  if (claimed.revoked || !claimed.url || !claimed.webhook_secret) {
+  const discarded = rows.filter((row) => row.revoked || !row.url || !row.webhook_secret);
+  if (discarded.length > 0) {
     await deps.pool.query(
-      `UPDATE deliveries SET status = 'discarded', updated_at = now(), last_error = $2 WHERE id = $1`,
-      [deliveryId, { error: 'the client was revoked or has no webhook any more' }],
+      `UPDATE deliveries SET status = 'discarded', updated_at = now(), last_error = $2 WHERE id = ANY($1::uuid[])`,
+      [
+        discarded.map((row) => row.delivery_id),
+        { error: 'the client was revoked or has no webhook any more' },
+      ],
     );
-    return;
   }
-  const secret = openSecret(deps.secrets, claimed.webhook_secret);
-  if (secret === undefined) {
-    // Retrying cannot help: the key is wrong until an operator fixes the configuration. Failed
-    // at once, with the reason in its attempts, so the operators see it and replay it afterwards.
-    await recordFailure(deps, deliveryId, claimed.attempts, SECRET_UNREADABLE);
-    return;
-  }
-  const event = cloudEventOf(claimed);
-  const outcome = await send(
-    { url: claimed.url, id: event.id, body: JSON.stringify(event), secret },
-    deps.send,
+  const secrets = new Map<string, string | undefined>();
+  const outcomes = await Promise.all(
+    rows
+      .filter((row) => !discarded.includes(row))
+      .map(async (row): Promise<Outcome> => {
+        if (!secrets.has(row.client_id)) {
+          secrets.set(row.client_id, openSecret(deps.secrets, row.webhook_secret as Buffer));
+        }
+        const secret = secrets.get(row.client_id);
+        if (secret === undefined) {
+          // Retrying cannot help: the key is wrong until an operator fixes the configuration. Failed
+          // at once, with the reason in its attempts, so the operators see it and replay it afterwards.
+          return {
+            id: row.delivery_id,
+            attempt: row.attempts,
+            statusCode: null,
+            error: SECRET_UNREADABLE,
+            status: 'failed',
+            delay: 0,
+          };
+        }
+        const event = cloudEventOf(row);
+        const body = JSON.stringify(event);
+        const outcome = await deps.slots.run(() =>
+          send({ url: row.url as string, id: event.id, body, secret }, deps.send),
+        );
+        return outcomeOf(deps, row.delivery_id, row.attempts, row.attempts - row.schedule_from, outcome);
+      }),
   );
-  await record(deps, deliveryId, claimed.attempts, claimed.attempts - claimed.schedule_from, outcome);
+  await record(deps, outcomes);
 }
 
 /** The error a delivery ends `failed` with when its client's signing secret cannot be decrypted. */
@@ -83,44 +128,56 @@ function openSecret(secrets: SecretBox, sealed: Buffer): string | undefined {
   }
 }
 
-/** Ends a delivery `failed` now, with this error on its attempt. */
-async function recordFailure(deps: DeliveryDeps, deliveryId: string, attempt: number, error: string) {
-  await deps.pool.query(
-    `WITH attempt AS (
-       INSERT INTO delivery_attempts (delivery_id, attempt, status_code, error) VALUES ($1, $2, NULL, $3))
-     UPDATE deliveries SET status = 'failed', updated_at = now(), last_error = jsonb_build_object('error', $3::text)
-      WHERE id = $1`,
-    [deliveryId, attempt, error],
-  );
-}
-
-async function record(
+function outcomeOf(
   deps: DeliveryDeps,
-  deliveryId: string,
+  id: string,
   attempt: number,
   /** The attempt's rank in the current round of the schedule. */
   rank: number,
   outcome: SendOutcome,
-) {
+): Outcome {
   const statusCode = 'statusCode' in outcome ? outcome.statusCode : null;
   const error = 'error' in outcome ? outcome.error : outcome.ok ? null : `HTTP ${statusCode}`;
   const delay = deps.retrySchedule[rank - 1];
   const status = outcome.ok ? 'delivered' : delay === undefined ? 'failed' : 'pending';
+  return { id, attempt, statusCode, error, status, delay: delay ?? 0 };
+}
+
+/** `deliveries.last_error` after this outcome, as JSON text (the unreadable secret has no status code). */
+function lastErrorOf({ error, statusCode }: Outcome): string | null {
+  if (error === null) return null;
+  return JSON.stringify(error === SECRET_UNREADABLE ? { error } : { error, statusCode });
+}
+
+/** Records the attempts and their deliveries' new state in one statement, then plans the retries. */
+async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
+  if (outcomes.length === 0) return;
   await deps.pool.query(
-    `WITH attempt AS (
-       INSERT INTO delivery_attempts (delivery_id, attempt, status_code, error) VALUES ($1, $2, $3, $4))
-     UPDATE deliveries SET status = $5, updated_at = now(),
-            delivered_at = CASE WHEN $5 = 'delivered' THEN now() END,
-            last_error = CASE WHEN $4::text IS NULL THEN NULL ELSE jsonb_build_object('error', $4::text, 'statusCode', $3::int) END,
-            next_attempt_at = now() + make_interval(secs => $6)
-      WHERE id = $1`,
-    [deliveryId, attempt, statusCode, error, status, delay ?? 0],
+    `WITH o AS (
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::float8[], $7::jsonb[])
+           AS o(id, attempt, status_code, error, status, delay, last_error)),
+     attempt AS (
+       INSERT INTO delivery_attempts (delivery_id, attempt, status_code, error)
+       SELECT id, attempt, status_code, error FROM o)
+     UPDATE deliveries d SET status = o.status, updated_at = now(),
+            delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,
+            last_error = o.last_error, next_attempt_at = now() + make_interval(secs => o.delay)
+       FROM o WHERE d.id = o.id`,
+    [
+      outcomes.map((o) => o.id),
+      outcomes.map((o) => o.attempt),
+      outcomes.map((o) => o.statusCode),
+      outcomes.map((o) => o.error),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => o.delay),
+      outcomes.map((o) => lastErrorOf(o)),
+    ],
   );
-  if (status === 'pending') {
-    const job = webhookJob(deliveryId, attempt + 1, (delay ?? 0) * 1000);
-    // If Redis is away the reconciler plans it again from PostgreSQL.
-    await deps.queue.add(job.name, job.data, job.opts).catch(() => {});
-  }
+  const retries = outcomes
+    .filter((o) => o.status === 'pending')
+    .map((o) => webhookJob(o.id, o.attempt + 1, o.delay * 1000));
+  // If Redis is away the reconciler plans them again from PostgreSQL.
+  if (retries.length > 0) await deps.queue.addBulk(retries).catch(() => {});
 }
 
 /** Job states in which the job will still run: its delivery needs no other job. */

@@ -2,8 +2,8 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { EventNotifier } from '../event-notifier.ts';
-import { type WebhookJobData, webhookJob } from '../queues.ts';
-import { fanOut } from './fanout.ts';
+import { type WebhookJobData, webhookBatchJob } from '../queues.ts';
+import { fanOut, type NewDelivery } from './fanout.ts';
 
 export interface FanOutRunnerOptions {
   pool: pg.Pool;
@@ -12,6 +12,17 @@ export interface FanOutRunnerOptions {
   /** Also runs this often (ms), in case a notification was missed. */
   intervalMs: number;
   log: Logger;
+}
+
+/** The jobs of new deliveries: one per `job` the fan-out gave them, with its deliveries in order. */
+export function batchJobs(created: NewDelivery[]) {
+  const batches = new Map<string, string[]>();
+  for (const { id, job } of created) {
+    const ids = batches.get(job);
+    if (ids) ids.push(id);
+    else batches.set(job, [id]);
+  }
+  return [...batches].map(([job, ids]) => webhookBatchJob(job, ids));
 }
 
 /**
@@ -25,11 +36,11 @@ export function startFanOut({ pool, queue, notifier, intervalMs, log }: FanOutRu
     do {
       again = false;
       try {
-        // Each transaction's deliveries are queued as soon as it commits.
+        // Each transaction's deliveries are queued as soon as it commits, one job per batch of a subscriber's.
         await fanOut(pool, async (created) => {
           // Redis away: the deliveries are in PostgreSQL, the reconciler queues them; go on with the rest.
           await queue
-            .addBulk(created.map(({ id, attempt }) => webhookJob(id, attempt)))
+            .addBulk(batchJobs(created))
             .catch((error: Error) => log.warn({ err: error.message }, 'webhook deliveries not queued yet'));
         });
       } catch (error) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { actorOf, type Role } from '../../core/actor.ts';
 import { LOCK_KEYS } from '../../db/lock-keys.ts';
@@ -12,11 +13,19 @@ export interface FanOutLimits {
   eventsPerSubscriber?: number;
   /** A transaction takes no further subscriber once it created this many deliveries. Default 10,000. */
   deliveriesPerTransaction?: number;
+  /** Deliveries of one subscriber sent by one job (see `job`). Default 50. */
+  deliveriesPerJob?: number;
 }
 
 export interface NewDelivery {
   id: string;
   attempt: number;
+  /**
+   * The job that sends this delivery with the others of the same `job`: up to `deliveriesPerJob`
+   * deliveries of one subscriber, in event order. Recorded in `deliveries.job_id`, so that the
+   * reconciler leaves the delivery alone while that job lives.
+   */
+  job: string;
 }
 
 interface Subscriber {
@@ -45,7 +54,7 @@ interface Subscriber {
 export async function fanOut(
   pool: pg.Pool,
   enqueue: (created: NewDelivery[]) => Promise<void>,
-  { eventsPerSubscriber = 5000, deliveriesPerTransaction = 10_000 }: FanOutLimits = {},
+  { eventsPerSubscriber = 5000, deliveriesPerTransaction = 10_000, deliveriesPerJob = 50 }: FanOutLimits = {},
 ): Promise<number> {
   const CHUNK = eventsPerSubscriber;
   let created = 0;
@@ -76,22 +85,33 @@ export async function fanOut(
             ? String(BigInt(subscriber.last_sequence) + BigInt(CHUNK))
             : (head as string);
         more ||= upto !== head;
-        const scope = scopeOf(actorOfSubscriber(subscriber), 5);
-        const { rows } = await db.query<{ id: string }>(
-          `INSERT INTO deliveries (id, client_id, event_sequence, status)
-           SELECT gen_random_uuid(), $1, e.sequence, 'pending' FROM events e
+        const scope = scopeOf(actorOfSubscriber(subscriber), 7);
+        // Job ids: this insert's own prefix (never one of an earlier database on the same Redis), then the rank.
+        const { rows } = await db.query<{ id: string; job_id: string }>(
+          `INSERT INTO deliveries (id, client_id, event_sequence, status, job_id)
+           SELECT gen_random_uuid(), $1, e.sequence, 'pending',
+                  $5::text || '.b' || (row_number() OVER (ORDER BY e.sequence) - 1) / $6::int
+             FROM events e
             WHERE e.sequence > $2 AND e.sequence <= $3
               AND (cardinality($4::text[]) = 0 OR e.type = ANY($4::text[]))
               AND ${scope.sql}
             ORDER BY e.sequence
-           ON CONFLICT DO NOTHING RETURNING id`,
-          [subscriber.id, subscriber.last_sequence, upto, subscriber.types ?? [], ...scope.params],
+           ON CONFLICT DO NOTHING RETURNING id, job_id`,
+          [
+            subscriber.id,
+            subscriber.last_sequence,
+            upto,
+            subscriber.types ?? [],
+            randomUUID(),
+            deliveriesPerJob,
+            ...scope.params,
+          ],
         );
         await db.query('UPDATE webhook_cursors SET last_sequence = $2 WHERE client_id = $1', [
           subscriber.id,
           upto,
         ]);
-        for (const row of rows) inserted.push({ id: row.id, attempt: 1 });
+        for (const row of rows) inserted.push({ id: row.id, attempt: 1, job: row.job_id });
       }
       return { inserted, more };
     });

@@ -1,6 +1,6 @@
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { Webhook } from 'standardwebhooks';
 import { publicOnlyLookup } from './address.ts';
 
 export interface SignedRequest {
@@ -20,13 +20,19 @@ export interface SendOptions {
 /** What came of one attempt: the HTTP status when an answer came, else the network error. */
 export type SendOutcome = { ok: boolean; statusCode: number } | { ok: false; error: string };
 
-/** Headers of the Standard Webhooks convention, signed at this attempt's own timestamp. */
+/**
+ * Headers of the Standard Webhooks convention, signed at this attempt's own timestamp:
+ * `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` keyed by the secret's bytes. Computed with
+ * node:crypto: the `standardwebhooks` package signs with a SHA-256 in JavaScript, about 4 % of a
+ * worker's CPU at full fan-out; it still verifies the signatures in the tests and the bench.
+ */
 export function signatureHeaders(request: SignedRequest, at: Date): Record<string, string> {
-  return {
-    'webhook-id': request.id,
-    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': new Webhook(request.secret).sign(request.id, at, request.body),
-  };
+  const timestamp = String(Math.floor(at.getTime() / 1000));
+  const key = Buffer.from(request.secret.replace(/^whsec_/, ''), 'base64');
+  const signature = createHmac('sha256', key)
+    .update(`${request.id}.${timestamp}.${request.body}`)
+    .digest('base64');
+  return { 'webhook-id': request.id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
 }
 
 /**
