@@ -79,18 +79,17 @@ function timeEveryStatement(): void {
     const text = typeof first === 'string' ? first : (first?.text ?? '');
     const counted = phase;
     const start = performance.now();
+    const name = statementName(text);
+    const callback = args.at(-1);
+    if (counted && typeof callback === 'function') {
+      // pg.Pool#query passes a callback: time it to the callback.
+      args[args.length - 1] = (...results: unknown[]) => {
+        record();
+        return (callback as (...a: unknown[]) => unknown)(...results);
+      };
+    }
     const result = original.apply(this, args);
     if (!counted || !(result instanceof Promise)) return result;
-    const name = statementName(text);
-    const record = () => {
-      const end = performance.now();
-      add(sqlSpans, `${counted} SQL · ${name}`, end - start);
-      if (name.startsWith('events: advisory lock')) eventsLockSince ??= end;
-      if ((name === 'COMMIT' || name === 'ROLLBACK') && eventsLockSince !== undefined) {
-        eventsLockHeldMs += end - eventsLockSince;
-        eventsLockSince = undefined;
-      }
-    };
     return result.then(
       (value) => {
         record();
@@ -101,6 +100,15 @@ function timeEveryStatement(): void {
         throw error;
       },
     );
+    function record() {
+      const end = performance.now();
+      add(sqlSpans, `${counted as string} SQL · ${name}`, end - start);
+      if (name.startsWith('events: advisory lock')) eventsLockSince ??= end;
+      if ((name === 'COMMIT' || name === 'ROLLBACK') && eventsLockSince !== undefined) {
+        eventsLockHeldMs += end - eventsLockSince;
+        eventsLockSince = undefined;
+      }
+    }
   };
 }
 
@@ -226,6 +234,9 @@ export async function profileLots(options: {
   }
 }
 
+/** Statements shown per phase, the longest first (the rest summed on one line); BENCH_PROFILE_STATEMENTS. */
+const SHOWN_STATEMENTS = Number(process.env.BENCH_PROFILE_STATEMENTS ?? 8);
+
 /** The breakdown as lines: per lot ms and share of the copied path; SQL lines indented under their phase. */
 export function formatProfile(profile: LotProfile): string[] {
   const perLot = (ms: number) => (ms / profile.lots).toFixed(1).padStart(7);
@@ -241,7 +252,7 @@ export function formatProfile(profile: LotProfile): string[] {
       .filter(([key]) => key.startsWith(`${phaseName} SQL · `))
       .sort((a, b) => b[1] - a[1]);
     // The events' statements are always shown; the rest, the eight longest.
-    const shown = sql.filter(([key], i) => i < 8 || key.includes('· events:'));
+    const shown = sql.filter(([key], i) => i < SHOWN_STATEMENTS || key.includes('· events:'));
     const others = sql.filter((entry) => !shown.includes(entry));
     if (sql.length === 0) continue;
     const sqlTotal = sql.reduce((sum, [, v]) => sum + v, 0);
