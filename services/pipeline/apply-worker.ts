@@ -182,8 +182,11 @@ async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDat
 
   const { ready, deferred } = await splitByOrdering(db, rows);
   const { toApply, inEffect } = await splitAlreadyApplied(db, ready);
-  const outcomes = await applyBatch(new PgRegistryStore(db), toApply.map(batchItem), today);
+  // The events last: EVENTS_LOCK, which every apply waits for, is held only from their insert to the commit.
+  const store = new PgRegistryStore(db, { holdEvents: true });
+  const outcomes = await applyBatch(store, toApply.map(batchItem), today);
   await recordOutcomes(db, outcomes, inEffect);
+  await store.writeHeldEvents();
   return {
     report: {
       applied: outcomes.filter((o) => o.status === 'applied').length + inEffect.length,
