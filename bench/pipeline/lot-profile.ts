@@ -175,7 +175,7 @@ export async function profileLots(options: {
         t = now;
       };
       const elements = reader.readLot(body, 'application/xml').messages;
-      lap('decode: XML lot → elements (structure check, fast-xml-parser)');
+      lap('decode: XML lot → elements (encoding, XMLValidator, scan, content)');
       const inbound: InboundMessage[] = [];
       // The steps of connectors/spt/v2/decode.ts, one at a time over the lot (its rank check is left out: a loop over ≤ 10 communes).
       const transported = elements.map((element) => ({ raw: element.raw, result: toContractJson(element) }));
