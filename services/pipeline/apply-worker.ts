@@ -175,6 +175,11 @@ async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDat
 
   const { ready, deferred } = await splitByOrdering(db, rows);
   const { toApply, inEffect } = await splitAlreadyApplied(db, ready);
+  // Each of these ends applied or failed in this transaction (or none does): their ordering keys are
+  // released first, before the numéro counters and EVENTS_LOCK are taken (both held to the commit).
+  const ending = [...toApply.map((r) => r.id), ...inEffect.map((m) => m.id)];
+  if (ending.length > 0)
+    await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ending]);
   // The events last: EVENTS_LOCK, which every apply waits for, is held only from their insert to the commit.
   const store = new PgRegistryStore(db, { holdEvents: true });
   const outcomes = await applyBatch(store, toApply.map(batchItem), today);
@@ -250,7 +255,10 @@ function batchItem(row: PendingRow): BatchItem {
   return { messageId: row.id, actor, command: row.canonical };
 }
 
-/** Each message's outcome, and its attempt (time, outcome, error), in the transaction that applied it. */
+/**
+ * Each message's outcome, and its attempt (time, outcome, error), in the transaction that applied it
+ * (which released its ordering keys before applying it).
+ */
 async function recordOutcomes(
   db: pg.PoolClient,
   outcomes: BatchOutcome[],
@@ -298,7 +306,6 @@ async function recordOutcomes(
      SELECT id, attempts, outcome, error FROM done ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );
-  await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
 }
 
 /**
