@@ -201,20 +201,19 @@ async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDat
  */
 async function splitByOrdering(db: pg.PoolClient, rows: PendingRow[]) {
   const ids = rows.map((r) => r.id);
-  // One round trip: each key of these messages, with the first seq holding it outside them (if any).
-  const { rows: keys } = await db.query<{ message_id: string; key: string; blocked_from: string | null }>(
-    `SELECT own.message_id, own.key,
-            (SELECT min(other.seq) FROM pending_keys other
-              WHERE other.key = own.key AND other.message_id <> ALL($1::uuid[])) AS blocked_from
-       FROM pending_keys own WHERE own.message_id = ANY($1::uuid[])`,
+  const own = await db.query<{ message_id: string; key: string }>(
+    'SELECT message_id, key FROM pending_keys WHERE message_id = ANY($1::uuid[])',
     [ids],
   );
   const keysOf = new Map<string, string[]>();
-  const blockedFrom = new Map<string, bigint>();
-  for (const { message_id, key, blocked_from } of keys) {
+  for (const { message_id, key } of own.rows)
     keysOf.set(message_id, [...(keysOf.get(message_id) ?? []), key]);
-    if (blocked_from !== null) blockedFrom.set(key, BigInt(blocked_from));
-  }
+  const earliest = await db.query<{ key: string; seq: string }>(
+    `SELECT key, min(seq) AS seq FROM pending_keys
+      WHERE key = ANY($1::text[]) AND message_id <> ALL($2::uuid[]) GROUP BY key`,
+    [[...new Set(own.rows.map((r) => r.key))], ids],
+  );
+  const blockedFrom = new Map(earliest.rows.map((r) => [r.key, BigInt(r.seq)]));
   return splitReady(rows, (row) => keysOf.get(row.id) ?? [], blockedFrom);
 }
 
