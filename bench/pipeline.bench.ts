@@ -9,9 +9,11 @@
  *
  * Options (environment): BENCH_MESSAGES (default 100000), BENCH_LOT (500), BENCH_IN_FLIGHT (lots
  * posted at once, 2), BENCH_WORKERS (worker processes, 1), BENCH_NODE_ARGS (extra node flags for the hub's
- * processes, e.g. `--cpu-prof`), BENCH_BASELINE_JOBS (jobs per baseline setting, 50000),
+ * processes, e.g. `--cpu-prof`), BENCH_BASELINE_JOBS (jobs per baseline setting, 50000; 0 skips the
+ * baseline: the hub alone, e.g. to compare two builds of it, run from each one's directory),
  * BENCH_BASELINE_CONCURRENCY (worker concurrencies tried, `1,10,50,100,200`), BENCH_PROFILE_LOTS
- * (lots profiled, 20, after one warm-up lot; 0 skips), DATABASE_URL (an admin URL from which
+ * (lots profiled, 20, after one warm-up lot; 0 skips), BENCH_PROFILE_ONLY (1: only the profile, no
+ * baseline nor hub run), DATABASE_URL (an admin URL from which
  * a scratch database is made, default local), REDIS_URL (default local).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -36,6 +38,7 @@ const BASELINE_CONCURRENCY = (process.env.BENCH_BASELINE_CONCURRENCY ?? '1,10,50
   .split(',')
   .map(Number);
 const PROFILE_LOTS = Number(process.env.BENCH_PROFILE_LOTS ?? 20);
+const PROFILE_ONLY = process.env.BENCH_PROFILE_ONLY === '1';
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
@@ -186,22 +189,26 @@ async function strongestBaseline(): Promise<{ results: BaselineResult[]; best: B
   return { results, best: results.reduce((a, b) => (b.rate > a.rate ? b : a)) };
 }
 
-console.log(
-  `bench:pipeline — ${MESSAGES} messages, lots of ${LOT_SIZE}, ${IN_FLIGHT} in flight, ${WORKERS} worker process(es)`,
-);
-console.log(`bare BullMQ, ${BASELINE_JOBS} no-op jobs per setting, same Redis:`);
-const baseline = await strongestBaseline();
-console.log(
-  `bare BullMQ, best                   : ${baseline.best.rate} jobs/s (${describeSetting(baseline.best.setting)})`,
-);
-const result = await hub(buildLots(0, MESSAGES));
-console.log(
-  `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2})`,
-);
-console.log(`ratio hub / best bare BullMQ        : ${(result.rate / baseline.best.rate).toFixed(2)}`);
-if (result.applied !== MESSAGES) {
-  console.error(`expected ${MESSAGES} applied messages, found ${result.applied}`);
-  process.exitCode = 1;
+if (!PROFILE_ONLY) {
+  console.log(
+    `bench:pipeline — ${MESSAGES} messages, lots of ${LOT_SIZE}, ${IN_FLIGHT} in flight, ${WORKERS} worker process(es)`,
+  );
+  console.log(`bare BullMQ, ${BASELINE_JOBS} no-op jobs per setting, same Redis:`);
+  const baseline = BASELINE_JOBS > 0 ? await strongestBaseline() : undefined;
+  if (baseline)
+    console.log(
+      `bare BullMQ, best                   : ${baseline.best.rate} jobs/s (${describeSetting(baseline.best.setting)})`,
+    );
+  const result = await hub(buildLots(0, MESSAGES));
+  console.log(
+    `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2})`,
+  );
+  if (baseline)
+    console.log(`ratio hub / best bare BullMQ        : ${(result.rate / baseline.best.rate).toFixed(2)}`);
+  if (result.applied !== MESSAGES) {
+    console.error(`expected ${MESSAGES} applied messages, found ${result.applied}`);
+    process.exitCode = 1;
+  }
 }
 if (PROFILE_LOTS > 0) {
   const profile = await profileLots({

@@ -4,7 +4,9 @@
  * mapping to a command, the intake's transaction (the 202), the apply job's transaction. Every SQL
  * statement sent through `pg` is timed too (by patching `pg.Client.prototype.query` in this process
  * only), so that the intake and the apply split into their statements, the commit (fsync), the
- * events' advisory lock and insert, and the JavaScript around them. HTTP (Fastify, auth, the
+ * events' advisory lock and insert, and the JavaScript around them; and how long each apply held
+ * the two locks every apply queues behind: EVENTS_LOCK and the numéro counters' rows (one per
+ * département and month: all the bench's enregistrements share one). HTTP (Fastify, auth, the
  * receipt's serialisation) is not in the copy: it is the hub's rate minus this.
  */
 import { randomBytes } from 'node:crypto';
@@ -40,6 +42,8 @@ export interface LotProfile {
   spans: Spans;
   /** Total ms the apply transactions held EVENTS_LOCK. */
   eventsLockHeldMs: number;
+  /** Total ms they held the numéro counters' rows (every enregistrement of a département and month waits for them). */
+  countersLockHeldMs: number;
 }
 
 const contract = loadContract(new URL('../../contracts/spt/v2/', import.meta.url), V2_MESSAGE_TYPES);
@@ -50,6 +54,9 @@ const sqlSpans: Spans = new Map();
 /** Total ms the apply held EVENTS_LOCK (from its grant to the end of COMMIT): a cap on every apply. */
 let eventsLockHeldMs = 0;
 let eventsLockSince: number | undefined;
+/** The same for the numéro counters' rows, locked FOR UPDATE by the save until the COMMIT. */
+let countersLockHeldMs = 0;
+let countersLockSince: number | undefined;
 
 function add(spans: Spans, key: string, ms: number): void {
   spans.set(key, (spans.get(key) ?? 0) + ms);
@@ -61,6 +68,8 @@ function statementName(text: string): string {
   if (sql === 'BEGIN' || sql === 'COMMIT' || sql === 'ROLLBACK') return sql;
   if (sql.startsWith('SELECT pg_advisory_xact_lock($1)')) return 'events: advisory lock (EVENTS_LOCK)';
   if (sql.startsWith('INSERT INTO events')) return 'events: INSERT INTO events';
+  if (sql.includes('FROM numero_sequences') && sql.endsWith('FOR UPDATE'))
+    return 'numéro counters: SELECT … FOR UPDATE (locked to the COMMIT)';
   if (sql.includes('INSERT INTO message_attempts') && sql.includes('UPDATE messages m'))
     return 'outcomes: UPDATE messages + INSERT INTO message_attempts';
   return sql.slice(0, 60);
@@ -79,18 +88,17 @@ function timeEveryStatement(): void {
     const text = typeof first === 'string' ? first : (first?.text ?? '');
     const counted = phase;
     const start = performance.now();
+    const name = statementName(text);
+    const callback = args.at(-1);
+    if (counted && typeof callback === 'function') {
+      // pg.Pool#query passes a callback: time it to the callback.
+      args[args.length - 1] = (...results: unknown[]) => {
+        record();
+        return (callback as (...a: unknown[]) => unknown)(...results);
+      };
+    }
     const result = original.apply(this, args);
     if (!counted || !(result instanceof Promise)) return result;
-    const name = statementName(text);
-    const record = () => {
-      const end = performance.now();
-      add(sqlSpans, `${counted} SQL · ${name}`, end - start);
-      if (name.startsWith('events: advisory lock')) eventsLockSince ??= end;
-      if ((name === 'COMMIT' || name === 'ROLLBACK') && eventsLockSince !== undefined) {
-        eventsLockHeldMs += end - eventsLockSince;
-        eventsLockSince = undefined;
-      }
-    };
     return result.then(
       (value) => {
         record();
@@ -101,6 +109,18 @@ function timeEveryStatement(): void {
         throw error;
       },
     );
+    function record() {
+      const end = performance.now();
+      add(sqlSpans, `${counted as string} SQL · ${name}`, end - start);
+      if (name.startsWith('events: advisory lock')) eventsLockSince ??= end;
+      if (name.startsWith('numéro counters:')) countersLockSince ??= end;
+      if (name === 'COMMIT' || name === 'ROLLBACK') {
+        if (eventsLockSince !== undefined) eventsLockHeldMs += end - eventsLockSince;
+        if (countersLockSince !== undefined) countersLockHeldMs += end - countersLockSince;
+        eventsLockSince = undefined;
+        countersLockSince = undefined;
+      }
+    }
   };
 }
 
@@ -116,6 +136,7 @@ export async function profileLots(options: {
   timeEveryStatement();
   sqlSpans.clear();
   eventsLockHeldMs = 0;
+  countersLockHeldMs = 0;
   const spans: Spans = new Map();
   const database = await createScratchDatabase(options.adminUrl, 'sne_bench_profile');
   const pool = createPool({ connectionString: database.url, max: 4 });
@@ -167,7 +188,7 @@ export async function profileLots(options: {
         t = now;
       };
       const elements = reader.readLot(body, 'application/xml').messages;
-      lap('decode: XML lot → elements (structure check, fast-xml-parser)');
+      lap('decode: XML lot → elements (encoding, XMLValidator, scan, content)');
       const inbound: InboundMessage[] = [];
       // The steps of connectors/spt/v2/decode.ts, one at a time over the lot (its rank check is left out: a loop over ≤ 10 communes).
       const transported = elements.map((element) => ({ raw: element.raw, result: toContractJson(element) }));
@@ -209,13 +230,14 @@ export async function profileLots(options: {
         spans.clear();
         sqlSpans.clear();
         eventsLockHeldMs = 0;
+        countersLockHeldMs = 0;
         messages = 0;
         applied = 0;
       }
     }
     // The SQL inside intake and apply, beside them (they are part of those totals).
     for (const [key, ms] of sqlSpans) add(spans, key, ms);
-    return { lots: options.lots.length - 1, messages, applied, spans, eventsLockHeldMs };
+    return { lots: options.lots.length - 1, messages, applied, spans, eventsLockHeldMs, countersLockHeldMs };
   } finally {
     phase = undefined;
     await queue.obliterate({ force: true }).catch(() => {});
@@ -225,6 +247,9 @@ export async function profileLots(options: {
     await dropScratchDatabase(options.adminUrl, database.name);
   }
 }
+
+/** Statements shown per phase, the longest first (the rest summed on one line); BENCH_PROFILE_STATEMENTS. */
+const SHOWN_STATEMENTS = Number(process.env.BENCH_PROFILE_STATEMENTS ?? 8);
 
 /** The breakdown as lines: per lot ms and share of the copied path; SQL lines indented under their phase. */
 export function formatProfile(profile: LotProfile): string[] {
@@ -241,7 +266,7 @@ export function formatProfile(profile: LotProfile): string[] {
       .filter(([key]) => key.startsWith(`${phaseName} SQL · `))
       .sort((a, b) => b[1] - a[1]);
     // The events' statements are always shown; the rest, the eight longest.
-    const shown = sql.filter(([key], i) => i < 8 || key.includes('· events:'));
+    const shown = sql.filter(([key], i) => i < SHOWN_STATEMENTS || key.includes('· events:'));
     const others = sql.filter((entry) => !shown.includes(entry));
     if (sql.length === 0) continue;
     const sqlTotal = sql.reduce((sum, [, v]) => sum + v, 0);
@@ -251,10 +276,14 @@ export function formatProfile(profile: LotProfile): string[] {
         `        ${perLot(others.reduce((sum, [, v]) => sum + v, 0))} ms       (${others.length} other statements)`,
       );
     lines.push(`        ${perLot(ms - sqlTotal)} ms       JavaScript and waits outside SQL`);
-    if (phaseName === 'apply')
+    if (phaseName === 'apply') {
       lines.push(
         `        ${perLot(profile.eventsLockHeldMs)} ms       of it holding EVENTS_LOCK (grant → end of COMMIT)`,
       );
+      lines.push(
+        `        ${perLot(profile.countersLockHeldMs)} ms       of it holding the numéro counters (FOR UPDATE → end of COMMIT)`,
+      );
+    }
   }
   lines.push(
     `  ${perLot(total)} ms       the copied path; ${Math.round((profile.messages / total) * 1000)} messages/s if nothing overlapped`,

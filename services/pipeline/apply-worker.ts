@@ -51,7 +51,9 @@ interface Applied {
  * The processor of apply jobs. One transaction per job: claims the job's messages still to do,
  * applies those whose earlier messages (same demande) are done, records each outcome with the
  * registry's changes, and releases their ordering keys. A message is applied exactly once however
- * often its job runs: its row is locked and its status checked inside that same transaction.
+ * often its job runs: its row is locked and its status checked inside that same transaction. Its
+ * attempt is counted by the statement that records its outcome, in that transaction too (no
+ * statement of its own before: a try that dies midway rolls back and leaves no trace).
  *
  * When that transaction fails for a reason no business rule names, one message may be the cause
  * (a value PostgreSQL refuses): a transient error is retried whole by BullMQ, any other error — and
@@ -60,7 +62,6 @@ interface Applied {
 export function createApplyProcessor(options: ApplyOptions) {
   return async function processApplyJob(job: Job<ApplyJobData>): Promise<ApplyReport> {
     const { messageIds } = job.data;
-    await markProcessing(options.pool, messageIds);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     let done: Applied;
     try {
@@ -157,14 +158,6 @@ async function stillToDo(pool: pg.Pool, ids: string[]): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-async function markProcessing(pool: pg.Pool, ids: string[]): Promise<void> {
-  await pool.query(
-    `UPDATE messages SET status = 'processing', attempts = attempts + 1, updated_at = now()
-      WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')`,
-    [ids],
-  );
-}
-
 async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDate): Promise<Applied> {
   // SKIP LOCKED: a message another worker is applying right now is that worker's.
   const { rows } = await db.query<PendingRow>(
@@ -182,8 +175,16 @@ async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDat
 
   const { ready, deferred } = await splitByOrdering(db, rows);
   const { toApply, inEffect } = await splitAlreadyApplied(db, ready);
-  const outcomes = await applyBatch(new PgRegistryStore(db), toApply.map(batchItem), today);
+  // Each of these ends applied or failed in this transaction (or none does): their ordering keys are
+  // released first, before the numéro counters and EVENTS_LOCK are taken (both held to the commit).
+  const ending = [...toApply.map((r) => r.id), ...inEffect.map((m) => m.id)];
+  if (ending.length > 0)
+    await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ending]);
+  // The events last: EVENTS_LOCK, which every apply waits for, is held only from their insert to the commit.
+  const store = new PgRegistryStore(db, { holdEvents: true });
+  const outcomes = await applyBatch(store, toApply.map(batchItem), today);
   await recordOutcomes(db, outcomes, inEffect);
+  await store.writeHeldEvents();
   return {
     report: {
       applied: outcomes.filter((o) => o.status === 'applied').length + inEffect.length,
@@ -253,7 +254,10 @@ function batchItem(row: PendingRow): BatchItem {
   return { messageId: row.id, actor, command: row.canonical };
 }
 
-/** Each message's outcome, and its attempt (time, outcome, error), in the transaction that applied it. */
+/**
+ * Each message's outcome, and its attempt (time, outcome, error), in the transaction that applied it
+ * (which released its ordering keys before applying it).
+ */
 async function recordOutcomes(
   db: pg.PoolClient,
   outcomes: BatchOutcome[],
@@ -292,6 +296,7 @@ async function recordOutcomes(
                   AS o(id uuid, status text, outcome text, result jsonb, error jsonb)),
           done AS (
             UPDATE messages m SET status = o.status, result = o.result, error = o.error, updated_at = now(),
+                   attempts = m.attempts + 1,
                    applied_at = CASE WHEN o.outcome = 'already-applied' THEN m.applied_at
                                      WHEN o.status = 'applied' THEN now() END
               FROM o WHERE m.id = o.id
@@ -300,18 +305,21 @@ async function recordOutcomes(
      SELECT id, attempts, outcome, error FROM done ON CONFLICT DO NOTHING`,
     [JSON.stringify(rows)],
   );
-  await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
 }
 
 /**
- * A transient error (the transaction rolled back): the attempt is recorded on its own, outcome
- * `error`, so that operators see each try; the last one is then recorded `failed` (RETRIES_EXHAUSTED).
+ * A transient error (the transaction rolled back): the attempt is counted and recorded on its own,
+ * outcome `error`, so that operators see each try (the message is `processing` until it is done);
+ * the last one is then recorded `failed` (RETRIES_EXHAUSTED).
  */
 async function recordTransientAttempt(pool: pg.Pool, ids: string[], error: Error): Promise<void> {
   await pool.query(
-    `INSERT INTO message_attempts (message_id, attempt, outcome, error)
-     SELECT id, attempts, 'error', $2::jsonb FROM messages
-      WHERE id = ANY($1::uuid[]) AND status = 'processing'
+    `WITH tried AS (
+       UPDATE messages SET status = 'processing', attempts = attempts + 1, updated_at = now()
+        WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')
+       RETURNING id, attempts)
+     INSERT INTO message_attempts (message_id, attempt, outcome, error)
+     SELECT id, attempts, 'error', $2::jsonb FROM tried
      ON CONFLICT DO NOTHING`,
     [ids, JSON.stringify({ code: 'TRANSIENT', message: error.message })],
   );
@@ -322,7 +330,7 @@ async function markFailed(pool: pg.Pool, ids: string[], failure: MessageFailure)
   await withTransaction(pool, async (db) => {
     await db.query(
       `WITH done AS (
-         UPDATE messages SET status = 'failed', error = $2::jsonb, updated_at = now()
+         UPDATE messages SET status = 'failed', error = $2::jsonb, updated_at = now(), attempts = attempts + 1
           WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')
          RETURNING id, attempts)
        INSERT INTO message_attempts (message_id, attempt, outcome, error)
@@ -338,10 +346,10 @@ async function markFailed(pool: pg.Pool, ids: string[], failure: MessageFailure)
 async function defer(options: ApplyOptions, job: Job<ApplyJobData>, ids: string[]): Promise<void> {
   const deferrals = (job.data.deferrals ?? 0) + 1;
   const jobId = `defer-${randomUUID()}`;
-  // Waiting is not an attempt: the message is back to `accepted`, its attempt not counted.
+  // Waiting is not an attempt: the message stays (or is back to) `accepted`, no attempt counted.
   await options.pool.query(
-    `UPDATE messages SET job_id = $2, status = 'accepted', attempts = greatest(attempts - 1, 0)
-      WHERE id = ANY($1::uuid[]) AND status = 'processing'`,
+    `UPDATE messages SET job_id = $2, status = 'accepted'
+      WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')`,
     [ids, jobId],
   );
   await options.queue.add(

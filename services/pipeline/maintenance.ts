@@ -38,6 +38,8 @@ export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate, run: SweepR
           const store = new PgSweepStore(db);
           const out = await work(store);
           await addToAudit(db, auditId, store.saved);
+          // Last: EVENTS_LOCK is held only from the events' insert to the commit.
+          await store.writeHeldEvents();
           return out;
         }),
       asOf,

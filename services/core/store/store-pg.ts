@@ -96,7 +96,16 @@ const SAVE_DEMANDES = `
 
 /** The registry in PostgreSQL, inside the transaction of the client given. */
 export class PgRegistryStore implements RegistryStore {
-  constructor(private readonly db: Queryable) {}
+  private heldEvents: RegistryWrites['events'] = [];
+
+  /**
+   * `holdEvents`: `save` keeps the events instead of inserting them; the caller writes its own rows,
+   * then `writeHeldEvents()` last (the apply worker: the messages' outcomes before the events).
+   */
+  constructor(
+    private readonly db: Queryable,
+    private readonly options: { holdEvents?: boolean } = {},
+  ) {}
 
   async load(needs: RegistryNeeds): Promise<LoadedState> {
     const { rows } = await this.db.query<DemandeRow>(LOAD_DEMANDES, [
@@ -243,19 +252,33 @@ export class PgRegistryStore implements RegistryStore {
         [JSON.stringify(writes.designations)],
       );
     }
-    if (writes.events.length > 0) {
-      // Last: the lock is held only from here to the commit.
-      await this.db.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
-      await this.db.query(
-        `INSERT INTO events (id, type, subject, departement, data, client_id, dalo_decision, prioritaire, bailleur)
-         SELECT e.id, 'fr.sne.' || e.name || '.v1', e.subject, e.departement, e.data, e."clientId",
-           e.audience->>'daloDecision', (e.audience->>'prioritaire')::boolean, e.audience->>'bailleur'
-           FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, name text, subject text, departement text,
-             data jsonb, "clientId" text, audience jsonb, n bigint)
-          ORDER BY n`,
-        [JSON.stringify(writes.events.map((e, n) => ({ id: randomUUID(), ...e, n })))],
-      );
-    }
+    if (writes.events.length === 0) return;
+    if (this.options.holdEvents) this.heldEvents.push(...writes.events);
+    else await this.insertEvents(writes.events);
+  }
+
+  /**
+   * Writes the events `save` held (`holdEvents`): the caller's last statement before its COMMIT, so
+   * that EVENTS_LOCK is held only from this insert to that commit.
+   */
+  async writeHeldEvents(): Promise<void> {
+    const events = this.heldEvents;
+    this.heldEvents = [];
+    if (events.length > 0) await this.insertEvents(events);
+  }
+
+  /** Last in its transaction: takes EVENTS_LOCK, held to the commit, so that sequences commit in order. */
+  private async insertEvents(events: RegistryWrites['events']): Promise<void> {
+    await this.db.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
+    await this.db.query(
+      `INSERT INTO events (id, type, subject, departement, data, client_id, dalo_decision, prioritaire, bailleur)
+       SELECT e.id, 'fr.sne.' || e.name || '.v1', e.subject, e.departement, e.data, e."clientId",
+         e.audience->>'daloDecision', (e.audience->>'prioritaire')::boolean, e.audience->>'bailleur'
+         FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, name text, subject text, departement text,
+           data jsonb, "clientId" text, audience jsonb, n bigint)
+        ORDER BY n`,
+      [JSON.stringify(events.map((e, n) => ({ id: randomUUID(), ...e, n })))],
+    );
   }
 }
 

@@ -43,7 +43,8 @@ export class PgSweepStore extends PgRegistryStore implements SweepStore {
   readonly saved = { preavis: 0, radiees: 0 };
 
   constructor(private readonly client: Queryable) {
-    super(client);
+    // Its events are written by the transaction's owner, last (`writeHeldEvents`, after its audit line).
+    super(client, { holdEvents: true });
   }
 
   async sweepCandidates(
