@@ -14,7 +14,7 @@
  *    is the baseline of the 1 M one (constant time: ratio ≈ 1). Prints the indexes the plan uses.
  *
  * Options (environment): BENCH_MESSAGES (default 30000), BENCH_LOG_EVENTS (the large log, 1000000),
- * BENCH_POLLS (polls per figure, 40), BENCH_ROUNDS (runs alone then beside the clients, 1), DATABASE_URL (an admin URL from which scratch databases are
+ * BENCH_POLLS (polls per figure, 40), BENCH_ROUNDS (runs alone then beside the clients, 1), BENCH_WARMUP (`0` skips the warm-up run), DATABASE_URL (an admin URL from which scratch databases are
  * made, default local), REDIS_URL (default local). Exits by itself, 1 if a message was not applied
  * or a client missed its event.
  */
@@ -332,7 +332,7 @@ async function constantTime(): Promise<boolean> {
 console.log(`bench:feed — ${MESSAGES} messages in lots of 500 (département 59), ${load()}`);
 const hubOptions = { adminUrl: ADMIN_URL, redisUrl: REDIS_URL, inFlight: 2, workers: 1 };
 // A warm-up run, not reported: the first hub of a bench also pays for compiling its modules.
-await runHub(buildLots(0, 1000, 500), hubOptions);
+if (process.env.BENCH_WARMUP !== '0') await runHub(buildLots(0, 1000, 500), hubOptions);
 let aloneRate = 0;
 let besideRate = 0;
 for (let round = 1; round <= ROUNDS; round++) {
