@@ -97,6 +97,7 @@ export class EventNotifier {
           const timer = setTimeout(done, seen ? 0 : timeoutMs);
           wake = done;
         }),
+      closed: () => this.closed,
       stop: () => {
         wake?.();
         this.emitter.off('events', listener);
@@ -116,5 +117,7 @@ export class EventNotifier {
 
 export interface NotificationWatch {
   wait(timeoutMs: number): Promise<void>;
+  /** Whether the notifier has closed: waiting again would return at once. */
+  closed(): boolean;
   stop(): void;
 }

@@ -82,7 +82,8 @@ export default async function feedRoutes(app: FastifyInstance) {
         for (;;) {
           const page = await readFeed(app.pg, actor, after, limit);
           const remaining = deadline - Date.now();
-          if (!watch || page.events.length > 0 || remaining <= 0 || request.raw.destroyed) return page;
+          if (!watch || page.events.length > 0 || remaining <= 0) return page;
+          if (request.raw.destroyed || watch.closed()) return page;
           after = page.next;
           await watch.wait(remaining);
         }
