@@ -16,18 +16,14 @@
  * baseline nor hub run), DATABASE_URL (an admin URL from which
  * a scratch database is made, default local), REDIS_URL (default local).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createPool } from '../services/db/pool.ts';
 import {
   type BaselineResult,
   type BaselineSetting,
   describeSetting,
   runBaseline,
 } from './pipeline/bare-bullmq.ts';
+import { buildLots as buildLotsOf, runHub } from './pipeline/hub-run.ts';
 import { formatProfile, profileLots } from './pipeline/lot-profile.ts';
-import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const LOT_SIZE = Number(process.env.BENCH_LOT ?? 500);
@@ -41,121 +37,8 @@ const PROFILE_LOTS = Number(process.env.BENCH_PROFILE_LOTS ?? 20);
 const PROFILE_ONLY = process.env.BENCH_PROFILE_ONLY === '1';
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ADMIN_TOKEN = randomBytes(24).toString('hex');
-const PORT = 18_000 + Math.floor(Math.random() * 1000);
 
-function rate(count: number, ms: number): number {
-  return Math.round((count / ms) * 1000);
-}
-
-function enregistrementXml(i: number): string {
-  const day = String((i % 28) + 1).padStart(2, '0');
-  return `<enregistrement id="B-${i}"><referenceGuichet>BENCH-${i}</referenceGuichet><departement>59</departement><dateDepot>2014-03-${day}</dateDepot><demandeur><nom>Bench${i}</nom><prenom>Personne</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur><menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie><communesSouhaitees><commune rang="1">59350</commune></communesSouhaitees><motif>logement-trop-cher</motif></enregistrement>`;
-}
-
-/** Lots of LOT_SIZE enregistrements, numbered from `first`, `count` messages in all. */
-function buildLots(first: number, count: number): string[] {
-  const lots: string[] = [];
-  for (let start = first; start < first + count; start += LOT_SIZE) {
-    const messages: string[] = [];
-    for (let i = start; i < Math.min(start + LOT_SIZE, first + count); i++)
-      messages.push(enregistrementXml(i));
-    lots.push(`<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`);
-  }
-  return lots;
-}
-
-function startHub(env: Record<string, string>, roles: string): ChildProcess {
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/main.ts'], {
-    env: { ...process.env, ...env, SNE_ROLES: roles },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  // A failed check (a connection terminated by another session on the shared PostgreSQL) is "not yet".
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The hub: lots of LOT_SIZE through HTTP, from the first POST to the last message applied. */
-async function hub(lots: string[]): Promise<{ ms: number; rate: number; intakeMs: number; applied: number }> {
-  const { name: database, url: databaseUrl } = await createScratchDatabase(ADMIN_URL, 'sne_bench');
-  const env = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL,
-    SNE_ADMIN_TOKEN: ADMIN_TOKEN,
-    SNE_QUEUE_PREFIX: `benchhub${randomBytes(4).toString('hex')}`,
-    PORT: String(PORT),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  };
-  const children = [startHub(env, 'api,scheduler')];
-  const base = `http://127.0.0.1:${PORT}`;
-  // createPool ignores an idle connection's error (another session terminating it): the next query reconnects.
-  const pool = createPool({ connectionString: databaseUrl, max: 2 });
-  try {
-    await waitUntil(
-      async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200,
-      'the hub to be ready',
-      60_000,
-    );
-    for (let w = 0; w < WORKERS; w++) children.push(startHub(env, 'worker'));
-    const created = await fetch(`${base}/admin/clients`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'bench-bailleur',
-        role: 'bailleur',
-        organisme: '123456789',
-        nom: 'Bench',
-        departements: ['59'],
-        codeGuichet: 'BE59A',
-      }),
-    });
-    const { token } = (await created.json()) as { token: string };
-
-    const begin = performance.now();
-    let next = 0;
-    const sender = async () => {
-      while (next < lots.length) {
-        const body = lots[next++] as string;
-        const reply = await fetch(`${base}/connectors/spt/v2/lots`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' },
-          body,
-        });
-        if (reply.status !== 202) throw new Error(`lot refused: ${reply.status} ${await reply.text()}`);
-        await reply.arrayBuffer();
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, sender));
-    const intakeMs = performance.now() - begin;
-    await waitUntil(async () => {
-      const { rows } = await pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM messages WHERE status IN ('accepted', 'processing')`,
-      );
-      return Number(rows[0]?.n) === 0;
-    }, 'every message to be applied');
-    const ms = performance.now() - begin;
-    const { rows } = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM messages WHERE status = 'applied'`,
-    );
-    return { ms, rate: rate(MESSAGES, ms), intakeMs, applied: Number(rows[0]?.n) };
-  } finally {
-    for (const child of children) {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    }
-    await pool.end();
-    await dropScratchDatabase(ADMIN_URL, database);
-  }
-}
+const buildLots = (first: number, count: number) => buildLotsOf(first, count, LOT_SIZE);
 
 /** The baseline's settings: adds in bulk at each worker concurrency, then single adds in flight at the best one. */
 async function strongestBaseline(): Promise<{ results: BaselineResult[]; best: BaselineResult }> {
@@ -199,7 +82,12 @@ if (!PROFILE_ONLY) {
     console.log(
       `bare BullMQ, best                   : ${baseline.best.rate} jobs/s (${describeSetting(baseline.best.setting)})`,
     );
-  const result = await hub(buildLots(0, MESSAGES));
+  const result = await runHub(buildLots(0, MESSAGES), {
+    adminUrl: ADMIN_URL,
+    redisUrl: REDIS_URL,
+    inFlight: IN_FLIGHT,
+    workers: WORKERS,
+  });
   console.log(
     `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2})`,
   );

@@ -95,19 +95,85 @@ export function scopeOf(actor: Actor, first: number): SqlCondition {
   }
 }
 
-/** Events after a sequence, in the actor's scope, oldest first. */
-export async function readEvents(
-  db: Queryable,
-  actor: Actor,
-  after: string,
-  limit: number,
-): Promise<CloudEvent[]> {
+/**
+ * What one INSERT into `events` committed, as its NOTIFY carries it (migration 011): the
+ * départements of its demande events (`d`), of those with a DALO decision (`dalo`), of the
+ * prioritaires (`prio`), and the bailleurs (`b`) and contingent clients (`c`) of its désignations.
+ */
+export interface EventSummary {
+  d: (string | null)[];
+  dalo: (string | null)[];
+  prio: (string | null)[];
+  b: (string | null)[];
+  c: (string | null)[];
+}
+
+/** Parses a notification's payload; undefined when it says nothing (over the limit, or unreadable). */
+export function parseSummary(payload: string | undefined): EventSummary | undefined {
+  if (!payload) return undefined;
+  try {
+    const summary = JSON.parse(payload) as Partial<EventSummary>;
+    const lists = [summary.d, summary.dalo, summary.prio, summary.b, summary.c];
+    return lists.every(Array.isArray) ? (summary as EventSummary) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether events so summarised may be in the actor's scope: scopeOf over a summary rather than a
+ * row (test/events-feed-scope.int.test.ts checks that both agree). An unknown summary may be anything.
+ */
+export function summaryInScope(actor: Actor, summary: EventSummary | undefined): boolean {
+  if (!summary) return true;
+  const all = actor.departements.includes('*');
+  const inDepartements = (departements: (string | null)[]) =>
+    all ? departements.length > 0 : departements.some((d) => d !== null && actor.departements.includes(d));
+  switch (actor.role) {
+    case 'operator':
+      return true;
+    case 'pgp':
+      return summary.d.length > 0;
+    case 'guichet':
+      return inDepartements(summary.d);
+    case 'bailleur':
+      return inDepartements(summary.d) || summary.b.includes(actor.organisme);
+    case 'dalo':
+      return inDepartements(summary.dalo);
+    case 'contingent':
+      return inDepartements(summary.prio) || summary.c.includes(actor.clientId);
+    default:
+      return false;
+  }
+}
+
+export interface FeedPage {
+  events: CloudEvent[];
+  /** Where the next poll starts: the last event of a full page, else the log's head. */
+  next: string;
+}
+
+/**
+ * A page of the feed: the events after a sequence in the actor's scope, oldest first, and the
+ * cursor to continue from. The page and the log's head are read by one statement, so from one
+ * snapshot; events commit in sequence order (EVENTS_LOCK), so every sequence up to that head is
+ * final. A page shorter than `limit` therefore holds everything of the scope up to the head, and
+ * `next` moves there, over the events the actor cannot see: its next poll starts at the head
+ * instead of re-reading them. A full page ends at its last event.
+ */
+export async function readFeed(db: Queryable, actor: Actor, after: string, limit: number): Promise<FeedPage> {
   const scope = scopeOf(actor, 3);
-  const { rows } = await db.query<EventRow>(
-    `SELECT e.sequence, e.id, e.type, e.subject, e.time, e.data FROM events e
-      WHERE e.sequence > $1 AND ${scope.sql}
-      ORDER BY e.sequence LIMIT $2`,
+  const { rows } = await db.query<{ head: string } & { [K in keyof EventRow]: EventRow[K] | null }>(
+    `SELECT h.head, e.sequence, e.id, e.type, e.subject, e.time, e.data
+       FROM (SELECT coalesce(max(sequence), 0) AS head FROM events) h
+       LEFT JOIN (SELECT e.sequence, e.id, e.type, e.subject, e.time, e.data FROM events e
+                   WHERE e.sequence > $1 AND ${scope.sql}
+                   ORDER BY e.sequence LIMIT $2) e ON true
+      ORDER BY e.sequence`,
     [after, limit, ...scope.params],
   );
-  return rows.map(cloudEventOf);
+  const events = rows.filter((row) => row.sequence !== null).map((row) => cloudEventOf(row as EventRow));
+  const head = BigInt(rows[0]?.head ?? 0);
+  const next = events.length === limit ? BigInt(events[limit - 1]?.sequence as string) : head;
+  return { events, next: formatSequence(next > BigInt(after) ? next : after) };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { BIGINT_CURSOR_PATTERN } from '../../http/pagination.ts';
 import { embeddable, eventContracts } from '../../pipeline/event-contracts.ts';
 import { EventNotifier } from '../../pipeline/event-notifier.ts';
-import { formatSequence, readEvents } from '../../pipeline/events.ts';
+import { readFeed, summaryInScope } from '../../pipeline/events.ts';
 
 interface FeedQuery {
   after?: string;
@@ -12,7 +12,9 @@ interface FeedQuery {
 
 /**
  * The pull feed of events (interfaces.md §9): oldest first after the client's cursor, in its
- * role's scope; with `wait`, an empty answer is held until something is committed or the wait ends.
+ * role's scope; `next` moves over what the client cannot see (readFeed). With `wait`, an empty
+ * answer is held until something of the client's scope is committed (the notification's summary
+ * says so) or the wait ends.
  */
 export default async function feedRoutes(app: FastifyInstance) {
   // One LISTEN connection per process, opened by the first long-poll.
@@ -52,7 +54,14 @@ export default async function feedRoutes(app: FastifyInstance) {
             required: ['events', 'next'],
             properties: {
               events: { type: 'array', items: embeddable(eventContracts().envelope, '') },
-              next: { type: 'string', description: 'The cursor to send as `after` next time.' },
+              next: {
+                type: 'string',
+                description:
+                  'The cursor to send as `after` next time. After a full page (`limit` events), the last event’s ' +
+                  '`sequence`; after a shorter one, the head of the log when it was read, past the events ' +
+                  'outside your scope, so the next poll starts there (never beyond what is committed: no ' +
+                  'event of your scope is ever skipped). Keep it: delivery is at least once.',
+              },
             },
           },
         },
@@ -60,19 +69,26 @@ export default async function feedRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { limit, wait } = request.query;
-      const after = request.query.after ?? '0';
+      const actor = request.actor;
+      let after = request.query.after ?? '0';
       const deadline = Date.now() + wait * 1000;
-      for (;;) {
-        const events = await readEvents(app.pg, request.actor, after, limit);
-        const remaining = deadline - Date.now();
-        if (events.length > 0 || remaining <= 0 || request.raw.destroyed) {
-          return { events, next: events.at(-1)?.sequence ?? formatSequence(after) };
+      if (wait > 0 && !notifier) {
+        notifier = new EventNotifier(app.config.databaseUrl, app.log);
+        notifier.start();
+      }
+      // Watched before the first read: a commit between a read and the wait is not missed.
+      const watch = wait > 0 ? notifier?.watch((summary) => summaryInScope(actor, summary)) : undefined;
+      try {
+        for (;;) {
+          const page = await readFeed(app.pg, actor, after, limit);
+          const remaining = deadline - Date.now();
+          if (!watch || page.events.length > 0 || remaining <= 0) return page;
+          if (request.raw.destroyed || watch.closed()) return page;
+          after = page.next;
+          await watch.wait(remaining);
         }
-        if (!notifier) {
-          notifier = new EventNotifier(app.config.databaseUrl, app.log);
-          notifier.start();
-        }
-        await notifier.wait(remaining);
+      } finally {
+        watch?.stop();
       }
     },
   );

@@ -1,0 +1,170 @@
+/**
+ * The hub as the pipeline bench runs it, for every bench that needs the pipeline at full rate: an
+ * API + scheduler process and worker processes on a scratch database, lots of enregistrements
+ * posted through HTTP, timed from the first POST to the last message applied.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createPool } from '../../services/db/pool.ts';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
+
+export function rate(count: number, ms: number): number {
+  return Math.round((count / ms) * 1000);
+}
+
+function enregistrementXml(i: number): string {
+  const day = String((i % 28) + 1).padStart(2, '0');
+  return `<enregistrement id="B-${i}"><referenceGuichet>BENCH-${i}</referenceGuichet><departement>59</departement><dateDepot>2014-03-${day}</dateDepot><demandeur><nom>Bench${i}</nom><prenom>Personne</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur><menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie><communesSouhaitees><commune rang="1">59350</commune></communesSouhaitees><motif>logement-trop-cher</motif></enregistrement>`;
+}
+
+/** Lots of `lotSize` enregistrements (département 59), numbered from `first`, `count` messages in all. */
+export function buildLots(first: number, count: number, lotSize: number): string[] {
+  const lots: string[] = [];
+  for (let start = first; start < first + count; start += lotSize) {
+    const messages: string[] = [];
+    for (let i = start; i < Math.min(start + lotSize, first + count); i++)
+      messages.push(enregistrementXml(i));
+    lots.push(`<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`);
+  }
+  return lots;
+}
+
+/** A hub process running `roles` (BENCH_NODE_ARGS: extra node flags, e.g. `--cpu-prof`). */
+export function startHub(env: Record<string, string>, roles: string): ChildProcess {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/main.ts'], {
+    env: { ...process.env, ...env, SNE_ROLES: roles },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 600_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // A failed check (a connection terminated by another session on the shared PostgreSQL) is "not yet".
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The running hub, as a bench's companion sees it. */
+export interface RunningHub {
+  base: string;
+  databaseUrl: string;
+  adminToken: string;
+  env: Record<string, string>;
+}
+
+export interface HubRunOptions<T> {
+  adminUrl: string;
+  redisUrl: string;
+  /** Lots posted at once. */
+  inFlight: number;
+  /** Worker processes. */
+  workers: number;
+  /** Started once the hub is ready, before the first lot; stopped once every message is done. */
+  alongside?: (hub: RunningHub) => Promise<{ stop(): Promise<T> }>;
+}
+
+export interface HubRun<T> {
+  ms: number;
+  rate: number;
+  intakeMs: number;
+  applied: number;
+  messages: number;
+  alongside?: T;
+}
+
+/** The hub on a scratch database: the lots through HTTP, from the first POST to the last message applied. */
+export async function runHub<T = undefined>(lots: string[], options: HubRunOptions<T>): Promise<HubRun<T>> {
+  const { name: database, url: databaseUrl } = await createScratchDatabase(options.adminUrl, 'sne_bench');
+  const adminToken = randomBytes(24).toString('hex');
+  const port = 18_000 + Math.floor(Math.random() * 1000);
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: options.redisUrl,
+    SNE_ADMIN_TOKEN: adminToken,
+    SNE_QUEUE_PREFIX: `benchhub${randomBytes(4).toString('hex')}`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+  const messages = lots.reduce((sum, lot) => sum + lot.split('<enregistrement ').length - 1, 0);
+  const children = [startHub(env, 'api,scheduler')];
+  const base = `http://127.0.0.1:${port}`;
+  // createPool ignores an idle connection's error (another session terminating it): the next query reconnects.
+  const pool = createPool({ connectionString: databaseUrl, max: 2 });
+  let companion: { stop(): Promise<T> } | undefined;
+  try {
+    await waitUntil(
+      async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.status === 200,
+      'the hub to be ready',
+      60_000,
+    );
+    for (let w = 0; w < options.workers; w++) children.push(startHub(env, 'worker'));
+    const created = await fetch(`${base}/admin/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'bench-bailleur',
+        role: 'bailleur',
+        organisme: '123456789',
+        nom: 'Bench',
+        departements: ['59'],
+        codeGuichet: 'BE59A',
+      }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    companion = await options.alongside?.({ base, databaseUrl, adminToken, env });
+
+    const begin = performance.now();
+    let next = 0;
+    const sender = async () => {
+      while (next < lots.length) {
+        const body = lots[next++] as string;
+        const reply = await fetch(`${base}/connectors/spt/v2/lots`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' },
+          body,
+        });
+        if (reply.status !== 202) throw new Error(`lot refused: ${reply.status} ${await reply.text()}`);
+        await reply.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: options.inFlight }, sender));
+    const intakeMs = performance.now() - begin;
+    await waitUntil(async () => {
+      const { rows } = await pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM messages WHERE status IN ('accepted', 'processing')`,
+      );
+      return Number(rows[0]?.n) === 0;
+    }, 'every message to be applied');
+    const ms = performance.now() - begin;
+    const alongside = await companion?.stop();
+    companion = undefined;
+    const { rows } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM messages WHERE status = 'applied'`,
+    );
+    return {
+      ms,
+      rate: rate(messages, ms),
+      intakeMs,
+      applied: Number(rows[0]?.n),
+      messages,
+      ...(alongside === undefined ? {} : { alongside }),
+    };
+  } finally {
+    await companion?.stop().catch(() => {});
+    for (const child of children) {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    }
+    await pool.end();
+    await dropScratchDatabase(options.adminUrl, database);
+  }
+}
