@@ -18,7 +18,7 @@
  * for the hub's processes, e.g. `--cpu-prof`), DATABASE_URL (an admin URL from which a scratch
  * database is made, default local), REDIS_URL (default local), PSQL (default `psql`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -30,6 +30,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { COLUMNS } from '../connectors/rpls/v1/header.ts';
+import { rate, startHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 import { rplsFile } from './rpls-file.ts';
 
@@ -43,26 +44,6 @@ const PORTAIL_RATE = Number(process.env.BENCH_PORTAIL_RATE ?? 20);
 const SPT_RATE = Number(process.env.BENCH_SPT_RATE ?? 2);
 const SPT_LOT = Number(process.env.BENCH_SPT_LOT ?? 10);
 const LATENCY = process.env.BENCH_LATENCY !== '0';
-
-function rate(count: number, ms: number): number {
-  return Math.round((count / ms) * 1000);
-}
-
-function startHub(env: Record<string, string>, roles: string): ChildProcess {
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/main.ts'], {
-    env: { ...process.env, ...env, SNE_ROLES: roles },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** One HTTP call to the hub; `file` is streamed as the body. */
 function call(

@@ -25,12 +25,12 @@
  * `250,500,1000,1500,2000`), BENCH_LOT_EVERY_MS (2000; 0: no lots beside), BENCH_LOT (500),
  * BENCH_NODE_ARGS (extra node flags for the hub's processes, e.g. `--cpu-prof`), DATABASE_URL (admin URL, default local), REDIS_URL (default local).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { createPool } from '../services/db/pool.ts';
+import { startHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -147,26 +147,6 @@ function lotXml(first: number): string {
     );
   }
   return `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`;
-}
-
-function startHub(env: Record<string, string>, roles: string): ChildProcess {
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/main.ts'], {
-    env: { ...process.env, ...env, SNE_ROLES: roles },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) {
-      console.error(`  (gave up waiting for ${what})`);
-      return false;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
 }
 
 async function provision(spec: object): Promise<string> {
@@ -294,7 +274,7 @@ async function hub(): Promise<boolean> {
         },
         `the step at ${rate}/s to be applied`,
         120_000,
-      );
+      ).catch((error: Error) => console.error(`  (${error.message})`));
       const { rows } = await pool.query<{ id: string; at: number | null }>(
         `SELECT id, extract(epoch FROM applied_at) * 1000 AS at FROM messages WHERE id = ANY($1::uuid[])`,
         [ids],

@@ -29,7 +29,7 @@ import { loadConfig } from '../services/config/config.ts';
 import { createPool } from '../services/db/pool.ts';
 import { cloudEventOf, type EventRow } from '../services/pipeline/events.ts';
 import { send, signatureHeaders } from '../services/pipeline/webhooks/send.ts';
-import { buildLots, startHub, waitUntil } from './pipeline/hub-processes.ts';
+import { buildLots, startHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 import type { SubscriberCommand, SubscriberReply } from './webhooks/subscribers.ts';
 

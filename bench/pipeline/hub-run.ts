@@ -39,16 +39,18 @@ export function startHub(env: Record<string, string>, roles: string): ChildProce
   });
 }
 
+/** Resolves once `check` holds, polled every `everyMs`; throws after `timeoutMs`. */
 export async function waitUntil(
   check: () => Promise<boolean>,
   what: string,
   timeoutMs = 600_000,
+  everyMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   // A failed check (a connection terminated by another session on the shared PostgreSQL) is "not yet".
   while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
