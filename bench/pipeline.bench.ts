@@ -11,7 +11,9 @@
  * posted at once, 2), BENCH_WORKERS (worker processes, 1), BENCH_NODE_ARGS (extra node flags for the hub's
  * processes, e.g. `--cpu-prof`), BENCH_BASELINE_JOBS (jobs per baseline setting, 50000),
  * BENCH_BASELINE_CONCURRENCY (worker concurrencies tried, `1,10,50,100,200`), BENCH_PROFILE_LOTS
- * (lots profiled, 20, after one warm-up lot; 0 skips), DATABASE_URL (an admin URL from which
+ * (lots profiled, 20, after one warm-up lot; 0 skips), BENCH_REGISTRY_DEMANDES (0; when set, the
+ * hub's run again on a copy of a registry already holding that many demandes, `pipeline/registry-seed.ts`,
+ * and the ratio seeded / empty printed), DATABASE_URL (an admin URL from which
  * a scratch database is made, default local), REDIS_URL (default local).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -25,6 +27,7 @@ import {
   runBaseline,
 } from './pipeline/bare-bullmq.ts';
 import { formatProfile, profileLots } from './pipeline/lot-profile.ts';
+import { benchClientToken, createRegistryDatabase, registryTemplate } from './pipeline/registry-seed.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
@@ -36,6 +39,7 @@ const BASELINE_CONCURRENCY = (process.env.BENCH_BASELINE_CONCURRENCY ?? '1,10,50
   .split(',')
   .map(Number);
 const PROFILE_LOTS = Number(process.env.BENCH_PROFILE_LOTS ?? 20);
+const REGISTRY_DEMANDES = Number(process.env.BENCH_REGISTRY_DEMANDES ?? 0);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
@@ -81,8 +85,14 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
 }
 
 /** The hub: lots of LOT_SIZE through HTTP, from the first POST to the last message applied. */
-async function hub(lots: string[]): Promise<{ ms: number; rate: number; intakeMs: number; applied: number }> {
-  const { name: database, url: databaseUrl } = await createScratchDatabase(ADMIN_URL, 'sne_bench');
+async function hub(
+  lots: string[],
+  registry?: string,
+): Promise<{ ms: number; rate: number; intakeMs: number; applied: number }> {
+  // On a copy of the registry template when one is given (BENCH_REGISTRY_DEMANDES), else empty.
+  const { name: database, url: databaseUrl } = registry
+    ? await createRegistryDatabase(ADMIN_URL, registry, 'sne_bench')
+    : await createScratchDatabase(ADMIN_URL, 'sne_bench');
   const env = {
     DATABASE_URL: databaseUrl,
     REDIS_URL,
@@ -103,19 +113,14 @@ async function hub(lots: string[]): Promise<{ ms: number; rate: number; intakeMs
       60_000,
     );
     for (let w = 0; w < WORKERS; w++) children.push(startHub(env, 'worker'));
-    const created = await fetch(`${base}/admin/clients`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'bench-bailleur',
-        role: 'bailleur',
-        organisme: '123456789',
-        nom: 'Bench',
-        departements: ['59'],
-        codeGuichet: 'BE59A',
-      }),
+    const token = await benchClientToken(base, ADMIN_TOKEN, {
+      id: 'bench-bailleur',
+      role: 'bailleur',
+      organisme: '123456789',
+      nom: 'Bench',
+      departements: ['59'],
+      codeGuichet: 'BE59A',
     });
-    const { token } = (await created.json()) as { token: string };
 
     const begin = performance.now();
     let next = 0;
@@ -141,7 +146,7 @@ async function hub(lots: string[]): Promise<{ ms: number; rate: number; intakeMs
     }, 'every message to be applied');
     const ms = performance.now() - begin;
     const { rows } = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM messages WHERE status = 'applied'`,
+      `SELECT count(*) AS n FROM messages WHERE status = 'applied' AND sender_id LIKE 'B-%'`,
     );
     return { ms, rate: rate(MESSAGES, ms), intakeMs, applied: Number(rows[0]?.n) };
   } finally {
@@ -202,6 +207,20 @@ console.log(`ratio hub / best bare BullMQ        : ${(result.rate / baseline.bes
 if (result.applied !== MESSAGES) {
   console.error(`expected ${MESSAGES} applied messages, found ${result.applied}`);
   process.exitCode = 1;
+}
+if (REGISTRY_DEMANDES > 0) {
+  // The same measurement on a registry that holds REGISTRY_DEMANDES demandes already (registry-seed.ts).
+  const seeded = await hub(buildLots(0, MESSAGES), await registryTemplate(ADMIN_URL, REGISTRY_DEMANDES));
+  console.log(
+    `hub, on ${REGISTRY_DEMANDES} demandes already  : ${seeded.rate} messages/s (${(seeded.ms / 1000).toFixed(1)} s; all 202s after ${(seeded.intakeMs / 1000).toFixed(1)} s; ${seeded.applied} applied)`,
+  );
+  console.log(
+    `ratio seeded / empty registry       : ${(seeded.rate / result.rate).toFixed(2)} (target ≥ 0.90)`,
+  );
+  if (seeded.applied !== MESSAGES) {
+    console.error(`seeded registry: expected ${MESSAGES} applied messages, found ${seeded.applied}`);
+    process.exitCode = 1;
+  }
 }
 if (PROFILE_LOTS > 0) {
   const profile = await profileLots({
