@@ -94,7 +94,9 @@ const CLIENTS = `
 
 /**
  * The demandes, in one statement (the numéro's counter is a row_number per territory, month and
- * year of dépôt): dépôts over the last five years, 60 % radiées. Demande i was registered by
+ * year of dépôt): dépôts over five years to 2025, 60 % radiées (those radiées a year ago or more purged
+ * of their personal data, as the retention sweep leaves them), the active ones renewed, their
+ * échéances over the coming year (préavis sent for the next month's). Demande i was registered by
  * client i % 3 (organisme and reference `REG-i`), its demandeur `Registre<i>` (hash of i).
  */
 const INSERT_DEMANDES = `
@@ -109,27 +111,35 @@ const INSERT_DEMANDES = `
   INSERT INTO demandes (numero_unique, departement, date_depot, code_guichet, organisme, reference_guichet,
     identite_hash, demandeur, menage, nombre_personnes, ressources_mensuelles, typologie, communes_souhaitees,
     commune_rang1, motif, statut, date_renouvellement, date_echeance, date_radiation, motif_radiation, radiation,
-    created_at, updated_at)
+    preavis_echeance, donnees_purgees_le, created_at, updated_at)
   SELECT territoire || to_char(depot, 'MMYY') || lpad(rang::text, 6, '0') || (ARRAY['BE59A', 'RG00A', 'PORTL'])[1 + i % 3],
          departement, depot, (ARRAY['BE59A', 'RG00A', 'PORTL'])[1 + i % 3],
          (ARRAY['123456789', '987654321', '111111111'])[1 + i % 3], 'REG-' || i,
-         encode(sha256(('registre|' || i)::bytea), 'hex'),
-         jsonb_build_object('nom', 'Registre' || i, 'prenom', 'Personne', 'dateNaissance',
-                            (date '1950-01-01' + (i % 18000))::text, 'nationalite', 'FR',
-                            'email', 'registre' || i || '@example.org'),
+         CASE WHEN NOT purgee THEN encode(sha256(('registre|' || i)::bytea), 'hex') END,
+         CASE WHEN purgee
+              THEN '{"nom": "", "prenom": "", "dateNaissance": "", "nationalite": "FR", "avecEmail": true, "avecTelephone": false}'
+              ELSE jsonb_build_object('nom', 'Registre' || i, 'prenom', 'Personne', 'dateNaissance',
+                                      (date '1950-01-01' + (i % 18000))::text, 'nationalite', 'FR',
+                                      'email', 'registre' || i || '@example.org') END::jsonb,
          jsonb_build_object('nombrePersonnes', 1 + i % 5), 1 + i % 5, 800 + (i % 2000),
          CASE WHEN r_typ < 0.0135 THEN 'chambre' WHEN r_typ < 0.112 THEN 'T1' WHEN r_typ < 0.416 THEN 'T2'
               WHEN r_typ < 0.758 THEN 'T3' WHEN r_typ < 0.961 THEN 'T4' WHEN r_typ < 0.997 THEN 'T5' ELSE 'T6+' END,
          ARRAY[code], code, 'logement-trop-cher',
          CASE WHEN r_rad < 0.6 THEN 'radiee' ELSE 'active' END,
-         CASE WHEN duree > 365 THEN depot + 365 END,
-         depot + interval '1 year' * (1 + (duree > 365)::int),
-         CASE WHEN r_rad < 0.6 THEN least(depot + duree, current_date - 1) END,
+         CASE WHEN r_rad >= 0.6 AND echeance_active - 365 > depot THEN echeance_active - 365
+              WHEN r_rad < 0.6 AND duree > 365 THEN depot + 365 END,
+         CASE WHEN r_rad >= 0.6 THEN echeance_active ELSE depot + 365 * (1 + (duree > 365)::int) END,
+         CASE WHEN r_rad < 0.6 THEN radiee_le END,
          CASE WHEN r_rad >= 0.6 THEN NULL WHEN r_motif < 0.42 THEN 'attribution' WHEN r_motif < 0.92 THEN 'non-renouvellement'
               WHEN r_motif < 0.98 THEN 'abandon' WHEN r_motif < 0.99 THEN 'irrecevabilite' ELSE 'non-reponse' END,
-         CASE WHEN r_rad < 0.6 THEN jsonb_build_object('dateRadiation', least(depot + duree, current_date - 1)) END,
+         CASE WHEN r_rad < 0.6 THEN jsonb_build_object('dateRadiation', radiee_le) END,
+         -- The préavis of échéances a month away or less went out already (the daily sweep's work).
+         CASE WHEN r_rad >= 0.6 AND echeance_active <= current_date + 31 THEN echeance_active END,
+         CASE WHEN purgee THEN radiee_le + 366 END,
          depot, depot + duree
-    FROM n`;
+    FROM n, LATERAL (SELECT least(depot + duree, current_date - 1) AS radiee_le,
+                            current_date + 1 + (i % 365) AS echeance_active) x,
+         LATERAL (SELECT r_rad < 0.6 AND x.radiee_le <= current_date - 366 AS purgee) p`;
 
 /** Each demande's enregistrement message, applied, in lots of 500 per client; ids are derived from i. */
 const INSERT_LOTS_AND_MESSAGES = [
