@@ -15,7 +15,8 @@
  *
  * The template is seeded once and kept: later runs make their scratch database from it
  * (`CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY`), after bringing the template up to the
- * current migrations. `BENCH_REGISTRY_RESEED=1` drops and seeds it again.
+ * current migrations. `BENCH_REGISTRY_RESEED=1` drops and seeds it again; `BENCH_REGISTRY_TEMPLATE`
+ * names another template (the test's).
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -250,8 +251,11 @@ function urlOf(adminUrl: string, database: string): string {
  * The template `sne_bench_registry_<demandes>`: seeded if absent (or `BENCH_REGISTRY_RESEED=1`),
  * else brought up to the current migrations. Prints its size.
  */
-export async function registryTemplate(adminUrl: string, demandes: number): Promise<string> {
-  const name = `sne_bench_registry_${demandes}`;
+export async function registryTemplate(
+  adminUrl: string,
+  demandes: number,
+  name = process.env.BENCH_REGISTRY_TEMPLATE ?? `sne_bench_registry_${demandes}`,
+): Promise<string> {
   const exists = (await asAdmin(adminUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
   const reseed = process.env.BENCH_REGISTRY_RESEED === '1';
   if (exists && reseed) await asAdmin(adminUrl, `DROP DATABASE ${name} WITH (FORCE)`);
