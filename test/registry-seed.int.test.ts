@@ -100,7 +100,7 @@ describe('bench:pipeline on a seeded registry', () => {
                                        (SELECT count(*) FROM message_attempts),
                                        (SELECT count(DISTINCT numero_unique) FROM demande_historique),
                                        (SELECT count(*) FROM pending_keys),
-                                       (SELECT count(*) > 0 FROM messages WHERE client_id = 'bench-bailleur')) AS v`),
+                                       (SELECT (count(*) > 0)::text FROM messages WHERE client_id = 'bench-bailleur')) AS v`),
     ).toBe(`${DEMANDES} ${DEMANDES} ${DEMANDES} 0 true`);
     // A daily sweep would find nothing to do: active demandes renewed, préavis of the month sent.
     expect(
