@@ -59,7 +59,9 @@ describe('bench:pipeline on a seeded registry', () => {
     const [code] = await once(child, 'exit');
     expect(code, output).toBe(0);
     expect(output).toMatch(/hub, enregistrements via HTTP lots +: \d+ messages\/s .*1000 applied/);
-    expect(output).toMatch(new RegExp(`hub, on ${DEMANDES} demandes already +: \\d+ messages/s .*1000 applied`));
+    expect(output).toMatch(
+      new RegExp(`hub, on ${DEMANDES} demandes already +: \\d+ messages/s .*1000 applied`),
+    );
     expect(output).toMatch(/ratio seeded \/ empty registry +: \d+\.\d\d/);
     expect(output).toMatch(new RegExp(`template ${TEMPLATE}: \\d+ [kMG]B`));
   }, 300_000);
