@@ -15,13 +15,12 @@
  * interrupted earlier run loaded: nothing is loaded, nothing dropped).
  */
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import pg from 'pg';
 import { migrate } from '../services/db/migrate.ts';
 import { createPool } from '../services/db/pool.ts';
 import { Infocentre } from '../services/infocentre/infocentre.ts';
 import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
-import { resolveTerritoire } from '../services/infocentre/territoire.ts';
+import { BUILD_INFOCENTRE_COUNTS, loadCommunes } from './pipeline/registry-seed.ts';
 
 const DEMANDES = Number(process.env.BENCH_DEMANDES ?? 3_000_000);
 const HISTORIQUE = Number(process.env.BENCH_HISTORIQUE ?? Math.round((DEMANDES * 20) / 3));
@@ -29,8 +28,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CHUNK = 250_000;
 const EXISTING = process.env.BENCH_DATABASE;
-
-const require = createRequire(import.meta.url);
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -41,35 +38,6 @@ async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
   const result = await work();
   log(`${what}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
   return result;
-}
-
-/** The départements of the SNE (métropole and DROM; not the collectivités d'outre-mer). */
-const FRANCE = new Set(resolveTerritoire('france').departements);
-
-/** Communes drawn by population: one row per 2,000 inhabitants (at least one), numbered. */
-async function loadCommunes(pool: pg.Pool): Promise<number> {
-  const communes = (
-    require('@etalab/decoupage-administratif/data/communes.json') as {
-      code: string;
-      type: string;
-      departement?: string;
-      population?: number;
-    }[]
-  ).filter((c) => c.type === 'commune-actuelle' && c.departement && FRANCE.has(c.departement));
-  await pool.query(
-    'CREATE UNLOGGED TABLE bench_communes (idx serial PRIMARY KEY, code text, departement text)',
-  );
-  await pool.query(
-    `INSERT INTO bench_communes (code, departement)
-     SELECT c.code, c.dep FROM unnest($1::text[], $2::text[], $3::int[]) AS c(code, dep, poids), generate_series(1, c.poids)`,
-    [
-      communes.map((c) => c.code),
-      communes.map((c) => c.departement),
-      communes.map((c) => Math.max(1, Math.ceil((c.population ?? 0) / 2000))),
-    ],
-  );
-  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_communes');
-  return rows[0]?.n ?? 0;
 }
 
 /** One chunk of demandes: dépôts over 2019-2023, 60 % radiées (attribution, non-renouvellement, …). */
@@ -108,18 +76,6 @@ const INSERT_ATTRIBUTIONS = [
      JOIN bench_communes c ON c.idx = g.k`,
 ];
 
-/** The counts of migration 008 built at once from the loaded demandes (what its triggers maintain). */
-const FACTS = `SELECT departement, commune_rang1 AS commune, typologie, 'depot' AS mouvement, date_depot AS jour FROM demandes
-  UNION ALL SELECT departement, commune_rang1, typologie, motif_radiation, date_radiation FROM demandes WHERE date_radiation IS NOT NULL`;
-const BUILD_COUNTS = [
-  `INSERT INTO infocentre_jour (commune, jour, typologie, mouvement, departement, n)
-   SELECT commune, jour, typologie, mouvement, min(departement), count(*) FROM (${FACTS}) f GROUP BY 1, 2, 3, 4`,
-  `INSERT INTO infocentre_mois_commune (commune, mois, typologie, mouvement, n)
-   SELECT commune, date_trunc('month', jour)::date, typologie, mouvement, count(*) FROM (${FACTS}) f GROUP BY 1, 2, 3, 4`,
-  `INSERT INTO infocentre_mois_departement (departement, mois, typologie, mouvement, n)
-   SELECT departement, date_trunc('month', jour)::date, typologie, mouvement, count(*) FROM (${FACTS}) f GROUP BY 1, 2, 3, 4`,
-  `INSERT INTO infocentre_saisies (numero_unique, avec_contact) SELECT numero_unique, false FROM demandes`,
-];
 const BUILD_ATTRIBUTION_COUNTS = `
   INSERT INTO infocentre_attributions_commune (commune, annee, n)
   SELECT l.code_commune, extract(year FROM a.date_signature_bail)::smallint, count(*)
@@ -173,7 +129,7 @@ async function load(pool: pg.Pool, name: string): Promise<void> {
     }
   });
   await timed('infocentre counts (one GROUP BY per table)', async () => {
-    for (const sql of BUILD_COUNTS) await pool.query(sql);
+    for (const sql of BUILD_INFOCENTRE_COUNTS) await pool.query(sql);
   });
   await pool.query('ALTER TABLE demandes ENABLE TRIGGER USER');
   await timed('attributions and parc', async () => {

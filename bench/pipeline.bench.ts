@@ -13,7 +13,9 @@
  * baseline: the hub alone, e.g. to compare two builds of it, run from each one's directory),
  * BENCH_BASELINE_CONCURRENCY (worker concurrencies tried, `1,10,50,100,200`), BENCH_PROFILE_LOTS
  * (lots profiled, 20, after one warm-up lot; 0 skips), BENCH_PROFILE_ONLY (1: only the profile, no
- * baseline nor hub run), DATABASE_URL (an admin URL from which
+ * baseline nor hub run), BENCH_REGISTRY_DEMANDES (0; when set, the hub's run again on a copy of a
+ * registry already holding that many demandes, `pipeline/registry-seed.ts`, and the ratio seeded /
+ * empty printed), DATABASE_URL (an admin URL from which
  * a scratch database is made, default local), REDIS_URL (default local).
  */
 import {
@@ -24,6 +26,7 @@ import {
 } from './pipeline/bare-bullmq.ts';
 import { buildLots as buildLotsOf, runHub } from './pipeline/hub-run.ts';
 import { formatProfile, profileLots } from './pipeline/lot-profile.ts';
+import { registryTemplate } from './pipeline/registry-seed.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const LOT_SIZE = Number(process.env.BENCH_LOT ?? 500);
@@ -35,6 +38,7 @@ const BASELINE_CONCURRENCY = (process.env.BENCH_BASELINE_CONCURRENCY ?? '1,10,50
   .map(Number);
 const PROFILE_LOTS = Number(process.env.BENCH_PROFILE_LOTS ?? 20);
 const PROFILE_ONLY = process.env.BENCH_PROFILE_ONLY === '1';
+const REGISTRY_DEMANDES = Number(process.env.BENCH_REGISTRY_DEMANDES ?? 0);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -82,12 +86,15 @@ if (!PROFILE_ONLY) {
     console.log(
       `bare BullMQ, best                   : ${baseline.best.rate} jobs/s (${describeSetting(baseline.best.setting)})`,
     );
-  const result = await runHub(buildLots(0, MESSAGES), {
-    adminUrl: ADMIN_URL,
-    redisUrl: REDIS_URL,
-    inFlight: IN_FLIGHT,
-    workers: WORKERS,
-  });
+  const hubRun = (registry?: string) =>
+    runHub(buildLots(0, MESSAGES), {
+      adminUrl: ADMIN_URL,
+      redisUrl: REDIS_URL,
+      inFlight: IN_FLIGHT,
+      workers: WORKERS,
+      ...(registry ? { registry } : {}),
+    });
+  const result = await hubRun();
   console.log(
     `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2})`,
   );
@@ -96,6 +103,20 @@ if (!PROFILE_ONLY) {
   if (result.applied !== MESSAGES) {
     console.error(`expected ${MESSAGES} applied messages, found ${result.applied}`);
     process.exitCode = 1;
+  }
+  if (REGISTRY_DEMANDES > 0) {
+    // The same measurement on a registry that holds REGISTRY_DEMANDES demandes already (registry-seed.ts).
+    const seeded = await hubRun(await registryTemplate(ADMIN_URL, REGISTRY_DEMANDES));
+    console.log(
+      `hub, on ${REGISTRY_DEMANDES} demandes already  : ${seeded.rate} messages/s (${(seeded.ms / 1000).toFixed(1)} s; all 202s after ${(seeded.intakeMs / 1000).toFixed(1)} s; ${seeded.applied} applied)`,
+    );
+    console.log(
+      `ratio seeded / empty registry       : ${(seeded.rate / result.rate).toFixed(2)} (target ≥ 0.90)`,
+    );
+    if (seeded.applied !== MESSAGES) {
+      console.error(`seeded registry: expected ${MESSAGES} applied messages, found ${seeded.applied}`);
+      process.exitCode = 1;
+    }
   }
 }
 if (PROFILE_LOTS > 0) {

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createPool } from '../../services/db/pool.ts';
+import { benchClientToken, createRegistryDatabase } from './registry-seed.ts';
 import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
 
 export function rate(count: number, ms: number): number {
@@ -69,6 +70,8 @@ export interface HubRunOptions<T> {
   inFlight: number;
   /** Worker processes. */
   workers: number;
+  /** A registry template (`registry-seed.ts`) the hub's database is copied from; default an empty database. */
+  registry?: string;
   /** Started once the hub is ready, before the first lot; stopped once every message is done. */
   alongside?: (hub: RunningHub) => Promise<{ stop(): Promise<T> }>;
 }
@@ -84,7 +87,9 @@ export interface HubRun<T> {
 
 /** The hub on a scratch database: the lots through HTTP, from the first POST to the last message applied. */
 export async function runHub<T = undefined>(lots: string[], options: HubRunOptions<T>): Promise<HubRun<T>> {
-  const { name: database, url: databaseUrl } = await createScratchDatabase(options.adminUrl, 'sne_bench');
+  const { name: database, url: databaseUrl } = options.registry
+    ? await createRegistryDatabase(options.adminUrl, options.registry, 'sne_bench')
+    : await createScratchDatabase(options.adminUrl, 'sne_bench');
   const adminToken = randomBytes(24).toString('hex');
   const port = 18_000 + Math.floor(Math.random() * 1000);
   const env = {
@@ -109,19 +114,14 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
       60_000,
     );
     for (let w = 0; w < options.workers; w++) children.push(startHub(env, 'worker'));
-    const created = await fetch(`${base}/admin/clients`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'bench-bailleur',
-        role: 'bailleur',
-        organisme: '123456789',
-        nom: 'Bench',
-        departements: ['59'],
-        codeGuichet: 'BE59A',
-      }),
+    const token = await benchClientToken(base, adminToken, {
+      id: 'bench-bailleur',
+      role: 'bailleur',
+      organisme: '123456789',
+      nom: 'Bench',
+      departements: ['59'],
+      codeGuichet: 'BE59A',
     });
-    const { token } = (await created.json()) as { token: string };
     companion = await options.alongside?.({ base, databaseUrl, adminToken, env });
 
     const begin = performance.now();
@@ -150,7 +150,8 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
     const alongside = await companion?.stop();
     companion = undefined;
     const { rows } = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM messages WHERE status = 'applied'`,
+      // The bench's own messages (a seeded registry holds others).
+      `SELECT count(*) AS n FROM messages WHERE status = 'applied' AND sender_id LIKE 'B-%'`,
     );
     return {
       ms,

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 
 import type { Queryable } from '../db/pool.ts';
+import { uuidV7 } from '../shared/uuid-v7.ts';
 import { withTimeout } from '../shared/with-timeout.ts';
 import type {
   Intake,
@@ -236,7 +237,8 @@ export class PgIntake implements Intake {
   private async storeAlone(submission: LotSubmission): Promise<LotReceipt> {
     // Two identical lots arriving together: the loser of the unique index retries and finds the winner's messages.
     for (let attempt = 1; ; attempt++) {
-      const lotId = randomUUID();
+      // Time-ordered ids: the indexes on them grow at one edge, however many messages the hub holds.
+      const lotId = uuidV7();
       try {
         const { receipts, queued } = await this.storeGroup([submission], `lot-${lotId}`, lotId);
         if (queued.length > 0) await this.enqueue(`lot-${lotId}`, queued);
@@ -258,7 +260,7 @@ export class PgIntake implements Intake {
   ): Promise<{ receipts: LotReceipt[]; queued: string[] }> {
     const members: Member[] = submissions.map((submission) => ({
       submission,
-      lotId: lotId ?? randomUUID(),
+      lotId: lotId ?? uuidV7(),
       rows: [],
       entries: [],
     }));
@@ -292,7 +294,7 @@ export class PgIntake implements Intake {
           : (message.errors ??
             (message.command ? undefined : [{ code: 'CONTRACT_INVALID', message: 'No command.' }]));
         const row: StoredMessage = {
-          id: randomUUID(),
+          id: uuidV7(),
           sender_id: message.id,
           type: message.type,
           status: errors ? 'rejected' : 'accepted',

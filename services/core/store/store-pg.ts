@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { LOCK_KEYS } from '../../db/lock-keys.ts';
 import type { Queryable } from '../../db/pool.ts';
+import { uuidV7 } from '../../shared/uuid-v7.ts';
 import type { Demande, Logement } from '../demande.ts';
 import { sequenceKeyId } from '../numero-unique.ts';
 import type { PrioritesRecues } from '../rules/index.ts';
@@ -277,7 +277,7 @@ export class PgRegistryStore implements RegistryStore {
          FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, name text, subject text, departement text,
            data jsonb, "clientId" text, audience jsonb, n bigint)
         ORDER BY n`,
-      [JSON.stringify(events.map((e, n) => ({ id: randomUUID(), ...e, n })))],
+      [JSON.stringify(events.map((e, n) => ({ id: uuidV7(), ...e, n })))],
     );
   }
 }
