@@ -334,8 +334,7 @@ async function markFailed(pool: pg.Pool, ids: string[], failure: MessageFailure)
           WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')
          RETURNING id, attempts)
        INSERT INTO message_attempts (message_id, attempt, outcome, error)
-       SELECT id, attempts, 'failed', $2::jsonb FROM done
-       ON CONFLICT (message_id, attempt) DO UPDATE SET outcome = 'failed', error = EXCLUDED.error`,
+       SELECT id, attempts, 'failed', $2::jsonb FROM done`,
       [ids, JSON.stringify(failure)],
     );
     await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ids]);

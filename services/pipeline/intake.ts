@@ -100,8 +100,8 @@ export class PgIntake implements Intake {
   /** Messages committed since, queued as one job (named in their rows) once a worker takes `queuedJob`. */
   private held: { jobId: string; ids: string[] } | undefined;
   private closed = false;
-  /** The add of the last released job, awaited at close. */
-  private adding: Promise<void> = Promise.resolve();
+  /** Adds of jobs not yet settled, awaited at close. */
+  private readonly adds = new Set<Promise<void>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -127,8 +127,8 @@ export class PgIntake implements Intake {
     while (this.flushing) await sleep(WATCH_FIRST_MS);
     const held = this.held;
     this.held = undefined;
-    if (held) await this.enqueue(held.jobId, held.ids);
-    await this.adding;
+    if (held) void this.enqueue(held.jobId, held.ids);
+    await Promise.all(this.adds);
   }
 
   /** Starts a group with what waits, unless a group is in flight (it starts the next when it commits). */
@@ -202,8 +202,7 @@ export class PgIntake implements Intake {
     const { jobId, ids } = this.held;
     this.held = undefined;
     this.queuedJob = jobId;
-    this.adding = this.enqueue(jobId, ids);
-    void this.adding
+    void this.enqueue(jobId, ids)
       .then(() => this.untilTaken(jobId))
       .finally(() => {
         this.queuedJob = undefined;
@@ -222,16 +221,26 @@ export class PgIntake implements Intake {
     }
   }
 
-  /** Adds an apply job; never rejects: if Redis does not take it, the reconciler will. */
+  /**
+   * Adds an apply job; never rejects: if Redis does not take it, the reconciler will. The add is
+   * tracked until it settles, so that `close` waits for it.
+   */
   private enqueue(jobId: string, messageIds: string[]): Promise<void> {
     // Redis away: the add waits for it to come back, but the caller need not wait. The messages are
     // committed; the pending add or the reconciler will queue them.
-    return withTimeout(this.queue.add('apply', { messageIds }, { jobId }), this.enqueueWaitMs, 'Redis').then(
+    const add = withTimeout(
+      this.queue.add('apply', { messageIds }, { jobId }),
+      this.enqueueWaitMs,
+      'Redis',
+    ).then(
       () => {},
       (error: Error) => {
         this.log.warn({ jobId, err: error.message }, 'messages stored but not queued');
       },
     );
+    this.adds.add(add);
+    void add.finally(() => this.adds.delete(add));
+    return add;
   }
 
   private async storeAlone(submission: LotSubmission): Promise<LotReceipt> {

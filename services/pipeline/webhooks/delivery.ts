@@ -149,10 +149,15 @@ function lastErrorOf({ error, statusCode }: Outcome): string | null {
   return JSON.stringify(error === SECRET_UNREADABLE ? { error } : { error, statusCode });
 }
 
-/** Records the attempts and their deliveries' new state in one statement, then plans the retries. */
+/**
+ * Records the attempts and their deliveries' new state in one statement, then plans the retries.
+ * Only the latest claim of a delivery sets its state: a run whose lease ran out while another run
+ * claimed the delivery again (a job taken over) records its attempt but leaves the state alone, so
+ * a `delivered` delivery never goes back to `pending`.
+ */
 async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
   if (outcomes.length === 0) return;
-  await deps.pool.query(
+  const { rows: updated } = await deps.pool.query<{ id: string }>(
     `WITH o AS (
        SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::float8[], $7::jsonb[])
            AS o(id, attempt, status_code, error, status, delay, last_error)),
@@ -162,7 +167,8 @@ async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
      UPDATE deliveries d SET status = o.status, updated_at = now(),
             delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,
             last_error = o.last_error, next_attempt_at = now() + make_interval(secs => o.delay)
-       FROM o WHERE d.id = o.id`,
+       FROM o WHERE d.id = o.id AND d.attempts = o.attempt AND d.status = 'pending'
+     RETURNING d.id`,
     [
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.attempt),
@@ -173,8 +179,9 @@ async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
       outcomes.map((o) => lastErrorOf(o)),
     ],
   );
+  const current = new Set(updated.map((row) => row.id));
   const retries = outcomes
-    .filter((o) => o.status === 'pending')
+    .filter((o) => o.status === 'pending' && current.has(o.id))
     .map((o) => webhookJob(o.id, o.attempt + 1, o.delay * 1000));
   // If Redis is away the reconciler plans them again from PostgreSQL.
   if (retries.length > 0) await deps.queue.addBulk(retries).catch(() => {});

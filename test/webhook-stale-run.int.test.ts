@@ -1,0 +1,102 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attemptDeliveries, type DeliveryDeps } from '../services/pipeline/webhooks/delivery.ts';
+import { fanOut } from '../services/pipeline/webhooks/fanout.ts';
+import { webhookSecretBox } from '../services/pipeline/webhooks/secrets.ts';
+import { SendSlots } from '../services/pipeline/webhooks/send-slots.ts';
+import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { enregistrement, sendLot } from './helpers/spt.ts';
+
+/**
+ * Two runs of one delivery: the first one's lease runs out while its subscriber hangs, a second
+ * run claims the delivery again and delivers it; when the first one's failure comes back at last,
+ * it is recorded as an attempt but must not put the delivered delivery back to `pending`.
+ */
+let hub: TestHub;
+const held: ServerResponse[] = [];
+let requests = 0;
+const subscriber = createServer((request: IncomingMessage, response: ServerResponse) => {
+  request.resume();
+  requests += 1;
+  // The first request hangs until the test answers it; the others succeed at once.
+  if (requests === 1) held.push(response);
+  else response.writeHead(200).end();
+});
+
+beforeAll(async () => {
+  subscriber.listen(0, '127.0.0.1');
+  await once(subscriber, 'listening');
+  hub = await startTestHub({ env: { SNE_WEBHOOK_ALLOW_PRIVATE: 'true', SNE_WEBHOOK_TIMEOUT_MS: '30000' } });
+  const bailleur = await provision(hub.app, { id: 'lille-habitat', role: 'bailleur', codeGuichet: 'LH59A' });
+  const out = await sendLot(hub.app, bailleur, enregistrement({ id: 'E-1', dateDepot: '2014-03-01' }));
+  expect(out['E-1']?.status).toBe('applied');
+  // From here deliveries are driven by the test alone.
+  await hub.workers?.close();
+  const { port } = subscriber.address() as AddressInfo;
+  const created = await hub.app.inject({
+    method: 'POST',
+    url: '/admin/clients',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload: {
+      id: 'abonne',
+      role: 'bailleur',
+      organisme: '123456789',
+      nom: 'Abonné',
+      departements: ['59'],
+      codeGuichet: 'AB59A',
+      webhook: { url: `http://127.0.0.1:${port}/hook` },
+    },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  // The subscriber was there before the event (as if the fan-out had been away).
+  await hub.pool.query('UPDATE webhook_cursors SET last_sequence = (SELECT min(sequence) - 1 FROM events)');
+});
+
+afterAll(async () => {
+  for (const response of held) response.destroy();
+  subscriber.close();
+  await hub?.close();
+});
+
+describe('a delivery run whose lease ran out', () => {
+  it('records its attempt but leaves the state the later run set', async () => {
+    const ids: string[] = [];
+    await fanOut(hub.pool, async (batch) => {
+      ids.push(...batch.map((d) => d.id));
+    });
+    expect(ids).toHaveLength(1);
+    const deps: DeliveryDeps = {
+      pool: hub.pool,
+      queue: hub.infrastructure.webhookQueue,
+      secrets: webhookSecretBox(hub.config),
+      retrySchedule: [1, 1],
+      send: { timeoutMs: hub.config.webhookTimeoutMs, allowPrivate: true },
+      slots: new SendSlots(2),
+    };
+    const first = attemptDeliveries(deps, ids);
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The first run's lease runs out (a job taken over): a second run claims and delivers.
+    await hub.pool.query(`UPDATE deliveries SET next_attempt_at = now() - interval '1 minute'`);
+    await attemptDeliveries(deps, ids);
+    held[0]?.writeHead(500).end();
+    await first;
+
+    const { rows } = await hub.pool.query<{ status: string; attempts: number; delivered: boolean }>(
+      'SELECT status, attempts, delivered_at IS NOT NULL AS delivered FROM deliveries WHERE id = $1',
+      [ids[0]],
+    );
+    expect(rows[0]).toEqual({ status: 'delivered', attempts: 2, delivered: true });
+    const attempts = await hub.pool.query<{ attempt: number; status_code: number }>(
+      'SELECT attempt, status_code FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt',
+      [ids[0]],
+    );
+    expect(attempts.rows).toEqual([
+      { attempt: 1, status_code: 500 },
+      { attempt: 2, status_code: 200 },
+    ]);
+    // No retry was planned for the stale failure.
+    expect(await hub.infrastructure.webhookQueue.getDelayedCount()).toBe(0);
+  });
+});
