@@ -1,38 +1,20 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runBenchScript } from './helpers/bench-script.ts';
 
 /**
  * `npm run bench:feed` at a tiny size, as a child process: it prints the pipeline's rate alone and
  * beside the long-polling clients, their requests and the feed's reads, a 1-in-10,000 client's
  * polls at both log sizes (each finding its event), and exits by itself. Figures are not asserted.
  */
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 describe('bench:feed', () => {
   it('prints both pipeline rates, the clients’ load and the polls at both sizes, then exits with 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/feed.bench.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: inject('postgresAdminUrl'),
-        REDIS_URL: inject('redisUrl'),
-        BENCH_MESSAGES: '500',
-        BENCH_WARMUP: '0',
-        BENCH_LOG_EVENTS: '20000',
-        BENCH_POLLS: '2',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runBenchScript('bench/feed.bench.ts', {
+      BENCH_MESSAGES: '500',
+      BENCH_WARMUP: '0',
+      BENCH_LOG_EVENTS: '20000',
+      BENCH_POLLS: '2',
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const [code] = await once(child, 'exit');
     expect(code, output).toBe(0);
     expect(output).toMatch(/pipeline alone +: \d+ messages\/s/);
     expect(output).toMatch(/pipeline beside 50 long-polls +: \d+ messages\/s/);

@@ -1,39 +1,20 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runBenchScript } from './helpers/bench-script.ts';
 
 /**
  * `npm run bench:pipeline` at a tiny size, as a child process: it must end by itself once it has
  * printed (it used to print and hang on a Redis connection nobody closed), compare the hub with the
  * best bare BullMQ setting it tried, and print the profile of a lot. Figures are not asserted.
  */
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 describe('bench:pipeline', () => {
   it('prints the settings, the best baseline, the ratio and the profile, then exits by itself with 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pipeline.bench.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: inject('postgresAdminUrl'),
-        REDIS_URL: inject('redisUrl'),
-        BENCH_MESSAGES: '1000',
-        BENCH_BASELINE_JOBS: '300',
-        BENCH_BASELINE_CONCURRENCY: '1,10',
-        BENCH_PROFILE_LOTS: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runBenchScript('bench/pipeline.bench.ts', {
+      BENCH_MESSAGES: '1000',
+      BENCH_BASELINE_JOBS: '300',
+      BENCH_BASELINE_CONCURRENCY: '1,10',
+      BENCH_PROFILE_LOTS: '1',
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    // No kill on a timer: if the bench hangs, this waits until vitest's timeout fails the test.
-    const [code] = await once(child, 'exit');
     // The whole output as the message: a failing run says why.
     expect(code, output).toBe(0);
     expect(output).toMatch(/addBulk ×500, 4 batches in flight; worker concurrency 1\n/);

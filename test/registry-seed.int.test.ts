@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { NUMERO_UNIQUE_PATTERN } from '../services/core/numero-unique.ts';
+import { runBenchScript } from './helpers/bench-script.ts';
 
 /**
  * `BENCH_REGISTRY_DEMANDES` of `npm run bench:pipeline` at a tiny size: the bench seeds a template
@@ -13,7 +11,6 @@ import { NUMERO_UNIQUE_PATTERN } from '../services/core/numero-unique.ts';
  * numéros and their counters, infocentre counts equal to a recount, metrics equal to the messages,
  * nothing pending. Figures are not asserted.
  */
-const ROOT = path.resolve(import.meta.dirname, '..');
 const DEMANDES = 3000;
 const TEMPLATE = `sne_test_registry_${randomBytes(4).toString('hex')}`;
 
@@ -34,29 +31,14 @@ afterAll(async () => {
 
 describe('bench:pipeline on a seeded registry', () => {
   it('prints the empty and the seeded rates and their ratio, and every message is applied', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/pipeline.bench.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: inject('postgresAdminUrl'),
-        REDIS_URL: inject('redisUrl'),
-        BENCH_MESSAGES: '1000',
-        BENCH_BASELINE_JOBS: '300',
-        BENCH_BASELINE_CONCURRENCY: '10',
-        BENCH_PROFILE_LOTS: '0',
-        BENCH_REGISTRY_DEMANDES: String(DEMANDES),
-        BENCH_REGISTRY_TEMPLATE: TEMPLATE,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runBenchScript('bench/pipeline.bench.ts', {
+      BENCH_MESSAGES: '1000',
+      BENCH_BASELINE_JOBS: '300',
+      BENCH_BASELINE_CONCURRENCY: '10',
+      BENCH_PROFILE_LOTS: '0',
+      BENCH_REGISTRY_DEMANDES: String(DEMANDES),
+      BENCH_REGISTRY_TEMPLATE: TEMPLATE,
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const [code] = await once(child, 'exit');
     expect(code, output).toBe(0);
     expect(output).toMatch(/hub, enregistrements via HTTP lots +: \d+ messages\/s .*1000 applied/);
     expect(output).toMatch(

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { LOCK_KEYS } from '../db/lock-keys.ts';
 import { withTransaction } from '../db/pool.ts';
-import { stagingTable } from './parc-staging.ts';
+import { FILE_COLUMNS, stagingTable } from './parc-staging.ts';
 import { mergeJob, type RplsJobData } from './queues.ts';
 
 /** RPLS merges run one at a time (two snapshots of one bailleur must not interleave). */
@@ -16,20 +16,6 @@ export interface MergeCounts {
   unchanged: number;
   sortis: number;
 }
-
-/** The columns a file gives a logement, in `logements` and in the staging table alike. */
-const FILE_COLUMNS = [
-  'siren_bailleur',
-  'code_commune',
-  'departement',
-  'nb_pieces',
-  'surface_habitable',
-  'type_construction',
-  'annee_achevement',
-  'financement',
-  'conventionne',
-  'qpv',
-] as const;
 
 /**
  * Merges a `received` import into `logements` in ONE transaction: its valid rows inserted or

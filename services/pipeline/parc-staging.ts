@@ -34,11 +34,8 @@ export function createStagingSql(importId: string): string {
   )`;
 }
 
-/** The columns in the order `stagingRow` writes them for `COPY … FROM STDIN`. */
-export const STAGING_COLUMNS = [
-  'identifiant_rpls',
-  'line',
-  'valid',
+/** The columns a file gives a logement, in `logements` and in the staging table alike. */
+export const FILE_COLUMNS = [
   'siren_bailleur',
   'code_commune',
   'departement',
@@ -50,6 +47,9 @@ export const STAGING_COLUMNS = [
   'conventionne',
   'qpv',
 ] as const;
+
+/** The columns in the order `stagingRow` writes them for `COPY … FROM STDIN`. */
+export const STAGING_COLUMNS = ['identifiant_rpls', 'line', 'valid', ...FILE_COLUMNS] as const;
 
 /**
  * `COPY` of the rows into the staging table, in PostgreSQL's text format. `FREEZE`: the table was
