@@ -28,6 +28,10 @@ const errorSchema = {
 const resultSchema = { type: 'object', properties: { numeroUnique: { type: 'string' } } } as const;
 const statusSchema = {
   enum: ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'],
+  description:
+    '`accepted`: stored and queued (it stays so while a worker applies it: the apply is one transaction, ' +
+    'its outcome visible at its commit); `processing`: a try met a transient error, the next try is planned; ' +
+    '`applied`; `failed` (waits for an operator); `rejected` (contract-invalid, never queued); `discarded`.',
 } as const;
 
 /** The sender of a message, or an operator, may read it; anyone else learns nothing, not even that it exists. */
