@@ -225,7 +225,8 @@ describe.skipIf(!chromiumPath)('the operator console in Chromium', () => {
     await row.getByText('Open').click();
     const attempts = page.locator('main table');
     await attempts.waitFor();
-    expect(await attempts.locator('tbody tr').count()).toBe(2); // the first try and the one retry
+    // The list's table stays until the delivery's page replaces it: poll for the attempts' rows.
+    await expect.poll(() => attempts.locator('tbody tr').count()).toBe(2); // the first try and the one retry
     expect(await attempts.textContent()).toContain('503');
 
     subscriberStatus = 200;
