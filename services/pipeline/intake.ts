@@ -89,8 +89,10 @@ const WATCH_MAX_MS = 50;
  * together as the next job as soon as a worker takes it: the busier the workers, the larger their
  * jobs, so single messages are applied in shared transactions too. Held messages are committed
  * (each row names its future job in `job_id`): if the process dies before queueing them, the
- * reconciler does, as for any job Redis lost. Lots of more than `soloAbove` messages are stored and
- * queued on their own, as before groups.
+ * reconciler does, as for any job Redis lost. Under a backlog longer than the reconciler's grace,
+ * it may queue held messages too, then the intake adds their job: each is still applied once (its
+ * row is locked and its status checked by the apply), the second job finds nothing to do. Lots of
+ * more than `soloAbove` messages are stored and queued on their own, as before groups.
  */
 export class PgIntake implements Intake {
   private readonly waiting: Waiting[] = [];
