@@ -87,6 +87,19 @@ describe('numéros uniques under concurrent enregistrements', () => {
     expect(counters.rows).toEqual([{ territoire: '059', mois: '03', annee: '14', dernier: total }]);
     const demandes = await hub.pool.query<{ numero_unique: string }>('SELECT numero_unique FROM demandes');
     expect(new Set(demandes.rows.map((d) => d.numero_unique))).toEqual(new Set(numeros));
+    // Each message's result names the demande it created (its history line), even when its batch ran
+    // the rules again on counters another batch had moved after its outcomes were recorded.
+    const mismatched = await hub.pool.query(
+      `SELECT m.id FROM messages m JOIN demande_historique h ON h.message_id = m.id AND h.kind = 'enregistrement'
+        WHERE m.id = ANY($1::uuid[]) AND h.numero_unique IS DISTINCT FROM m.result->>'numeroUnique'`,
+      [accepted],
+    );
+    expect(mismatched.rows).toEqual([]);
+    const created = await hub.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM demande_historique WHERE message_id = ANY($1::uuid[]) AND kind = 'enregistrement'`,
+      [accepted],
+    );
+    expect(created.rows[0]?.n).toBe(total);
 
     for (const worker of workers) expect(await worker.stop()).toEqual({ code: 0, signal: null });
   });
