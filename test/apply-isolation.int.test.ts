@@ -1,10 +1,11 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../services/core/actor.ts';
-import type { Command, EnregistrementCommand } from '../services/core/commands.ts';
+import type { Command } from '../services/core/commands.ts';
 import { addMonths, todayInParis } from '../services/core/dates.ts';
 import { type ApplyReport, createApplyProcessor } from '../services/pipeline/apply-worker.ts';
 import type { ApplyJobData } from '../services/pipeline/queues.ts';
+import { inscription } from './helpers/commands.ts';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import { enregistrement, type LotReply, lot, postLot, renouvellement } from './helpers/spt.ts';
 
@@ -52,21 +53,6 @@ const processor = () =>
 function run(messageIds: string[], attemptsMade = 0): Promise<ApplyReport> {
   const job = { data: { messageIds }, opts: { attempts: 8 }, attemptsMade } as unknown as Job<ApplyJobData>;
   return processor()(job);
-}
-
-function inscription(nom: string, overrides: Partial<EnregistrementCommand> = {}): EnregistrementCommand {
-  return {
-    type: 'enregistrement',
-    departement: '59',
-    dateDepot: addMonths(today, -1),
-    demandeur: { nom, prenom: 'Jeanne', dateNaissance: '1980-01-02', nationalite: 'FR' },
-    menage: { nombrePersonnes: 1 },
-    ressourcesMensuelles: 1000,
-    typologie: 'T2',
-    communesSouhaitees: ['59350'],
-    motif: 'sans-logement',
-    ...overrides,
-  };
 }
 
 /** Hands commands to the intake as a connector would (as if a contract had let them through). */

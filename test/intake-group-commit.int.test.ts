@@ -2,14 +2,15 @@ import { type Job, Queue } from 'bullmq';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../services/core/actor.ts';
-import type { Command, EnregistrementCommand } from '../services/core/commands.ts';
-import { addMonths, todayInParis } from '../services/core/dates.ts';
+import type { Command } from '../services/core/commands.ts';
+import { todayInParis } from '../services/core/dates.ts';
 import { type ApplyReport, createApplyProcessor } from '../services/pipeline/apply-worker.ts';
 import type { LotReceipt, LotSubmission } from '../services/pipeline/inbound.ts';
 import { DEFAULT_GROUP_LIMITS, type GroupLimits, PgIntake } from '../services/pipeline/intake.ts';
 import { APPLY_QUEUE, type ApplyJobData } from '../services/pipeline/queues.ts';
 import { reconcile } from '../services/pipeline/reconciler.ts';
 import { startWorkers } from '../services/pipeline/workers.ts';
+import { inscription } from './helpers/commands.ts';
 import { provision, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 
@@ -54,21 +55,6 @@ afterAll(async () => {
 
 function intake(limits: Partial<GroupLimits> = {}, queue = hub.infrastructure.applyQueue, waitMs = 1000) {
   return new PgIntake(hub.pool, queue, quiet, waitMs, { ...DEFAULT_GROUP_LIMITS, ...limits });
-}
-
-function inscription(nom: string, overrides: Partial<EnregistrementCommand> = {}): EnregistrementCommand {
-  return {
-    type: 'enregistrement',
-    departement: '59',
-    dateDepot: addMonths(today, -1),
-    demandeur: { nom, prenom: 'Jeanne', dateNaissance: '1980-01-02', nationalite: 'FR' },
-    menage: { nombrePersonnes: 1 },
-    ressourcesMensuelles: 1000,
-    typologie: 'T2',
-    communesSouhaitees: ['59350'],
-    motif: 'sans-logement',
-    ...overrides,
-  };
 }
 
 /** A single-message submission, as the portail's route hands one to the intake. */

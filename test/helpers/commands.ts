@@ -1,5 +1,6 @@
 import type { Actor } from '../../services/core/actor.ts';
-import type { Command } from '../../services/core/commands.ts';
+import type { Command, EnregistrementCommand } from '../../services/core/commands.ts';
+import { addMonths, todayInParis } from '../../services/core/dates.ts';
 import type { TestHub } from './hub.ts';
 import { waitForMessagesDone } from './wait.ts';
 
@@ -31,4 +32,24 @@ export async function applyCommands(hub: TestHub, actor: Actor, ...commands: Com
   );
   const failed = rows.filter((r) => r.status !== 'applied');
   if (failed.length > 0) throw new Error(`commands not applied: ${JSON.stringify(failed)}`);
+}
+
+/** A valid enregistrement of one person in the Nord, filed a month ago, for tests that hand commands to the intake. */
+export function inscription(
+  nom: string,
+  overrides: Partial<EnregistrementCommand> = {},
+  today = todayInParis(),
+): EnregistrementCommand {
+  return {
+    type: 'enregistrement',
+    departement: '59',
+    dateDepot: addMonths(today, -1),
+    demandeur: { nom, prenom: 'Jeanne', dateNaissance: '1980-01-02', nationalite: 'FR' },
+    menage: { nombrePersonnes: 1 },
+    ressourcesMensuelles: 1000,
+    typologie: 'T2',
+    communesSouhaitees: ['59350'],
+    motif: 'sans-logement',
+    ...overrides,
+  };
 }
