@@ -30,7 +30,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { COLUMNS } from '../connectors/rpls/v1/header.ts';
-import { rate, startHub, waitUntil } from './pipeline/hub-run.ts';
+import { portailDemande, rate, sptLotXml, startHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 import { rplsFile } from './rpls-file.ts';
 
@@ -237,12 +237,19 @@ async function probe(tokens: { portail: string; guichet: string }, stop: Promise
   const timers = [
     setInterval(() => {
       const n = probeSequence++;
-      send(portail, '/connectors/pgp/v1/demandes', tokens.portail, portailDemande(n));
+      send(
+        portail,
+        '/connectors/pgp/v1/demandes',
+        tokens.portail,
+        portailDemande(`latence-pgp-${n}`, `Latence${n}`),
+      );
     }, 1000 / PORTAIL_RATE),
     setInterval(() => {
       const first = probeSequence;
       probeSequence += SPT_LOT;
-      send(spt, '/connectors/spt/v2/lots', tokens.guichet, { xml: sptLot(first) });
+      send(spt, '/connectors/spt/v2/lots', tokens.guichet, {
+        xml: sptLotXml(first, SPT_LOT, { id: 'latence-spt', ref: 'LAT', nom: 'Latence' }),
+      });
     }, 1000 / SPT_RATE),
     // The API's own responsiveness (no database): what its event loop adds to the 202s.
     setInterval(() => send(live, '/health/live', tokens.portail), 100),
@@ -251,30 +258,6 @@ async function probe(tokens: { portail: string; guichet: string }, stop: Promise
   for (const timer of timers) clearInterval(timer);
   await Promise.all(pending);
   return { portail, spt, live };
-}
-
-function portailDemande(n: number): object {
-  return {
-    id: `latence-pgp-${n}`,
-    departement: '59',
-    dateDepot: '2014-03-01',
-    demandeur: { nom: `Latence${n}`, prenom: 'Paul', dateNaissance: '1960-02-29', nationalite: 'FR' },
-    menage: { nombrePersonnes: 1 },
-    ressourcesMensuelles: 900,
-    typologie: 'T2',
-    communesSouhaitees: ['59350'],
-    motif: 'sans-logement',
-  };
-}
-
-function sptLot(first: number): string {
-  const messages: string[] = [];
-  for (let i = first; i < first + SPT_LOT; i++) {
-    messages.push(
-      `<enregistrement id="latence-spt-${i}"><referenceGuichet>LAT-${i}</referenceGuichet><departement>59</departement><dateDepot>2014-03-01</dateDepot><demandeur><nom>Latence${i}</nom><prenom>Marie</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur><menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie><communesSouhaitees><commune rang="1">59350</commune></communesSouhaitees><motif>logement-trop-cher</motif></enregistrement>`,
-    );
-  }
-  return `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`;
 }
 
 /** `p50 / p99 ms (n)` of a list of latencies (202s, or 200s for /health/live). */

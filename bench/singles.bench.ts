@@ -30,13 +30,16 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { createPool } from '../services/db/pool.ts';
-import { startHub, waitUntil } from './pipeline/hub-run.ts';
+import { type Naming, portailDemande, sptLotXml, startHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const STEPS = (process.env.BENCH_STEPS ?? '250,500,1000,1500,2000').split(',').map(Number);
 const LOT_EVERY_MS = Number(process.env.BENCH_LOT_EVERY_MS ?? 2000);
 const LOT_SIZE = Number(process.env.BENCH_LOT ?? 500);
+/** The lots' enregistrements beside the filings. */
+const LOT_NAMING: Naming = { id: 'L', ref: 'LOT', nom: 'Lot' };
+const singleDemande = (i: number) => portailDemande(`s-${i}`, `Singles${i}`);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
@@ -88,7 +91,7 @@ async function baseline(rates: number[]): Promise<void> {
     await pool.query(
       'CREATE TABLE singles (id bigserial PRIMARY KEY, received_at timestamptz DEFAULT now(), raw text, canonical jsonb)',
     );
-    const body = JSON.stringify(demande(0));
+    const body = JSON.stringify(portailDemande('s-0', 'Singles0'));
     const insert = () =>
       pool.query('INSERT INTO singles (raw, canonical) VALUES ($1, $2::jsonb)', [body, body]);
     for (const rate of rates) {
@@ -123,31 +126,6 @@ async function baseline(rates: number[]): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // The hub.
-
-function demande(i: number) {
-  return {
-    id: `s-${i}`,
-    departement: '59',
-    dateDepot: '2014-03-01',
-    demandeur: { nom: `Singles${i}`, prenom: 'Paul', dateNaissance: '1960-02-29', nationalite: 'FR' },
-    menage: { nombrePersonnes: 1 },
-    ressourcesMensuelles: 900,
-    typologie: 'T2',
-    communesSouhaitees: ['59350'],
-    motif: 'sans-logement',
-  };
-}
-
-function lotXml(first: number): string {
-  const messages: string[] = [];
-  for (let i = first; i < first + LOT_SIZE; i++) {
-    const day = String((i % 28) + 1).padStart(2, '0');
-    messages.push(
-      `<enregistrement id="L-${i}"><referenceGuichet>LOT-${i}</referenceGuichet><departement>59</departement><dateDepot>2014-03-${day}</dateDepot><demandeur><nom>Lot${i}</nom><prenom>Personne</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur><menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie><communesSouhaitees><commune rang="1">59350</commune></communesSouhaitees><motif>logement-trop-cher</motif></enregistrement>`,
-    );
-  }
-  return `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`;
-}
 
 async function provision(spec: object): Promise<string> {
   const reply = await fetch(`${BASE}/admin/clients`, {
@@ -222,7 +200,7 @@ async function hub(): Promise<boolean> {
         if (LOT_EVERY_MS <= 0) return;
         const inFlight: Promise<void>[] = [];
         while (!stopLots) {
-          const body = lotXml(lotsFirst);
+          const body = sptLotXml(lotsFirst, LOT_SIZE, LOT_NAMING);
           lotsFirst += LOT_SIZE;
           inFlight.push(
             fetch(`${BASE}/connectors/spt/v2/lots`, {
@@ -240,7 +218,7 @@ async function hub(): Promise<boolean> {
       })();
       const begin = now();
       await openLoop(rate, seconds, async () => {
-        const body = JSON.stringify(demande(filed++));
+        const body = JSON.stringify(singleDemande(filed++));
         const start = now();
         try {
           const reply = await fetch(`${BASE}/connectors/pgp/v1/demandes`, {

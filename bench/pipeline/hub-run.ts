@@ -14,21 +14,49 @@ export function rate(count: number, ms: number): number {
   return Math.round((count / ms) * 1000);
 }
 
-function enregistrementXml(i: number): string {
+/** How a bench names its generated messages: sender id `<id>-<i>`, reference `<ref>-<i>`, nom `<nom><i>`. */
+export interface Naming {
+  id: string;
+  ref: string;
+  nom: string;
+}
+
+/** The pipeline bench's names (it counts its applied messages by the `B-` sender ids). */
+const BENCH_NAMING: Naming = { id: 'B', ref: 'BENCH', nom: 'Bench' };
+
+function enregistrementXml(i: number, naming: Naming): string {
   const day = String((i % 28) + 1).padStart(2, '0');
-  return `<enregistrement id="B-${i}"><referenceGuichet>BENCH-${i}</referenceGuichet><departement>59</departement><dateDepot>2014-03-${day}</dateDepot><demandeur><nom>Bench${i}</nom><prenom>Personne</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur><menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie><communesSouhaitees><commune rang="1">59350</commune></communesSouhaitees><motif>logement-trop-cher</motif></enregistrement>`;
+  return `<enregistrement id="${naming.id}-${i}"><referenceGuichet>${naming.ref}-${i}</referenceGuichet><departement>59</departement><dateDepot>2014-03-${day}</dateDepot><demandeur><nom>${naming.nom}${i}</nom><prenom>Personne</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur><menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie><communesSouhaitees><commune rang="1">59350</commune></communesSouhaitees><motif>logement-trop-cher</motif></enregistrement>`;
+}
+
+/** One SPT v2 lot of `size` enregistrements (département 59, March 2014) numbered from `first`. */
+export function sptLotXml(first: number, size: number, naming: Naming = BENCH_NAMING): string {
+  const messages: string[] = [];
+  for (let i = first; i < first + size; i++) messages.push(enregistrementXml(i, naming));
+  return `<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`;
 }
 
 /** Lots of `lotSize` enregistrements (département 59), numbered from `first`, `count` messages in all. */
 export function buildLots(first: number, count: number, lotSize: number): string[] {
   const lots: string[] = [];
-  for (let start = first; start < first + count; start += lotSize) {
-    const messages: string[] = [];
-    for (let i = start; i < Math.min(start + lotSize, first + count); i++)
-      messages.push(enregistrementXml(i));
-    lots.push(`<?xml version="1.0" encoding="UTF-8"?><lot xmlns="urn:sne:spt:2">${messages.join('')}</lot>`);
-  }
+  for (let start = first; start < first + count; start += lotSize)
+    lots.push(sptLotXml(start, Math.min(lotSize, first + count - start)));
   return lots;
+}
+
+/** A demande filed on the portail (one JSON message per request), département 59, March 2014. */
+export function portailDemande(id: string, nom: string): object {
+  return {
+    id,
+    departement: '59',
+    dateDepot: '2014-03-01',
+    demandeur: { nom, prenom: 'Paul', dateNaissance: '1960-02-29', nationalite: 'FR' },
+    menage: { nombrePersonnes: 1 },
+    ressourcesMensuelles: 900,
+    typologie: 'T2',
+    communesSouhaitees: ['59350'],
+    motif: 'sans-logement',
+  };
 }
 
 /** A hub process running `roles` (BENCH_NODE_ARGS: extra node flags, e.g. `--cpu-prof`). */
