@@ -20,7 +20,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -30,7 +29,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { COLUMNS } from '../connectors/rpls/v1/header.ts';
-import { portailDemande, rate, sptLotXml, startHub, waitUntil } from './pipeline/hub-run.ts';
+import { portailDemande, rate, sptLotXml, startHub, stopHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 import { rplsFile } from './rpls-file.ts';
 
@@ -367,10 +366,7 @@ async function hub(
     );
     return { first, stored, latency: { quietMs, quiet, during, second: second as ImportRun } };
   } finally {
-    for (const child of children) {
-      child.kill('SIGTERM');
-      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-    }
+    await stopHub(children);
     await pool.end();
   }
 }

@@ -26,11 +26,10 @@
  * BENCH_NODE_ARGS (extra node flags for the hub's processes, e.g. `--cpu-prof`), DATABASE_URL (admin URL, default local), REDIS_URL (default local).
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { createPool } from '../services/db/pool.ts';
-import { type Naming, portailDemande, sptLotXml, startHub, waitUntil } from './pipeline/hub-run.ts';
+import { type Naming, portailDemande, sptLotXml, startHub, stopHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -303,10 +302,7 @@ async function hub(): Promise<boolean> {
       `  ${rows[0]?.n} portail messages in ${rows[0]?.jobs} distinct job ids (an intake group's job, or a defer's)`,
     );
   } finally {
-    for (const child of children) {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    }
+    await stopHub(children);
     await pool.end();
     await dropScratchDatabase(ADMIN_URL, database);
   }

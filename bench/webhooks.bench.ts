@@ -29,7 +29,7 @@ import { loadConfig } from '../services/config/config.ts';
 import { createPool } from '../services/db/pool.ts';
 import { cloudEventOf, type EventRow } from '../services/pipeline/events.ts';
 import { send, signatureHeaders } from '../services/pipeline/webhooks/send.ts';
-import { buildLots, startHub, waitUntil } from './pipeline/hub-run.ts';
+import { buildLots, startHub, stopHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 import type { SubscriberCommand, SubscriberReply } from './webhooks/subscribers.ts';
 
@@ -236,10 +236,7 @@ async function hub(
       },
     };
   } finally {
-    for (const child of children) {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    }
+    await stopHub(children);
     await pool.end();
     await dropScratchDatabase(ADMIN_URL, database);
   }

@@ -68,6 +68,14 @@ export function startHub(env: Record<string, string>, roles: string): ChildProce
   });
 }
 
+/** Stops hub processes (SIGTERM: they drain) and waits until each has exited. */
+export async function stopHub(children: ChildProcess[]): Promise<void> {
+  for (const child of children) {
+    child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+  }
+}
+
 /** Resolves once `check` holds, polled every `everyMs`; throws after `timeoutMs`. */
 export async function waitUntil(
   check: () => Promise<boolean>,
@@ -191,10 +199,7 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
     };
   } finally {
     await companion?.stop().catch(() => {});
-    for (const child of children) {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    }
+    await stopHub(children);
     await pool.end();
     await dropScratchDatabase(options.adminUrl, database);
   }
