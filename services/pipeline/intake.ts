@@ -409,14 +409,21 @@ async function storeAll(
   acceptedIds: string[],
   keys: string[][],
 ): Promise<void> {
+  // The canonical command is already JSON text: it is spliced into its row as a JSON value, so that
+  // PostgreSQL parses it once, with the rows (as a string field it was escaped here and parsed twice).
+  let n = 0;
   const rows = members.flatMap((m) =>
-    m.rows.map((row) => ({
-      ...row,
-      lot_id: m.lotId,
-      client_id: m.submission.actor.clientId,
-      system: m.submission.system,
-      version: m.submission.version,
-    })),
+    m.rows.map(({ canonical, ...row }) => {
+      const fields = JSON.stringify({
+        ...row,
+        lot_id: m.lotId,
+        client_id: m.submission.actor.clientId,
+        system: m.submission.system,
+        version: m.submission.version,
+        n: n++,
+      });
+      return `${fields.slice(0, -1)},"canonical":${canonical ?? 'null'}}`;
+    }),
   );
   const keyIds: string[] = [];
   const keyNames: string[] = [];
@@ -439,9 +446,9 @@ async function storeAll(
        INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw, canonical,
                              content_hash, error, job_id)
        SELECT m.id, m.lot_id, m.client_id, m.sender_id, m.system, m.version, m.type, m.status, m.raw,
-              m.canonical::jsonb, m.content_hash, m.error, CASE WHEN m.status = 'accepted' THEN $7 END
+              m.canonical, m.content_hash, m.error, CASE WHEN m.status = 'accepted' THEN $7 END
          FROM jsonb_to_recordset($6::jsonb) AS m(id uuid, lot_id uuid, client_id text, sender_id text, system text,
-              version text, type text, status text, raw text, canonical text, content_hash text, error jsonb, n bigint),
+              version text, type text, status text, raw text, canonical jsonb, content_hash text, error jsonb, n bigint),
               locked
         ORDER BY m.n
        RETURNING id, seq)
@@ -454,7 +461,7 @@ async function storeAll(
       members.map((m) => m.submission.actor.clientId),
       members.map((m) => m.submission.system),
       members.map((m) => m.submission.version),
-      JSON.stringify(rows.map((row, n) => ({ ...row, n }))),
+      `[${rows.join(',')}]`,
       jobId,
       keyNames,
       keyIds,

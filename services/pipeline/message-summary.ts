@@ -30,8 +30,9 @@ export interface MessageSummary {
 
 /**
  * Messages waiting for an operator, counted by system and error code — the console's first
- * screen. Served by the index `messages_status (status, received_at)`: only the rows of one
- * status (failures, a small part of the table) are read, never the applied millions.
+ * screen. Served by the partial index `messages_waiting_operator (status, received_at)` (migration
+ * 012, whose predicate the query repeats): only failed and rejected messages are in it, never the
+ * applied millions.
  */
 export async function summarizeMessages(db: Queryable, filter: SummaryFilter): Promise<MessageSummary> {
   const { rows } = await db.query<{
@@ -43,7 +44,7 @@ export async function summarizeMessages(db: Queryable, filter: SummaryFilter): P
   }>(
     `SELECT system, error->>'code' AS code, count(*) AS n, min(received_at) AS first, max(received_at) AS last
        FROM messages
-      WHERE status = $1
+      WHERE status = $1 AND status IN ('failed', 'rejected')
         AND ($2::timestamptz IS NULL OR received_at >= $2)
         AND ($3::timestamptz IS NULL OR received_at < $3)
       GROUP BY system, error->>'code'

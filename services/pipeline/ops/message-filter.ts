@@ -42,7 +42,13 @@ export function filterCondition(filter: MessageFilter, first = 1): SqlCondition 
     params.push(value);
     clauses.push(template(`$${first + params.length - 1}`));
   };
-  if (filter.status) add((p) => `m.status = ${p}`, filter.status);
+  // Any status but `applied` is read through messages_status_seq, partial: its predicate is repeated
+  // so the planner can use it. `applied` is nearly every row: the walk of messages_seq_key finds them.
+  if (filter.status)
+    add(
+      (p) => (filter.status === 'applied' ? `m.status = ${p}` : `m.status = ${p} AND m.status <> 'applied'`),
+      filter.status,
+    );
   if (filter.system) add((p) => `m.system = ${p}`, filter.system);
   if (filter.type) add((p) => `m.type = ${p}`, filter.type);
   if (filter.client) add((p) => `m.client_id = ${p}`, filter.client);

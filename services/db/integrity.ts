@@ -1,0 +1,25 @@
+import type { Queryable } from './pool.ts';
+
+/**
+ * The parent every hot-path child row must have. These were foreign keys until migration 013 dropped
+ * them (PostgreSQL checks a foreign key with one query per row); the writers keep them true, and the
+ * tests that crash or poison the pipeline check with `orphanCounts` that they still hold.
+ */
+const PARENTS = [
+  { child: 'messages', column: 'client_id', parent: 'clients', key: 'id' },
+  { child: 'messages', column: 'lot_id', parent: 'lots', key: 'id' },
+  { child: 'pending_keys', column: 'message_id', parent: 'messages', key: 'id' },
+  { child: 'message_attempts', column: 'message_id', parent: 'messages', key: 'id' },
+  { child: 'demande_historique', column: 'numero_unique', parent: 'demandes', key: 'numero_unique' },
+] as const;
+
+/** Child rows whose parent is missing, per `child.column` (all zero when the registry is whole). */
+export async function orphanCounts(db: Queryable): Promise<Record<string, number>> {
+  const counts = PARENTS.map(
+    ({ child, column, parent, key }) =>
+      `(SELECT count(*)::int FROM ${child} c WHERE c.${column} IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.${key} = c.${column})) AS "${child}.${column}"`,
+  );
+  const { rows } = await db.query<Record<string, number>>(`SELECT ${counts.join(', ')}`);
+  return rows[0] ?? {};
+}

@@ -1,0 +1,44 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orphanCounts } from '../services/db/integrity.ts';
+import { createTestDatabase } from './helpers/database.ts';
+
+describe('orphanCounts: the parents the hot path no longer checks by foreign key', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await database.drop();
+  });
+
+  it('is all zero on a whole registry and names each kind of child row left without its parent', async () => {
+    expect(Object.values(await orphanCounts(pool))).toEqual([0, 0, 0, 0, 0]);
+    const missing = '01900000-0000-7000-8000-000000000001';
+    await pool.query(
+      `INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw)
+       VALUES ($1, $1, 'nobody', 's-1', 'spt', 'v2', 'enregistrement', 'accepted', '<x/>')`,
+      [missing],
+    );
+    await pool.query(`INSERT INTO pending_keys (key, seq, message_id) VALUES ('k', 1, $1)`, [
+      '01900000-0000-7000-8000-000000000002',
+    ]);
+    await pool.query(
+      `INSERT INTO message_attempts (message_id, attempt, outcome) VALUES ($1, 1, 'applied')`,
+      ['01900000-0000-7000-8000-000000000003'],
+    );
+    await pool.query(
+      `INSERT INTO demande_historique (numero_unique, kind, date_effet) VALUES ('0591013000042LH59A', 'enregistrement', '2013-10-01')`,
+    );
+    expect(await orphanCounts(pool)).toEqual({
+      'messages.client_id': 1,
+      'messages.lot_id': 1,
+      'pending_keys.message_id': 1,
+      'message_attempts.message_id': 1,
+      'demande_historique.numero_unique': 1,
+    });
+  });
+});
