@@ -8,7 +8,7 @@ import { PgRegistryStore } from '../core/store/store-pg.ts';
 import { withTransaction } from '../db/pool.ts';
 import { safeErrorSummary } from '../db/safe-error.ts';
 import { failureOf, isTransient, type MessageFailure } from './apply-failure.ts';
-import { splitReady } from './ordering.ts';
+import { firstPendingOutside, splitReady } from './ordering.ts';
 import type { ApplyJobData } from './queues.ts';
 
 interface PendingRow {
@@ -208,12 +208,8 @@ async function splitByOrdering(db: pg.PoolClient, rows: PendingRow[]) {
   const keysOf = new Map<string, string[]>();
   for (const { message_id, key } of own.rows)
     keysOf.set(message_id, [...(keysOf.get(message_id) ?? []), key]);
-  const earliest = await db.query<{ key: string; seq: string }>(
-    `SELECT key, min(seq) AS seq FROM pending_keys
-      WHERE key = ANY($1::text[]) AND message_id <> ALL($2::uuid[]) GROUP BY key`,
-    [[...new Set(own.rows.map((r) => r.key))], ids],
-  );
-  const blockedFrom = new Map(earliest.rows.map((r) => [r.key, BigInt(r.seq)]));
+  const earliest = await firstPendingOutside(db, [...new Set(own.rows.map((r) => r.key))], ids);
+  const blockedFrom = new Map(earliest.map((r) => [r.key, BigInt(r.seq)]));
   return splitReady(rows, (row) => keysOf.get(row.id) ?? [], blockedFrom);
 }
 

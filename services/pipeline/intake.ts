@@ -352,22 +352,21 @@ function idempotencyKey(clientId: string, senderId: string): string {
 }
 
 /** The messages already stored (not rejected) under these senders' ids, by `idempotencyKey`. */
-async function existingMessages(
+export async function existingMessages(
   db: Queryable,
   senders: { clientId: string; senderId: string }[],
 ): Promise<Map<string, StoredMessage>> {
-  // Both lists as index conditions of `messages_idempotency`; pairs across clients are sorted out here.
+  // One probe of `messages_idempotency` per pair (`OFFSET 0` keeps each a subquery of its own): as
+  // two lists, the planner read every message of the client and filtered them by sender.
   const { rows } = await db.query<StoredMessage & { client_id: string }>(
-    `SELECT id, client_id, sender_id, type, status, content_hash FROM messages
-      WHERE client_id = ANY($1::text[]) AND sender_id = ANY($2::text[]) AND status <> 'rejected'`,
-    [[...new Set(senders.map((s) => s.clientId))], [...new Set(senders.map((s) => s.senderId))]],
+    `SELECT m.id, m.client_id, m.sender_id, m.type, m.status, m.content_hash
+       FROM unnest($1::text[], $2::text[]) AS k(client_id, sender_id)
+       CROSS JOIN LATERAL (SELECT * FROM messages
+                            WHERE client_id = k.client_id AND sender_id = k.sender_id AND status <> 'rejected'
+                           OFFSET 0) m`,
+    [senders.map((s) => s.clientId), senders.map((s) => s.senderId)],
   );
-  const wanted = new Set(senders.map((s) => idempotencyKey(s.clientId, s.senderId)));
-  return new Map(
-    rows
-      .map((r) => [idempotencyKey(r.client_id, r.sender_id), r] as const)
-      .filter(([key]) => wanted.has(key)),
-  );
+  return new Map(rows.map((r) => [idempotencyKey(r.client_id, r.sender_id), r] as const));
 }
 
 function receiptOf(lotId: string, messages: ReceiptEntry[]): LotReceipt {

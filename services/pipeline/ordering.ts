@@ -41,16 +41,18 @@ export async function resolveKeys(db: Queryable, keysByMessage: string[][]): Pro
   const organismes = [...refs].map((r) => r.slice(0, r.indexOf(':')));
   const references = [...refs].map((r) => r.slice(r.indexOf(':') + 1));
   const { rows } = await db.query<{ numero_unique: string; ref: string | null; personne: string | null }>(
-    `SELECT numero_unique, organisme || ':' || reference_guichet AS ref,
-            'personne:' || departement || ':' || identite_hash AS personne
-       FROM demandes
-      WHERE numero_unique = ANY($1::text[])
+    // One probe of a unique index per key (`OFFSET 0` keeps each a subquery of its own), whatever the
+    // statistics of a fast-growing table say (as a join, the planner sorted the whole table).
+    `SELECT d.numero_unique, d.organisme || ':' || d.reference_guichet AS ref,
+            'personne:' || d.departement || ':' || d.identite_hash AS personne
+       FROM unnest($1::text[]) AS n(numero)
+       CROSS JOIN LATERAL (SELECT * FROM demandes WHERE numero_unique = n.numero OFFSET 0) d
      UNION
      SELECT d.numero_unique, d.organisme || ':' || d.reference_guichet,
             'personne:' || d.departement || ':' || d.identite_hash
-       FROM demandes d
-       JOIN unnest($2::text[], $3::text[]) AS r(organisme, reference)
-         ON d.organisme = r.organisme AND d.reference_guichet = r.reference`,
+       FROM unnest($2::text[], $3::text[]) AS r(organisme, reference)
+       CROSS JOIN LATERAL (SELECT * FROM demandes
+                            WHERE organisme = r.organisme AND reference_guichet = r.reference OFFSET 0) d`,
     [[...numeros], organismes, references],
   );
   const aliases = new Map<string, string[]>();
@@ -88,4 +90,23 @@ export function splitReady<T extends { seq: string }>(
     }
   }
   return { ready, deferred };
+}
+
+/**
+ * The first pending message (its `seq`) of each key among messages other than `excluding`: one walk
+ * of the primary key `(key, seq)` per key, however many keys the backlog holds (as one set, the
+ * planner scanned the whole table when its statistics lagged behind the backlog).
+ */
+export async function firstPendingOutside(
+  db: Queryable,
+  keys: string[],
+  excluding: string[],
+): Promise<{ key: string; seq: string }[]> {
+  const { rows } = await db.query<{ key: string; seq: string }>(
+    `SELECT k.key, p.seq FROM unnest($1::text[]) AS k(key)
+       CROSS JOIN LATERAL (SELECT seq FROM pending_keys
+                            WHERE key = k.key AND message_id <> ALL($2::uuid[]) ORDER BY seq LIMIT 1) p`,
+    [keys, excluding],
+  );
+  return rows;
 }

@@ -57,18 +57,31 @@ export function demandeFromRow(row: DemandeRow): Demande {
   };
 }
 
-/** Locks rows in numéro order so that two batches cannot deadlock on the same demandes. */
+/**
+ * The demandes a batch needs, locked in numéro order so that two batches cannot deadlock on them: by
+ * numéro, by the guichet's reference, by identity among the active ones. Each key is one probe of its
+ * unique index, and each demande found one probe of the primary key (`OFFSET 0` and the lock keep
+ * each probe a subquery of its own, taken in the sorted order of `wanted`): joined as sets, the
+ * planner judged by statistics that lag behind a fast-growing table and scanned it whole (every
+ * active demande, to find a lot's 500 identities).
+ */
 const LOAD_DEMANDES = `
-  SELECT d.* FROM demandes d WHERE d.numero_unique IN (
-    SELECT numero_unique FROM demandes WHERE numero_unique = ANY($1::text[])
+  WITH wanted AS MATERIALIZED (
+    SELECT x.numero_unique FROM unnest($1::text[]) AS n(numero)
+      CROSS JOIN LATERAL (SELECT numero_unique FROM demandes WHERE numero_unique = n.numero OFFSET 0) x
     UNION
-    SELECT d2.numero_unique FROM demandes d2
-      JOIN unnest($2::text[], $3::text[]) AS r(organisme, reference) ON d2.organisme = r.organisme AND d2.reference_guichet = r.reference
+    SELECT x.numero_unique FROM unnest($2::text[], $3::text[]) AS r(organisme, reference)
+      CROSS JOIN LATERAL (SELECT numero_unique FROM demandes
+                           WHERE organisme = r.organisme AND reference_guichet = r.reference OFFSET 0) x
     UNION
-    SELECT d3.numero_unique FROM demandes d3
-      JOIN unnest($4::text[], $5::text[]) AS i(departement, hash) ON d3.departement = i.departement AND d3.identite_hash = i.hash
-      WHERE d3.statut = 'active')
-  ORDER BY d.numero_unique FOR UPDATE`;
+    SELECT x.numero_unique FROM unnest($4::text[], $5::text[]) AS i(departement, hash)
+      CROSS JOIN LATERAL (SELECT numero_unique FROM demandes
+                           WHERE departement = i.departement AND identite_hash = i.hash AND statut = 'active'
+                          OFFSET 0) x
+    ORDER BY 1)
+  SELECT d.* FROM wanted w
+    CROSS JOIN LATERAL (SELECT * FROM demandes WHERE numero_unique = w.numero_unique FOR UPDATE) d
+   ORDER BY d.numero_unique`;
 
 const SAVE_DEMANDES = `
   INSERT INTO demandes (numero_unique, departement, date_depot, code_guichet, organisme, reference_guichet,

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgRegistryStore } from '../services/core/store/store-pg.ts';
+import { existingMessages } from '../services/pipeline/intake.ts';
+import { firstPendingOutside, resolveKeys } from '../services/pipeline/ordering.ts';
+import { createTestDatabase } from './helpers/database.ts';
+
+/**
+ * The lookups of a lot's keys, on tables whose statistics lag behind them: analysed when they held
+ * 200 rows, holding 30,200 now (a fresh hub filling up, a backlog building). Each lookup must read
+ * about one row per key, never the table: joined as sets, the planner once read every active demande
+ * to find 500 identities, sorted the whole table to find 500 references, read every message of the
+ * client to find 500 sender ids, and scanned the backlog of pending keys. Counted by PostgreSQL for
+ * the transaction (pg_stat_xact_user_tables), not timed.
+ */
+describe('a lot’s lookups on tables that grew after their statistics', () => {
+  const SMALL = 200;
+  const TOTAL = 30_200;
+  const KEYS = 500;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    for (const table of ['demandes', 'messages', 'pending_keys'])
+      await pool.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    await pool.query(`INSERT INTO clients (id, role, organisme, nom, departements, token_hash)
+                      VALUES ('bailleur-59', 'bailleur', '123456789', 'B', '{59}', '\\x01')`);
+    await seed(1, SMALL);
+    await pool.query('ANALYZE demandes, messages, pending_keys');
+    await seed(SMALL + 1, TOTAL);
+  }, 120_000);
+  afterAll(async () => {
+    await pool.end();
+    await database.drop();
+  });
+
+  async function seed(from: number, to: number) {
+    await pool.query(
+      `INSERT INTO demandes (numero_unique, departement, date_depot, code_guichet, organisme, reference_guichet,
+                             identite_hash, demandeur, menage, nombre_personnes, ressources_mensuelles, typologie,
+                             communes_souhaitees, commune_rang1, motif, statut, date_echeance)
+       SELECT '05903140' || lpad(i::text, 5, '0') || 'BE59A', '59', '2014-03-01', 'BE59A', '123456789', 'REF-' || i,
+              md5(i::text), '{}', '{"nombrePersonnes": 1}', 1, 900, 'T2', '{59350}', '59350', 'sans-logement',
+              'active', '2015-03-01'
+         FROM generate_series($1::int, $2::int) i`,
+      [from, to],
+    );
+    await pool.query(
+      `INSERT INTO messages (id, client_id, sender_id, system, version, type, status, raw)
+       SELECT gen_random_uuid(), 'bailleur-59', 'M-' || i, 'spt', 'v2', 'enregistrement', 'accepted', '<m/>'
+         FROM generate_series($1::int, $2::int) i`,
+      [from, to],
+    );
+    await pool.query(
+      `INSERT INTO pending_keys (key, seq, message_id)
+       SELECT 'ref:123456789:REF-' || i, i, gen_random_uuid() FROM generate_series($1::int, $2::int) i`,
+      [from, to],
+    );
+  }
+
+  /** Rows of demandes, messages and pending_keys that `lookup` read (the backend's counts, before and after). */
+  async function rowsRead(lookup: (db: pg.PoolClient) => Promise<unknown>): Promise<number> {
+    const client = await pool.connect();
+    const counted = async () => {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) AS n FROM pg_stat_xact_user_tables
+          WHERE relname IN ('demandes', 'messages', 'pending_keys')`,
+      );
+      return Number(rows[0]?.n);
+    };
+    try {
+      await client.query('BEGIN');
+      const before = await counted();
+      await lookup(client);
+      const read = (await counted()) - before;
+      await client.query('ROLLBACK');
+      return read;
+    } finally {
+      client.release();
+    }
+  }
+
+  // Half the keys name rows that exist (among the newest, which the statistics never saw), half not.
+  const numbers = Array.from({ length: KEYS }, (_, k) => TOTAL - KEYS / 2 + k + 1);
+
+  it('loads a batch’s demandes by numéro, reference and identity one index probe per key', async () => {
+    const read = await rowsRead((db) =>
+      new PgRegistryStore(db).load({
+        numeros: numbers.map((i) => `05903140${String(i).padStart(5, '0')}BE59A`),
+        references: numbers.map((i) => ({ organisme: '123456789', referenceGuichet: `REF-${i}` })),
+        identites: numbers.map((i) => ({ departement: '59', identiteHash: md5Like(i) })),
+        logements: [],
+        sequences: [],
+      }),
+    );
+    expect(read).toBeLessThan(10 * KEYS);
+  });
+
+  it('resolves ordering keys by numéro and reference one index probe per key', async () => {
+    const keys = numbers.map((i) => [
+      `ref:123456789:REF-${i}`,
+      `demande:05903140${String(i).padStart(5, '0')}BE59A`,
+    ]);
+    expect(await rowsRead((db) => resolveKeys(db, keys))).toBeLessThan(10 * KEYS);
+  });
+
+  it('finds the messages already stored under a lot’s sender ids one index probe per id', async () => {
+    const senders = numbers.map((i) => ({ clientId: 'bailleur-59', senderId: `M-${i}` }));
+    expect(await rowsRead((db) => existingMessages(db, senders))).toBeLessThan(10 * KEYS);
+  });
+
+  it('finds the first pending message of each key one walk of the key per key', async () => {
+    const keys = numbers.map((i) => `ref:123456789:REF-${i}`);
+    expect(await rowsRead((db) => firstPendingOutside(db, keys, []))).toBeLessThan(10 * KEYS);
+  });
+});
+
+/** md5(i) as the seed wrote it, computed in JavaScript. */
+function md5Like(i: number): string {
+  return createHash('md5').update(String(i)).digest('hex');
+}
