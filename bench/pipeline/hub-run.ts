@@ -176,11 +176,13 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
     };
     await Promise.all(Array.from({ length: options.inFlight }, sender));
     const intakeMs = performance.now() - begin;
+    // EXISTS stops at the first message still to do (a count read the whole backlog every 50 ms,
+    // about 8 % of the statements' time in the run it measured).
     await waitUntil(async () => {
-      const { rows } = await pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM messages WHERE status IN ('accepted', 'processing')`,
+      const { rows } = await pool.query<{ waiting: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM messages WHERE status IN ('accepted', 'processing')) AS waiting`,
       );
-      return Number(rows[0]?.n) === 0;
+      return rows[0]?.waiting === false;
     }, 'every message to be applied');
     const ms = performance.now() - begin;
     const alongside = await companion?.stop();
