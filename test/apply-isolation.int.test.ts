@@ -38,21 +38,25 @@ afterAll(async () => {
   await hub?.close();
 });
 
-const processor = () =>
+const processor = (transactionMessages?: number) =>
   createApplyProcessor({
     pool: hub.pool,
     queue: hub.infrastructure.applyQueue,
     today: () => today,
     deferDelayMs: 100,
+    ...(transactionMessages ? { transactionMessages } : {}),
     log: {
       warn: (details, message) => warnings.push({ details: details as Record<string, unknown>, message }),
     },
   });
 
-/** Runs one apply job over `messageIds` now, as attempt `attemptsMade + 1` of 8 (the default). */
-function run(messageIds: string[], attemptsMade = 0): Promise<ApplyReport> {
+/**
+ * Runs one apply job over `messageIds` now, as attempt `attemptsMade + 1` of 8 (the default), its
+ * messages in one transaction or `transactionMessages` at a time.
+ */
+function run(messageIds: string[], attemptsMade = 0, transactionMessages?: number): Promise<ApplyReport> {
   const job = { data: { messageIds }, opts: { attempts: 8 }, attemptsMade } as unknown as Job<ApplyJobData>;
-  return processor()(job);
+  return processor(transactionMessages)(job);
 }
 
 /** Hands commands to the intake as a connector would (as if a contract had let them through). */
@@ -134,6 +138,48 @@ describe('a message that fails for no business reason', () => {
     expect(await statusOf(later)).toMatchObject({ status: 'accepted' });
     await run([earlier]);
     expect(await run([later])).toEqual({ applied: 1, failed: 0, deferred: 0 });
+  });
+});
+
+describe('a job applied a few messages per transaction (SNE_APPLY_TRANSACTION_MESSAGES)', () => {
+  it('applies its parts in acceptance order: a part sees the ones before, a deferred message keeps its keys', async () => {
+    const [outside = ''] = await accept(inscription('Dehors', { referenceGuichet: 'PART-R0' }));
+    const ids = await accept(
+      // Part 1: an enregistrement, and a modification waiting for `outside` (not in the job).
+      inscription('Premiere', { referenceGuichet: 'PART-R1' }),
+      { type: 'modification', demande: { referenceGuichet: 'PART-R0' }, changes: { typologie: 'T3' } },
+      // Part 2: a modification of part 1's demande, and one behind the deferred modification.
+      { type: 'modification', demande: { referenceGuichet: 'PART-R1' }, changes: { typologie: 'T4' } },
+      { type: 'modification', demande: { referenceGuichet: 'PART-R0' }, changes: { typologie: 'T5' } },
+      // Part 3: a value PostgreSQL refuses, isolated within its part, and a good message.
+      inscription('Mauvaise', { dateDepot: '0000-01-01' }),
+      inscription('Derniere'),
+    );
+    expect(await run(ids, 0, 2)).toEqual({ applied: 3, failed: 1, deferred: 2 });
+    const statuses = await Promise.all(ids.map(async (id) => (await statusOf(id))?.status));
+    expect(statuses).toEqual(['applied', 'accepted', 'applied', 'accepted', 'failed', 'applied']);
+    // Separate transactions: each part's messages carry its own start time.
+    const { rows } = await hub.pool.query<{ n: number }>(
+      'SELECT count(DISTINCT applied_at)::int AS n FROM messages WHERE id = ANY($1::uuid[])',
+      [[ids[0], ids[2], ids[5]]],
+    );
+    expect(rows[0]?.n).toBe(3);
+    const { rows: typologie } = await hub.pool.query<{ typologie: string }>(
+      `SELECT typologie FROM demandes WHERE reference_guichet = 'PART-R1'`,
+    );
+    expect(typologie).toEqual([{ typologie: 'T4' }]);
+
+    // The deferred two apply in order once `outside` has.
+    await run([outside]);
+    expect(await run([ids[1] as string, ids[3] as string], 0, 1)).toEqual({
+      applied: 2,
+      failed: 0,
+      deferred: 0,
+    });
+    const { rows: after } = await hub.pool.query<{ typologie: string }>(
+      `SELECT typologie FROM demandes WHERE reference_guichet = 'PART-R0'`,
+    );
+    expect(after).toEqual([{ typologie: 'T5' }]);
   });
 });
 

@@ -23,6 +23,8 @@ export interface Config {
   queuePrefix: string;
   /** Apply jobs run at once per worker process. Default 2. */
   workerConcurrency: number;
+  /** Messages applied per transaction at most; 0 (the default): a job's messages in one transaction. */
+  applyTransactionMessages: number;
   /** Attempts of an apply job on transient errors before its messages are `failed`. Default 8. */
   applyAttempts: number;
   /** First retry delay on a transient error, ms, doubled each attempt. Default 1000. */
@@ -131,6 +133,7 @@ const ENV_SCHEMA = {
     // A Redis Cluster needs a hash tag (`{sne}`) so that every key of a queue lands in one slot.
     SNE_QUEUE_PREFIX: { type: 'string', pattern: '^([A-Za-z0-9_-]+|\\{[A-Za-z0-9_-]+\\})$', default: 'sne' },
     SNE_WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
+    SNE_APPLY_TRANSACTION_MESSAGES: { type: 'integer', minimum: 0, default: 0 },
     SNE_APPLY_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 8 },
     SNE_APPLY_BACKOFF_MS: { type: 'integer', minimum: 1, default: 1000 },
     SNE_DEFER_DELAY_MS: { type: 'integer', minimum: 1, default: 100 },
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roles: [...new Set(v.SNE_ROLES.split(','))] as Config['roles'],
     queuePrefix: v.SNE_QUEUE_PREFIX,
     workerConcurrency: v.SNE_WORKER_CONCURRENCY,
+    applyTransactionMessages: v.SNE_APPLY_TRANSACTION_MESSAGES,
     applyAttempts: v.SNE_APPLY_ATTEMPTS,
     applyBackoffMs: v.SNE_APPLY_BACKOFF_MS,
     deferDelayMs: v.SNE_DEFER_DELAY_MS,

@@ -32,6 +32,12 @@ export interface ApplyOptions {
   today: () => IsoDate;
   /** First delay, in ms, before a message waiting for an earlier one of its demande is tried again. */
   deferDelayMs: number;
+  /**
+   * Messages applied per transaction at most (default: a job's all). A transaction holds the numéro
+   * counters it draws from until it commits: a smaller part lets the single messages of the same
+   * département and month through sooner, at the cost of a commit per part.
+   */
+  transactionMessages?: number;
   /** Where a message failed alone by isolation is reported (its id and code, never its content). */
   log?: { warn(details: object, message: string): void };
 }
@@ -63,31 +69,46 @@ export function createApplyProcessor(options: ApplyOptions) {
   return async function processApplyJob(job: Job<ApplyJobData>): Promise<ApplyReport> {
     const { messageIds } = job.data;
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    let done: Applied;
-    try {
-      done = await applyInTransaction(options, messageIds);
-    } catch (error) {
-      if (isTransient(error) && !lastAttempt) {
-        // The transaction rolled back: operators see this try among the message's attempts.
-        await recordTransientAttempt(options.pool, messageIds, error as Error).catch(() => {});
-        throw error;
-      }
-      try {
-        done = await isolate(options, messageIds, error, lastAttempt);
-      } catch (isolationError) {
-        if (!lastAttempt) {
-          await recordTransientAttempt(options.pool, messageIds, isolationError as Error).catch(() => {});
-          throw isolationError;
-        }
-        // The database itself is failing at the last attempt: the messages wait for an operator.
-        const failure = failureOf(isolationError, { transient: true });
-        await markFailed(options.pool, messageIds, failure).catch(() => {});
-        throw new UnrecoverableError(failure.message);
-      }
+    const size = options.transactionMessages ?? messageIds.length;
+    const report: ApplyReport = { applied: 0, failed: 0, deferred: 0 };
+    const deferredIds: string[] = [];
+    // In acceptance order, a transaction per `size` messages: a later part sees the earlier parts
+    // committed, and a message deferred in one part still holds its keys for the parts after it.
+    for (let start = 0; start < messageIds.length; start += size) {
+      const done = await applyPart(options, messageIds.slice(start, start + size), lastAttempt);
+      report.applied += done.report.applied;
+      report.failed += done.report.failed;
+      report.deferred += done.report.deferred;
+      deferredIds.push(...done.deferredIds);
     }
-    if (done.deferredIds.length > 0) await defer(options, job, done.deferredIds);
-    return done.report;
+    if (deferredIds.length > 0) await defer(options, job, deferredIds);
+    return report;
   };
+}
+
+/** One transaction over `messageIds`, or their isolation when it fails for a reason no rule names. */
+async function applyPart(options: ApplyOptions, messageIds: string[], lastAttempt: boolean): Promise<Applied> {
+  try {
+    return await applyInTransaction(options, messageIds);
+  } catch (error) {
+    if (isTransient(error) && !lastAttempt) {
+      // The transaction rolled back: operators see this try among the message's attempts.
+      await recordTransientAttempt(options.pool, messageIds, error as Error).catch(() => {});
+      throw error;
+    }
+    try {
+      return await isolate(options, messageIds, error, lastAttempt);
+    } catch (isolationError) {
+      if (!lastAttempt) {
+        await recordTransientAttempt(options.pool, messageIds, isolationError as Error).catch(() => {});
+        throw isolationError;
+      }
+      // The database itself is failing at the last attempt: the messages wait for an operator.
+      const failure = failureOf(isolationError, { transient: true });
+      await markFailed(options.pool, messageIds, failure).catch(() => {});
+      throw new UnrecoverableError(failure.message);
+    }
+  }
 }
 
 function applyInTransaction(options: ApplyOptions, messageIds: string[]): Promise<Applied> {

@@ -52,6 +52,7 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
       queue: infrastructure.applyQueue,
       today: () => todayInParis(),
       deferDelayMs: config.deferDelayMs,
+      ...(config.applyTransactionMessages > 0 ? { transactionMessages: config.applyTransactionMessages } : {}),
       log,
     }),
     {
