@@ -66,8 +66,8 @@ function add(spans: Spans, key: string, ms: number): void {
 function statementName(text: string): string {
   const sql = text.replace(/\s+/g, ' ').trim();
   if (sql === 'BEGIN' || sql === 'COMMIT' || sql === 'ROLLBACK') return sql;
-  if (sql.startsWith('SELECT pg_advisory_xact_lock($1)')) return 'events: advisory lock (EVENTS_LOCK)';
-  if (sql.startsWith('INSERT INTO events')) return 'events: INSERT INTO events';
+  if (sql.includes('pg_advisory_xact_lock') && sql.includes('INSERT INTO events'))
+    return 'events: EVENTS_LOCK and INSERT INTO events';
   if (sql.includes('FROM numero_sequences') && sql.endsWith('FOR UPDATE'))
     return 'numéro counters: SELECT … FOR UPDATE (locked to the COMMIT)';
   if (sql.includes('INSERT INTO message_attempts') && sql.includes('UPDATE messages m'))
@@ -112,7 +112,8 @@ function timeEveryStatement(): void {
     function record() {
       const end = performance.now();
       add(sqlSpans, `${counted as string} SQL · ${name}`, end - start);
-      if (name.startsWith('events: advisory lock')) eventsLockSince ??= end;
+      // The statement takes the lock first: held from about its start.
+      if (name.startsWith('events: EVENTS_LOCK')) eventsLockSince ??= start;
       if (name.startsWith('numéro counters:')) countersLockSince ??= end;
       if (name === 'COMMIT' || name === 'ROLLBACK') {
         if (eventsLockSince !== undefined) eventsLockHeldMs += end - eventsLockSince;

@@ -23,6 +23,8 @@ interface PendingRow {
   /** Set when the message was applied before: an operator's forced replay (it never applies twice). */
   applied_at: Date | null;
   result: { numeroUnique: string } | null;
+  /** Its ordering keys still pending. */
+  keys: string[];
 }
 
 export interface ApplyOptions {
@@ -87,7 +89,11 @@ export function createApplyProcessor(options: ApplyOptions) {
 }
 
 /** One transaction over `messageIds`, or their isolation when it fails for a reason no rule names. */
-async function applyPart(options: ApplyOptions, messageIds: string[], lastAttempt: boolean): Promise<Applied> {
+async function applyPart(
+  options: ApplyOptions,
+  messageIds: string[],
+  lastAttempt: boolean,
+): Promise<Applied> {
   try {
     return await applyInTransaction(options, messageIds);
   } catch (error) {
@@ -183,7 +189,8 @@ async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDat
   // SKIP LOCKED: a message another worker is applying right now is that worker's.
   const { rows } = await db.query<PendingRow>(
     `SELECT m.id, m.seq, COALESCE(r.canonical, m.canonical) AS canonical, m.client_id, c.role, c.organisme,
-            c.departements, c.code_guichet, m.applied_at, m.result
+            c.departements, c.code_guichet, m.applied_at, m.result,
+            ARRAY(SELECT k.key FROM pending_keys k WHERE k.message_id = m.id) AS keys
        FROM messages m JOIN clients c ON c.id = m.client_id
        -- An operator's corrected payload, when there is one, is what applies (the original is kept).
        LEFT JOIN message_revisions r ON r.message_id = m.id AND r.revision = m.revision
@@ -222,16 +229,9 @@ async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDat
  */
 async function splitByOrdering(db: pg.PoolClient, rows: PendingRow[]) {
   const ids = rows.map((r) => r.id);
-  const own = await db.query<{ message_id: string; key: string }>(
-    'SELECT message_id, key FROM pending_keys WHERE message_id = ANY($1::uuid[])',
-    [ids],
-  );
-  const keysOf = new Map<string, string[]>();
-  for (const { message_id, key } of own.rows)
-    keysOf.set(message_id, [...(keysOf.get(message_id) ?? []), key]);
-  const earliest = await firstPendingOutside(db, [...new Set(own.rows.map((r) => r.key))], ids);
+  const earliest = await firstPendingOutside(db, [...new Set(rows.flatMap((r) => r.keys))], ids);
   const blockedFrom = new Map(earliest.map((r) => [r.key, BigInt(r.seq)]));
-  return splitReady(rows, (row) => keysOf.get(row.id) ?? [], blockedFrom);
+  return splitReady(rows, (row) => row.keys, blockedFrom);
 }
 
 /**
