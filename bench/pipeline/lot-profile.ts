@@ -51,7 +51,7 @@ const contract = loadContract(new URL('../../contracts/spt/v2/', import.meta.url
 /** The phase SQL statements are counted under while it runs; undefined: not counted. */
 let phase: 'intake' | 'apply' | undefined;
 const sqlSpans: Spans = new Map();
-/** Total ms the apply held EVENTS_LOCK (from its grant to the end of COMMIT): a cap on every apply. */
+/** Total ms the apply held EVENTS_LOCK (from the start of the INSERT that takes it to the end of COMMIT; a wait for the lock counts): a cap on every apply. */
 let eventsLockHeldMs = 0;
 let eventsLockSince: number | undefined;
 /** The same for the numéro counters' rows, locked FOR UPDATE by the save until the COMMIT. */
@@ -279,7 +279,7 @@ export function formatProfile(profile: LotProfile): string[] {
     lines.push(`        ${perLot(ms - sqlTotal)} ms       JavaScript and waits outside SQL`);
     if (phaseName === 'apply') {
       lines.push(
-        `        ${perLot(profile.eventsLockHeldMs)} ms       of it holding EVENTS_LOCK (grant → end of COMMIT)`,
+        `        ${perLot(profile.eventsLockHeldMs)} ms       of it holding EVENTS_LOCK (its INSERT, which takes it first, → end of COMMIT; a wait for it included)`,
       );
       lines.push(
         `        ${perLot(profile.countersLockHeldMs)} ms       of it holding the numéro counters (FOR UPDATE → end of COMMIT)`,

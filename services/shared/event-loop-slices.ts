@@ -6,13 +6,19 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
  * request of the process (a single filing's 202) for the whole of its work.
  */
 export class EventLoopSlices {
-  private sliceStart = performance.now();
+  private sliceStart: number;
 
-  constructor(private readonly sliceMs = 2) {}
+  constructor(
+    private readonly sliceMs = 2,
+    /** The clock, in ms (tests set it). */
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.sliceStart = now();
+  }
 
   async next(): Promise<void> {
-    if (performance.now() - this.sliceStart < this.sliceMs) return;
+    if (this.now() - this.sliceStart < this.sliceMs) return;
     await yieldToEventLoop();
-    this.sliceStart = performance.now();
+    this.sliceStart = this.now();
   }
 }
