@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { searchAudit } from '../services/api/audit-search.ts';
 import { migrate } from '../services/db/migrate.ts';
-import { filterCondition, type MessageFilter } from '../services/pipeline/ops/message-filter.ts';
-import { listMessages } from '../services/pipeline/ops/message-list.ts';
+import type { MessageFilter } from '../services/pipeline/ops/message-filter.ts';
+import { listMessages, pageQuery } from '../services/pipeline/ops/message-list.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -133,18 +133,12 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 
 /** The indexes the first page's plan uses (the query of `listMessages`, both of its forms). */
 async function planOf(pool: pg.Pool, filter: MessageFilter): Promise<string> {
-  const where = filterCondition(filter, 3);
-  const condition = `($1::bigint IS NULL OR m.seq < $1) AND ${where.sql}`;
-  const bounded =
-    (filter.from !== undefined && filter.to !== undefined) ||
-    (filter.receivedSince !== undefined && filter.receivedUntil !== undefined);
-  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(
-    bounded
-      ? `EXPLAIN WITH page AS MATERIALIZED (SELECT m.seq FROM messages m WHERE ${condition} ORDER BY m.seq + 0 DESC LIMIT $2)
-         SELECT m.id FROM messages m JOIN page USING (seq) ORDER BY m.seq DESC`
-      : `EXPLAIN SELECT m.id FROM messages m WHERE ${condition} ORDER BY m.seq DESC LIMIT $2`,
-    [null, 101, ...where.params],
-  );
+  const query = pageQuery(filter, 'm.id');
+  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${query.sql}`, [
+    null,
+    101,
+    ...query.params,
+  ]);
   const indexes = rows
     .map((r) =>
       /Index(?: Only)? Scan(?: Backward)? using (\S+)|Bitmap Index Scan on (\S+)/.exec(r['QUERY PLAN']),

@@ -27,7 +27,7 @@ describe('bench:pipeline', () => {
     for (const step of ['decode: XML lot', 'validate: JSON Schema', 'intake: transaction', 'apply: job']) {
       expect(output).toContain(step);
     }
-    expect(output).toContain('events: INSERT INTO events');
+    expect(output).toContain('events: EVENTS_LOCK and INSERT INTO events');
     expect(output).toContain('holding EVENTS_LOCK');
   }, 180_000);
 });

@@ -51,7 +51,7 @@ const contract = loadContract(new URL('../../contracts/spt/v2/', import.meta.url
 /** The phase SQL statements are counted under while it runs; undefined: not counted. */
 let phase: 'intake' | 'apply' | undefined;
 const sqlSpans: Spans = new Map();
-/** Total ms the apply held EVENTS_LOCK (from its grant to the end of COMMIT): a cap on every apply. */
+/** Total ms the apply held EVENTS_LOCK (from the start of the INSERT that takes it to the end of COMMIT; a wait for the lock counts): a cap on every apply. */
 let eventsLockHeldMs = 0;
 let eventsLockSince: number | undefined;
 /** The same for the numéro counters' rows, locked FOR UPDATE by the save until the COMMIT. */
@@ -66,8 +66,8 @@ function add(spans: Spans, key: string, ms: number): void {
 function statementName(text: string): string {
   const sql = text.replace(/\s+/g, ' ').trim();
   if (sql === 'BEGIN' || sql === 'COMMIT' || sql === 'ROLLBACK') return sql;
-  if (sql.startsWith('SELECT pg_advisory_xact_lock($1)')) return 'events: advisory lock (EVENTS_LOCK)';
-  if (sql.startsWith('INSERT INTO events')) return 'events: INSERT INTO events';
+  if (sql.includes('pg_advisory_xact_lock') && sql.includes('INSERT INTO events'))
+    return 'events: EVENTS_LOCK and INSERT INTO events';
   if (sql.includes('FROM numero_sequences') && sql.endsWith('FOR UPDATE'))
     return 'numéro counters: SELECT … FOR UPDATE (locked to the COMMIT)';
   if (sql.includes('INSERT INTO message_attempts') && sql.includes('UPDATE messages m'))
@@ -112,7 +112,8 @@ function timeEveryStatement(): void {
     function record() {
       const end = performance.now();
       add(sqlSpans, `${counted as string} SQL · ${name}`, end - start);
-      if (name.startsWith('events: advisory lock')) eventsLockSince ??= end;
+      // The statement takes the lock first: held from about its start.
+      if (name.startsWith('events: EVENTS_LOCK')) eventsLockSince ??= start;
       if (name.startsWith('numéro counters:')) countersLockSince ??= end;
       if (name === 'COMMIT' || name === 'ROLLBACK') {
         if (eventsLockSince !== undefined) eventsLockHeldMs += end - eventsLockSince;
@@ -278,7 +279,7 @@ export function formatProfile(profile: LotProfile): string[] {
     lines.push(`        ${perLot(ms - sqlTotal)} ms       JavaScript and waits outside SQL`);
     if (phaseName === 'apply') {
       lines.push(
-        `        ${perLot(profile.eventsLockHeldMs)} ms       of it holding EVENTS_LOCK (grant → end of COMMIT)`,
+        `        ${perLot(profile.eventsLockHeldMs)} ms       of it holding EVENTS_LOCK (its INSERT, which takes it first, → end of COMMIT; a wait for it included)`,
       );
       lines.push(
         `        ${perLot(profile.countersLockHeldMs)} ms       of it holding the numéro counters (FOR UPDATE → end of COMMIT)`,

@@ -9,6 +9,11 @@ export interface SptDecoder {
    * element, each valid (with its `command`) or rejected (with its `errors`).
    */
   readLot(body: Uint8Array, contentType?: string): InboundMessage[];
+  /**
+   * The same, giving the event loop back every few milliseconds while it decodes the messages (the
+   * route's way: a lot of 500 then does not hold a single filing's 202 for the whole of its decoding).
+   */
+  readLotInSlices(body: Uint8Array, contentType?: string): Promise<InboundMessage[]>;
   /** One message element alone, as an operator corrects it for a replay. */
   readMessage(raw: string): InboundMessage;
 }

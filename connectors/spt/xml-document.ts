@@ -60,6 +60,15 @@ export interface XmlLot {
   messages: XmlMessageElement[];
 }
 
+/** A message element found in a lot, its content not parsed yet (`XmlReader.withContent`). */
+export type XmlMessageShell = Omit<XmlMessageElement, 'content'>;
+
+/** A lot whose structure is checked, its messages' contents still to parse. */
+export interface XmlLotShells {
+  encoding: string;
+  messages: XmlMessageShell[];
+}
+
 export interface XmlReader {
   /**
    * Reads a whole lot from the request body.
@@ -67,6 +76,13 @@ export interface XmlReader {
    *   400 `ENCODING_INVALID`, `XML_DOCTYPE_FORBIDDEN`, `XML_MALFORMED`, `XML_ROOT_INVALID`.
    */
   readLot(body: Uint8Array, contentType?: string): XmlLot;
+  /**
+   * The same checks as `readLot`, the same errors, without parsing the messages' contents: a caller
+   * parses each one (`withContent`) at its own pace.
+   */
+  scanLot(body: Uint8Array, contentType?: string): XmlLotShells;
+  /** A scanned message with its content parsed. */
+  withContent(shell: XmlMessageShell): XmlMessageElement;
   /**
    * Reads one message element given alone (an operator's corrected `raw`): unprefixed names
    * without their own `xmlns` are taken to be in the dialect's namespace, as inside a lot.
@@ -79,38 +95,45 @@ export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): Xm
   const { maxBytes, maxMessages } = { ...DEFAULT_XML_LIMITS, ...limits };
   const parseContent = contentParser(dialect);
 
+  const scanLot = (body: Uint8Array, contentType?: string): XmlLotShells => {
+    if (body.length > maxBytes) {
+      throw new HttpProblem('PAYLOAD_TOO_LARGE', `A lot may not exceed ${maxBytes} bytes; split it.`);
+    }
+    const { text, encoding } = decodeXml(body, contentType);
+    const { root, children } = checkedStructure(text);
+    const inScope = declarationsOf(root, new Map());
+    const rootNamespace = namespaceOf(root.qname, inScope);
+    if (localName(root.qname) !== dialect.root || rootNamespace !== dialect.namespace) {
+      throw new HttpProblem(
+        'XML_ROOT_INVALID',
+        `The root element must be ${describe(dialect.root, dialect.namespace)}, not ${describe(localName(root.qname), rootNamespace)}.`,
+      );
+    }
+    checkRootAttributes(root, dialect);
+    if (children.length > maxMessages) {
+      throw new HttpProblem(
+        'LOT_TOO_LARGE',
+        `A lot may hold at most ${maxMessages} messages, this one has ${children.length}; split it.`,
+      );
+    }
+    const messages = children.map(({ tag, end }) => ({
+      name: localName(tag.qname),
+      namespace: namespaceOf(tag.qname, declarationsOf(tag, inScope)),
+      raw: text.slice(tag.start, end),
+    }));
+    return { encoding, messages };
+  };
+  const withContent = (shell: XmlMessageShell): XmlMessageElement => ({
+    ...shell,
+    content: parseContent(shell.raw),
+  });
+
   return {
+    scanLot,
+    withContent,
     readLot(body, contentType) {
-      if (body.length > maxBytes) {
-        throw new HttpProblem('PAYLOAD_TOO_LARGE', `A lot may not exceed ${maxBytes} bytes; split it.`);
-      }
-      const { text, encoding } = decodeXml(body, contentType);
-      const { root, children } = checkedStructure(text);
-      const inScope = declarationsOf(root, new Map());
-      const rootNamespace = namespaceOf(root.qname, inScope);
-      if (localName(root.qname) !== dialect.root || rootNamespace !== dialect.namespace) {
-        throw new HttpProblem(
-          'XML_ROOT_INVALID',
-          `The root element must be ${describe(dialect.root, dialect.namespace)}, not ${describe(localName(root.qname), rootNamespace)}.`,
-        );
-      }
-      checkRootAttributes(root, dialect);
-      if (children.length > maxMessages) {
-        throw new HttpProblem(
-          'LOT_TOO_LARGE',
-          `A lot may hold at most ${maxMessages} messages, this one has ${children.length}; split it.`,
-        );
-      }
-      const messages = children.map(({ tag, end }) => {
-        const raw = text.slice(tag.start, end);
-        return {
-          name: localName(tag.qname),
-          namespace: namespaceOf(tag.qname, declarationsOf(tag, inScope)),
-          raw,
-          content: parseContent(raw),
-        };
-      });
-      return { encoding, messages };
+      const { encoding, messages } = scanLot(body, contentType);
+      return { encoding, messages: messages.map(withContent) };
     },
 
     readElement(raw) {

@@ -11,7 +11,8 @@ import { failureOf, isTransient, type MessageFailure } from './apply-failure.ts'
 import { firstPendingOutside, splitReady } from './ordering.ts';
 import type { ApplyJobData } from './queues.ts';
 
-interface PendingRow {
+/** A message claimed for applying (`claimMessages`). */
+export interface PendingRow {
   id: string;
   seq: string;
   canonical: Command;
@@ -23,6 +24,18 @@ interface PendingRow {
   /** Set when the message was applied before: an operator's forced replay (it never applies twice). */
   applied_at: Date | null;
   result: { numeroUnique: string } | null;
+  /** Its ordering keys still pending. */
+  keys: string[];
+}
+
+/**
+ * A message not done yet, among ids given: the status as an expression no index covers (`|| ''`, as
+ * `seq + 0` elsewhere), so that the planner reaches the rows by their ids. With the status index it
+ * read every waiting message to find a job's 500 whenever its statistics said none were waiting
+ * (a registry analysed at rest, then a backlog of thousands): a cost that grew with the backlog.
+ */
+function notDoneYet(status = 'status'): string {
+  return `(${status} || '') IN ('accepted', 'processing')`;
 }
 
 export interface ApplyOptions {
@@ -54,10 +67,11 @@ interface Applied {
 }
 
 /**
- * The processor of apply jobs. One transaction per job: claims the job's messages still to do,
- * applies those whose earlier messages (same demande) are done, records each outcome with the
- * registry's changes, and releases their ordering keys. A message is applied exactly once however
- * often its job runs: its row is locked and its status checked inside that same transaction. Its
+ * The processor of apply jobs. One transaction per job (or per part of `transactionMessages`
+ * messages, in acceptance order): claims the job's messages still to do, applies those whose
+ * earlier messages (same demande) are done, records each outcome with the registry's changes, and
+ * releases their ordering keys. A message is applied exactly once however often its job runs: its
+ * row is locked and its status checked inside that same transaction. Its
  * attempt is counted by the statement that records its outcome, in that transaction too (no
  * statement of its own before: a try that dies midway rolls back and leaves no trace).
  *
@@ -69,17 +83,24 @@ export function createApplyProcessor(options: ApplyOptions) {
   return async function processApplyJob(job: Job<ApplyJobData>): Promise<ApplyReport> {
     const { messageIds } = job.data;
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const size = options.transactionMessages ?? messageIds.length;
+    const size = Math.max(1, options.transactionMessages || messageIds.length);
     const report: ApplyReport = { applied: 0, failed: 0, deferred: 0 };
     const deferredIds: string[] = [];
     // In acceptance order, a transaction per `size` messages: a later part sees the earlier parts
     // committed, and a message deferred in one part still holds its keys for the parts after it.
-    for (let start = 0; start < messageIds.length; start += size) {
-      const done = await applyPart(options, messageIds.slice(start, start + size), lastAttempt);
-      report.applied += done.report.applied;
-      report.failed += done.report.failed;
-      report.deferred += done.report.deferred;
-      deferredIds.push(...done.deferredIds);
+    try {
+      for (let start = 0; start < messageIds.length; start += size) {
+        const done = await applyPart(options, messageIds.slice(start, start + size), lastAttempt);
+        report.applied += done.report.applied;
+        report.failed += done.report.failed;
+        report.deferred += done.report.deferred;
+        deferredIds.push(...done.deferredIds);
+      }
+    } catch (error) {
+      // No retry follows: what earlier parts deferred still gets its turn (a retry would defer it again).
+      if (error instanceof UnrecoverableError && deferredIds.length > 0)
+        await defer(options, job, deferredIds).catch(() => {});
+      throw error;
     }
     if (deferredIds.length > 0) await defer(options, job, deferredIds);
     return report;
@@ -87,7 +108,11 @@ export function createApplyProcessor(options: ApplyOptions) {
 }
 
 /** One transaction over `messageIds`, or their isolation when it fails for a reason no rule names. */
-async function applyPart(options: ApplyOptions, messageIds: string[], lastAttempt: boolean): Promise<Applied> {
+async function applyPart(
+  options: ApplyOptions,
+  messageIds: string[],
+  lastAttempt: boolean,
+): Promise<Applied> {
   try {
     return await applyInTransaction(options, messageIds);
   } catch (error) {
@@ -173,25 +198,34 @@ async function isolate(
 /** The messages among `ids` not done yet, in acceptance order. */
 async function stillToDo(pool: pg.Pool, ids: string[]): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
-    `SELECT id FROM messages WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing') ORDER BY seq`,
+    `SELECT id FROM messages WHERE id = ANY($1::uuid[]) AND ${notDoneYet()} ORDER BY seq`,
     [ids],
   );
   return rows.map((r) => r.id);
 }
 
-async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDate): Promise<Applied> {
-  // SKIP LOCKED: a message another worker is applying right now is that worker's.
+/**
+ * Locks the messages among `messageIds` not done yet, in acceptance order, with what applying them
+ * takes. SKIP LOCKED: a message another worker is applying right now is that worker's.
+ */
+export async function claimMessages(db: pg.PoolClient, messageIds: string[]): Promise<PendingRow[]> {
   const { rows } = await db.query<PendingRow>(
     `SELECT m.id, m.seq, COALESCE(r.canonical, m.canonical) AS canonical, m.client_id, c.role, c.organisme,
-            c.departements, c.code_guichet, m.applied_at, m.result
+            c.departements, c.code_guichet, m.applied_at, m.result,
+            ARRAY(SELECT k.key FROM pending_keys k WHERE k.message_id = m.id) AS keys
        FROM messages m JOIN clients c ON c.id = m.client_id
        -- An operator's corrected payload, when there is one, is what applies (the original is kept).
        LEFT JOIN message_revisions r ON r.message_id = m.id AND r.revision = m.revision
-      WHERE m.id = ANY($1::uuid[]) AND m.status IN ('accepted', 'processing')
+      WHERE m.id = ANY($1::uuid[]) AND ${notDoneYet('m.status')}
       ORDER BY m.seq
         FOR UPDATE OF m SKIP LOCKED`,
     [messageIds],
   );
+  return rows;
+}
+
+async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDate): Promise<Applied> {
+  const rows = await claimMessages(db, messageIds);
   if (rows.length === 0) return { report: { applied: 0, failed: 0, deferred: 0 }, deferredIds: [] };
 
   const { ready, deferred } = await splitByOrdering(db, rows);
@@ -222,16 +256,9 @@ async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDat
  */
 async function splitByOrdering(db: pg.PoolClient, rows: PendingRow[]) {
   const ids = rows.map((r) => r.id);
-  const own = await db.query<{ message_id: string; key: string }>(
-    'SELECT message_id, key FROM pending_keys WHERE message_id = ANY($1::uuid[])',
-    [ids],
-  );
-  const keysOf = new Map<string, string[]>();
-  for (const { message_id, key } of own.rows)
-    keysOf.set(message_id, [...(keysOf.get(message_id) ?? []), key]);
-  const earliest = await firstPendingOutside(db, [...new Set(own.rows.map((r) => r.key))], ids);
+  const earliest = await firstPendingOutside(db, [...new Set(rows.flatMap((r) => r.keys))], ids);
   const blockedFrom = new Map(earliest.map((r) => [r.key, BigInt(r.seq)]));
-  return splitReady(rows, (row) => keysOf.get(row.id) ?? [], blockedFrom);
+  return splitReady(rows, (row) => row.keys, blockedFrom);
 }
 
 /**
@@ -333,7 +360,7 @@ async function recordTransientAttempt(pool: pg.Pool, ids: string[], error: Error
   await pool.query(
     `WITH tried AS (
        UPDATE messages SET status = 'processing', attempts = attempts + 1, updated_at = now()
-        WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')
+        WHERE id = ANY($1::uuid[]) AND ${notDoneYet()}
        RETURNING id, attempts)
      INSERT INTO message_attempts (message_id, attempt, outcome, error)
      SELECT id, attempts, 'error', $2::jsonb FROM tried
@@ -348,7 +375,7 @@ async function markFailed(pool: pg.Pool, ids: string[], failure: MessageFailure)
     await db.query(
       `WITH done AS (
          UPDATE messages SET status = 'failed', error = $2::jsonb, updated_at = now(), attempts = attempts + 1
-          WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')
+          WHERE id = ANY($1::uuid[]) AND ${notDoneYet()}
          RETURNING id, attempts)
        INSERT INTO message_attempts (message_id, attempt, outcome, error)
        SELECT id, attempts, 'failed', $2::jsonb FROM done`,
@@ -365,7 +392,7 @@ async function defer(options: ApplyOptions, job: Job<ApplyJobData>, ids: string[
   // Waiting is not an attempt: the message stays (or is back to) `accepted`, no attempt counted.
   await options.pool.query(
     `UPDATE messages SET job_id = $2, status = 'accepted'
-      WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')`,
+      WHERE id = ANY($1::uuid[]) AND ${notDoneYet()}`,
     [ids, jobId],
   );
   await options.queue.add(

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 
 import type { Queryable } from '../db/pool.ts';
+import { EventLoopSlices } from '../shared/event-loop-slices.ts';
 import { uuidV7 } from '../shared/uuid-v7.ts';
 import { withTimeout } from '../shared/with-timeout.ts';
 import type {
@@ -284,9 +285,12 @@ export class PgIntake implements Intake {
     );
     const accepted: StoredMessage[] = [];
     const keysOf: string[][] = [];
+    // A lot's hashing and canonical JSON take milliseconds: other requests get their turns meanwhile.
+    const slices = new EventLoopSlices();
     for (const member of members) {
       const { actor, system, version } = member.submission;
       for (const message of member.submission.messages) {
+        await slices.next();
         const senderKey = idempotencyKey(actor.clientId, message.id);
         const canonical = message.command ? JSON.stringify(message.command) : null;
         const hash = canonical ? sha256(`${system}|${version}|${message.type}|${canonical}`) : null;

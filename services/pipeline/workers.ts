@@ -52,7 +52,9 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
       queue: infrastructure.applyQueue,
       today: () => todayInParis(),
       deferDelayMs: config.deferDelayMs,
-      ...(config.applyTransactionMessages > 0 ? { transactionMessages: config.applyTransactionMessages } : {}),
+      ...(config.applyTransactionMessages > 0
+        ? { transactionMessages: config.applyTransactionMessages }
+        : {}),
       log,
     }),
     {

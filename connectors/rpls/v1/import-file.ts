@@ -1,19 +1,12 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Actor } from '../../../services/core/actor.ts';
 import { HttpProblem } from '../../../services/http/problem.ts';
 import type { ImportMode, ParcImports } from '../../../services/pipeline/parc-import.ts';
+import { EventLoopSlices } from '../../../services/shared/event-loop-slices.ts';
 import { splitFields } from './csv-fields.ts';
 import { fastRow } from './fast-row.ts';
 import { type Header, readHeader, rowOf } from './header.ts';
 import { mapRow } from './mapper.ts';
 import type { CsvLine } from './transport.ts';
-
-/**
- * Longest stretch, ms, that an import keeps the event loop before it lets other requests in. When
- * the body's chunks are already buffered, reading them resolves without ever leaving the microtask
- * queue: a national file would otherwise hold the API's 202s back for as long as it is read.
- */
-const SLICE_MS = 2;
 
 /** Longest field, characters: RPLS fields are short; a longer one is a broken line or an attack. */
 export const MAX_FIELD_CHARS = 1024;
@@ -41,7 +34,9 @@ export async function importFile(imports: ParcImports, input: ImportFileInput): 
   const fast = fastRow(header, input.thisYear);
   try {
     let batch: CsvLine[] | undefined = rest;
-    let sliceStart = performance.now();
+    // When the body's chunks are already buffered, reading them resolves without ever leaving the
+    // microtask queue: a national file would otherwise hold the API's 202s back while it is read.
+    const slices = new EventLoopSlices();
     while (batch && !session.tooManyRejected) {
       for (const line of batch) {
         const record = fast && 'text' in line ? fast(line.text) : undefined;
@@ -54,10 +49,7 @@ export async function importFile(imports: ParcImports, input: ImportFileInput): 
         else session.reject({ line: line.line, ...mapped.error }, mapped.identifiantRpls);
       }
       await session.drain();
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
+      await slices.next();
       const next = await iterator.next();
       batch = next.done ? undefined : next.value;
     }

@@ -6,6 +6,7 @@ import {
 } from '../../../services/shared/business-date.ts';
 import { loadContract } from '../contract.ts';
 import type { JsonObject } from '../contract-json.ts';
+import { sptDecoder } from '../decoder.ts';
 import type { SptDecoder } from '../version.ts';
 import { createXmlReader, type XmlLimits, type XmlMessageElement } from '../xml-document.ts';
 import { isoDate } from './dates.ts';
@@ -17,11 +18,7 @@ const contract = loadContract(new URL('../../../contracts/spt/v1/', import.meta.
 
 /** SPT v1: XML element → contract JSON → validated against the v1 schemas → canonical command. */
 export function createV1Decoder(limits: XmlLimits = {}): SptDecoder {
-  const reader = createXmlReader(V1_DIALECT, limits);
-  return {
-    readLot: (body, contentType) => reader.readLot(body, contentType).messages.map(decodeMessage),
-    readMessage: (raw) => decodeMessage(reader.readElement(raw)),
-  };
+  return sptDecoder(createXmlReader(V1_DIALECT, limits), decodeMessage);
 }
 
 function decodeMessage(element: XmlMessageElement): InboundMessage {

@@ -272,4 +272,15 @@ describe('SPT v2 lots', () => {
     expect(messages.map((m) => m.raw)).toEqual([enregistrement(), invalid]);
     expect(messages.map((m) => (m.command ? 'valid' : 'invalid'))).toEqual(['valid', 'invalid']);
   });
+
+  it('decodes a lot in slices (the route’s way) to the same messages, and refuses it the same way', async () => {
+    const body = lot(
+      Array.from({ length: 300 }, (_, i) =>
+        enregistrement(i % 7 === 0 ? { typologie: '<typologie>T9</typologie>' } : {}, `S-${i}`),
+      ).join(''),
+    );
+    expect(await decoder.readLotInSlices(body)).toEqual(decoder.readLot(body));
+    const broken = Buffer.from('<lot xmlns="urn:sne:spt:2"><enregistrement>');
+    await expect(decoder.readLotInSlices(broken)).rejects.toMatchObject({ code: 'XML_MALFORMED' });
+  });
 });

@@ -1,6 +1,7 @@
 import type { InboundMessage, MessageError } from '../../../services/pipeline/inbound.ts';
 import { loadContract } from '../contract.ts';
 import type { JsonValue } from '../contract-json.ts';
+import { sptDecoder } from '../decoder.ts';
 import type { SptDecoder } from '../version.ts';
 import { createXmlReader, type XmlLimits, type XmlMessageElement } from '../xml-document.ts';
 import { toCommand } from './mapper.ts';
@@ -11,11 +12,7 @@ const contract = loadContract(new URL('../../../contracts/spt/v2/', import.meta.
 
 /** SPT v2: XML element → contract JSON → validated against the v2 schemas → canonical command. */
 export function createV2Decoder(limits: XmlLimits = {}): SptDecoder {
-  const reader = createXmlReader(V2_DIALECT, limits);
-  return {
-    readLot: (body, contentType) => reader.readLot(body, contentType).messages.map(decodeMessage),
-    readMessage: (raw) => decodeMessage(reader.readElement(raw)),
-  };
+  return sptDecoder(createXmlReader(V2_DIALECT, limits), decodeMessage);
 }
 
 function decodeMessage(element: XmlMessageElement): InboundMessage {

@@ -280,17 +280,22 @@ export class PgRegistryStore implements RegistryStore {
     if (events.length > 0) await this.insertEvents(events);
   }
 
-  /** Last in its transaction: takes EVENTS_LOCK, held to the commit, so that sequences commit in order. */
+  /**
+   * Last in its transaction: takes EVENTS_LOCK, held to the commit, so that sequences commit in
+   * order. One statement: every row waits for `locked` (the sort reads them all before the first
+   * is inserted), so no `sequence` is drawn before the lock is granted.
+   */
   private async insertEvents(events: RegistryWrites['events']): Promise<void> {
-    await this.db.query('SELECT pg_advisory_xact_lock($1)', [EVENTS_LOCK]);
     await this.db.query(
-      `INSERT INTO events (id, type, subject, departement, data, client_id, dalo_decision, prioritaire, bailleur)
+      `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($2))
+       INSERT INTO events (id, type, subject, departement, data, client_id, dalo_decision, prioritaire, bailleur)
        SELECT e.id, 'fr.sne.' || e.name || '.v1', e.subject, e.departement, e.data, e."clientId",
          e.audience->>'daloDecision', (e.audience->>'prioritaire')::boolean, e.audience->>'bailleur'
          FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, name text, subject text, departement text,
            data jsonb, "clientId" text, audience jsonb, n bigint)
+         CROSS JOIN locked
         ORDER BY n`,
-      [JSON.stringify(events.map((e, n) => ({ id: uuidV7(), ...e, n })))],
+      [JSON.stringify(events.map((e, n) => ({ id: uuidV7(), ...e, n }))), EVENTS_LOCK],
     );
   }
 }

@@ -17,12 +17,14 @@ CREATE INDEX messages_waiting_operator ON messages (status, received_at) WHERE s
 DROP INDEX messages_status;
 
 -- from / to and receivedSince / receivedUntil: BRIN indexes. Messages are written in the order they
--- arrive and their outcome follows within seconds, so both times follow the table's physical order
--- closely; a BRIN entry per 128 pages replaces an entry per message (a B-tree of these times was
--- written again by every outcome).
-CREATE INDEX messages_updated_at_brin ON messages USING brin (updated_at);
+-- arrive and their outcome follows within seconds, so both times mostly follow the table's physical
+-- order; a BRIN entry per 128 pages replaces an entry per message (a B-tree of these times was
+-- written again by every outcome). `minmax_multi`: a range keeps several intervals, not one, so the
+-- exceptions (a message replayed or purged years after it arrived, a new row in space a vacuum freed
+-- in an old page) widen only their own interval instead of the whole range's.
+CREATE INDEX messages_updated_at_brin ON messages USING brin (updated_at timestamptz_minmax_multi_ops);
 DROP INDEX messages_updated_at;
 ALTER INDEX messages_updated_at_brin RENAME TO messages_updated_at;
-CREATE INDEX messages_received_at_brin ON messages USING brin (received_at);
+CREATE INDEX messages_received_at_brin ON messages USING brin (received_at timestamptz_minmax_multi_ops);
 DROP INDEX messages_received_at;
 ALTER INDEX messages_received_at_brin RENAME TO messages_received_at;

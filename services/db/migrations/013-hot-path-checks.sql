@@ -1,6 +1,6 @@
 -- The hot path's row-by-row checks. PostgreSQL checks a foreign key with one query per inserted row
 -- (an RI trigger, then a `SELECT ... FOR KEY SHARE` of the parent): a lot of 500 enregistrements
--- paid 2,500 of them (the message's client and lot, two pending keys, its attempt, its history line),
+-- paid 3,000 of them (the message's client and lot, two pending keys, its attempt, its history line),
 -- a third of the intake statement's time and about 10 ms of the apply's.
 --
 -- These five keys are dropped. Each child row is written by one code path, in the statement or the
@@ -11,7 +11,9 @@
 --   pending_keys → messages       intake.ts storeAll, same statement (RETURNING); replay, locked row
 --   message_attempts → messages   apply-worker.ts, from the messages the same statement updated
 --   demande_historique → demandes the registry store saves the demande and its line together
--- test/fault/ checks after every crash run that no child row lacks its parent.
+-- services/db/integrity.ts orphanCounts checks that no child row lacks its parent: at the end of
+-- the fault suite (test/faults/, crashes of every part) and after a poisoned lot's isolation. The
+-- pending keys' ON DELETE CASCADE goes with their key: no message is ever deleted.
 ALTER TABLE messages DROP CONSTRAINT messages_lot_id_fkey;
 ALTER TABLE messages DROP CONSTRAINT messages_client_id_fkey;
 ALTER TABLE pending_keys DROP CONSTRAINT pending_keys_message_id_fkey;

@@ -33,7 +33,7 @@ export interface SqlCondition {
 
 /**
  * The filter as one SQL condition (`true` when empty). Each field is a plain comparison on an
- * indexed column (migration 006 says which index serves which), so the planner can use them.
+ * indexed column (migrations 006 and 012 say which index serves which), so the planner can use them.
  */
 export function filterCondition(filter: MessageFilter, first = 1): SqlCondition {
   const clauses: string[] = [];
