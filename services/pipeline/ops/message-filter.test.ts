@@ -13,9 +13,14 @@ describe('filterCondition', () => {
         3,
       ),
     ).toEqual({
-      sql: "m.status = $3 AND m.client_id = $4 AND m.error IS NOT NULL AND m.error->>'code' = $5 AND m.received_at >= $6::timestamptz",
+      sql: "m.status = $3 AND m.status <> 'applied' AND m.client_id = $4 AND m.error IS NOT NULL AND m.error->>'code' = $5 AND m.received_at >= $6::timestamptz",
       params: ['failed', 'c', 'DOUBLON', '2026-01-01T00:00:00Z'],
     });
+  });
+
+  it('repeats the predicate of the partial status index for every status but applied', () => {
+    expect(filterCondition({ status: 'accepted' }).sql).toBe("m.status = $1 AND m.status <> 'applied'");
+    expect(filterCondition({ status: 'applied' }).sql).toBe('m.status = $1');
   });
 
   it('never puts a value in the SQL text', () => {
