@@ -290,6 +290,8 @@ describe('GET /infocentre/flux', () => {
       [`territoire=commune:99999&du=${DU}&au=${AU}`, 'TERRITOIRE_INCONNU'],
       [`territoire=departement:59&du=${AU}&au=${DU}`, 'PERIODE_INVALIDE'],
       [`territoire=departement:59&du=2014-02-30&au=${AU}`, 'PERIODE_INVALIDE'],
+      // Year 9999's next day was year 10000, which PostgreSQL refused: a 500 (found by test/properties).
+      [`territoire=departement:59&du=${DU}&au=9999-12-31`, 'PERIODE_INVALIDE'],
       [`territoire=departement:59&du=01/01/2014&au=${AU}`, 'INVALID_PARAMETER'],
       [`du=${DU}&au=${AU}`, 'INVALID_PARAMETER'],
     ];
@@ -298,6 +300,14 @@ describe('GET /infocentre/flux', () => {
       expect(reply.statusCode, qs).toBe(400);
       expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(reply.json(), qs).toMatchObject({ status: 400, code });
+    }
+    for (const url of [
+      `/infocentre/rapports/flux?territoire=departement:59&du=${DU}&au=9999-12-31`,
+      `/infocentre/typologie?territoire=departement:59&date=9999-12-31`,
+    ]) {
+      const reply = await get(url);
+      expect(reply.statusCode, url).toBe(400);
+      expect(reply.json(), url).toMatchObject({ code: 'PERIODE_INVALIDE' });
     }
   });
 });

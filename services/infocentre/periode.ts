@@ -1,17 +1,18 @@
 import { addMonths } from '../core/dates.ts';
+import { isBusinessDate, OUT_OF_RANGE_MESSAGE } from '../shared/business-date.ts';
 import { InfocentreError } from './errors.ts';
 
-/** A calendar date `YYYY-MM-DD` that exists (no 30 February). */
-export function isCalendarDate(value: string): boolean {
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value)) return false;
-  const [y, m, d] = value.split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
-
-/** Checks a date parameter; throws PERIODE_INVALIDE. */
+/**
+ * Checks a date parameter: a day that exists, within the business dates (a year of 9999 let the
+ * day after `au` become year 10000, which PostgreSQL refused: a 500); throws PERIODE_INVALIDE.
+ */
 export function requireDate(value: string, name: string): string {
-  if (!isCalendarDate(value)) throw new InfocentreError('PERIODE_INVALIDE', `${name} is "${value}".`);
+  if (!isBusinessDate(value)) {
+    throw new InfocentreError(
+      'PERIODE_INVALIDE',
+      `${name} is "${value}": a date YYYY-MM-DD that ${OUT_OF_RANGE_MESSAGE}.`,
+    );
+  }
   return value;
 }
 
