@@ -29,11 +29,19 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { createPool } from '../services/db/pool.ts';
-import { type Naming, portailDemande, sptLotXml, startHub, stopHub, waitUntil } from './pipeline/hub-run.ts';
+import {
+  BENCH_BAILLEUR,
+  type Naming,
+  portailDemande,
+  sptLotXml,
+  startHub,
+  stopHub,
+  waitUntil,
+} from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const STEPS = (process.env.BENCH_STEPS ?? '250,500,1000,1500,2000').split(',').map(Number);
+const STEPS = (process.env.BENCH_STEPS ?? '250,500,1000,1500,2000').split(',').filter(Boolean).map(Number);
 const LOT_EVERY_MS = Number(process.env.BENCH_LOT_EVERY_MS ?? 2000);
 const LOT_SIZE = Number(process.env.BENCH_LOT ?? 500);
 /** The lots' enregistrements beside the filings. */
@@ -178,14 +186,7 @@ async function hub(): Promise<boolean> {
       departements: ['59'],
       codeGuichet: 'GDPUB',
     });
-    const bailleur = await provision({
-      id: 'bench-bailleur',
-      role: 'bailleur',
-      organisme: '123456789',
-      nom: 'Bench',
-      departements: ['59'],
-      codeGuichet: 'BE59A',
-    });
+    const bailleur = await provision(BENCH_BAILLEUR);
 
     let filed = 0;
     let lotsFirst = 0;

@@ -29,7 +29,8 @@ import { loadConfig } from '../services/config/config.ts';
 import { createPool } from '../services/db/pool.ts';
 import { cloudEventOf, type EventRow } from '../services/pipeline/events.ts';
 import { send, signatureHeaders } from '../services/pipeline/webhooks/send.ts';
-import { buildLots, startHub, stopHub, waitUntil } from './pipeline/hub-run.ts';
+import { BENCH_BAILLEUR, buildLots, startHub, stopHub, waitUntil } from './pipeline/hub-run.ts';
+import { benchClientToken } from './pipeline/registry-seed.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 import type { SubscriberCommand, SubscriberReply } from './webhooks/subscribers.ts';
 
@@ -165,19 +166,7 @@ async function hub(
       secrets.push(((await created.json()) as { webhookSecret: string }).webhookSecret);
     }
     await subscribers.ask({ type: 'secrets', secrets });
-    const created = await fetch(`${base}/admin/clients`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'bench-bailleur',
-        role: 'bailleur',
-        organisme: '123456789',
-        nom: 'Bench',
-        departements: ['59'],
-        codeGuichet: 'BE59A',
-      }),
-    });
-    const { token } = (await created.json()) as { token: string };
+    const token = await benchClientToken(base, ADMIN_TOKEN, BENCH_BAILLEUR);
     for (let w = 0; w < WORKERS; w++) children.push(startHub(env, 'worker'));
 
     const lots = buildLots(0, EVENTS, LOT_SIZE);

@@ -21,6 +21,16 @@ export interface Naming {
   nom: string;
 }
 
+/** The bailleur whose lots the benches post (département 59). */
+export const BENCH_BAILLEUR = {
+  id: 'bench-bailleur',
+  role: 'bailleur',
+  organisme: '123456789',
+  nom: 'Bench',
+  departements: ['59'],
+  codeGuichet: 'BE59A',
+};
+
 /** The pipeline bench's names (it counts its applied messages by the `B-` sender ids). */
 const BENCH_NAMING: Naming = { id: 'B', ref: 'BENCH', nom: 'Bench' };
 
@@ -150,14 +160,7 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
       60_000,
     );
     for (let w = 0; w < options.workers; w++) children.push(startHub(env, 'worker'));
-    const token = await benchClientToken(base, adminToken, {
-      id: 'bench-bailleur',
-      role: 'bailleur',
-      organisme: '123456789',
-      nom: 'Bench',
-      departements: ['59'],
-      codeGuichet: 'BE59A',
-    });
+    const token = await benchClientToken(base, adminToken, BENCH_BAILLEUR);
     companion = await options.alongside?.({ base, databaseUrl, adminToken, env });
 
     const begin = performance.now();
