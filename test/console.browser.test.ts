@@ -10,9 +10,15 @@ import { ADMIN_TOKEN, startTestHub, type TestHub, waitFor } from './helpers/hub.
  * The operator console as a person uses it, in Debian's Chromium driven by playwright-core,
  * against a whole hub listening on a real port: sign in, find the failed radiation in the
  * failures grouped by system and error code, open it, correct its payload, replay it and see it
- * applied. Skipped, saying so, only when no Chromium binary is installed.
+ * applied. Skipped, saying so, only when no Chromium binary is installed (never under .ci/run).
  */
 const chromiumPath = findChromium();
+// .ci/run installs Chromium and sets SNE_TESTS_REQUIRE_ALL: there its absence fails the run.
+if (!chromiumPath && process.env.SNE_TESTS_REQUIRE_ALL) {
+  throw new Error(
+    'console.browser.test.ts cannot run: no Chromium binary (/usr/bin/chromium; CHROMIUM_PATH)',
+  );
+}
 if (!chromiumPath) {
   console.warn(
     'console.browser.test.ts SKIPPED: no Chromium binary found (/usr/bin/chromium; set CHROMIUM_PATH). Install it with: apt-get install -y --no-install-recommends chromium',
