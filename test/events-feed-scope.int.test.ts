@@ -1,15 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../services/core/actor.ts';
-import {
-  type CloudEvent,
-  type EventSummary,
-  parseSummary,
-  scopeOf,
-  summaryInScope,
-} from '../services/pipeline/events.ts';
+import { type EventSummary, parseSummary, scopeOf, summaryInScope } from '../services/pipeline/events.ts';
 import { createTestDatabase } from './helpers/database.ts';
-import { provision, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
+import { provision, readFeed, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
 import { enregistrement, type LotReply, lot, postLot, sendLot } from './helpers/spt.ts';
 
 /**
@@ -21,16 +15,6 @@ const COMMUNES: Record<string, string> = { '59': '59350', '62': '62041', '75': '
 
 let hub: TestHub;
 const tokens: Record<string, string> = {};
-
-async function feed(token: string, query: string): Promise<{ events: CloudEvent[]; next: string }> {
-  const reply = await hub.app.inject({
-    method: 'GET',
-    url: `/feeds/events${query}`,
-    headers: { authorization: `Bearer ${token}` },
-  });
-  expect(reply.statusCode, reply.body).toBe(200);
-  return reply.json();
-}
 
 let serial = 0;
 function enregistrements(departement: string, count: number): string[] {
@@ -66,7 +50,7 @@ describe('the feed cursor', () => {
     await sendLot(hub.app, tokens['59'] as string, ...enregistrements('59', 120));
     const head = (await headOfLog()) as string;
 
-    const first = await feed(tokens['75'] as string, '?limit=50');
+    const first = await readFeed(hub.app, tokens['75'] as string, '?limit=50');
     expect(first.events).toHaveLength(1);
     expect(first.events[0]?.subject.slice(0, 3)).toBe('075');
     expect(BigInt(first.next)).toBe(BigInt(head));
@@ -74,16 +58,16 @@ describe('the feed cursor', () => {
 
     // Nothing new for 75: the cursor still follows the head, and an event of 75 is found from there.
     await sendLot(hub.app, tokens['59'] as string, ...enregistrements('59', 10));
-    const second = await feed(tokens['75'] as string, `?limit=50&after=${first.next}`);
+    const second = await readFeed(hub.app, tokens['75'] as string, `?limit=50&after=${first.next}`);
     expect(second.events).toEqual([]);
     expect(BigInt(second.next)).toBe(BigInt((await headOfLog()) as string));
     await sendLot(hub.app, tokens['75'] as string, ...enregistrements('75', 1));
-    const third = await feed(tokens['75'] as string, `?limit=50&after=${second.next}`);
+    const third = await readFeed(hub.app, tokens['75'] as string, `?limit=50&after=${second.next}`);
     expect(third.events.map((e) => e.subject.slice(0, 3))).toEqual(['075']);
     expect(third.next).toBe(third.events[0]?.sequence);
 
     // A full page ends at its last event, even when the log goes further.
-    const full = await feed(tokens.operator as string, '?limit=5');
+    const full = await readFeed(hub.app, tokens.operator as string, '?limit=5');
     expect(full.events).toHaveLength(5);
     expect(full.next).toBe(full.events[4]?.sequence);
   });
@@ -94,7 +78,11 @@ describe('the feed cursor', () => {
     const cursors: Record<string, string> = { '59': '0', '75': '0' };
     let jumps = 0;
     const pollOnce = async (departement: string) => {
-      const page = await feed(tokens[departement] as string, `?limit=3&after=${cursors[departement]}`);
+      const page = await readFeed(
+        hub.app,
+        tokens[departement] as string,
+        `?limit=3&after=${cursors[departement]}`,
+      );
       seen[departement]?.push(...page.events.map((e) => e.sequence));
       const last = page.events.at(-1)?.sequence ?? cursors[departement];
       if (page.next !== last) jumps++;
@@ -165,21 +153,29 @@ describe('long polling', () => {
     }) as typeof hub.app.pg.query);
     try {
       // Warm-up: once a 59 reader is answered by a commit, the process's listener is connected.
-      const warm = feed(tokens['59'] as string, `?after=${(await headOfLog()) as string}&wait=20`);
+      const warm = readFeed(
+        hub.app,
+        tokens['59'] as string,
+        `?after=${(await headOfLog()) as string}&wait=20`,
+      );
       await sendLot(hub.app, tokens['59'] as string, ...enregistrements('59', 1));
       expect((await warm).events).toHaveLength(1);
 
-      const { next } = await feed(tokens['75'] as string, `?after=${(await headOfLog()) as string}`);
+      const { next } = await readFeed(
+        hub.app,
+        tokens['75'] as string,
+        `?after=${(await headOfLog()) as string}`,
+      );
       const countFor75 = () =>
         feedQueries.mock.calls.filter(([deps]) => (deps as string[])[0] === '75').length;
       const before = countFor75();
-      const waiting75 = feed(tokens['75'] as string, `?after=${next}&wait=25`);
+      const waiting75 = readFeed(hub.app, tokens['75'] as string, `?after=${next}&wait=25`);
       await vi.waitFor(() => expect(countFor75()).toBe(before + 1));
 
       // Events of 59: a 59 reader waiting beside it is woken by the same notification, the 75 one is not.
       for (let round = 0; round < 3; round++) {
         const head = (await headOfLog()) as string;
-        const waiting59 = feed(tokens['59'] as string, `?after=${head}&wait=20`);
+        const waiting59 = readFeed(hub.app, tokens['59'] as string, `?after=${head}&wait=20`);
         await sendLot(hub.app, tokens['59'] as string, ...enregistrements('59', 2));
         expect((await waiting59).events).toHaveLength(2);
       }

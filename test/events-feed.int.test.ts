@@ -3,7 +3,7 @@ import type { Actor } from '../services/core/actor.ts';
 import { eventContracts } from '../services/pipeline/event-contracts.ts';
 import type { CloudEvent } from '../services/pipeline/events.ts';
 import { applyCommands } from './helpers/commands.ts';
-import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { ADMIN_TOKEN, provision, readFeed, startTestHub, type TestHub } from './helpers/hub.ts';
 import { enregistrement, radiation, sendLot } from './helpers/spt.ts';
 
 /**
@@ -24,22 +24,12 @@ const contingent59: Actor = {
   departements: ['59'],
 };
 
-async function feed(token: string, query = ''): Promise<{ events: CloudEvent[]; next: string }> {
-  const reply = await hub.app.inject({
-    method: 'GET',
-    url: `/feeds/events${query}`,
-    headers: { authorization: `Bearer ${token}` },
-  });
-  expect(reply.statusCode, reply.body).toBe(200);
-  return reply.json();
-}
-
 /** Every event of the feed, page after page. */
 async function readAll(token: string, limit = 3): Promise<CloudEvent[]> {
   const events: CloudEvent[] = [];
   let after = '0';
   for (;;) {
-    const page = await feed(token, `?after=${after}&limit=${limit}`);
+    const page = await readFeed(hub.app, token, `?after=${after}&limit=${limit}`);
     events.push(...page.events);
     if (page.events.length === 0) return events;
     after = page.next;
@@ -213,8 +203,8 @@ describe('GET /feeds/events', () => {
   });
 
   it('returns the same cursor when nothing is new, and refuses a bad cursor', async () => {
-    const all = await feed(tokens.guichet62 as string);
-    const again = await feed(tokens.guichet62 as string, `?after=${all.next}`);
+    const all = await readFeed(hub.app, tokens.guichet62 as string);
+    const again = await readFeed(hub.app, tokens.guichet62 as string, `?after=${all.next}`);
     expect(again).toEqual({ events: [], next: all.next });
     const bad = await hub.app.inject({
       method: 'GET',
@@ -226,8 +216,8 @@ describe('GET /feeds/events', () => {
   });
 
   it('long-polls: a waiting reader is answered when an event of its scope is committed', async () => {
-    const { next } = await feed(tokens.guichet62 as string);
-    const waiting = feed(tokens.guichet62 as string, `?after=${next}&wait=20`);
+    const { next } = await readFeed(hub.app, tokens.guichet62 as string);
+    const waiting = readFeed(hub.app, tokens.guichet62 as string, `?after=${next}&wait=20`);
     await sendLot(
       hub.app,
       tokens.guichet62 as string,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../services/core/actor.ts';
-import type { EnregistrementCommand } from '../services/core/commands.ts';
 import { addMonths, todayInParis } from '../services/core/dates.ts';
 import { orphanCounts } from '../services/db/integrity.ts';
+import { inscription } from './helpers/commands.ts';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import {
   creationV1,
@@ -192,17 +192,7 @@ describe('a lot holding a value PostgreSQL refuses, past reception', () => {
       departements: ['59'],
       codeGuichet: 'ML59A',
     };
-    const command = (nom: string, depot = dateDepot): EnregistrementCommand => ({
-      type: 'enregistrement',
-      departement: '59',
-      dateDepot: depot,
-      demandeur: { nom, prenom: 'Noé', dateNaissance: '1991-09-09', nationalite: 'UE' },
-      menage: { nombrePersonnes: 2 },
-      ressourcesMensuelles: 1200,
-      typologie: 'T2',
-      communesSouhaitees: ['59350'],
-      motif: 'hebergement',
-    });
+    const command = (nom: string, depot = dateDepot) => inscription(nom, { dateDepot: depot });
     const commands = [
       ...Array.from({ length: 20 }, (_, i) => command(`Stockable${i}`)),
       command('Refuse', '0000-01-01'),

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import pino from 'pino';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { buildApp } from '../../services/api/app.ts';
 import { type Config, loadConfig } from '../../services/config/config.ts';
 import { loggerOptions } from '../../services/config/logger.ts';
+import type { CloudEvent } from '../../services/pipeline/events.ts';
 import { createInfrastructure, type Infrastructure } from '../../services/pipeline/infrastructure.ts';
 import { type Stoppable, startWorkers } from '../../services/pipeline/workers.ts';
 import { createTestDatabase } from './database.ts';
@@ -106,3 +107,18 @@ export async function provision(app: FastifyInstance, spec: ClientSpec): Promise
 }
 
 export { waitFor, waitForMessagesDone } from './wait.ts';
+
+/** A page of `GET /feeds/events` as `token` sees it (`query`: `?after=…&limit=…&wait=…`); expects 200. */
+export async function readFeed(
+  app: FastifyInstance,
+  token: string,
+  query = '',
+): Promise<{ events: CloudEvent[]; next: string }> {
+  const reply = await app.inject({
+    method: 'GET',
+    url: `/feeds/events${query}`,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(reply.statusCode, reply.body).toBe(200);
+  return reply.json();
+}
