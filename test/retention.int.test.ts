@@ -293,3 +293,105 @@ describe('the retention purge', () => {
     expect(purged.rows.map((r) => r.numero_unique)).toEqual([purgeable, recent, sptPurgee].sort());
   });
 });
+
+describe('the retention purge of messages that never made a demande', () => {
+  it('erases them a year after their arrival, keeps their status time, and replays them only with a corrected payload', async () => {
+    const [rejected, failed, recentFailed] = [uid('E'), uid('E'), uid('E')];
+    const outcomes = await sendLot(
+      hub.app,
+      bailleur,
+      // Breaks the SPT contract: rejected at reception.
+      enregistrement({ id: rejected, nom: 'Rejeteezz', dateNaissance: 'pas-une-date' }),
+      // A dépôt in the future: failed by the registry's rules.
+      enregistrement({ id: failed, nom: 'Echoueezz', dateDepot: '2099-01-01' }),
+      enregistrement({ id: recentFailed, nom: 'Gardeeyy', dateDepot: '2099-01-01' }),
+    );
+    expect([outcomes[rejected]?.status, outcomes[failed]?.status, outcomes[recentFailed]?.status]).toEqual([
+      'rejected',
+      'failed',
+      'failed',
+    ]);
+    const ids = Object.fromEntries(
+      (
+        await hub.pool.query<{ sender_id: string; id: string }>(
+          'SELECT sender_id, id FROM messages WHERE sender_id = ANY($1::text[])',
+          [[rejected, failed, recentFailed]],
+        )
+      ).rows.map((r) => [r.sender_id, r.id]),
+    );
+    // Two of them arrived two years ago.
+    await hub.pool.query(
+      `UPDATE messages SET received_at = received_at - interval '2 years' WHERE id = ANY($1::uuid[])`,
+      [[ids[rejected], ids[failed]]],
+    );
+    const statusTimes = async () =>
+      (
+        await hub.pool.query<{ id: string; updated_at: Date }>(
+          'SELECT id, updated_at FROM messages WHERE id = ANY($1::uuid[]) ORDER BY id',
+          [Object.values(ids)],
+        )
+      ).rows;
+    const before = await statusTimes();
+    const { rows: today } = await hub.pool.query<{ d: string }>(
+      `SELECT to_char(now() AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS d`,
+    );
+    const asOf = today[0]?.d as string;
+
+    const reply = await retention(asOf);
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.json()).toEqual({ asOf, purgees: 0, messagesPurges: 2 });
+    expect(await tablesHolding(hub.pool, 'Rejeteezz')).toEqual([]);
+    expect(await tablesHolding(hub.pool, 'Echoueezz')).toEqual([]);
+    expect(await tablesHolding(hub.pool, 'Gardeeyy')).not.toEqual([]);
+    // `updated_at` is a message's last change of status (the operators' from / to): a purge is not one.
+    expect(await statusTimes()).toEqual(before);
+    const { rows: linked } = await hub.pool.query(
+      `SELECT count(*)::int AS n FROM messages m WHERE donnees_purgees_le IS NOT NULL AND m.id <> ALL($1::uuid[])
+          AND updated_at <> (SELECT max(at) FROM message_attempts a WHERE a.message_id = m.id)`,
+      [Object.values(ids)],
+    );
+    expect(linked[0].n, 'messages of purged demandes whose updated_at moved').toBe(0);
+
+    const detail = await hub.app.inject({
+      method: 'GET',
+      url: `/ops/messages/${ids[failed]}`,
+      headers: auth(operator),
+    });
+    expect(detail.json()).toMatchObject({ status: 'failed', raw: '', donneesPurgeesLe: asOf });
+
+    // Replayed as it is, its command would register a demande without a name.
+    const replay = (messageId: string, body: object) =>
+      hub.app.inject({
+        method: 'POST',
+        url: `/ops/messages/${messageId}/replay`,
+        headers: auth(operator),
+        payload: { reason: 'reprise', ...body },
+      });
+    const refused = await replay(ids[failed] as string, {});
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'MESSAGE_NOT_REPLAYABLE' });
+    const bulk = await hub.app.inject({
+      method: 'POST',
+      url: '/ops/messages/replay',
+      headers: auth(operator),
+      payload: { filter: { client: 'lille-habitat' }, reason: 'reprise' },
+    });
+    expect(bulk.statusCode, bulk.body).toBe(200);
+    const { rows: afterBulk } = await hub.pool.query('SELECT status, attempts FROM messages WHERE id = $1', [
+      ids[failed],
+    ]);
+    expect(afterBulk[0]).toEqual({ status: 'failed', attempts: 1 });
+
+    const corrected = await replay(ids[failed] as string, {
+      payload: enregistrement({ id: failed, nom: 'Corrigeezz', dateDepot: '2024-09-01' }),
+    });
+    expect(corrected.statusCode, corrected.body).toBe(202);
+    await waitForMessagesDone(hub.pool, [ids[failed] as string]);
+    const { rows: applied } = await hub.pool.query('SELECT status FROM messages WHERE id = $1', [
+      ids[failed],
+    ]);
+    expect(applied[0].status).toBe('applied');
+
+    expect((await retention(asOf)).json()).toEqual({ asOf, purgees: 0, messagesPurges: 0 });
+  });
+});

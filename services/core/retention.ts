@@ -24,4 +24,11 @@ export interface RetentionStore {
    * not purged yet, and of every copy of them. Returns how many demandes it purged (0: done).
    */
   purge(bound: IsoDate, limit: number): Promise<number>;
+  /**
+   * Erases the personal data of at most `limit` messages that never made a demande (rejected,
+   * failed or discarded), received on or before `bound`, and not purged yet: their raw text and
+   * the personal keys of their canonical command and revisions. Their only date is their arrival:
+   * a message refused or given up has no business date the registry recorded. Returns how many.
+   */
+  purgeMessages(bound: IsoDate, limit: number): Promise<number>;
 }

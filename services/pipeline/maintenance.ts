@@ -21,7 +21,10 @@ export interface SweepRun {
 export const SCHEDULER_ACTOR = 'hub:scheduler';
 
 export interface RetentionResult {
+  /** Demandes whose personal data were erased. */
   purgees: number;
+  /** Messages that never made a demande whose personal data were erased. */
+  messagesPurges: number;
 }
 
 /**
@@ -51,8 +54,9 @@ export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate, run: SweepR
 
 /**
  * The retention purge as of a date: every demande radiée a year or more before it loses its
- * personal data, in pages of `pageSize`, each page with its audit count in one transaction.
- * Idempotent: a purged demande leaves the purge's index.
+ * personal data, then every message that never made a demande (rejected, failed, discarded) and
+ * arrived a year or more before it; in pages of `pageSize`, each page with its audit count in one
+ * transaction. Idempotent: what is purged leaves the purge's indexes.
  */
 export function runRetentionSweep(
   pool: pg.Pool,
@@ -61,21 +65,27 @@ export function runRetentionSweep(
   pageSize = 500,
 ): Promise<RetentionResult> {
   return withSweepLock(pool, 'retention', run.wait, async () => {
-    const auditId = await openAudit(pool, 'sweep.retention', asOf, run, { purgees: 0 });
+    const auditId = await openAudit(pool, 'sweep.retention', asOf, run, { purgees: 0, messagesPurges: 0 });
     const bound = retentionBound(asOf);
-    let purgees = 0;
-    for (;;) {
-      const purged = await withTransaction(pool, async (db) => {
-        const store: RetentionStore = new PgRetentionStore(db);
-        const n = await store.purge(bound, pageSize);
-        if (n > 0) await addToAudit(db, auditId, { purgees: n });
-        return n;
-      });
-      if (purged === 0) break;
-      purgees += purged;
-    }
+    const inPages = async (
+      count: keyof RetentionResult,
+      purge: (store: RetentionStore) => Promise<number>,
+    ) => {
+      let total = 0;
+      for (;;) {
+        const purged = await withTransaction(pool, async (db) => {
+          const n = await purge(new PgRetentionStore(db));
+          if (n > 0) await addToAudit(db, auditId, { [count]: n });
+          return n;
+        });
+        if (purged === 0) return total;
+        total += purged;
+      }
+    };
+    const purgees = await inPages('purgees', (store) => store.purge(bound, pageSize));
+    const messagesPurges = await inPages('messagesPurges', (store) => store.purgeMessages(bound, pageSize));
     await closeAudit(pool, auditId);
-    return { purgees };
+    return { purgees, messagesPurges };
   });
 }
 

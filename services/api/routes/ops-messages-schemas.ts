@@ -121,7 +121,16 @@ export const MESSAGE_DETAIL = {
     },
     raw: {
       type: 'string',
-      description: 'The message exactly as received, decoded text; for an XML lot, its own element.',
+      description:
+        'The message exactly as received, decoded text; for an XML lot, its own element. Empty once the ' +
+        'retention purge erased its personal data (donneesPurgeesLe).',
+    },
+    donneesPurgeesLe: {
+      type: 'string',
+      format: 'date',
+      description:
+        'When the retention purge erased its personal data: its raw text is empty and its canonical command ' +
+        'has lost its personal keys. A failed or rejected message purged is replayed only with a corrected payload.',
     },
     canonical: {
       type: 'object',

@@ -185,7 +185,8 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
         summary: 'Replay every failed message matching a filter',
         description:
           'Only `failed` messages are replayed in bulk (a rejected one needs its own look, and usually a ' +
-          'corrected payload). `dryRun: true` counts them and shows the first ones, changing nothing. Up to ' +
+          'corrected payload), and not those whose personal data the retention purge erased (each needs a ' +
+          'corrected payload): `replayed` can be less than `matched`. `dryRun: true` counts them and shows the first ones, changing nothing. Up to ' +
           'the background threshold (SNE_REPLAY_BACKGROUND_ABOVE, 10,000) they are replayed within the ' +
           'request (200); above it a background job does it (202 with `jobId`; progress at GET /ops/jobs/{jobId}).',
         body: BULK_REPLAY_BODY,

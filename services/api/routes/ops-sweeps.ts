@@ -84,15 +84,23 @@ export default async function opsSweepRoutes(app: FastifyInstance) {
         description:
           'Names, dates of birth, contacts and co-titulaires are erased from the demande and from every copy ' +
           '(its messages, history, events, pièces); dates, territory, typologie, motifs, ménage size and ' +
-          'resources stay, so statistics do not change. Idempotent.',
+          'resources stay, so statistics do not change. Then the same for messages that never made a demande ' +
+          '(rejected, failed, discarded) received a year or more before `asOf`: their raw text is emptied and ' +
+          'their canonical command loses its personal keys, and they can be replayed only with a corrected ' +
+          'payload. Idempotent.',
         body: sweepBody,
         response: {
           200: {
             type: 'object',
-            required: ['asOf', 'purgees'],
+            required: ['asOf', 'purgees', 'messagesPurges'],
             properties: {
               asOf: { type: 'string', format: 'date' },
               purgees: { type: 'integer', description: 'Demandes purged by this run.' },
+              messagesPurges: {
+                type: 'integer',
+                description:
+                  'Messages that never made a demande (rejected, failed, discarded) purged by this run.',
+              },
             },
           },
           ...problems,

@@ -13,6 +13,9 @@ import { PERSONAL_KEYS, type RetentionStore } from '../retention.ts';
  *   design; the purge makes sure);
  * - `pieces`: the content is erased (the row, who deposited what and when, stays, as after a delete).
  * Webhook deliveries store no body: they are built from `events` when sent.
+ *
+ * A purged message keeps its `updated_at` (its last change of status, which the operators' `from`
+ * and `to` filter on) and records the purge in `donnees_purgees_le`.
  */
 export class PgRetentionStore implements RetentionStore {
   constructor(private readonly db: Queryable) {}
@@ -45,7 +48,8 @@ export class PgRetentionStore implements RetentionStore {
        revisions AS (
          UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, $2::text[])
           WHERE r.message_id IN (SELECT message_id FROM of_demande))
-       UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, $2::text[]), updated_at = now()
+       UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, $2::text[]),
+              donnees_purgees_le = current_date
         WHERE m.id IN (SELECT message_id FROM of_demande)`,
       [numeros, keys],
     );
@@ -65,5 +69,25 @@ export class PgRetentionStore implements RetentionStore {
       [numeros],
     );
     return numeros.length;
+  }
+
+  async purgeMessages(bound: IsoDate, limit: number): Promise<number> {
+    // Received on or before `bound`, a day in Paris time; their revisions too. SKIP LOCKED: a
+    // message an operator is replaying right now is left for the next run.
+    const { rowCount } = await this.db.query(
+      `WITH page AS (
+         SELECT id FROM messages
+          WHERE status IN ('rejected', 'failed', 'discarded') AND donnees_purgees_le IS NULL
+            AND received_at < (($1::date + 1)::timestamp AT TIME ZONE 'Europe/Paris')
+          ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       revisions AS (
+         UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, $3::text[])
+          WHERE r.message_id IN (SELECT id FROM page))
+       UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, $3::text[]),
+              donnees_purgees_le = current_date
+        WHERE m.id IN (SELECT id FROM page)`,
+      [bound, limit, [...PERSONAL_KEYS]],
+    );
+    return rowCount ?? 0;
   }
 }

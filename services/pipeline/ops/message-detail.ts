@@ -7,6 +7,8 @@ export interface OpsMessageDetail extends Omit<OpsMessageItem, 'error'> {
   error?: { code: string; message: string; details?: Record<string, string> };
   /** The message exactly as received, decoded text: for an XML lot, its own element. */
   raw: string;
+  /** When the retention purge erased its personal data (its raw text is then empty). */
+  donneesPurgeesLe?: string;
   /** Its canonical command as received (absent when it broke its contract). */
   canonical?: unknown;
   /** Its contract errors when it was rejected, each with its path. */
@@ -70,11 +72,14 @@ export async function findMessageDetail(
     ItemRow & {
       raw: string;
       canonical: unknown;
+      donnees_purgees_le: string | null;
       full_error: (OpsMessageDetail['error'] & { errors?: OpsMessageDetail['errors'] }) | null;
     }
-  >(`SELECT ${ITEM_COLUMNS}, m.raw, m.canonical, m.error AS full_error FROM messages m WHERE m.id = $1`, [
-    messageId,
-  ]);
+  >(
+    `SELECT ${ITEM_COLUMNS}, m.raw, m.canonical, m.donnees_purgees_le, m.error AS full_error
+       FROM messages m WHERE m.id = $1`,
+    [messageId],
+  );
   const row = rows[0];
   if (!row) return undefined;
   const [attempts, revisions, audit] = await Promise.all([
@@ -101,6 +106,7 @@ export async function findMessageDetail(
   return {
     ...itemOf(row),
     raw: row.raw,
+    ...(row.donnees_purgees_le ? { donneesPurgeesLe: row.donnees_purgees_le } : {}),
     ...(row.canonical ? { canonical: row.canonical } : {}),
     ...(row.full_error
       ? {

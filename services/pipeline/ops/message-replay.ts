@@ -38,6 +38,8 @@ interface LockedMessage {
   type: string;
   status: MessageStatus;
   raw: string;
+  /** Set when the retention purge erased its personal data. */
+  donnees_purgees_le: string | null;
   /** The command in force: the current revision's, else the message's own. */
   command: Command | null;
   revision: number;
@@ -48,7 +50,7 @@ interface LockedMessage {
   code_guichet: string | null;
 }
 
-const LOCKED_COLUMNS = `m.id, m.seq, m.sender_id, m.system, m.version, m.type, m.status, m.raw,
+const LOCKED_COLUMNS = `m.id, m.seq, m.sender_id, m.system, m.version, m.type, m.status, m.raw, m.donnees_purgees_le,
        COALESCE(r.canonical, m.canonical) AS command, m.revision,
        m.client_id, c.role, c.organisme, c.departements, c.code_guichet`;
 const LOCKED_FROM = `messages m JOIN clients c ON c.id = m.client_id
@@ -106,6 +108,14 @@ export async function replayMessage(
         ? ' Replaying an applied message needs force: true (it is checked against the registry and never applied twice).'
         : ' Only failed and rejected messages are replayed (applied ones with force: true).';
     throw new OpsRefusal('state', 'MESSAGE_NOT_REPLAYABLE', `The message is ${message.status}.${hint}`);
+  }
+  if (message.donnees_purgees_le && request.payload === undefined && message.status !== 'applied') {
+    // Its names are gone from the command: applied as it is, it would register nobody's demande.
+    throw new OpsRefusal(
+      'state',
+      'MESSAGE_NOT_REPLAYABLE',
+      `The retention purge erased this message's personal data on ${message.donnees_purgees_le}: replay it with a corrected payload.`,
+    );
   }
   const actor = actorOfRow(message);
   let command = message.command;
@@ -226,7 +236,8 @@ async function requeue(
 /**
  * Replays the `failed` messages among those matching `condition` (a SQL condition on `messages m`,
  * `$3` onwards), after `afterSeq` and up to `maxSeq`, oldest first, at most `limit` of them; rows
- * another transaction holds are skipped. Inside the caller's transaction. Returns the jobs to add
+ * another transaction holds, and messages whose personal data the retention purge erased (each
+ * needs a corrected payload), are skipped. Inside the caller's transaction. Returns the jobs to add
  * after commit and the last `seq` seen.
  */
 export async function replayFailedChunk(
@@ -236,7 +247,7 @@ export async function replayFailedChunk(
 ): Promise<{ messageIds: string[]; jobs: { jobId: string; messageIds: string[] }[]; lastSeq?: string }> {
   const { rows } = await db.query<LockedMessage>(
     `SELECT ${LOCKED_COLUMNS} FROM ${LOCKED_FROM}
-      WHERE m.status = 'failed' AND m.seq > $1 AND m.seq <= $2 AND ${where.sql}
+      WHERE m.status = 'failed' AND m.donnees_purgees_le IS NULL AND m.seq > $1 AND m.seq <= $2 AND ${where.sql}
       ORDER BY m.seq LIMIT ${Number(range.limit)}
         FOR UPDATE OF m SKIP LOCKED`,
     [range.afterSeq, range.maxSeq, ...where.params],
