@@ -19,7 +19,15 @@ const tokens: Record<string, string> = {};
 beforeAll(async () => {
   hub = await startTestHub({
     workers: false,
-    env: { SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({ guichet: 3, bailleur: 4, public: 2, admin: 50 }) },
+    env: {
+      SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({
+        guichet: 3,
+        bailleur: 4,
+        public: 2,
+        admin: 50,
+        'failed-auth': 3,
+      }),
+    },
   });
   const infrastructure = createInfrastructure(hub.config);
   second = {
@@ -87,5 +95,33 @@ describe('rate limits', () => {
       const live = await hub.app.inject({ method: 'GET', url: '/health/live', remoteAddress: '192.0.2.1' });
       expect(live.statusCode).toBe(200);
     }
+  });
+
+  it('refuses an address that sent too many refused tokens, a valid token included, in every API process', async () => {
+    const valid = await provision(hub.app, { id: 'bailleur-d', role: 'bailleur', codeGuichet: 'BAIDD' });
+    const as = (app: FastifyInstance, ip: string, token: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/sne/demandes',
+        remoteAddress: ip,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    // Two refusals in one process, one in the other: the count is shared.
+    expect((await as(hub.app, '198.51.100.7', 'guess-1')).statusCode).toBe(401);
+    expect((await as(hub.app, '198.51.100.7', 'guess-2')).statusCode).toBe(401);
+    expect((await as(second.app, '198.51.100.7', 'guess-3')).statusCode).toBe(401);
+
+    const blocked = await as(second.app, '198.51.100.7', valid);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(validator.problems('GET', '/sne/demandes', blocked)).toEqual([]);
+    // The first process saw the count at 2: its next refusal takes it over the limit there too.
+    expect((await as(hub.app, '198.51.100.7', 'guess-4')).statusCode).toBe(401);
+    expect((await as(hub.app, '198.51.100.7', valid)).statusCode).toBe(429);
+
+    // Another address, and valid tokens, are not counted.
+    expect((await as(hub.app, '198.51.100.8', valid)).statusCode).toBe(200);
   });
 });

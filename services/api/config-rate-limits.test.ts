@@ -7,12 +7,18 @@ const base = { SNE_ADMIN_TOKEN: 'a-long-enough-admin-token' };
 describe('rate limit configuration', () => {
   it('defaults to the documented limits', () => {
     expect(loadConfig(base).rateLimits).toEqual(DEFAULT_RATE_LIMITS);
-    expect(DEFAULT_RATE_LIMITS).toEqual({ '*': 600, pgp: 6000, public: 120 });
+    expect(DEFAULT_RATE_LIMITS).toEqual({ '*': 600, pgp: 6000, public: 120, 'failed-auth': 30 });
   });
 
   it('merges the roles given over the defaults', () => {
     const config = loadConfig({ ...base, SNE_RATE_LIMIT_PER_MINUTE: '{"bailleur":1200,"*":300}' });
-    expect(config.rateLimits).toEqual({ '*': 300, pgp: 6000, public: 120, bailleur: 1200 });
+    expect(config.rateLimits).toEqual({
+      '*': 300,
+      pgp: 6000,
+      public: 120,
+      'failed-auth': 30,
+      bailleur: 1200,
+    });
   });
 
   it.each([

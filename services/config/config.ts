@@ -89,17 +89,19 @@ export interface Config {
 }
 
 /** Requests per minute by role; `*` applies to the roles not named. */
-export type RateLimits = Record<string, number> & { '*': number };
+export type RateLimits = Record<string, number> & { '*': number; 'failed-auth': number };
 
 /**
  * Default per-minute limits: generous for a management software sending lots, higher for the portail
- * (many demandeurs behind one client), tight for anonymous callers.
+ * (many demandeurs behind one client), tight for anonymous callers, tighter for refused tokens
+ * (`failed-auth`, per IP: a client whose token is refused that often is guessing or misconfigured).
  */
-export const DEFAULT_RATE_LIMITS: RateLimits = { '*': 600, pgp: 6000, public: 120 };
+export const DEFAULT_RATE_LIMITS: RateLimits = { '*': 600, pgp: 6000, public: 120, 'failed-auth': 30 };
 
 const RATE_LIMIT_KEYS = new Set([
   '*',
   'public',
+  'failed-auth',
   'admin',
   'guichet',
   'bailleur',

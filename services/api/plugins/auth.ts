@@ -1,27 +1,46 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import type { Actor } from '../../core/actor.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { actorByToken, tokenHash } from '../clients.ts';
 import { tokenOf } from './credentials.ts';
+import { limiterRedis } from './limiter-redis.ts';
+
+/** The window of the refused tokens' count: the limits are per minute. */
+const FAILURES_WINDOW_MS = 60_000;
+/** Addresses remembered as over the limit before the expired ones are forgotten. */
+const MAX_BLOCKED = 10_000;
 
 /**
  * Bearer authentication on every route that declares `config.roles`; routes without it are
  * public (`/health/*`, `/docs`, `/public/*`). Unknown token → 401, role not allowed → 403.
  * The token comes from the Authorization header or the console's cookie (`credentials.ts`).
+ *
+ * Refused tokens are counted per IP address in Redis (shared by every API process): once past the
+ * `failed-auth` limit of `SNE_RATE_LIMIT_PER_MINUTE` in a minute, that address gets 429
+ * `RATE_LIMITED` with `Retry-After` for the rest of the minute before its token is even looked up,
+ * a valid one included: guessing tokens stops there, and a misconfigured client retrying in a loop
+ * costs PostgreSQL nothing. Redis away: not counted.
  */
 async function authPlugin(app: FastifyInstance) {
   const adminHash = tokenHash(app.config.adminToken);
+  const refusals = new RefusedTokens(
+    limiterRedis(app),
+    app.config.queuePrefix,
+    app.config.rateLimits['failed-auth'],
+  );
   app.decorateRequest('actor', undefined as unknown as Actor);
   app.decorateRequest('isAdmin', false);
 
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const roles = request.routeOptions.config?.roles;
     if (!roles) return;
     const token = tokenOf(request);
     if (!token)
       throw new HttpProblem('UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
+    refusals.check(request.ip, reply);
     if (timingSafeEqual(tokenHash(token), adminHash)) {
       if (!roles.includes('admin')) {
         throw new HttpProblem('FORBIDDEN', "The administrator's token only serves /admin routes.");
@@ -30,12 +49,70 @@ async function authPlugin(app: FastifyInstance) {
       return;
     }
     const actor = await actorByToken(app.pg, token);
-    if (!actor) throw new HttpProblem('UNAUTHENTICATED', 'Unknown or revoked token.');
+    if (!actor) {
+      await refusals.count(request.ip);
+      throw new HttpProblem('UNAUTHENTICATED', 'Unknown or revoked token.');
+    }
     if (!roles.includes(actor.role)) {
       throw new HttpProblem('FORBIDDEN', `The role ${actor.role} may not use this route.`);
     }
     request.actor = actor;
   });
+}
+
+/**
+ * Refused tokens per IP address and minute. The count is in Redis; an address over the limit is
+ * also remembered by each process that saw it go over, so that checking costs an authenticated
+ * request nothing (no Redis round trip): only a refusal does.
+ */
+class RefusedTokens {
+  /** Addresses over the limit, and when their minute ends (epoch ms). */
+  private readonly blocked = new Map<string, number>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly max: number,
+  ) {}
+
+  /** Refuses the request (429) while its address is over the limit. */
+  check(ip: string, reply: FastifyReply): void {
+    const until = this.blocked.get(ip);
+    if (until === undefined) return;
+    const left = until - Date.now();
+    if (left <= 0) {
+      this.blocked.delete(ip);
+      return;
+    }
+    const seconds = Math.ceil(left / 1000);
+    reply.header('retry-after', String(seconds));
+    throw new HttpProblem(
+      'RATE_LIMITED',
+      `${this.max} refused tokens within a minute from this address; retry after ${seconds} s with a valid token.`,
+    );
+  }
+
+  /** One more refusal; the count's minute starts at the first. */
+  async count(ip: string): Promise<void> {
+    const key = `${this.prefix}:failed-auth:${ip}`;
+    const replies = await this.redis
+      .multi()
+      .set(key, 0, 'PX', FAILURES_WINDOW_MS, 'NX')
+      .incr(key)
+      .pttl(key)
+      .exec()
+      .catch(() => null);
+    const count = Number(replies?.[1]?.[1] ?? 0);
+    const ttl = Number(replies?.[2]?.[1] ?? 0);
+    if (count < this.max || ttl <= 0) return;
+    if (this.blocked.size >= MAX_BLOCKED) this.forgetExpired();
+    this.blocked.set(ip, Date.now() + ttl);
+  }
+
+  private forgetExpired(): void {
+    const now = Date.now();
+    for (const [ip, until] of this.blocked) if (until <= now) this.blocked.delete(ip);
+  }
 }
 
 export default fp(authPlugin, { name: 'sne-auth', dependencies: ['sne-config', 'sne-connections'] });

@@ -1,8 +1,8 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
 import { HttpProblem } from '../../http/problem.ts';
+import { limiterRedis } from './limiter-redis.ts';
 
 /** One minute: the limits of `SNE_RATE_LIMIT_PER_MINUTE` are per minute. */
 const WINDOW_MS = 60_000;
@@ -14,22 +14,13 @@ const WINDOW_MS = 60_000;
  * limited. Over the limit: 429 problem+json `RATE_LIMITED` with `Retry-After` (seconds).
  *
  * Registered after the auth plugin: its hook runs once the caller is known, so a request refused by
- * authentication (401/403) is not counted against anyone.
+ * authentication (401/403) is not counted against anyone here; the auth plugin limits refused
+ * tokens itself (`failed-auth`, per IP).
  */
 async function rateLimitPlugin(app: FastifyInstance) {
   const limits = app.config.rateLimits;
-  // Its own connection: the queues' one waits for Redis forever when it is away (BullMQ needs that),
-  // whereas a rate limit must never hold a request. Offline, commands fail at once and the request
-  // goes through (skipOnError): losing the limiter must not stop the registry.
-  const redis = new Redis(app.config.redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 1000,
-  });
-  redis.on('error', () => {});
-  app.addHook('onClose', async () => {
-    redis.disconnect();
-  });
+  // Offline, the limiter's commands fail and the request goes through (skipOnError).
+  const redis = limiterRedis(app);
 
   await app.register(rateLimit, {
     global: true,
