@@ -96,7 +96,7 @@ if (!PROFILE_ONLY) {
     });
   const result = await hubRun();
   console.log(
-    `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2})`,
+    `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied; ${result.checkpoints} checkpoint(s) during it; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2})`,
   );
   if (baseline)
     console.log(`ratio hub / best bare BullMQ        : ${(result.rate / baseline.best.rate).toFixed(2)}`);
@@ -108,7 +108,7 @@ if (!PROFILE_ONLY) {
     // The same measurement on a registry that holds REGISTRY_DEMANDES demandes already (registry-seed.ts).
     const seeded = await hubRun(await registryTemplate(ADMIN_URL, REGISTRY_DEMANDES));
     console.log(
-      `hub, on ${REGISTRY_DEMANDES} demandes already  : ${seeded.rate} messages/s (${(seeded.ms / 1000).toFixed(1)} s; all 202s after ${(seeded.intakeMs / 1000).toFixed(1)} s; ${seeded.applied} applied)`,
+      `hub, on ${REGISTRY_DEMANDES} demandes already  : ${seeded.rate} messages/s (${(seeded.ms / 1000).toFixed(1)} s; all 202s after ${(seeded.intakeMs / 1000).toFixed(1)} s; ${seeded.applied} applied; ${seeded.checkpoints} checkpoint(s) during it)`,
     );
     console.log(
       `ratio seeded / empty registry       : ${(seeded.rate / result.rate).toFixed(2)} (target ≥ 0.90)`,

@@ -8,7 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createPool } from '../../services/db/pool.ts';
 import { benchClientToken, createRegistryDatabase } from './registry-seed.ts';
-import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
+import {
+  checkpointsSince,
+  createScratchDatabase,
+  dropScratchDatabase,
+  startFromCheckpoint,
+} from './scratch-database.ts';
 
 export function rate(count: number, ms: number): number {
   return Math.round((count / ms) * 1000);
@@ -126,6 +131,8 @@ export interface HubRun<T> {
   ms: number;
   rate: number;
   intakeMs: number;
+  /** Checkpoints the server made during the run (each followed by full-page images in the WAL). */
+  checkpoints: number;
   applied: number;
   messages: number;
   alongside?: T;
@@ -163,6 +170,7 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
     const token = await benchClientToken(base, adminToken, BENCH_BAILLEUR);
     companion = await options.alongside?.({ base, databaseUrl, adminToken, env });
 
+    const checkpointsBefore = await startFromCheckpoint(options.adminUrl);
     const begin = performance.now();
     let next = 0;
     const sender = async () => {
@@ -188,6 +196,7 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
       return rows[0]?.waiting === false;
     }, 'every message to be applied');
     const ms = performance.now() - begin;
+    const checkpoints = await checkpointsSince(options.adminUrl, checkpointsBefore);
     const alongside = await companion?.stop();
     companion = undefined;
     const { rows } = await pool.query<{ n: string }>(
@@ -198,6 +207,7 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
       ms,
       rate: rate(messages, ms),
       intakeMs,
+      checkpoints,
       applied: Number(rows[0]?.n),
       messages,
       ...(alongside === undefined ? {} : { alongside }),

@@ -6,12 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-async function asAdmin(adminUrl: string, sql: string): Promise<void> {
+async function asAdmin<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  adminUrl: string,
+  sql: string,
+): Promise<R[]> {
   const admin = new pg.Client({ connectionString: adminUrl });
   admin.on('error', () => {});
   await admin.connect();
   try {
-    await admin.query(sql);
+    return (await admin.query<R>(sql)).rows;
   } finally {
     await admin.end();
   }
@@ -30,4 +33,31 @@ export async function createScratchDatabase(
 /** Drops a scratch database, closing whatever connections it still has. */
 export async function dropScratchDatabase(adminUrl: string, name: string): Promise<void> {
   await asAdmin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/**
+ * Starts a measured run from a checkpoint: every dirty buffer written, so a run does not pay for the
+ * writes of what came before it (a template copied, an earlier run), and the first change of each
+ * page after it writes a full-page image to the WAL in every run alike. Returns the number of
+ * checkpoints the server has made so far, to count those that fall inside the run
+ * (`checkpointsSince`); a role not allowed to CHECKPOINT just counts them.
+ */
+export async function startFromCheckpoint(adminUrl: string): Promise<number> {
+  await asAdmin(adminUrl, 'CHECKPOINT').catch((error: Error) =>
+    console.warn(`CHECKPOINT refused (${error.message}): the run starts wherever the server is`),
+  );
+  return checkpointsSoFar(adminUrl);
+}
+
+/** Checkpoints the server made since `before` (timed ones and those the WAL's volume asked for). */
+export async function checkpointsSince(adminUrl: string, before: number): Promise<number> {
+  return (await checkpointsSoFar(adminUrl)) - before;
+}
+
+async function checkpointsSoFar(adminUrl: string): Promise<number> {
+  const [row] = await asAdmin<{ n: string }>(
+    adminUrl,
+    'SELECT checkpoints_timed + checkpoints_req AS n FROM pg_stat_bgwriter',
+  );
+  return Number(row?.n ?? 0);
 }
