@@ -29,6 +29,7 @@ import { migrate } from '../services/db/migrate.ts';
 import { createPool } from '../services/db/pool.ts';
 import { readFeed } from '../services/pipeline/events.ts';
 import { createInfrastructure } from '../services/pipeline/infrastructure.ts';
+import { median } from './median.ts';
 import { buildLots, type RunningHub, runHub } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
 
@@ -195,11 +196,6 @@ async function growLog(pool: ReturnType<typeof createPool>, from: number, to: nu
   }
   // As autovacuum would leave a log table that is only appended to: statistics and visibility map.
   await pool.query('VACUUM ANALYZE events');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 /**

@@ -20,6 +20,7 @@ import { migrate } from '../services/db/migrate.ts';
 import { createPool } from '../services/db/pool.ts';
 import { Infocentre } from '../services/infocentre/infocentre.ts';
 import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
+import { median } from './median.ts';
 import { BUILD_INFOCENTRE_COUNTS, loadCommunes } from './pipeline/registry-seed.ts';
 
 const DEMANDES = Number(process.env.BENCH_DEMANDES ?? 3_000_000);
@@ -93,14 +94,6 @@ const INSERT_HISTORIQUE = `
          (ARRAY['enregistrement', 'modification', 'renouvellement', 'preavis', 'radiation'])[1 + (j % 5)],
          '2019-01-01'::date + ((n::bigint * 7 + j::bigint * 31) % 1826)::int, 'bench', '{}'
     FROM generate_series($1::int, $2::int) AS j, LATERAL (SELECT (1 + (j::bigint * 7919) % $3::int)::int AS n) x`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 async function measure(name: string, work: () => Promise<string>): Promise<void> {
   const summary = await work(); // warm-up (and what it found)

@@ -15,16 +15,19 @@
  * (lots profiled, 20, after one warm-up lot; 0 skips), BENCH_PROFILE_ONLY (1: only the profile, no
  * baseline nor hub run), BENCH_REGISTRY_DEMANDES (0; when set, the hub's run again on a copy of a
  * registry already holding that many demandes, `pipeline/registry-seed.ts`, and the ratio seeded /
- * empty printed), DATABASE_URL (an admin URL from which
+ * empty printed), BENCH_REGISTRY_PAIRS (1; more: as many pairs of runs, empty then seeded, and the
+ * median of their ratios), DATABASE_URL (an admin URL from which
  * a scratch database is made, default local), REDIS_URL (default local).
  */
+
+import { median } from './median.ts';
 import {
   type BaselineResult,
   type BaselineSetting,
   describeSetting,
   runBaseline,
 } from './pipeline/bare-bullmq.ts';
-import { buildLots as buildLotsOf, runHub } from './pipeline/hub-run.ts';
+import { buildLots as buildLotsOf, type HubRun, runHub } from './pipeline/hub-run.ts';
 import { formatProfile, profileLots } from './pipeline/lot-profile.ts';
 import { registryTemplate } from './pipeline/registry-seed.ts';
 
@@ -39,6 +42,7 @@ const BASELINE_CONCURRENCY = (process.env.BENCH_BASELINE_CONCURRENCY ?? '1,10,50
 const PROFILE_LOTS = Number(process.env.BENCH_PROFILE_LOTS ?? 20);
 const PROFILE_ONLY = process.env.BENCH_PROFILE_ONLY === '1';
 const REGISTRY_DEMANDES = Number(process.env.BENCH_REGISTRY_DEMANDES ?? 0);
+const REGISTRY_PAIRS = Math.max(1, Number(process.env.BENCH_REGISTRY_PAIRS ?? 1));
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -96,7 +100,7 @@ if (!PROFILE_ONLY) {
     });
   const result = await hubRun();
   console.log(
-    `hub, enregistrements via HTTP lots  : ${result.rate} messages/s (${(result.ms / 1000).toFixed(1)} s; all 202s after ${(result.intakeMs / 1000).toFixed(1)} s; ${result.applied} applied; ${result.checkpoints} checkpoint(s) during it; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2})`,
+    `hub, enregistrements via HTTP lots  : ${describeRun(result)}; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2}`,
   );
   if (baseline)
     console.log(`ratio hub / best bare BullMQ        : ${(result.rate / baseline.best.rate).toFixed(2)}`);
@@ -105,20 +109,41 @@ if (!PROFILE_ONLY) {
     process.exitCode = 1;
   }
   if (REGISTRY_DEMANDES > 0) {
-    // The same measurement on a registry that holds REGISTRY_DEMANDES demandes already (registry-seed.ts).
-    const seeded = await hubRun(await registryTemplate(ADMIN_URL, REGISTRY_DEMANDES));
-    console.log(
-      `hub, on ${REGISTRY_DEMANDES} demandes already  : ${seeded.rate} messages/s (${(seeded.ms / 1000).toFixed(1)} s; all 202s after ${(seeded.intakeMs / 1000).toFixed(1)} s; ${seeded.applied} applied; ${seeded.checkpoints} checkpoint(s) during it)`,
-    );
-    console.log(
-      `ratio seeded / empty registry       : ${(seeded.rate / result.rate).toFixed(2)} (target ≥ 0.90)`,
-    );
-    if (seeded.applied !== MESSAGES) {
-      console.error(`seeded registry: expected ${MESSAGES} applied messages, found ${seeded.applied}`);
-      process.exitCode = 1;
+    // The same measurement on a registry that holds REGISTRY_DEMANDES demandes already (registry-seed.ts),
+    // then, for REGISTRY_PAIRS > 1, more pairs (empty, seeded) one after the other: the machine's own
+    // rate moves between runs, so each seeded run is compared with the empty run just before it.
+    const template = await registryTemplate(ADMIN_URL, REGISTRY_DEMANDES);
+    const ratios: number[] = [];
+    let empty = result;
+    for (let pair = 1; pair <= REGISTRY_PAIRS; pair++) {
+      if (pair > 1) {
+        empty = await hubRun();
+        console.log(`hub, empty registry (pair ${pair})     : ${describeRun(empty)}`);
+      }
+      const seeded = await hubRun(template);
+      console.log(`hub, on ${REGISTRY_DEMANDES} demandes already  : ${describeRun(seeded)}`);
+      ratios.push(seeded.rate / empty.rate);
+      console.log(`ratio seeded / empty registry       : ${ratios.at(-1)?.toFixed(2)} (target ≥ 0.90)`);
+      for (const run of pair > 1 ? [empty, seeded] : [seeded]) {
+        if (run.applied !== MESSAGES) {
+          console.error(`expected ${MESSAGES} applied messages, found ${run.applied}`);
+          process.exitCode = 1;
+        }
+      }
+    }
+    if (ratios.length > 1) {
+      console.log(
+        `ratio seeded / empty, ${ratios.length} pairs     : median ${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+      );
     }
   }
 }
+
+/** A run's rate, then its time, its last 202, what it applied and the checkpoints inside it. */
+function describeRun(run: HubRun<undefined>): string {
+  return `${run.rate} messages/s (${(run.ms / 1000).toFixed(1)} s; all 202s after ${(run.intakeMs / 1000).toFixed(1)} s; ${run.applied} applied; ${run.checkpoints} checkpoint(s) during it)`;
+}
+
 if (PROFILE_LOTS > 0) {
   const profile = await profileLots({
     adminUrl: ADMIN_URL,

@@ -38,6 +38,7 @@ describe('bench:pipeline on a seeded registry', () => {
       BENCH_PROFILE_LOTS: '0',
       BENCH_REGISTRY_DEMANDES: String(DEMANDES),
       BENCH_REGISTRY_TEMPLATE: TEMPLATE,
+      BENCH_REGISTRY_PAIRS: '2',
     });
     expect(code, output).toBe(0);
     expect(output).toMatch(/hub, enregistrements via HTTP lots +: \d+ messages\/s .*1000 applied/);
@@ -45,6 +46,9 @@ describe('bench:pipeline on a seeded registry', () => {
       new RegExp(`hub, on ${DEMANDES} demandes already +: \\d+ messages/s .*1000 applied`),
     );
     expect(output).toMatch(/ratio seeded \/ empty registry +: \d+\.\d\d/);
+    // A second pair, and the median of the two ratios.
+    expect(output).toMatch(/hub, empty registry \(pair 2\) +: \d+ messages\/s .*1000 applied/);
+    expect(output).toMatch(/ratio seeded \/ empty, 2 pairs +: median \d+\.\d\d \(\d+\.\d\d, \d+\.\d\d\)/);
     expect(output).toMatch(new RegExp(`template ${TEMPLATE}: \\d+ [kMG]B`));
   }, 300_000);
 
