@@ -176,7 +176,9 @@ beforeAll(async () => {
   // Limits far above the ~1,000 requests of the matrix: this test is about who, not how often.
   hub = await startTestHub({
     workers: false,
-    env: { SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({ '*': 100_000, public: 100_000 }) },
+    env: {
+      SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({ '*': 100_000, public: 100_000, 'failed-auth': 100_000 }),
+    },
   });
   // Workers only while seeding: the requests under test then change nothing the next ones read.
   const workers = startWorkers(hub.config, hub.infrastructure, pino({ level: 'silent' }));

@@ -741,4 +741,65 @@ describe('bulk replay in the background', () => {
     }
     expect(await auditLines('message.replay-bulk', jobId)).toBe(1);
   });
+
+  it('replays rejected messages their connector now accepts, in the request and in the background; the others stay rejected', async () => {
+    const since = new Date().toISOString();
+    // Rejected at reception: typologie T9 is not in the contract. Three of them will be read
+    // again as a contract fixed since would read them (their text edited below, T9 → T4), one
+    // still breaks it, and one is a second message with a live message's id.
+    const fixable = Array.from({ length: 3 }, () => uid('RJ'));
+    const invalid = uid('RJ');
+    const twin = uid('RJ');
+    await lotDone(enregistrement({ id: twin, nom: 'Jumeau', prenom: 'Un' }));
+    const ids = await lotDone(
+      ...fixable.map((id, i) => enregistrement({ id, nom: `Corrigible${i}`, typologie: 'T9' })),
+      enregistrement({ id: invalid, nom: 'Invalide', typologie: 'T9', dateNaissance: 'jamais' }),
+      enregistrement({ id: twin, nom: 'Jumeau', prenom: 'Deux' }),
+    );
+    const rejected = [...fixable, invalid, twin].map((id) => ids[id] as string);
+    for (const messageId of rejected) expect((await detail(messageId)).status).toBe('rejected');
+    await hub.pool.query(
+      `UPDATE messages SET raw = replace(raw, '<typologie>T9</typologie>', '<typologie>T4</typologie>')
+        WHERE id = ANY($1::uuid[])`,
+      [fixable.map((id) => ids[id])],
+    );
+
+    const filter = { status: 'rejected', receivedSince: since };
+    const dry = await ops('POST', '/ops/messages/replay', {
+      filter,
+      reason: 'contrat corrigé',
+      dryRun: true,
+    });
+    expect(dry.json()).toMatchObject({ matched: 5, replayed: 0 });
+    // Five matched: more than BACKGROUND_ABOVE, a background job.
+    const reply = await ops('POST', '/ops/messages/replay', { filter, reason: 'contrat corrigé' });
+    expect(reply.statusCode, reply.body).toBe(202);
+    const { jobId } = reply.json<{ jobId: string }>();
+    const job = await waitFor(async () => {
+      const view = await ops('GET', `/ops/jobs/${jobId}`);
+      return view.json().status === 'running' ? undefined : view.json();
+    });
+    expect(job).toMatchObject({ status: 'completed', matched: 5, replayed: 3 });
+    await waitForMessagesDone(
+      hub.pool,
+      fixable.map((id) => ids[id] as string),
+    );
+    for (const id of fixable) {
+      expect(await detail(ids[id] as string)).toMatchObject({
+        status: 'applied',
+        canonical: { type: 'enregistrement', typologie: 'T4' },
+      });
+    }
+    expect(await detail(ids[invalid] as string)).toMatchObject({ status: 'rejected', audit: [] });
+    expect(await detail(ids[twin] as string)).toMatchObject({
+      status: 'rejected',
+      error: { code: 'IDEMPOTENCY_CONFLICT' },
+      audit: [],
+    });
+
+    // Two left: within the request, and still nothing replayed.
+    const again = await ops('POST', '/ops/messages/replay', { filter, reason: 'encore' });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual({ matched: 2, replayed: 0 });
+  });
 });

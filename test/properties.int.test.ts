@@ -60,7 +60,13 @@ let targets: Target[];
 beforeAll(async () => {
   hub = await startTestHub({
     workers: false,
-    env: { SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({ '*': 1_000_000, public: 1_000_000 }) },
+    env: {
+      SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({
+        '*': 1_000_000,
+        public: 1_000_000,
+        'failed-auth': 1_000_000,
+      }),
+    },
   });
   const workers = startWorkers(hub.config, hub.infrastructure, pino({ level: 'silent' }));
   try {

@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { contingentConnector } from '../../connectors/contingent/index.ts';
-import { daloConnector } from '../../connectors/dalo/index.ts';
-import { pgpConnector } from '../../connectors/pgp/index.ts';
-import { rplsConnector } from '../../connectors/rpls/index.ts';
-import { sptConnector } from '../../connectors/spt/index.ts';
+import { contingent } from '../../connectors/contingent/index.ts';
+import { dalo } from '../../connectors/dalo/index.ts';
+import { pgp } from '../../connectors/pgp/index.ts';
+import { rpls } from '../../connectors/rpls/index.ts';
+import { connectorPlugin } from '../../connectors/shared/connector.ts';
+import { spt } from '../../connectors/spt/index.ts';
 import type { Config } from '../config/config.ts';
 import { EDGE_SERVER_OPTIONS } from '../http/edge-options.ts';
 import configPlugin from '../http/plugins/config.ts';
@@ -14,6 +15,7 @@ import inputGuardPlugin from '../http/plugins/input-guard.ts';
 import parcImportsPlugin from '../http/plugins/parc-imports.ts';
 import registryPlugin from '../http/plugins/registry.ts';
 import type { Infrastructure } from '../pipeline/infrastructure.ts';
+import { Revisers } from '../pipeline/ops/revisers.ts';
 import authPlugin from './plugins/auth.ts';
 import docsPlugin from './plugins/docs.ts';
 import hubQueuesPlugin from './plugins/hub-queues.ts';
@@ -48,7 +50,17 @@ export interface BuildAppOptions {
  * The connectors the hub serves: adding a system is adding its folder and one line here.
  * Each registers its own routes under `/connectors/<system>/`.
  */
-const CONNECTORS = [sptConnector, pgpConnector, daloConnector, contingentConnector, rplsConnector];
+const CONNECTORS = [spt, pgp, dalo, contingent, rpls];
+
+/**
+ * Every connector's reviser, for the processes that revise stored messages without serving HTTP:
+ * the worker role's background bulk replays of rejected messages.
+ */
+export function connectorRevisers(): Revisers {
+  const revisers = new Revisers();
+  for (const { system, reviser } of CONNECTORS) if (reviser) revisers.register(system, reviser);
+  return revisers;
+}
 
 /** Builds the HTTP app; the caller listens (or injects, in tests) and closes the infrastructure. */
 export async function buildApp({
@@ -93,7 +105,10 @@ export async function buildApp({
   await app.register(infocentreRapportRoutes);
   await app.register(publicRoutes);
   for (const connector of CONNECTORS) {
-    await app.register(connector, { maxLotBytes: config.lotMaxBytes, maxLotMessages: config.lotMaxMessages });
+    await app.register(connectorPlugin(connector), {
+      maxLotBytes: config.lotMaxBytes,
+      maxLotMessages: config.lotMaxMessages,
+    });
   }
   return app;
 }

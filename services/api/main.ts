@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { createLogger } from '../config/logger.ts';
 import { createInfrastructure, prepareDatabase } from '../pipeline/infrastructure.ts';
 import { type Stoppable, startScheduler, startWorkers } from '../pipeline/workers.ts';
-import { buildApp } from './app.ts';
+import { buildApp, connectorRevisers } from './app.ts';
 
 /**
  * The hub's entry: runs the roles named by SNE_ROLES (default api, worker and scheduler in one
@@ -26,7 +26,9 @@ async function main() {
   const running: Stoppable[] = [];
   let app: FastifyInstance | undefined;
 
-  if (config.roles.includes('worker')) running.push(startWorkers(config, infrastructure, log));
+  if (config.roles.includes('worker')) {
+    running.push(startWorkers(config, infrastructure, log, connectorRevisers()));
+  }
   if (config.roles.includes('scheduler')) running.push(startScheduler(config, infrastructure, log));
   if (config.roles.includes('api')) {
     app = await buildApp({ config, infrastructure, logger: log });

@@ -15,6 +15,7 @@ import {
   reconcileOpsJobs,
   runReplayJob,
 } from './ops/replay-job.ts';
+import type { Revisers } from './ops/revisers.ts';
 import { failImport, mergeImport, reconcileImports } from './parc-merge.ts';
 import {
   APPLY_QUEUE,
@@ -43,8 +44,16 @@ interface MaintenanceJob {
   asOf?: string;
 }
 
-/** The `worker` role: applies messages, and runs the maintenance jobs the scheduler plans. */
-export function startWorkers(config: Config, infrastructure: Infrastructure, log: Logger): Stoppable {
+/**
+ * The `worker` role: applies messages, and runs the maintenance jobs the scheduler plans and the
+ * operators' background bulk replays (`revisers`, the connectors', read rejected messages again).
+ */
+export function startWorkers(
+  config: Config,
+  infrastructure: Infrastructure,
+  log: Logger,
+  revisers?: Revisers,
+): Stoppable {
   const apply = new Worker<ApplyJobData>(
     APPLY_QUEUE,
     createApplyProcessor({
@@ -146,7 +155,11 @@ export function startWorkers(config: Config, infrastructure: Infrastructure, log
     async (job) => {
       try {
         const done = await runReplayJob(
-          { pool: infrastructure.pool, applyQueue: infrastructure.applyQueue },
+          {
+            pool: infrastructure.pool,
+            applyQueue: infrastructure.applyQueue,
+            ...(revisers ? { revisers } : {}),
+          },
           job.data.jobId,
           (replayed, matched) => job.updateProgress({ replayed, matched }),
         );

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import pino from 'pino';
 import { expect, inject } from 'vitest';
-import { buildApp } from '../../services/api/app.ts';
+import { buildApp, connectorRevisers } from '../../services/api/app.ts';
 import { type Config, loadConfig } from '../../services/config/config.ts';
 import { loggerOptions } from '../../services/config/logger.ts';
 import type { CloudEvent } from '../../services/pipeline/events.ts';
@@ -51,7 +51,11 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     SNE_APPLY_BACKOFF_MS: '50',
     LOG_LEVEL: options.logStream ? 'info' : 'silent',
     // Tests poll as fast as they can: only test/rate-limit.int.test.ts sets real limits.
-    SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({ '*': 1_000_000, public: 1_000_000 }),
+    SNE_RATE_LIMIT_PER_MINUTE: JSON.stringify({
+      '*': 1_000_000,
+      public: 1_000_000,
+      'failed-auth': 1_000_000,
+    }),
     ...options.env,
   };
   const config = loadConfig(env);
@@ -62,7 +66,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   const app = await buildApp({ config, infrastructure, logger });
   const conformance = options.checkReplies === false ? undefined : watchReplies(app);
   await app.ready();
-  const workers = options.workers === false ? undefined : startWorkers(config, infrastructure, logger);
+  const workers =
+    options.workers === false ? undefined : startWorkers(config, infrastructure, logger, connectorRevisers());
   return {
     app,
     config,

@@ -224,7 +224,12 @@ export const BULK_REPLAY_BODY = {
       type: 'object',
       ...closed({
         ...FILTER_PROPERTIES,
-        status: { const: 'failed', description: 'Bulk replays take failed messages only.' },
+        status: {
+          enum: ['failed', 'rejected'],
+          default: 'failed',
+          description:
+            'Failed messages (the default), or rejected ones: each read again by its connector, replayed if it now passes.',
+        },
       }),
     },
     reason: REASON,
@@ -236,7 +241,7 @@ export const BULK_REPLAY_REPLY = {
   type: 'object',
   required: ['matched', 'replayed'],
   properties: {
-    matched: { type: 'integer', description: 'Failed messages matching the filter.' },
+    matched: { type: 'integer', description: 'Messages of the status asked for matching the filter.' },
     replayed: { type: 'integer', description: 'Handed back to the queue (0 for a dry run).' },
     sample: { type: 'array', items: MESSAGE_ITEM, description: 'Dry run: the first ones, oldest first.' },
   },

@@ -8,9 +8,10 @@ import type { MessageFilter } from '../../pipeline/ops/message-filter.ts';
 import { filterCondition, periodProblems } from '../../pipeline/ops/message-filter.ts';
 import { countMessages, listMessages, sampleMessages } from '../../pipeline/ops/message-list.ts';
 import {
+  type BulkReplayStatus,
   discardMessage,
   OpsRefusal,
-  replayFailedChunk,
+  replayChunk,
   replayMessage,
 } from '../../pipeline/ops/message-replay.ts';
 import { createOpsQueue, createReplayJob, findOpsJob } from '../../pipeline/ops/replay-job.ts';
@@ -177,16 +178,25 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     },
   );
 
-  app.post<{ Body: { filter: MessageFilter; reason: string; dryRun?: boolean } }>(
+  app.post<{
+    Body: {
+      filter: Omit<MessageFilter, 'status'> & { status?: BulkReplayStatus };
+      reason: string;
+      dryRun?: boolean;
+    };
+  }>(
     '/ops/messages/replay',
     {
       config,
       schema: {
-        summary: 'Replay every failed message matching a filter',
+        summary: 'Replay every failed (or rejected) message matching a filter',
         description:
-          'Only `failed` messages are replayed in bulk (a rejected one needs its own look, and usually a ' +
-          'corrected payload), and not those whose personal data the retention purge erased (each needs a ' +
-          'corrected payload): `replayed` can be less than `matched`. `dryRun: true` counts them and shows the first ones, changing nothing. Up to ' +
+          'The filter’s `status` is `failed` (the default) or `rejected`. A rejected message is read again by ' +
+          'its connector as it came, with its client’s rights of today (after a contract was fixed, or ' +
+          'rights extended): those it now accepts are replayed, the others stay rejected and need a ' +
+          'corrected payload, one by one; so do messages whose personal data the retention purge erased, and ' +
+          'rejected ones whose id a live message holds (IDEMPOTENCY_CONFLICT). `replayed` can be less than ' +
+          '`matched`. `dryRun: true` counts them and shows the first ones, changing nothing. Up to ' +
           'the background threshold (SNE_REPLAY_BACKGROUND_ABOVE, 10,000) they are replayed within the ' +
           'request (200); above it a background job does it (202 with `jobId`; progress at GET /ops/jobs/{jobId}).',
         body: BULK_REPLAY_BODY,
@@ -203,7 +213,8 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { reason, dryRun } = request.body;
-      const filter: MessageFilter = { ...request.body.filter, status: 'failed' };
+      const status: BulkReplayStatus = request.body.filter.status ?? 'failed';
+      const filter: MessageFilter = { ...request.body.filter, status };
       checkPeriods(filter, '/filter');
       const actor = request.actor.clientId;
       if (dryRun) {
@@ -232,11 +243,13 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
         return reply.code(202).send({ jobId, matched: count });
       }
       const done = await withTransaction(app.pg, async (db) => {
-        const chunk = await replayFailedChunk(db, filterCondition(filter, 3), {
-          afterSeq: '0',
-          maxSeq,
-          limit: app.config.replayBackgroundAbove,
-        });
+        const chunk = await replayChunk(
+          db,
+          status,
+          filterCondition(filter, 3),
+          { afterSeq: '0', maxSeq, limit: app.config.replayBackgroundAbove },
+          app.revisers,
+        );
         await db.query(
           `INSERT INTO audit (actor, action, target, reason, details)
            SELECT $1, 'message.replay', id::text, $2, '{"bulk": true}'::jsonb FROM unnest($3::uuid[]) AS id`,

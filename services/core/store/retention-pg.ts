@@ -41,16 +41,12 @@ export class PgRetentionStore implements RetentionStore {
     const keys = [...PERSONAL_KEYS];
     // The demande's messages, and the operators' revisions of them (corrected payloads).
     await this.db.query(
-      `WITH of_demande AS (
-         SELECT message_id FROM demande_historique WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
+      erasingMessages(
+        `SELECT message_id AS id FROM demande_historique WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
          UNION SELECT message_id FROM attributions WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
-         UNION SELECT message_id FROM designations WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL),
-       revisions AS (
-         UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, $2::text[])
-          WHERE r.message_id IN (SELECT message_id FROM of_demande))
-       UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, $2::text[]),
-              donnees_purgees_le = current_date
-        WHERE m.id IN (SELECT message_id FROM of_demande)`,
+         UNION SELECT message_id FROM designations WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL`,
+        '$2',
+      ),
       [numeros, keys],
     );
     await this.db.query(
@@ -75,19 +71,31 @@ export class PgRetentionStore implements RetentionStore {
     // Received on or before `bound`, a day in Paris time; their revisions too. SKIP LOCKED: a
     // message an operator is replaying right now is left for the next run.
     const { rowCount } = await this.db.query(
-      `WITH page AS (
-         SELECT id FROM messages
+      erasingMessages(
+        `SELECT id FROM messages
           WHERE status IN ('rejected', 'failed', 'discarded') AND donnees_purgees_le IS NULL
             AND received_at < (($1::date + 1)::timestamp AT TIME ZONE 'Europe/Paris')
-          ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED),
-       revisions AS (
-         UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, $3::text[])
-          WHERE r.message_id IN (SELECT id FROM page))
-       UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, $3::text[]),
-              donnees_purgees_le = current_date
-        WHERE m.id IN (SELECT id FROM page)`,
+          ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        '$3',
+      ),
       [bound, limit, [...PERSONAL_KEYS]],
     );
     return rowCount ?? 0;
   }
+}
+
+/**
+ * The statement that erases the personal data of the messages `chosen` selects (a query giving
+ * `id`), and of their operators' revisions (corrected payloads): the raw text emptied (an XML
+ * element cannot be partly kept), the canonical command without the personal keys (`keys`, the
+ * parameter that holds them), the purge's date recorded.
+ */
+function erasingMessages(chosen: string, keys: string): string {
+  return `WITH chosen AS (${chosen}),
+       revisions AS (
+         UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, ${keys}::text[])
+          WHERE r.message_id IN (SELECT id FROM chosen))
+     UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, ${keys}::text[]),
+            donnees_purgees_le = current_date
+      WHERE m.id IN (SELECT id FROM chosen)`;
 }

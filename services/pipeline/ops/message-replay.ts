@@ -233,31 +233,81 @@ async function requeue(
   return jobs;
 }
 
+/** Statuses a bulk replay takes (`failed` unless the filter says `rejected`). */
+export const BULK_REPLAYABLE = ['failed', 'rejected'] as const;
+export type BulkReplayStatus = (typeof BULK_REPLAYABLE)[number];
+
 /**
- * Replays the `failed` messages among those matching `condition` (a SQL condition on `messages m`,
- * `$3` onwards), after `afterSeq` and up to `maxSeq`, oldest first, at most `limit` of them; rows
- * another transaction holds, and messages whose personal data the retention purge erased (each
- * needs a corrected payload), are skipped. Inside the caller's transaction. Returns the jobs to add
- * after commit and the last `seq` seen.
+ * Replays the messages of `status` among those matching `condition` (a SQL condition on
+ * `messages m`, `$3` onwards), after `afterSeq` and up to `maxSeq`, oldest first, at most `limit` of
+ * them. Inside the caller's transaction. Skipped: rows another transaction holds, messages whose
+ * personal data the retention purge erased (each needs a corrected payload), and for `rejected`
+ * ones, those whose own text still breaks its contract with the client's rights of today (a
+ * rejected message is read again by its connector, `revisers`, as a single replay does: a contract
+ * fixed, or rights extended, since it came) and those whose sender id a live message holds.
+ * Returns the jobs to add after commit, the messages replayed and the last `seq` seen.
  */
-export async function replayFailedChunk(
+export async function replayChunk(
   db: pg.PoolClient,
+  status: BulkReplayStatus,
   where: { sql: string; params: unknown[] },
   range: { afterSeq: string; maxSeq: string; limit: number },
+  revisers?: Revisers,
 ): Promise<{ messageIds: string[]; jobs: { jobId: string; messageIds: string[] }[]; lastSeq?: string }> {
+  if (!BULK_REPLAYABLE.includes(status)) throw new Error(`bulk replay of ${status} messages`);
   const { rows } = await db.query<LockedMessage>(
     `SELECT ${LOCKED_COLUMNS} FROM ${LOCKED_FROM}
-      WHERE m.status = 'failed' AND m.donnees_purgees_le IS NULL AND m.seq > $1 AND m.seq <= $2 AND ${where.sql}
+      WHERE m.status = '${status}' AND m.donnees_purgees_le IS NULL AND m.seq > $1 AND m.seq <= $2 AND ${where.sql}
       ORDER BY m.seq LIMIT ${Number(range.limit)}
         FOR UPDATE OF m SKIP LOCKED`,
     [range.afterSeq, range.maxSeq, ...where.params],
   );
-  const jobs = await requeue(db, rows);
+  const ready = status === 'rejected' ? await acceptedAgain(db, rows, revisers) : rows;
+  const jobs = await requeue(db, ready);
   return {
-    messageIds: rows.map((r) => r.id),
+    messageIds: ready.map((r) => r.id),
     jobs,
     ...(rows.length > 0 ? { lastSeq: rows.at(-1)?.seq } : {}),
   };
+}
+
+/**
+ * The rejected messages among `rows` that their connector now accepts as they are, their command
+ * stored; the others stay rejected. A message whose sender id another live message holds
+ * (IDEMPOTENCY_CONFLICT) is left out: accepted again, it would be a second live message of that id.
+ */
+async function acceptedAgain(
+  db: pg.PoolClient,
+  rows: LockedMessage[],
+  revisers: Revisers | undefined,
+): Promise<LockedMessage[]> {
+  if (rows.length === 0) return [];
+  if (!revisers) throw new Error('replaying rejected messages needs the connectors’ revisers');
+  const { rows: twins } = await db.query<{ id: string }>(
+    `SELECT m.id FROM messages m
+      WHERE m.id = ANY($1::uuid[]) AND EXISTS (
+        SELECT 1 FROM messages o WHERE o.client_id = m.client_id AND o.sender_id = m.sender_id
+           AND o.id <> m.id AND o.status <> 'rejected')`,
+    [rows.map((r) => r.id)],
+  );
+  const taken = new Set(twins.map((t) => t.id));
+  const accepted: LockedMessage[] = [];
+  for (const row of rows) {
+    if (taken.has(row.id)) continue;
+    try {
+      accepted.push({ ...row, command: revise(revisers, row, actorOfRow(row), row.raw) });
+    } catch (error) {
+      if (!(error instanceof OpsRefusal)) throw error;
+    }
+  }
+  if (accepted.length > 0) {
+    await db.query(
+      `UPDATE messages m SET canonical = c.canonical
+         FROM unnest($1::uuid[], $2::jsonb[]) AS c(id, canonical) WHERE m.id = c.id`,
+      [accepted.map((m) => m.id), accepted.map((m) => JSON.stringify(m.command))],
+    );
+  }
+  return accepted;
 }
 
 /**

@@ -4,7 +4,8 @@ import type pg from 'pg';
 import { type Queryable, withTransaction } from '../../db/pool.ts';
 import type { ApplyJobData } from '../queues.ts';
 import { filterCondition, type MessageFilter } from './message-filter.ts';
-import { replayFailedChunk } from './message-replay.ts';
+import { type BulkReplayStatus, replayChunk } from './message-replay.ts';
+import type { Revisers } from './revisers.ts';
 
 export const OPS_QUEUE = 'sne-ops';
 
@@ -107,6 +108,8 @@ export async function findOpsJob(db: Queryable, jobId: string): Promise<OpsJobVi
 export interface ReplayJobDeps {
   pool: pg.Pool;
   applyQueue: Queue<ApplyJobData>;
+  /** The connectors' revisers: a bulk replay of rejected messages reads each again. */
+  revisers?: Revisers;
 }
 
 /**
@@ -125,11 +128,13 @@ export async function runReplayJob(
       const job = rows[0];
       if (job?.status !== 'running') return undefined;
       const where = filterCondition(job.filter, 3);
-      const chunk = await replayFailedChunk(db, where, {
-        afterSeq: job.after_seq,
-        maxSeq: job.max_seq,
-        limit: CHUNK,
-      });
+      const chunk = await replayChunk(
+        db,
+        (job.filter.status ?? 'failed') as BulkReplayStatus,
+        where,
+        { afterSeq: job.after_seq, maxSeq: job.max_seq, limit: CHUNK },
+        deps.revisers,
+      );
       if (!chunk.lastSeq) {
         await db.query(
           `UPDATE ops_jobs SET status = 'completed', updated_at = now(), finished_at = now() WHERE id = $1`,
