@@ -97,8 +97,9 @@ describe('rate limits', () => {
     }
   });
 
-  it('refuses an address that sent too many refused tokens, a valid token included, in every API process', async () => {
+  it('refuses an address that sent too many refused tokens, but not the tokens its process accepted, in every API process', async () => {
     const valid = await provision(hub.app, { id: 'bailleur-d', role: 'bailleur', codeGuichet: 'BAIDD' });
+    const known = await provision(hub.app, { id: 'bailleur-e', role: 'bailleur', codeGuichet: 'BAIEE' });
     const as = (app: FastifyInstance, ip: string, token: string) =>
       app.inject({
         method: 'GET',
@@ -106,22 +107,29 @@ describe('rate limits', () => {
         remoteAddress: ip,
         headers: { authorization: `Bearer ${token}` },
       });
+    // A client of the same address (an office, a proxy) that both processes have seen at work.
+    expect((await as(hub.app, '198.51.100.7', known)).statusCode).toBe(200);
+    expect((await as(second.app, '198.51.100.7', known)).statusCode).toBe(200);
     // Two refusals in one process, one in the other: the count is shared.
     expect((await as(hub.app, '198.51.100.7', 'guess-1')).statusCode).toBe(401);
     expect((await as(hub.app, '198.51.100.7', 'guess-2')).statusCode).toBe(401);
     expect((await as(second.app, '198.51.100.7', 'guess-3')).statusCode).toBe(401);
 
+    // Over the limit: a token that process has not accepted is refused before any lookup.
     const blocked = await as(second.app, '198.51.100.7', valid);
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(validator.problems('GET', '/sne/demandes', blocked)).toEqual([]);
+    expect((await as(second.app, '198.51.100.7', 'guess-4')).statusCode).toBe(429);
+    expect((await as(second.app, '198.51.100.7', known)).statusCode).toBe(200);
     // The first process saw the count at 2: its next refusal takes it over the limit there too.
-    expect((await as(hub.app, '198.51.100.7', 'guess-4')).statusCode).toBe(401);
+    expect((await as(hub.app, '198.51.100.7', 'guess-5')).statusCode).toBe(401);
     expect((await as(hub.app, '198.51.100.7', valid)).statusCode).toBe(429);
+    expect((await as(hub.app, '198.51.100.7', known)).statusCode).toBe(200);
 
-    // Another address, and valid tokens, are not counted.
+    // Another address is not counted.
     expect((await as(hub.app, '198.51.100.8', valid)).statusCode).toBe(200);
   });
 });

@@ -10,8 +10,8 @@ import { limiterRedis } from './limiter-redis.ts';
 
 /** The window of the refused tokens' count: the limits are per minute. */
 const FAILURES_WINDOW_MS = 60_000;
-/** Addresses remembered as over the limit before the expired ones are forgotten. */
-const MAX_BLOCKED = 10_000;
+/** Addresses remembered as over the limit, and tokens as accepted, before the memory is cleared. */
+const MAX_REMEMBERED = 10_000;
 
 /**
  * Bearer authentication on every route that declares `config.roles`; routes without it are
@@ -21,8 +21,9 @@ const MAX_BLOCKED = 10_000;
  * Refused tokens are counted per IP address in Redis (shared by every API process): once past the
  * `failed-auth` limit of `SNE_RATE_LIMIT_PER_MINUTE` in a minute, that address gets 429
  * `RATE_LIMITED` with `Retry-After` for the rest of the minute before its token is even looked up,
- * a valid one included: guessing tokens stops there, and a misconfigured client retrying in a loop
- * costs PostgreSQL nothing. Redis away: not counted.
+ * unless this process accepted that very token recently: a flood of made-up or revoked tokens costs
+ * PostgreSQL nothing, while the clients that share the address (an office, or every client when a
+ * proxy hides their addresses) keep working. Redis away: not counted.
  */
 async function authPlugin(app: FastifyInstance) {
   const adminHash = tokenHash(app.config.adminToken);
@@ -40,8 +41,10 @@ async function authPlugin(app: FastifyInstance) {
     const token = tokenOf(request);
     if (!token)
       throw new HttpProblem('UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
-    refusals.check(request.ip, reply);
-    if (timingSafeEqual(tokenHash(token), adminHash)) {
+    const hash = tokenHash(token);
+    refusals.check(request.ip, hash, reply);
+    if (timingSafeEqual(hash, adminHash)) {
+      refusals.accepted(hash);
       if (!roles.includes('admin')) {
         throw new HttpProblem('FORBIDDEN', "The administrator's token only serves /admin routes.");
       }
@@ -53,6 +56,7 @@ async function authPlugin(app: FastifyInstance) {
       await refusals.count(request.ip);
       throw new HttpProblem('UNAUTHENTICATED', 'Unknown or revoked token.');
     }
+    refusals.accepted(hash);
     if (!roles.includes(actor.role)) {
       throw new HttpProblem('FORBIDDEN', `The role ${actor.role} may not use this route.`);
     }
@@ -62,12 +66,15 @@ async function authPlugin(app: FastifyInstance) {
 
 /**
  * Refused tokens per IP address and minute. The count is in Redis; an address over the limit is
- * also remembered by each process that saw it go over, so that checking costs an authenticated
- * request nothing (no Redis round trip): only a refusal does.
+ * also remembered by each process that saw it go over, so that checking costs a request no Redis
+ * round trip: only a refusal does. Each process also remembers the tokens it accepted lately
+ * (their hashes), which an address over the limit may still use.
  */
 class RefusedTokens {
   /** Addresses over the limit, and when their minute ends (epoch ms). */
   private readonly blocked = new Map<string, number>();
+  /** Hashes (hex) of tokens this process accepted. */
+  private readonly known = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
@@ -75,8 +82,8 @@ class RefusedTokens {
     private readonly max: number,
   ) {}
 
-  /** Refuses the request (429) while its address is over the limit. */
-  check(ip: string, reply: FastifyReply): void {
+  /** Refuses the request (429) while its address is over the limit, unless its token is known. */
+  check(ip: string, hash: Buffer, reply: FastifyReply): void {
     const until = this.blocked.get(ip);
     if (until === undefined) return;
     const left = until - Date.now();
@@ -84,12 +91,19 @@ class RefusedTokens {
       this.blocked.delete(ip);
       return;
     }
+    if (this.known.has(hash.toString('hex'))) return;
     const seconds = Math.ceil(left / 1000);
     reply.header('retry-after', String(seconds));
     throw new HttpProblem(
       'RATE_LIMITED',
       `${this.max} refused tokens within a minute from this address; retry after ${seconds} s with a valid token.`,
     );
+  }
+
+  /** A token that authenticated a request (whatever its role may do): its address's block spares it. */
+  accepted(hash: Buffer): void {
+    if (this.known.size >= MAX_REMEMBERED) this.known.clear();
+    this.known.add(hash.toString('hex'));
   }
 
   /** One more refusal; the count's minute starts at the first. */
@@ -105,7 +119,7 @@ class RefusedTokens {
     const count = Number(replies?.[1]?.[1] ?? 0);
     const ttl = Number(replies?.[2]?.[1] ?? 0);
     if (count < this.max || ttl <= 0) return;
-    if (this.blocked.size >= MAX_BLOCKED) this.forgetExpired();
+    if (this.blocked.size >= MAX_REMEMBERED) this.forgetExpired();
     this.blocked.set(ip, Date.now() + ttl);
   }
 
