@@ -172,6 +172,7 @@ async function measureAll(pool: pg.Pool): Promise<void> {
   );
   for (const s of sizes.rows) log(`  ${s.t.padEnd(28)} ${String(s.rows).padStart(10)} rows  ${s.size}`);
 
+  await pool.query('SELECT infocentre_replier()');
   const exact = await pool.query<{ diff: number }>(`
       WITH recount AS (
         SELECT departement, date_trunc('month', date_depot)::date AS mois, typologie, 'depot' AS mouvement, count(*)::int AS n

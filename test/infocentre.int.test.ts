@@ -204,7 +204,27 @@ describe('GET /infocentre/flux', () => {
     expect(await flux(['departement:59', `commune:${LILLE}`])).toEqual(before);
   });
 
-  it('keeps its counts equal to a full recount of the demandes', async () => {
+  it('reads its deltas before they are folded, and its folded counts equal a full recount of the demandes', async () => {
+    // The apply worker folds at most once a second: what the last messages added may still be deltas.
+    const before = await flux(['departement:59', `commune:${LILLE}`]);
+    await hub.pool.query('SELECT infocentre_replier()');
+    const left = await hub.pool.query('SELECT * FROM infocentre_deltas');
+    expect(left.rows).toEqual([]);
+    expect(await flux(['departement:59', `commune:${LILLE}`])).toEqual(before);
+    // A delta counts as soon as it is committed, folded or not.
+    const delta = (n: number) =>
+      hub.pool.query(
+        `SELECT infocentre_ajouter(ARRAY['59'], ARRAY[$1], ARRAY['T2'], ARRAY['depot'], ARRAY['2014-03-10'::date], ARRAY[$2::int])`,
+        [LILLE, n],
+      );
+    await delta(1);
+    const withDelta = await flux(['departement:59', `commune:${LILLE}`]);
+    expect(withDelta).not.toEqual(before);
+    await hub.pool.query('SELECT infocentre_replier()');
+    expect(await flux(['departement:59', `commune:${LILLE}`])).toEqual(withDelta);
+    await delta(-1);
+    expect(await flux(['departement:59', `commune:${LILLE}`])).toEqual(before);
+    await hub.pool.query('SELECT infocentre_replier()');
     const { rows } = await hub.pool.query<{ diff: string }>(`
       WITH recount AS (
         SELECT commune_rang1 AS commune, date_depot AS jour, typologie, 'depot' AS mouvement, count(*)::int AS n FROM demandes GROUP BY 1, 2, 3

@@ -29,9 +29,11 @@ export type BatchOutcome =
  * 500 messages cost far less than 500 single messages.
  *
  * The numéro counters are the registry's hot spot (every guichet of a département registers in
- * the same month): they are locked only for the save. The rules first run on the counters as
- * read; if another batch moved them meanwhile, the rules run again, in memory, on the locked
- * values — the demandes they touch stay locked throughout, so only the numbers can differ.
+ * the same month). The rules first run on the counters as read; then the store reserves as many
+ * numbers as they drew. Those are usually the very numbers the rules assumed; when they are not
+ * (another batch drew meanwhile, or numbers a rolled-back batch left free come first), the rules
+ * run again, in memory, on the reserved numbers. The rules never look at a number's value, so they
+ * draw as many again, and the demandes they touch stay locked throughout.
  */
 export async function applyBatch(
   store: RegistryStore,
@@ -40,24 +42,33 @@ export async function applyBatch(
 ): Promise<BatchOutcome[]> {
   const state = await store.load(needsOf(items));
   let run = runRules(state, items, today);
-  for (;;) {
-    const used = [...run.writes.sequences.keys()];
-    if (used.length === 0) break;
-    const locked = await store.lockSequences(used);
-    if (used.every((id) => (locked.get(id) ?? 0) === (state.sequences.get(id) ?? 0))) break;
-    state.sequences = locked;
-    run = runRules(state, items, today);
-    if (run.writes.sequences.size === used.length) break;
+  if (run.numerosDrawn.size > 0) {
+    const numeros = await store.reserveNumeros(run.numerosDrawn);
+    if (!followCounters(numeros, state.sequences)) {
+      const drawn = run.numerosDrawn;
+      run = runRules({ ...state, numeros }, items, today);
+      if (!sameCounts(run.numerosDrawn, drawn))
+        throw new Error('the rules drew other numéros on their second run');
+    }
   }
   await store.save(run.writes);
   return run.outcomes;
+}
+
+/** The numbers reserved are those that follow each counter as read (what the first run assumed). */
+function followCounters(numeros: Map<string, number[]>, read: Map<string, number>): boolean {
+  return [...numeros].every(([id, list]) => list.every((n, i) => n === (read.get(id) ?? 0) + i + 1));
+}
+
+function sameCounts(a: Map<string, number>, b: Map<string, number>): boolean {
+  return a.size === b.size && [...a].every(([id, n]) => b.get(id) === n);
 }
 
 function runRules(
   state: LoadedState,
   items: BatchItem[],
   today: IsoDate,
-): { writes: RegistryWrites; outcomes: BatchOutcome[] } {
+): { writes: RegistryWrites; outcomes: BatchOutcome[]; numerosDrawn: Map<string, number> } {
   const registry = new WorkingSet(state);
   const writes = emptyWrites();
   const outcomes: BatchOutcome[] = [];
@@ -86,8 +97,7 @@ function runRules(
       });
     }
   }
-  for (const id of registry.sequencesUsed) writes.sequences.set(id, registry.sequences.get(id) ?? 0);
-  return { writes, outcomes };
+  return { writes, outcomes, numerosDrawn: registry.numerosDrawn };
 }
 
 function needsOf(items: BatchItem[]): RegistryNeeds {

@@ -24,7 +24,6 @@ export interface RegistryWrites {
   events: (DomainEvent & { clientId: string | null })[];
   attributions: (Attribution & { clientId: string; messageId: string | null })[];
   designations: (Designation & { clientId: string; messageId: string | null })[];
-  sequences: Map<string, number>;
   preavis: { numeroUnique: string; dateEcheance: IsoDate }[];
 }
 
@@ -35,7 +34,6 @@ export function emptyWrites(): RegistryWrites {
     events: [],
     attributions: [],
     designations: [],
-    sequences: new Map(),
     preavis: [],
   };
 }
@@ -47,7 +45,11 @@ export function emptyWrites(): RegistryWrites {
 export interface RegistryStore {
   /** Loads and locks the demandes; reads the numéro counters without locking them. */
   load(needs: RegistryNeeds): Promise<LoadedState>;
-  /** Locks numéro counters (by `TTTMMAA` id) until the transaction ends; returns their current values. */
-  lockSequences(ids: string[]): Promise<Map<string, number>>;
+  /**
+   * Reserves unused numbers of numéro counters for this transaction: `counts` by `TTTMMAA` id, the
+   * numbers by id in ascending order. No other transaction gets them; if this one rolls back they
+   * are free again, for whichever registers next in the same territory and month.
+   */
+  reserveNumeros(counts: Map<string, number>): Promise<Map<string, number[]>>;
   save(writes: RegistryWrites): Promise<void>;
 }

@@ -6,8 +6,13 @@ import type { Change, PrioritesRecues, RegistryView } from './rules/index.ts';
 export interface LoadedState {
   demandes: Demande[];
   logements: Logement[];
-  /** Last numbers issued, by sequence key id (`TTTMMAA`); a counter absent here starts at 0. */
+  /** Last numbers drawn, by sequence key id (`TTTMMAA`); a counter absent here starts at 0. */
   sequences: Map<string, number>;
+  /**
+   * Numbers reserved for this batch by key id, ascending (`RegistryStore.reserveNumeros`): when set,
+   * the numéros come from these lists instead of following the counters read.
+   */
+  numeros?: Map<string, number[]>;
   /** DALO decisions and labellisations by numéro, in the order recorded; loaded when the batch attributes. */
   priorites?: Map<string, PrioritesRecues>;
 }
@@ -22,14 +27,16 @@ export class WorkingSet implements RegistryView {
   private readonly actives = new Map<string, string>();
   private readonly logements: Map<string, Logement>;
   private readonly priorites: Map<string, PrioritesRecues>;
-  readonly sequences: Map<string, number>;
-  /** Keys of the sequences whose counter moved. */
-  readonly sequencesUsed = new Set<string>();
+  private readonly sequences: Map<string, number>;
+  private readonly reserved: Map<string, number[]> | undefined;
+  /** How many numbers the batch took from each counter, by key id. */
+  readonly numerosDrawn = new Map<string, number>();
 
   constructor(state: LoadedState) {
     for (const demande of state.demandes) this.index(demande);
     this.logements = new Map(state.logements.map((l) => [l.identifiantRpls, l]));
-    this.sequences = new Map(state.sequences);
+    this.sequences = state.sequences;
+    this.reserved = state.numeros;
     this.priorites = new Map(
       [...(state.priorites ?? [])].map(([numero, p]) => [
         numero,
@@ -62,10 +69,12 @@ export class WorkingSet implements RegistryView {
 
   allocateNumero(key: NumeroSequenceKey): number {
     const id = sequenceKeyId(key);
-    const next = (this.sequences.get(id) ?? 0) + 1;
-    this.sequences.set(id, next);
-    this.sequencesUsed.add(id);
-    return next;
+    const drawn = (this.numerosDrawn.get(id) ?? 0) + 1;
+    this.numerosDrawn.set(id, drawn);
+    if (!this.reserved) return (this.sequences.get(id) ?? 0) + drawn;
+    const numero = this.reserved.get(id)?.[drawn - 1];
+    if (numero === undefined) throw new Error(`no numéro reserved for ${id} beyond ${drawn - 1}`);
+    return numero;
   }
 
   /** Makes a change visible to the commands that follow. */

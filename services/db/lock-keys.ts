@@ -13,6 +13,8 @@ export const LOCK_KEYS = {
   webhookFanOut: 727_003,
   /** Held by an RPLS merge into `logements`: merges run one at a time. */
   parcMerge: 727_004,
+  /** Held by a fold of the infocentre's deltas into its tables: one fold at a time. */
+  infocentreFold: 727_005,
 } as const;
 
 /**

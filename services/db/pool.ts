@@ -36,3 +36,18 @@ export async function withTransaction<T>(
     client.release();
   }
 }
+
+/**
+ * `pool.query`, but only on a connection free right now: resolves `undefined`, running nothing,
+ * when every connection is taken. For a statement that a transaction wants run outside itself: it
+ * must not wait for a connection, since the transactions holding them might wait for it.
+ */
+export function queryIfFree(
+  pool: pg.Pool,
+): (text: string, values: unknown[]) => Promise<pg.QueryResult | undefined> {
+  return async (text, values) => {
+    const max = pool.options.max ?? 10;
+    if (pool.waitingCount > 0 || (pool.idleCount === 0 && pool.totalCount >= max)) return undefined;
+    return pool.query(text, values);
+  };
+}

@@ -16,20 +16,26 @@ import type { Perimetre } from './territoire.ts';
 
 /**
  * Facts dated before each borne: whole months before the borne's month from a monthly table, the
- * days of its month from the daily one (migration 008). Départements read the département grain,
- * communes the commune grain; a perimetre has either or both (never overlapping, see unionPerimetre).
- * The monthly rows are read once for all the bornes (summed by month first), so a period's two
- * bornes cost one scan.
+ * days of its month from the daily one (migration 008), plus the deltas not folded into them yet
+ * (migration 017). Départements read the département grain, communes the commune grain; a
+ * perimetre has either or both (never overlapping, see unionPerimetre), and a delta, which names
+ * both, matches one of them at most. The monthly rows are read once for all the bornes (summed by
+ * month first), so a period's two bornes cost one scan.
  */
 const CUMULS = `
   WITH b AS (SELECT x, date_trunc('month', x)::date AS m FROM unnest($3::date[]) AS x),
+  deltas AS MATERIALIZED (
+    SELECT jour, typologie, mouvement, n FROM infocentre_deltas
+     WHERE (departement = ANY($1::text[]) OR commune = ANY($2::text[])) AND jour < (SELECT max(x) FROM b)),
   mois AS MATERIALIZED (
     SELECT mois, typologie, mouvement, sum(n) AS n FROM (
       SELECT mois, typologie, mouvement, n FROM infocentre_mois_departement
        WHERE departement = ANY($1::text[]) AND mois < (SELECT max(m) FROM b)
       UNION ALL
       SELECT mois, typologie, mouvement, n FROM infocentre_mois_commune
-       WHERE commune = ANY($2::text[]) AND mois < (SELECT max(m) FROM b)) t
+       WHERE commune = ANY($2::text[]) AND mois < (SELECT max(m) FROM b)
+      UNION ALL
+      SELECT date_trunc('month', jour)::date, typologie, mouvement, n FROM deltas) t
     GROUP BY 1, 2, 3)
   SELECT x::text AS borne, typologie, mouvement, sum(n)::bigint AS n FROM (
     SELECT b.x, mois.typologie, mois.mouvement, mois.n FROM b JOIN mois ON mois.mois < b.m
@@ -37,7 +43,9 @@ const CUMULS = `
     SELECT b.x, j.typologie, j.mouvement, j.n FROM b CROSS JOIN LATERAL (
       SELECT typologie, mouvement, n FROM infocentre_jour WHERE departement = ANY($1::text[]) AND jour >= b.m AND jour < b.x
       UNION ALL
-      SELECT typologie, mouvement, n FROM infocentre_jour WHERE commune = ANY($2::text[]) AND jour >= b.m AND jour < b.x) j
+      SELECT typologie, mouvement, n FROM infocentre_jour WHERE commune = ANY($2::text[]) AND jour >= b.m AND jour < b.x
+      UNION ALL
+      SELECT typologie, mouvement, n FROM deltas WHERE jour >= b.m AND jour < b.x) j
   ) z
   GROUP BY 1, 2, 3`;
 

@@ -4,8 +4,8 @@ import type pg from 'pg';
 import { actorOf, type Role } from '../core/actor.ts';
 import { applyBatch, type BatchItem, type BatchOutcome } from '../core/apply-batch.ts';
 import type { Command, IsoDate } from '../core/commands.ts';
-import { PgRegistryStore } from '../core/store/store-pg.ts';
-import { withTransaction } from '../db/pool.ts';
+import { type OutsideQuery, PgRegistryStore } from '../core/store/store-pg.ts';
+import { queryIfFree, withTransaction } from '../db/pool.ts';
 import { safeErrorSummary } from '../db/safe-error.ts';
 import { failureOf, isTransient, type MessageFailure } from './apply-failure.ts';
 import { firstPendingOutside, splitReady } from './ordering.ts';
@@ -53,6 +53,8 @@ export interface ApplyOptions {
   transactionMessages?: number;
   /** Where a message failed alone by isolation is reported (its id and code, never its content). */
   log?: { warn(details: object, message: string): void };
+  /** Run after each job, outside its transactions: the infocentre's fold (`infocentreFolder`). */
+  afterJob?: () => Promise<void>;
 }
 
 export interface ApplyReport {
@@ -103,6 +105,7 @@ export function createApplyProcessor(options: ApplyOptions) {
       throw error;
     }
     if (deferredIds.length > 0) await defer(options, job, deferredIds);
+    await options.afterJob?.();
     return report;
   };
 }
@@ -137,7 +140,9 @@ async function applyPart(
 }
 
 function applyInTransaction(options: ApplyOptions, messageIds: string[]): Promise<Applied> {
-  return withTransaction(options.pool, (db) => applyReady(db, messageIds, options.today()));
+  return withTransaction(options.pool, (db) =>
+    applyReady(db, messageIds, options.today(), queryIfFree(options.pool)),
+  );
 }
 
 /**
@@ -224,7 +229,12 @@ export async function claimMessages(db: pg.PoolClient, messageIds: string[]): Pr
   return rows;
 }
 
-async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDate): Promise<Applied> {
+async function applyReady(
+  db: pg.PoolClient,
+  messageIds: string[],
+  today: IsoDate,
+  drawOutside: OutsideQuery,
+): Promise<Applied> {
   const rows = await claimMessages(db, messageIds);
   if (rows.length === 0) return { report: { applied: 0, failed: 0, deferred: 0 }, deferredIds: [] };
 
@@ -236,7 +246,8 @@ async function applyReady(db: pg.PoolClient, messageIds: string[], today: IsoDat
   if (ending.length > 0)
     await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ending]);
   // The events last: EVENTS_LOCK, which every apply waits for, is held only from their insert to the commit.
-  const store = new PgRegistryStore(db, { holdEvents: true });
+  // New numéros are drawn outside: their counter is not held until this transaction commits.
+  const store = new PgRegistryStore(db, { holdEvents: true, drawOutside });
   const outcomes = await applyBatch(store, toApply.map(batchItem), today);
   await recordOutcomes(db, outcomes, inEffect);
   await store.writeHeldEvents();

@@ -5,6 +5,7 @@ import { todayInParis } from '../core/dates.ts';
 import { safeErrorSummary } from '../db/safe-error.ts';
 import { createApplyProcessor } from './apply-worker.ts';
 import { EventNotifier } from './event-notifier.ts';
+import { infocentreFolder } from './infocentre-fold.ts';
 import { type Infrastructure, redisConnection } from './infrastructure.ts';
 import { runRenouvellementSweep, runRetentionSweep, SCHEDULER_ACTOR } from './maintenance.ts';
 import {
@@ -65,6 +66,7 @@ export function startWorkers(
         ? { transactionMessages: config.applyTransactionMessages }
         : {}),
       log,
+      afterJob: infocentreFolder(infrastructure.pool, log),
     }),
     {
       connection: redisConnection(config.redisUrl),

@@ -107,17 +107,133 @@ const SAVE_DEMANDES = `
     sous_motif_radiation = EXCLUDED.sous_motif_radiation, radiation = EXCLUDED.radiation,
     dalo = EXCLUDED.dalo, prioritaire = EXCLUDED.prioritaire, updated_at = now()`;
 
+/** Numbers of one counter, `premier` to `dernier`; `id` is the counter's `TTTMMAA`. */
+interface NumeroBlock {
+  id: string;
+  premier: number;
+  dernier: number;
+}
+
+/** Draws outside at most, in case one is not found again (it never should be), before one inside. */
+const DRAWS_OUTSIDE = 3;
+
+/** `$1..$3`: the counters' territoire, mois, annee; `$4`: how many numbers each. */
+const DRAWN = `
+  WITH wanted AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS w(territoire, mois, annee, n)),
+  drawn AS (
+    INSERT INTO numero_sequences AS s (territoire, mois, annee, dernier)
+    SELECT territoire, mois, annee, n FROM wanted ORDER BY 1, 2, 3
+    ON CONFLICT (territoire, mois, annee) DO UPDATE SET dernier = s.dernier + EXCLUDED.dernier
+    RETURNING s.territoire, s.mois, s.annee, s.dernier),
+  blocks AS (
+    SELECT d.territoire, d.mois, d.annee, d.dernier - w.n + 1 AS premier, d.dernier
+      FROM drawn d JOIN wanted w USING (territoire, mois, annee))`;
+
+/** Draws numbers inside the transaction: its own, the counter locked until it ends. */
+const DRAW_NUMEROS = `${DRAWN}
+  SELECT territoire || mois || annee AS id, premier, dernier FROM blocks`;
+
+/**
+ * Draws numbers in a transaction of their own and records them free, for the transaction `$5` that
+ * drew them to take (no other takes them while it runs). Its commit need not wait for the disk (`synchronous_commit` off for it alone):
+ * the demandes that use the numbers commit after it, and that commit flushes the WAL up to theirs,
+ * this draw's included. Lost in a crash before, the draw is lost whole, counter and block together.
+ */
+const DRAW_FREE_NUMEROS = `${DRAWN},
+  settings AS (SELECT set_config('synchronous_commit', 'off', true))
+  INSERT INTO numero_blocs (territoire, mois, annee, premier, dernier, tirees_par)
+  SELECT territoire, mois, annee, premier, dernier, $5::xid8 FROM blocks, settings`;
+
+/**
+ * Takes free numbers of counters `$1..$3` into this transaction: those it drew outside, and those no
+ * running transaction drew (a rolled-back one's, SKIP LOCKED past those another is taking). Returns
+ * them with this transaction's id, which its draws outside record.
+ */
+const TAKE_FREE_NUMEROS = `
+  WITH me AS MATERIALIZED (SELECT pg_current_xact_id() AS xid),
+  taken AS (
+    DELETE FROM numero_blocs b
+     USING (SELECT f.territoire, f.mois, f.annee, f.premier
+              FROM unnest($1::text[], $2::text[], $3::text[]) AS k(territoire, mois, annee)
+              CROSS JOIN LATERAL (SELECT * FROM numero_blocs
+                                   WHERE (territoire, mois, annee) = (k.territoire, k.mois, k.annee)
+                                     AND (tirees_par IS NULL OR tirees_par = (SELECT xid FROM me)
+                                          OR pg_xact_status(tirees_par) IS DISTINCT FROM 'in progress')
+                                     FOR UPDATE SKIP LOCKED) f) t
+     WHERE (b.territoire, b.mois, b.annee, b.premier) = (t.territoire, t.mois, t.annee, t.premier)
+    RETURNING b.territoire || b.mois || b.annee AS id, b.premier, b.dernier)
+  SELECT (SELECT xid::text FROM me) AS xid, COALESCE((SELECT json_agg(taken) FROM taken), '[]') AS blocks`;
+
+/** Records numbers free: `$1..$3` the counters, `$4..$5` the blocks. */
+const FREE_NUMEROS = `
+  INSERT INTO numero_blocs (territoire, mois, annee, premier, dernier)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[])`;
+
+/** A counter's `TTTMMAA` id as the three columns of its key, each a parameter array. */
+function keyParameters(ids: string[]): [string[], string[], string[]] {
+  return [ids.map((id) => id.slice(0, 3)), ids.map((id) => id.slice(3, 5)), ids.map((id) => id.slice(5, 7))];
+}
+
+function drawParameters(counts: Map<string, number>): unknown[] {
+  return [...keyParameters([...counts.keys()]), [...counts.values()]];
+}
+
+function blockParameters(blocks: NumeroBlock[]): unknown[] {
+  return [
+    ...keyParameters(blocks.map((b) => b.id)),
+    blocks.map((b) => b.premier),
+    blocks.map((b) => b.dernier),
+  ];
+}
+
+function addBlocks(held: Map<string, number[]>, blocks: NumeroBlock[]): void {
+  for (const { id, premier, dernier } of blocks) {
+    const numbers = held.get(id) ?? [];
+    for (let n = premier; n <= dernier; n++) numbers.push(n);
+    held.set(id, numbers);
+  }
+}
+
+/** Ascending numbers of one counter as blocks of consecutive numbers. */
+function blocksOf(id: string, numbers: number[]): NumeroBlock[] {
+  const blocks: NumeroBlock[] = [];
+  for (const n of numbers) {
+    const last = blocks.at(-1);
+    if (last && last.dernier === n - 1) last.dernier = n;
+    else blocks.push({ id, premier: n, dernier: n });
+  }
+  return blocks;
+}
+
+/**
+ * Runs one statement as a transaction of its own, outside the store's, on a connection free right
+ * now; resolves `undefined`, running nothing, when none is (the store then does the work inside).
+ */
+export type OutsideQuery = (text: string, values: unknown[]) => Promise<{ rows: unknown[] } | undefined>;
+
+export interface PgRegistryStoreOptions {
+  /**
+   * `save` keeps the events instead of inserting them; the caller writes its own rows, then
+   * `writeHeldEvents()` last (the apply worker: the messages' outcomes before the events).
+   */
+  holdEvents?: boolean;
+  /**
+   * Where new numéros are drawn from their counter. Outside, a counter's row is locked for that
+   * draw alone, and the numbers drawn are recorded free (`numero_blocs`) until this transaction
+   * takes them: every batch of a territory and month no longer waits for the commit of the one
+   * that drew before it. Without it, the draw is made inside the transaction, which then holds the
+   * counter until it ends.
+   */
+  drawOutside?: OutsideQuery;
+}
+
 /** The registry in PostgreSQL, inside the transaction of the client given. */
 export class PgRegistryStore implements RegistryStore {
   private heldEvents: RegistryWrites['events'] = [];
 
-  /**
-   * `holdEvents`: `save` keeps the events instead of inserting them; the caller writes its own rows,
-   * then `writeHeldEvents()` last (the apply worker: the messages' outcomes before the events).
-   */
   constructor(
     private readonly db: Queryable,
-    private readonly options: { holdEvents?: boolean } = {},
+    private readonly options: PgRegistryStoreOptions = {},
   ) {}
 
   async load(needs: RegistryNeeds): Promise<LoadedState> {
@@ -190,24 +306,45 @@ export class PgRegistryStore implements RegistryStore {
     return new Map(rows.map((r) => [r.id, r.dernier]));
   }
 
-  async lockSequences(ids: string[]): Promise<Map<string, number>> {
-    const sorted = [...new Set(ids)].sort();
-    const parts = [
-      sorted.map((id) => id.slice(0, 3)),
-      sorted.map((id) => id.slice(3, 5)),
-      sorted.map((id) => id.slice(5, 7)),
-    ];
-    await this.db.query(
-      `INSERT INTO numero_sequences (territoire, mois, annee, dernier)
-       SELECT t, m, a, 0 FROM unnest($1::text[], $2::text[], $3::text[]) AS s(t, m, a) ON CONFLICT DO NOTHING`,
-      parts,
+  async reserveNumeros(counts: Map<string, number>): Promise<Map<string, number[]>> {
+    const held = new Map<string, number[]>();
+    const missing = () =>
+      new Map(
+        [...counts].map(([id, n]) => [id, n - (held.get(id)?.length ?? 0)] as const).filter(([, n]) => n > 0),
+      );
+    for (let round = 1; ; round++) {
+      // Free numbers first (a rolled-back transaction's, or this one's draw outside), lowest first.
+      const xid = await this.takeFreeNumeros([...missing().keys()], held);
+      const short = missing();
+      if (short.size === 0) break;
+      const drawnOutside =
+        round <= DRAWS_OUTSIDE && this.options.drawOutside
+          ? await this.options.drawOutside(DRAW_FREE_NUMEROS, [...drawParameters(short), xid])
+          : undefined;
+      if (drawnOutside) continue;
+      const { rows } = await this.db.query<NumeroBlock>(DRAW_NUMEROS, drawParameters(short));
+      addBlocks(held, rows);
+    }
+    // A free block larger than the need: the numbers beyond it are free again once this transaction commits.
+    const reserved = new Map<string, number[]>();
+    const excess: NumeroBlock[] = [];
+    for (const [id, n] of counts) {
+      const numbers = (held.get(id) ?? []).sort((a, b) => a - b);
+      reserved.set(id, numbers.slice(0, n));
+      excess.push(...blocksOf(id, numbers.slice(n)));
+    }
+    if (excess.length > 0) await this.db.query(FREE_NUMEROS, blockParameters(excess));
+    return reserved;
+  }
+
+  /** Takes the free numbers of these counters this transaction may take, into `held`; returns its id. */
+  private async takeFreeNumeros(ids: string[], held: Map<string, number[]>): Promise<string> {
+    const { rows } = await this.db.query<{ xid: string; blocks: NumeroBlock[] }>(
+      TAKE_FREE_NUMEROS,
+      keyParameters(ids),
     );
-    const { rows } = await this.db.query<{ id: string; dernier: number }>(
-      `SELECT territoire || mois || annee AS id, dernier FROM numero_sequences
-        WHERE territoire || mois || annee = ANY($1::text[]) ORDER BY 1 FOR UPDATE`,
-      [sorted],
-    );
-    return new Map(rows.map((r) => [r.id, r.dernier]));
+    addBlocks(held, rows[0]?.blocks ?? []);
+    return rows[0]?.xid as string;
   }
 
   async save(writes: RegistryWrites): Promise<void> {
@@ -238,14 +375,6 @@ export class PgRegistryStore implements RegistryStore {
            accord_collectif = EXCLUDED.accord_collectif, dalo = EXCLUDED.dalo, prioritaire = EXCLUDED.prioritaire,
            client_id = EXCLUDED.client_id, message_id = EXCLUDED.message_id`,
         [JSON.stringify(writes.attributions)],
-      );
-    }
-    if (writes.sequences.size > 0) {
-      const ids = [...writes.sequences.keys()];
-      await this.db.query(
-        `UPDATE numero_sequences s SET dernier = v.dernier
-           FROM unnest($1::text[], $2::int[]) AS v(id, dernier) WHERE s.territoire || s.mois || s.annee = v.id`,
-        [ids, ids.map((id) => writes.sequences.get(id))],
       );
     }
     if (writes.preavis.length > 0) {
