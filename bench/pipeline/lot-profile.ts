@@ -5,9 +5,10 @@
  * statement sent through `pg` is timed too (by patching `pg.Client.prototype.query` in this process
  * only), so that the intake and the apply split into their statements, the commit (fsync), the
  * events' advisory lock and insert, and the JavaScript around them; and how long each apply held
- * the two locks every apply queues behind: EVENTS_LOCK and the numéro counters' rows (one per
- * département and month: all the bench's enregistrements share one). HTTP (Fastify, auth, the
- * receipt's serialisation) is not in the copy: it is the hub's rate minus this.
+ * EVENTS_LOCK, which every apply queues behind, and a numéro counter's row, which an apply holds
+ * to its commit only when it had to draw its numbers inside its own transaction (no pool
+ * connection free: migration 016). HTTP (Fastify, auth, the receipt's serialisation) is not in the
+ * copy: it is the hub's rate minus this.
  */
 import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
@@ -42,7 +43,7 @@ export interface LotProfile {
   spans: Spans;
   /** Total ms the apply transactions held EVENTS_LOCK. */
   eventsLockHeldMs: number;
-  /** Total ms they held the numéro counters' rows (every enregistrement of a département and month waits for them). */
+  /** Total ms they held a numéro counter's row (drawn inside: every enregistrement of its département and month waits). */
   countersLockHeldMs: number;
 }
 
@@ -54,7 +55,7 @@ const sqlSpans: Spans = new Map();
 /** Total ms the apply held EVENTS_LOCK (from the start of the INSERT that takes it to the end of COMMIT; a wait for the lock counts): a cap on every apply. */
 let eventsLockHeldMs = 0;
 let eventsLockSince: number | undefined;
-/** The same for the numéro counters' rows, locked FOR UPDATE by the save until the COMMIT. */
+/** The same for the numéro counters' rows, when drawn inside the apply's transaction (locked until the COMMIT). */
 let countersLockHeldMs = 0;
 let countersLockSince: number | undefined;
 
@@ -68,8 +69,11 @@ function statementName(text: string): string {
   if (sql === 'BEGIN' || sql === 'COMMIT' || sql === 'ROLLBACK') return sql;
   if (sql.includes('pg_advisory_xact_lock') && sql.includes('INSERT INTO events'))
     return 'events: EVENTS_LOCK and INSERT INTO events';
-  if (sql.includes('FROM numero_sequences') && sql.endsWith('FOR UPDATE'))
-    return 'numéro counters: SELECT … FOR UPDATE (locked to the COMMIT)';
+  if (sql.includes('INSERT INTO numero_blocs') && sql.includes('set_config'))
+    return 'numéros: drawn outside (a transaction of their own)';
+  if (sql.includes('INSERT INTO numero_sequences'))
+    return 'numéro counters: drawn inside (locked to the COMMIT)';
+  if (sql.includes('DELETE FROM numero_blocs')) return 'numéros: free ones taken';
   if (sql.includes('INSERT INTO message_attempts') && sql.includes('UPDATE messages m'))
     return 'outcomes: UPDATE messages + INSERT INTO message_attempts';
   return sql.slice(0, 60);
@@ -282,7 +286,7 @@ export function formatProfile(profile: LotProfile): string[] {
         `        ${perLot(profile.eventsLockHeldMs)} ms       of it holding EVENTS_LOCK (its INSERT, which takes it first, → end of COMMIT; a wait for it included)`,
       );
       lines.push(
-        `        ${perLot(profile.countersLockHeldMs)} ms       of it holding the numéro counters (FOR UPDATE → end of COMMIT)`,
+        `        ${perLot(profile.countersLockHeldMs)} ms       of it holding a numéro counter (drawn inside → end of COMMIT)`,
       );
     }
   }

@@ -46,9 +46,8 @@ export interface ApplyOptions {
   /** First delay, in ms, before a message waiting for an earlier one of its demande is tried again. */
   deferDelayMs: number;
   /**
-   * Messages applied per transaction at most (default: a job's all). A transaction holds the numéro
-   * counters it draws from until it commits: a smaller part lets the single messages of the same
-   * département and month through sooner, at the cost of a commit per part.
+   * Messages applied per transaction at most (default: a job's all): a smaller part commits sooner
+   * (and releases EVENTS_LOCK sooner), at the cost of a commit and its statements per part.
    */
   transactionMessages?: number;
   /** Where a message failed alone by isolation is reported (its id and code, never its content). */
@@ -241,7 +240,7 @@ async function applyReady(
   const { ready, deferred } = await splitByOrdering(db, rows);
   const { toApply, inEffect } = await splitAlreadyApplied(db, ready);
   // Each of these ends applied or failed in this transaction (or none does): their ordering keys are
-  // released first, before the numéro counters and EVENTS_LOCK are taken (both held to the commit).
+  // released first, before EVENTS_LOCK is taken (held to the commit).
   const ending = [...toApply.map((r) => r.id), ...inEffect.map((m) => m.id)];
   if (ending.length > 0)
     await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ending]);
