@@ -245,6 +245,73 @@ describe('concurrent single submissions', () => {
     expect(later.messages[0]?.messageId).toBe(original?.messages[0]?.messageId);
   });
 
+  it('answer ids already stored from what is stored: no lookup before the insert, the unique index turns them away', async () => {
+    const command = inscription('Deja');
+    const stored = await intake().acceptLot(single(command, guichet, 'GRP-STORED'));
+    const storedId = stored.messages[0]?.messageId;
+    const group = intake();
+    const [again, twice, conflict, fresh] = await Promise.all([
+      group.acceptLot(single(command, guichet, 'GRP-STORED')),
+      // The same again in the same group: the duplicate of a message the index turned away.
+      group.acceptLot(single(command, guichet, 'GRP-STORED')),
+      group.acceptLot(single(inscription('Autrement'), guichet, 'GRP-STORED')),
+      group.acceptLot(single(inscription('Nouveau'), guichet, 'GRP-FRESH')),
+    ]);
+    await group.close();
+    expect(again?.messages[0]).toEqual({ id: 'GRP-STORED', messageId: storedId, status: 'accepted' });
+    expect(twice?.messages[0]).toEqual({ id: 'GRP-STORED', messageId: storedId, status: 'accepted' });
+    expect(conflict?.messages[0]).toMatchObject({
+      id: 'GRP-STORED',
+      status: 'rejected',
+      errors: [{ code: 'IDEMPOTENCY_CONFLICT', message: expect.stringContaining(storedId as string) }],
+    });
+    expect(fresh?.messages[0]?.status).toBe('accepted');
+    const { rows } = await hub.pool.query<{
+      id: string;
+      status: string;
+      lot_id: string;
+      code: string | null;
+      message: string | null;
+    }>(
+      `SELECT id, status, lot_id, error->>'code' AS code, error->>'message' AS message FROM messages
+        WHERE sender_id IN ('GRP-STORED', 'GRP-FRESH') ORDER BY seq`,
+    );
+    expect(rows.map((r) => [r.status, r.code])).toEqual([
+      ['accepted', null],
+      ['rejected', 'IDEMPOTENCY_CONFLICT'],
+      ['accepted', null],
+    ]);
+    // The conflict is kept in the lot it came with, under the id its receipt gave.
+    expect(rows[1]).toMatchObject({
+      id: conflict?.messages[0]?.messageId,
+      lot_id: conflict?.lotId,
+      message: expect.stringContaining(storedId as string),
+    });
+    // Pending keys only for the message stored anew (the one turned away never was).
+    const keys = await hub.pool.query(
+      'SELECT message_id FROM pending_keys WHERE message_id = ANY($1::uuid[])',
+      [rows.map((r) => r.id)],
+    );
+    expect(keys.rows.map((k) => k.message_id).sort()).toEqual(
+      [storedId, fresh?.messages[0]?.messageId].sort(),
+    );
+  });
+
+  it('store a lot sent twice at once one time: both receipts name the same messages', async () => {
+    const messages = Array.from({ length: DEFAULT_GROUP_LIMITS.soloAbove + 10 }, (_, i) => {
+      const command = inscription(`Jumeau${i}`);
+      return { id: `TWIN-${i}`, type: command.type, raw: JSON.stringify(command), command };
+    });
+    const lot: LotSubmission = { actor: guichet, system: 'test', version: 'v1', messages };
+    const [first, second] = await Promise.all([intake().acceptLot(lot), intake().acceptLot(lot)]);
+    expect(second?.messages).toEqual(first?.messages);
+    expect(first?.lotId).not.toBe(second?.lotId);
+    const { rows } = await hub.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM messages WHERE sender_id LIKE 'TWIN-%' AND status = 'accepted'`,
+    );
+    expect(rows[0]?.n).toBe(messages.length);
+  });
+
   it('do not fail together: a member PostgreSQL refuses fails alone, the others are stored', async () => {
     const group = intake();
     // Lots without messages (a re-send whose messages all existed already) are not this test's.

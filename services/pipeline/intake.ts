@@ -28,8 +28,6 @@ interface StoredMessage {
   error: { code: string; message: string; errors?: MessageError[] } | null;
 }
 
-const UNIQUE_VIOLATION = '23505';
-
 /** Bounds of one intake group (one transaction, one apply job). */
 export interface GroupLimits {
   /** Messages in one group at most. */
@@ -82,8 +80,8 @@ const WATCH_MAX_MS = 50;
  * flushes a lone submission at once: nothing ever waits for company. A group is bounded
  * (`GroupLimits`); each caller still gets its own lot and receipt, after the shared commit.
  * Acceptance order inside a group is arrival order. If the group's transaction fails (one member's
- * value PostgreSQL refuses, a sender id taken meanwhile by another process), its members are stored
- * again one by one, so that one bad submission fails alone.
+ * value PostgreSQL refuses), its members are stored again one by one, so that one bad submission
+ * fails alone.
  *
  * **Coalesced apply.** A group's accepted messages become one apply job. While the last job this
  * intake queued still waits for a worker, the groups committed meanwhile are held and queued
@@ -190,7 +188,7 @@ export class PgIntake implements Intake {
       return;
     } catch (error) {
       const [only] = group;
-      if (only && group.length === 1 && (error as { code?: string }).code !== UNIQUE_VIOLATION) {
+      if (only && group.length === 1) {
         only.reject(error);
         return;
       }
@@ -247,23 +245,23 @@ export class PgIntake implements Intake {
   }
 
   private async storeAlone(submission: LotSubmission): Promise<LotReceipt> {
-    // Two identical lots arriving together: the loser of the unique index retries and finds the winner's messages.
-    for (let attempt = 1; ; attempt++) {
-      // Time-ordered ids: the indexes on them grow at one edge, however many messages the hub holds.
-      const lotId = uuidV7();
-      try {
-        const { receipts, queued } = await this.storeGroup([submission], `lot-${lotId}`, lotId);
-        if (queued.length > 0) await this.enqueue(`lot-${lotId}`, queued);
-        return receipts[0] as LotReceipt;
-      } catch (error) {
-        if ((error as { code?: string }).code !== UNIQUE_VIOLATION || attempt >= 3) throw error;
-      }
-    }
+    // Time-ordered ids: the indexes on them grow at one edge, however many messages the hub holds.
+    // Two identical lots arriving together: the second one's insert waits for the first one's commit
+    // on the unique index, then finds its messages (`settleTaken`).
+    const lotId = uuidV7();
+    const { receipts, queued } = await this.storeGroup([submission], `lot-${lotId}`, lotId);
+    if (queued.length > 0) await this.enqueue(`lot-${lotId}`, queued);
+    return receipts[0] as LotReceipt;
   }
 
   /**
    * One transaction for every submission of the group, each its own lot, every accepted message
    * named for the apply job `jobId`; returns the receipts and the accepted messages' ids.
+   *
+   * Idempotency costs no lookup before the store: the messages are inserted as new, and the unique
+   * index on (client, sender id) turns away those already stored (`ON CONFLICT DO NOTHING`); only
+   * for those does a second step read the stored message (`settleTaken`). A single filing is then
+   * one statement, one round trip.
    */
   private async storeGroup(
     submissions: LotSubmission[],
@@ -276,15 +274,12 @@ export class PgIntake implements Intake {
       rows: [],
       entries: [],
     }));
-    // Two statements, each its own transaction (a round trip costs most when the CPU is busy): the
-    // idempotency lookup, then one statement that locks the keys and stores everything. A sender id
-    // taken between the two fails the second on the unique index: the caller stores again.
-    const existing = await existingMessages(
-      this.pool,
-      submissions.flatMap((s) => s.messages.map((m) => ({ clientId: s.actor.clientId, senderId: m.id }))),
-    );
     const accepted: StoredMessage[] = [];
     const keysOf: string[][] = [];
+    // Messages of this group by sender: a later one with the same sender and id is its duplicate.
+    const earlier = new Map<string, StoredMessage>();
+    // A later one with another content is a conflict with it: its id → the earlier one's.
+    const conflictsWith = new Map<string, string>();
     // A lot's hashing and canonical JSON take milliseconds: other requests get their turns meanwhile.
     const slices = new EventLoopSlices();
     for (const member of members) {
@@ -294,30 +289,17 @@ export class PgIntake implements Intake {
         const senderKey = idempotencyKey(actor.clientId, message.id);
         const canonical = message.command ? JSON.stringify(message.command) : null;
         const hash = canonical ? sha256(`${system}|${version}|${message.type}|${canonical}`) : null;
-        const previous = message.command ? existing.get(senderKey) : undefined;
+        const previous = message.command ? earlier.get(senderKey) : undefined;
         if (previous && previous.content_hash === hash) {
           member.entries.push({ id: message.id, messageId: previous.id, status: previous.status });
           continue;
         }
-        const errors: MessageError[] | undefined = previous
-          ? [
-              {
-                code: 'IDEMPOTENCY_CONFLICT',
-                message: `Message id ${message.id} was already used by this client with another content (messageId ${previous.id}).`,
-              },
-            ]
+        const errors = previous
+          ? [idempotencyConflict(message.id, previous.id)]
           : (message.errors ??
             (message.command ? undefined : [{ code: 'CONTRACT_INVALID', message: 'No command.' }]));
-        const row: StoredMessage = {
-          id: uuidV7(),
-          sender_id: message.id,
-          type: message.type,
-          status: errors ? 'rejected' : 'accepted',
-          raw: message.raw,
-          canonical,
-          content_hash: errors ? null : hash,
-          error: errors?.[0] ? { code: errors[0].code, message: errors[0].message, errors } : null,
-        };
+        const row = storedRow(message, errors, canonical, hash);
+        if (previous) conflictsWith.set(row.id, previous.id);
         member.rows.push(row);
         member.entries.push({
           id: message.id,
@@ -328,23 +310,121 @@ export class PgIntake implements Intake {
         if (row.status === 'accepted' && message.command) {
           accepted.push(row);
           keysOf.push(ownKeys(actor, message.command));
-          // Later messages of the group with the same sender and id are its duplicates.
-          existing.set(senderKey, row);
+          earlier.set(senderKey, row);
         }
       }
     }
     // keysOf[i] belongs to accepted[i].
     const keys = await resolveKeys(this.pool, keysOf);
-    await storeAll(
+    const stored = await storeAll(
       this.pool,
       members,
       jobId,
       accepted.map((r) => r.id),
       keys,
     );
-    const queued = accepted.map((r) => r.id);
+    const taken = accepted.filter((r) => !stored.has(r.id));
+    if (taken.length > 0) await this.settleTaken(members, taken, conflictsWith);
+    const queued = accepted.filter((r) => stored.has(r.id)).map((r) => r.id);
     return { receipts: members.map((m) => receiptOf(m.lotId, m.entries)), queued };
   }
+
+  /**
+   * The accepted messages whose sender id the client had already used (the unique index turned
+   * them away): the same content is the stored message again, its receipt entry names it; another
+   * content is stored rejected, `IDEMPOTENCY_CONFLICT`, in the lot it came with. A later message of
+   * the group found in conflict with one turned away names the stored message instead.
+   */
+  private async settleTaken(
+    members: Member[],
+    taken: StoredMessage[],
+    conflictsWith: Map<string, string>,
+  ): Promise<void> {
+    const clientOf = new Map(members.flatMap((m) => m.rows.map((r) => [r.id, m.submission.actor.clientId])));
+    const stored = await existingMessages(
+      this.pool,
+      taken.map((r) => ({ clientId: clientOf.get(r.id) as string, senderId: r.sender_id })),
+    );
+    const storedFor = new Map<string, StoredMessage | undefined>(
+      taken.map((r) => [r.id, stored.get(idempotencyKey(clientOf.get(r.id) as string, r.sender_id))]),
+    );
+    const answers = new Map<string, ReceiptEntry>();
+    const conflicts = new Map<string, MessageError>();
+    for (const row of taken) {
+      const previous = storedFor.get(row.id);
+      if (previous && previous.content_hash === row.content_hash) {
+        answers.set(row.id, { id: row.sender_id, messageId: previous.id, status: previous.status });
+        continue;
+      }
+      const conflict = idempotencyConflict(row.sender_id, previous?.id ?? 'unknown');
+      conflicts.set(row.id, conflict);
+      answers.set(row.id, { id: row.sender_id, messageId: row.id, status: 'rejected', errors: [conflict] });
+    }
+    const rejected = members.map((m) => ({
+      ...m,
+      rows: m.rows.flatMap((row) => {
+        const conflict = conflicts.get(row.id);
+        return conflict
+          ? [{ ...row, status: 'rejected' as const, content_hash: null, error: errorOf([conflict]) }]
+          : [];
+      }),
+    }));
+    if (conflicts.size > 0) await storeAll(this.pool, rejected, '', [], []);
+    const renamed = [...conflictsWith].flatMap(([id, earlierId]) => {
+      const previous = storedFor.get(earlierId);
+      return previous ? [{ id, error: idempotencyConflict(senderOf(members, id), previous.id) }] : [];
+    });
+    if (renamed.length > 0) {
+      await this.pool.query(
+        `UPDATE messages m SET error = r.error FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, error jsonb) WHERE m.id = r.id`,
+        [JSON.stringify(renamed.map((r) => ({ id: r.id, error: errorOf([r.error]) })))],
+      );
+      for (const { id, error } of renamed)
+        answers.set(id, { id: '', messageId: id, status: 'rejected', errors: [error] });
+    }
+    // Entries that named a turned-away message (it, or a later duplicate in the group) name the answer.
+    for (const member of members) {
+      member.entries = member.entries.map((entry) => {
+        const answer = answers.get(entry.messageId);
+        return answer ? { ...answer, id: entry.id } : entry;
+      });
+    }
+  }
+}
+
+function senderOf(members: Member[], rowId: string): string {
+  return members.flatMap((m) => m.rows).find((r) => r.id === rowId)?.sender_id as string;
+}
+
+function idempotencyConflict(senderId: string, previousId: string): MessageError {
+  return {
+    code: 'IDEMPOTENCY_CONFLICT',
+    message: `Message id ${senderId} was already used by this client with another content (messageId ${previousId}).`,
+  };
+}
+
+function errorOf(errors: MessageError[] | undefined): StoredMessage['error'] {
+  const [first] = errors ?? [];
+  return first ? { code: first.code, message: first.message, errors: errors as MessageError[] } : null;
+}
+
+/** A message as stored: `accepted` unless it carries errors. */
+function storedRow(
+  message: LotSubmission['messages'][number],
+  errors: MessageError[] | undefined,
+  canonical: string | null,
+  hash: string | null,
+): StoredMessage {
+  return {
+    id: uuidV7(),
+    sender_id: message.id,
+    type: message.type,
+    status: errors ? 'rejected' : 'accepted',
+    raw: message.raw,
+    canonical,
+    content_hash: errors ? null : hash,
+    error: errorOf(errors),
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -411,7 +491,7 @@ async function storeAll(
   jobId: string,
   acceptedIds: string[],
   keys: string[][],
-): Promise<void> {
+): Promise<Set<string>> {
   // The canonical command is already JSON text: it is spliced into its row as a JSON value, so that
   // PostgreSQL parses it once, with the rows (as a string field it was escaped here and parsed twice).
   let n = 0;
@@ -436,7 +516,7 @@ async function storeAll(
       keyNames.push(key);
     }
   });
-  await db.query(
+  const { rows: stored } = await db.query<{ id: string }>(
     `WITH locked AS (
        SELECT count(*) AS n FROM (
          SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k) s
@@ -444,7 +524,8 @@ async function storeAll(
      new_lots AS (
        INSERT INTO lots (id, client_id, system, version)
        SELECT l.id, l.client_id, l.system, l.version
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS l(id, client_id, system, version), locked),
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS l(id, client_id, system, version), locked
+       ON CONFLICT (id) DO NOTHING),
      new_messages AS (
        INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw, canonical,
                              content_hash, error, job_id)
@@ -454,10 +535,13 @@ async function storeAll(
               version text, type text, status text, raw text, canonical jsonb, content_hash text, error jsonb, n bigint),
               locked
         ORDER BY m.n
-       RETURNING id, seq)
-     INSERT INTO pending_keys (key, seq, message_id)
-     SELECT k.key, m.seq, m.id FROM unnest($8::text[], $9::uuid[]) AS k(key, id) JOIN new_messages m ON m.id = k.id
-     ON CONFLICT DO NOTHING`,
+       ON CONFLICT (client_id, sender_id) WHERE status <> 'rejected' DO NOTHING
+       RETURNING id, seq),
+     new_keys AS (
+       INSERT INTO pending_keys (key, seq, message_id)
+       SELECT k.key, m.seq, m.id FROM unnest($8::text[], $9::uuid[]) AS k(key, id) JOIN new_messages m ON m.id = k.id
+       ON CONFLICT DO NOTHING)
+     SELECT id FROM new_messages`,
     [
       keyNames,
       members.map((m) => m.lotId),
@@ -470,4 +554,5 @@ async function storeAll(
       keyIds,
     ],
   );
+  return new Set(stored.map((r) => r.id));
 }
