@@ -135,9 +135,10 @@ const DRAW_NUMEROS = `${DRAWN}
 
 /**
  * Draws numbers in a transaction of their own and records them free, for the transaction `$5` that
- * drew them to take (no other takes them while it runs). Its commit need not wait for the disk (`synchronous_commit` off for it alone):
- * the demandes that use the numbers commit after it, and that commit flushes the WAL up to theirs,
- * this draw's included. Lost in a crash before, the draw is lost whole, counter and block together.
+ * drew them to take (no other takes them while it runs). Its commit need not wait for the disk
+ * (`synchronous_commit` off for it alone): the demandes that use the numbers commit after it, and
+ * that commit flushes the WAL up to theirs, this draw's included. Lost in a crash before, the draw
+ * is lost whole, counter and block together.
  */
 const DRAW_FREE_NUMEROS = `${DRAWN},
   settings AS (SELECT set_config('synchronous_commit', 'off', true))
