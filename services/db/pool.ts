@@ -13,8 +13,13 @@ export interface PoolOptions {
 
 export function createPool({ connectionString, max = 10 }: PoolOptions): pg.Pool {
   const pool = new pg.Pool({ connectionString, max });
-  // An idle client losing its connection (PostgreSQL restarting) must not crash the process.
+  // A client losing its connection (PostgreSQL restarting) must not crash the process: an idle one
+  // reports it on the pool, one checked out on itself. Between two statements of a transaction
+  // (while the apply's JavaScript runs, or its numbers are drawn on another connection) nothing
+  // else listens: the error event would be unhandled. The transaction's next statement fails
+  // instead, and the caller handles that as any transient error.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -58,6 +58,8 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<void
   const admin = new pg.Client({
     connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).href,
   });
+  // Its connection lost between two statements fails the next one (caught below), not the process.
+  admin.on('error', () => {});
   try {
     await admin.connect();
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
