@@ -278,8 +278,8 @@ export class PgIntake implements Intake {
     const keysOf: string[][] = [];
     // Messages of this group by sender: a later one with the same sender and id is its duplicate.
     const earlier = new Map<string, StoredMessage>();
-    // A later one with another content is a conflict with it: its id → the earlier one's.
-    const conflictsWith = new Map<string, string>();
+    // A later one with another content is a conflict with it: its id → the earlier one.
+    const conflictsWith = new Map<string, StoredMessage>();
     // A lot's hashing and canonical JSON take milliseconds: other requests get their turns meanwhile.
     const slices = new EventLoopSlices();
     for (const member of members) {
@@ -299,7 +299,7 @@ export class PgIntake implements Intake {
           : (message.errors ??
             (message.command ? undefined : [{ code: 'CONTRACT_INVALID', message: 'No command.' }]));
         const row = storedRow(message, errors, canonical, hash);
-        if (previous) conflictsWith.set(row.id, previous.id);
+        if (previous) conflictsWith.set(row.id, previous);
         member.rows.push(row);
         member.entries.push({
           id: message.id,
@@ -338,7 +338,7 @@ export class PgIntake implements Intake {
   private async settleTaken(
     members: Member[],
     taken: StoredMessage[],
-    conflictsWith: Map<string, string>,
+    conflictsWith: Map<string, StoredMessage>,
   ): Promise<void> {
     const clientOf = new Map(members.flatMap((m) => m.rows.map((r) => [r.id, m.submission.actor.clientId])));
     const stored = await existingMessages(
@@ -370,9 +370,9 @@ export class PgIntake implements Intake {
       }),
     }));
     if (conflicts.size > 0) await storeAll(this.pool, rejected, '', [], []);
-    const renamed = [...conflictsWith].flatMap(([id, earlierId]) => {
-      const previous = storedFor.get(earlierId);
-      return previous ? [{ id, error: idempotencyConflict(senderOf(members, id), previous.id) }] : [];
+    const renamed = [...conflictsWith].flatMap(([id, earlier]) => {
+      const previous = storedFor.get(earlier.id);
+      return previous ? [{ id, error: idempotencyConflict(earlier.sender_id, previous.id) }] : [];
     });
     if (renamed.length > 0) {
       await this.pool.query(
@@ -390,10 +390,6 @@ export class PgIntake implements Intake {
       });
     }
   }
-}
-
-function senderOf(members: Member[], rowId: string): string {
-  return members.flatMap((m) => m.rows).find((r) => r.id === rowId)?.sender_id as string;
 }
 
 function idempotencyConflict(senderId: string, previousId: string): MessageError {
