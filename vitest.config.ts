@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The default reporter, then the unhandled errors again after the summary (read the helper).
+    reporters: ['default', './test/helpers/unhandled-errors-reporter.ts'],
     globalSetup: ['./test/helpers/global-setup.ts'],
     include: [
       'services/**/*.test.ts',

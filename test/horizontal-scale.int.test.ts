@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createPool } from '../services/db/pool.ts';
 import { freePort } from './faults/private-services.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { ADMIN_TOKEN } from './helpers/hub.ts';
@@ -40,7 +41,7 @@ describe('two API and two worker processes on one stream', () => {
       startHubProcess({ ...env, SNE_ROLES: 'scheduler' }),
     ];
     await Promise.all(processes.map((p) => p.ready(60_000)));
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    pool = createPool({ connectionString: database.url, max: 2 });
   }, 120_000);
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orphanCounts } from '../services/db/integrity.ts';
+import { createPool } from '../services/db/pool.ts';
 import { createTestDatabase } from './helpers/database.ts';
 
 describe('orphanCounts: the parents the hot path no longer checks by foreign key', () => {
@@ -8,7 +9,7 @@ describe('orphanCounts: the parents the hot path no longer checks by foreign key
   let pool: pg.Pool;
   beforeAll(async () => {
     database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    pool = createPool({ connectionString: database.url, max: 2 });
   });
   afterAll(async () => {
     await pool.end();

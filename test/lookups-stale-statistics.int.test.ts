@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgRegistryStore } from '../services/core/store/store-pg.ts';
+import { createPool } from '../services/db/pool.ts';
 import { claimMessages } from '../services/pipeline/apply-worker.ts';
 import { existingMessages } from '../services/pipeline/intake.ts';
 import { firstPendingOutside, resolveKeys } from '../services/pipeline/ordering.ts';
@@ -24,7 +25,7 @@ describe('a lot’s lookups on tables that grew after their statistics', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    pool = createPool({ connectionString: database.url, max: 2 });
     for (const table of ['demandes', 'messages', 'pending_keys'])
       await pool.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
     await pool.query(`INSERT INTO clients (id, role, organisme, nom, departements, token_hash)

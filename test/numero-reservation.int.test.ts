@@ -1,9 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../services/core/actor.ts';
 import { applyBatch } from '../services/core/apply-batch.ts';
 import { PgRegistryStore } from '../services/core/store/store-pg.ts';
-import { queryIfFree } from '../services/db/pool.ts';
+import { createPool, queryIfFree } from '../services/db/pool.ts';
 import { applyCommands, inscription } from './helpers/commands.ts';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
 
@@ -115,7 +115,7 @@ describe('numéros drawn outside the applying transaction', () => {
   });
 
   it('draws inside the transaction when no connection is free, holding the counter until it ends', async () => {
-    const single = new pg.Pool({ connectionString: hub.env.DATABASE_URL, max: 1 });
+    const single = createPool({ connectionString: hub.config.databaseUrl, max: 1 });
     try {
       // The pool's only connection is the batch's own: the draw cannot go outside.
       const inside = await openBatch(single, ['Dedans']);

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orphanCounts } from '../../services/db/integrity.ts';
+import { createPool } from '../../services/db/pool.ts';
 import { postUntilAnswered } from '../helpers/post-until-answered.ts';
 import { type HubProcess, startHubProcess, stopAllHubProcesses } from '../helpers/processes.ts';
 import { enregistrement, lot } from '../helpers/spt.ts';
@@ -79,8 +80,7 @@ describe.skipIf(missing)(
       await startApi(0);
       await Promise.all([startApi(1), startWorker(0), startWorker(1)]);
       startHubProcess({ ...env, SNE_ROLES: 'scheduler' });
-      pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
-      pool.on('error', () => {});
+      pool = createPool({ connectionString: postgres.url('sne'), max: 2 });
       await receiver.start();
     }, 180_000);
 

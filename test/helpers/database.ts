@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { migrate } from '../../services/db/migrate.ts';
+import { createPool } from '../../services/db/pool.ts';
 
 /** A fresh database for one test file: isolation at the price of one CREATE DATABASE. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -12,7 +13,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).href;
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const pool = createPool({ connectionString: url, max: 1 });
   await migrate(pool);
   await pool.end();
   return {
