@@ -9,6 +9,7 @@ import {
   renouvellement,
   sendLot,
 } from './helpers/spt.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /**
  * The infocentre's definitions (domain.md "Dates and statistics") at their edges, from messages
@@ -235,6 +236,30 @@ describe('GET /infocentre/flux', () => {
         USING (commune, jour, typologie, mouvement)
        WHERE r.n IS DISTINCT FROM j.n`);
     expect(Number(rows[0]?.diff)).toBe(0);
+  });
+
+  it('has its deltas folded by the workers with no apply job to follow them (a sweep’s, an operator’s)', async () => {
+    const before = await flux(['departement:59', `commune:${LILLE}`]);
+    const delta = (n: number) =>
+      hub.pool.query(
+        `SELECT infocentre_ajouter(ARRAY['59'], ARRAY[$1], ARRAY['T3'], ARRAY['depot'], ARRAY['2014-03-11'::date], ARRAY[$2::int])`,
+        [LILLE, n],
+      );
+    for (const n of [1, -1]) {
+      await delta(n);
+      // No message is sent: only the workers' timer folds it (INFOCENTRE_FOLD_IDLE_MS).
+      await waitFor(
+        async () => {
+          const { rows } = await hub.pool.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM infocentre_deltas',
+          );
+          return rows[0]?.n === 0 ? true : undefined;
+        },
+        15_000,
+        'the deltas folded',
+      );
+    }
+    expect(await flux(['departement:59', `commune:${LILLE}`])).toEqual(before);
   });
 
   it('answers the same table as CSV: ";", French headers, UTF-8 with a BOM', async () => {

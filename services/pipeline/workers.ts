@@ -5,7 +5,7 @@ import { todayInParis } from '../core/dates.ts';
 import { safeErrorSummary } from '../db/safe-error.ts';
 import { createApplyProcessor } from './apply-worker.ts';
 import { EventNotifier } from './event-notifier.ts';
-import { infocentreFolder } from './infocentre-fold.ts';
+import { infocentreFolder, startInfocentreFolds } from './infocentre-fold.ts';
 import { type Infrastructure, redisConnection } from './infrastructure.ts';
 import { runRenouvellementSweep, runRetentionSweep, SCHEDULER_ACTOR } from './maintenance.ts';
 import {
@@ -55,6 +55,7 @@ export function startWorkers(
   log: Logger,
   revisers?: Revisers,
 ): Stoppable {
+  const fold = infocentreFolder(infrastructure.pool, log);
   const apply = new Worker<ApplyJobData>(
     APPLY_QUEUE,
     createApplyProcessor({
@@ -66,7 +67,7 @@ export function startWorkers(
         ? { transactionMessages: config.applyTransactionMessages }
         : {}),
       log,
-      afterJob: infocentreFolder(infrastructure.pool, log),
+      afterJob: fold,
     }),
     {
       connection: redisConnection(config.redisUrl),
@@ -177,6 +178,7 @@ export function startWorkers(
   );
   ops.on('error', (error) => log.warn({ err: error.message }, 'ops worker error'));
 
+  const folds = startInfocentreFolds(fold);
   const notifier = new EventNotifier(config.databaseUrl, log);
   notifier.start();
   const fanOut = startFanOut({
@@ -192,6 +194,7 @@ export function startWorkers(
       await fanOut.close();
       await notifier.close();
       await Promise.all([apply.close(), maintenance.close(), webhooks.close(), rpls.close(), ops.close()]);
+      await folds.close();
     },
   };
 }
