@@ -4,8 +4,8 @@
  * bulk (`addBulk` of 500, 4 batches in flight) at several worker concurrencies, then 50 single adds
  * in flight at the best concurrency (and, for the record, the old one-at-a-time baseline). Prints
  * every setting's rate, the best, the hub's rate and the ratio hub / best (the goal is ≥ 1.0); then
- * where a lot's milliseconds go (`pipeline/lot-profile.ts`). Exits by itself, 1 if a message was
- * not applied.
+ * where a lot's milliseconds go, and the bytes of WAL each message costs, per table and index
+ * (`pipeline/lot-profile.ts`). Exits by itself, 1 if a message was not applied.
  *
  * Options (environment): BENCH_MESSAGES (default 100000), BENCH_LOT (500), BENCH_IN_FLIGHT (lots
  * posted at once, 2), BENCH_WORKERS (worker processes, 1), BENCH_NODE_ARGS (extra node flags for the hub's

@@ -29,5 +29,8 @@ describe('bench:pipeline', () => {
     }
     expect(output).toContain('events: EVENTS_LOCK and INSERT INTO events');
     expect(output).toContain('holding EVENTS_LOCK');
+    // The WAL of the profiled lot, by relation: the messages' rows among them.
+    expect(output).toMatch(/WAL per message: \d+ bytes \(pg_walinspect/);
+    expect(output).toMatch(/ +\d+ B +\d+\.\d\d records {2}messages: Heap\//);
   }, 180_000);
 });

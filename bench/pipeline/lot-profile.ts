@@ -9,6 +9,11 @@
  * to its commit only when it had to draw its numbers inside its own transaction (no pool
  * connection free: migration 016). HTTP (Fastify, auth, the receipt's serialisation) is not in the
  * copy: it is the hub's rate minus this.
+ *
+ * And the WAL those lots wrote, per message and per table or index (`pg_walinspect`, PostgreSQL ≥ 15,
+ * read by the admin URL's superuser): every byte of it is written, flushed at a commit, and later
+ * checkpointed and archived, so it is the part of PostgreSQL's work that the timings share with
+ * everything else on the server. Skipped, with a line saying so, where the extension is missing.
  */
 import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
@@ -45,6 +50,14 @@ export interface LotProfile {
   eventsLockHeldMs: number;
   /** Total ms they held a numéro counter's row (drawn inside: every enregistrement of its département and month waits). */
   countersLockHeldMs: number;
+  /** The WAL the profiled lots wrote; a sentence instead where it could not be read. */
+  wal: WalProfile | string;
+}
+
+export interface WalProfile {
+  bytes: number;
+  /** Per relation of the database (a table, an index, a TOAST table), the largest first. */
+  relations: { relation: string; records: number; bytes: number; kinds: string }[];
 }
 
 const contract = loadContract(new URL('../../contracts/spt/v2/', import.meta.url), V2_MESSAGE_TYPES);
@@ -184,6 +197,7 @@ export async function profileLots(options: {
     });
     let messages = 0;
     let applied = 0;
+    let wal: WalWatch | string = 'no lot profiled';
     for (const [index, lot] of options.lots.entries()) {
       const body = Buffer.from(lot);
       let t = performance.now();
@@ -238,11 +252,20 @@ export async function profileLots(options: {
         countersLockHeldMs = 0;
         messages = 0;
         applied = 0;
+        wal = await watchWal(database.url);
       }
     }
     // The SQL inside intake and apply, beside them (they are part of those totals).
     for (const [key, ms] of sqlSpans) add(spans, key, ms);
-    return { lots: options.lots.length - 1, messages, applied, spans, eventsLockHeldMs, countersLockHeldMs };
+    return {
+      lots: options.lots.length - 1,
+      messages,
+      applied,
+      spans,
+      eventsLockHeldMs,
+      countersLockHeldMs,
+      wal: typeof wal === 'string' ? wal : await wal.read(),
+    };
   } finally {
     phase = undefined;
     await queue.obliterate({ force: true }).catch(() => {});
@@ -251,6 +274,88 @@ export async function profileLots(options: {
     await pool.end();
     await dropScratchDatabase(options.adminUrl, database.name);
   }
+}
+
+interface WalWatch {
+  /** The WAL written since the watch began, by relation of the database; ends the watch. */
+  read(): Promise<WalProfile | string>;
+}
+
+/**
+ * Starts counting the WAL from now: a temporary replication slot (dropped with its session) keeps
+ * the segments until they are read, whatever checkpoint comes meanwhile. A sentence instead of a
+ * watch where that is not possible (no pg_walinspect, not a superuser).
+ */
+async function watchWal(databaseUrl: string): Promise<WalWatch | string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
+    await client.query('SELECT pg_create_physical_replication_slot($1, true, true)', [
+      `sne_bench_wal_${randomBytes(4).toString('hex')}`,
+    ]);
+  } catch (error) {
+    await client.end();
+    return `not read (${(error as Error).message})`;
+  }
+  const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  const start = rows[0]?.lsn;
+  return {
+    async read() {
+      try {
+        // A record's relation is its first block's (`blkref #0: rel spc/db/filenode …`); the server's
+        // other databases' records and those without a block (commits) are summed apart.
+        const { rows: relations } = await client.query<WalProfile['relations'][number]>(
+          `WITH r AS (
+             SELECT resource_manager || '/' || record_type AS kind, record_length + fpi_length AS bytes,
+                    substring(block_ref from 'rel \\d+/(\\d+/\\d+)') AS file
+               FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_lsn())),
+           ours AS (
+             SELECT (SELECT oid FROM pg_database WHERE datname = current_database()) || '/' ||
+                    pg_relation_filenode(c.oid) AS file, c.relname
+               FROM pg_class c WHERE pg_relation_filenode(c.oid) IS NOT NULL),
+           per_kind AS (
+             SELECT coalesce(ours.relname, CASE WHEN r.file IS NULL THEN '(no relation: commits, …)'
+                                                ELSE '(other databases, the catalogue)' END) AS relation,
+                    kind, count(*) AS records, sum(bytes) AS bytes
+               FROM r LEFT JOIN ours USING (file) GROUP BY 1, 2)
+           SELECT relation, sum(records)::int AS records, sum(bytes)::float8 AS bytes,
+                  string_agg(kind || ' ×' || records, ', ' ORDER BY bytes DESC) AS kinds
+             FROM per_kind GROUP BY relation ORDER BY bytes DESC`,
+          [start],
+        );
+        return { bytes: relations.reduce((sum, r) => sum + r.bytes, 0), relations };
+      } catch (error) {
+        return `not read (${(error as Error).message})`;
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** Relations shown in the WAL profile, the largest first (the rest summed on one line). */
+const SHOWN_RELATIONS = 16;
+
+/** The WAL profile as lines: bytes and records per message, per relation. */
+function formatWal(wal: WalProfile | string, messages: number): string[] {
+  if (typeof wal === 'string') return [`WAL per message: ${wal}`];
+  const perMessage = (n: number) => (n / messages).toFixed(0).padStart(6);
+  const lines = [
+    `WAL per message: ${(wal.bytes / messages).toFixed(0)} bytes (pg_walinspect over the profiled lots), by relation:`,
+  ];
+  const shown = wal.relations.slice(0, SHOWN_RELATIONS);
+  for (const r of shown)
+    lines.push(
+      `  ${perMessage(r.bytes)} B ${(r.records / messages).toFixed(2).padStart(5)} records  ${r.relation}: ${r.kinds}`,
+    );
+  const rest = wal.relations.slice(SHOWN_RELATIONS);
+  if (rest.length > 0)
+    lines.push(
+      `  ${perMessage(rest.reduce((sum, r) => sum + r.bytes, 0))} B ${(rest.reduce((sum, r) => sum + r.records, 0) / messages).toFixed(2).padStart(5)} records  (${rest.length} other relations)`,
+    );
+  return lines;
 }
 
 /** Statements shown per phase, the longest first (the rest summed on one line); BENCH_PROFILE_STATEMENTS. */
@@ -293,5 +398,6 @@ export function formatProfile(profile: LotProfile): string[] {
   lines.push(
     `  ${perLot(total)} ms       the copied path; ${Math.round((profile.messages / total) * 1000)} messages/s if nothing overlapped`,
   );
+  lines.push(...formatWal(profile.wal, profile.messages));
   return lines;
 }
