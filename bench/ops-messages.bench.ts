@@ -47,11 +47,11 @@ async function load(pool: pg.Pool): Promise<void> {
       SELECT 'client-' || i, 'bailleur', '123456789', 'c' || i, '{59}', decode(md5(i::text), 'hex')
         FROM generate_series(1, 20) i`);
   await pool.query(
-    `INSERT INTO messages (id, client_id, sender_id, system, version, type, status, raw, received_at, updated_at, error, attempts)
+    `INSERT INTO messages (id, client_id, sender_id, system, version, type, status, received_at, updated_at, error, attempts)
        SELECT gen_random_uuid(), 'client-' || (1 + i % 20), 'M-' || i,
               (ARRAY['spt','pgp','dalo','contingent'])[1 + i % 4], 'v1',
               (ARRAY['enregistrement','modification','renouvellement','radiation','attribution'])[1 + (i / 7) % 5],
-              s.status, '<m/>',
+              s.status,
               now() - make_interval(secs => ($1 - i) * (60 * 86400.0 / $1)),
               now() - make_interval(secs => ($1 - i) * (60 * 86400.0 / $1)) + interval '1 second',
               CASE WHEN s.status IN ('failed', 'rejected') THEN jsonb_build_object('code',

@@ -221,7 +221,9 @@ describe('POST /connectors/dalo/v1/decisions', () => {
       type: 'fr.sne.demande.dalo-decision.v1',
       dalo_decision: 'prioritaire-urgent',
     });
-    const stored = await hub.pool.query('SELECT raw FROM messages WHERE id = $1', [receipt.messageId]);
+    const stored = await hub.pool.query('SELECT raw FROM message_payloads WHERE message_id = $1', [
+      receipt.messageId,
+    ]);
     expect(JSON.parse(stored.rows[0].raw)).toEqual(body);
   });
 
@@ -264,9 +266,10 @@ describe('POST /connectors/dalo/v1/decisions', () => {
       '/dateDecision',
       '/decision',
     ]);
-    const stored = await hub.pool.query('SELECT status, raw, sender_id FROM messages WHERE id = $1', [
-      problem.messageId,
-    ]);
+    const stored = await hub.pool.query(
+      'SELECT status, raw, sender_id FROM messages m JOIN message_payloads p ON p.message_id = m.id WHERE id = $1',
+      [problem.messageId],
+    );
     expect(stored.rows[0]).toEqual({ status: 'rejected', raw: JSON.stringify(body), sender_id: body.id });
     expect(await outcome(problem.messageId)).toMatchObject({
       status: 'rejected',

@@ -17,13 +17,16 @@ describe('orphanCounts: the parents the hot path no longer checks by foreign key
   });
 
   it('is all zero on a whole registry and names each kind of child row left without its parent', async () => {
-    expect(Object.values(await orphanCounts(pool))).toEqual([0, 0, 0, 0, 0]);
+    expect(Object.values(await orphanCounts(pool))).toEqual([0, 0, 0, 0, 0, 0, 0]);
     const missing = '01900000-0000-7000-8000-000000000001';
     await pool.query(
-      `INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw)
-       VALUES ($1, $1, 'nobody', 's-1', 'spt', 'v2', 'enregistrement', 'accepted', '<x/>')`,
+      `INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status)
+       VALUES ($1, $1, 'nobody', 's-1', 'spt', 'v2', 'enregistrement', 'accepted')`,
       [missing],
     );
+    await pool.query(`INSERT INTO message_payloads (message_id, raw) VALUES ($1, '<x/>')`, [
+      '01900000-0000-7000-8000-000000000004',
+    ]);
     await pool.query(`INSERT INTO pending_keys (key, seq, message_id) VALUES ('k', 1, $1)`, [
       '01900000-0000-7000-8000-000000000002',
     ]);
@@ -37,6 +40,8 @@ describe('orphanCounts: the parents the hot path no longer checks by foreign key
     expect(await orphanCounts(pool)).toEqual({
       'messages.client_id': 1,
       'messages.lot_id': 1,
+      'messages.id': 1,
+      'message_payloads.message_id': 1,
       'pending_keys.message_id': 1,
       'message_attempts.message_id': 1,
       'demande_historique.numero_unique': 1,

@@ -52,9 +52,11 @@ describe('a lot’s lookups on tables that grew after their statistics', () => {
     );
     await pool.query(
       // Applied when analysed, a backlog since: the statistics say no message waits.
-      `INSERT INTO messages (id, client_id, sender_id, system, version, type, status, raw)
-       SELECT gen_random_uuid(), 'bailleur-59', 'M-' || i, 'spt', 'v2', 'enregistrement', $3, '<m/>'
-         FROM generate_series($1::int, $2::int) i`,
+      `WITH m AS (
+         INSERT INTO messages (id, client_id, sender_id, system, version, type, status)
+         SELECT gen_random_uuid(), 'bailleur-59', 'M-' || i, 'spt', 'v2', 'enregistrement', $3
+           FROM generate_series($1::int, $2::int) i RETURNING id)
+       INSERT INTO message_payloads (message_id, raw) SELECT id, '<m/>' FROM m`,
       [from, to, to <= SMALL ? 'applied' : 'accepted'],
     );
     await pool.query(
@@ -64,13 +66,13 @@ describe('a lot’s lookups on tables that grew after their statistics', () => {
     );
   }
 
-  /** Rows of demandes, messages and pending_keys that `lookup` read (the backend's counts, before and after). */
+  /** Rows of demandes, messages, their payloads and pending_keys that `lookup` read (the backend's counts, before and after). */
   async function rowsRead(lookup: (db: pg.PoolClient) => Promise<unknown>): Promise<number> {
     const client = await pool.connect();
     const counted = async () => {
       const { rows } = await client.query<{ n: string }>(
         `SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) AS n FROM pg_stat_xact_user_tables
-          WHERE relname IN ('demandes', 'messages', 'pending_keys')`,
+          WHERE relname IN ('demandes', 'messages', 'message_payloads', 'pending_keys')`,
       );
       return Number(rows[0]?.n);
     };
@@ -119,9 +121,11 @@ describe('a lot’s lookups on tables that grew after their statistics', () => {
     // A backlog large enough that the primary key is the planner's honest choice (at 30,000 rows
     // reading the whole table costs it about as much as 500 probes).
     await pool.query(
-      `INSERT INTO messages (id, client_id, sender_id, system, version, type, status, raw)
-       SELECT gen_random_uuid(), 'bailleur-59', 'W-' || i, 'spt', 'v2', 'enregistrement', 'accepted', '<m/>'
-         FROM generate_series(1, 270000) i`,
+      `WITH m AS (
+         INSERT INTO messages (id, client_id, sender_id, system, version, type, status)
+         SELECT gen_random_uuid(), 'bailleur-59', 'W-' || i, 'spt', 'v2', 'enregistrement', 'accepted'
+           FROM generate_series(1, 270000) i RETURNING id)
+       INSERT INTO message_payloads (message_id, raw) SELECT id, '<m/>' FROM m`,
     );
     const { rows } = await pool.query<{ id: string }>(
       `SELECT id FROM messages WHERE sender_id = ANY($1::text[])`,

@@ -759,8 +759,8 @@ describe('bulk replay in the background', () => {
     const rejected = [...fixable, invalid, twin].map((id) => ids[id] as string);
     for (const messageId of rejected) expect((await detail(messageId)).status).toBe('rejected');
     await hub.pool.query(
-      `UPDATE messages SET raw = replace(raw, '<typologie>T9</typologie>', '<typologie>T4</typologie>')
-        WHERE id = ANY($1::uuid[])`,
+      `UPDATE message_payloads SET raw = replace(raw, '<typologie>T9</typologie>', '<typologie>T4</typologie>')
+        WHERE message_id = ANY($1::uuid[])`,
       [fixable.map((id) => ids[id])],
     );
 

@@ -156,7 +156,7 @@ describe('demandes', () => {
     });
 
     const { rows } = await hub.pool.query<{ raw: string }>(
-      `SELECT raw FROM messages WHERE system = 'pgp' AND type = 'renouvellement' AND raw LIKE $1`,
+      `SELECT raw FROM messages m JOIN message_payloads p ON p.message_id = m.id WHERE system = 'pgp' AND type = 'renouvellement' AND raw LIKE $1`,
       [`%${numero}%`],
     );
     expect(JSON.parse(rows[0]?.raw as string)).toEqual({
@@ -214,9 +214,10 @@ describe('demandes', () => {
     const abandon = await post(`/demandes/${in62}/abandon`, { id: uid('A'), dateRadiation: RADIATION });
     expect(abandon.statusCode).toBe(403);
     expect(abandon.json()).toMatchObject({ code: 'FORBIDDEN' });
-    const { rows } = await hub.pool.query(`SELECT 1 FROM messages WHERE system = 'pgp' AND raw LIKE $1`, [
-      `%${in62}%`,
-    ]);
+    const { rows } = await hub.pool.query(
+      `SELECT 1 FROM messages m JOIN message_payloads p ON p.message_id = m.id WHERE system = 'pgp' AND raw LIKE $1`,
+      [`%${in62}%`],
+    );
     expect(rows).toEqual([]);
   });
 });
@@ -245,9 +246,10 @@ describe('contract errors', () => {
     const problem = reply.json<{ code: string; messageId: string; errors: { path: string }[] }>();
     expect(problem).toMatchObject({ code: 'CONTRACT_INVALID', status: 400 });
     expect(problem.errors.map((e) => e.path).sort()).toEqual(['/communesSouhaitees', '/typologie']);
-    const { rows } = await hub.pool.query('SELECT status, raw FROM messages WHERE id = $1', [
-      problem.messageId,
-    ]);
+    const { rows } = await hub.pool.query(
+      'SELECT status, raw FROM messages m JOIN message_payloads p ON p.message_id = m.id WHERE id = $1',
+      [problem.messageId],
+    );
     expect(rows[0]).toEqual({ status: 'rejected', raw: text });
   });
 

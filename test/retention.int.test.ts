@@ -221,7 +221,12 @@ describe('the retention purge', () => {
       expect(await tablesHolding(hub.pool, needle), needle).not.toEqual([]);
     }
     expect(await tablesHolding(hub.pool, 'Zorglubienne')).toEqual(
-      expect.arrayContaining(['demandes.demandeur', 'messages.raw', 'messages.canonical', 'pieces.content']),
+      expect.arrayContaining([
+        'demandes.demandeur',
+        'message_payloads.raw',
+        'message_payloads.canonical',
+        'pieces.content',
+      ]),
     );
   });
 

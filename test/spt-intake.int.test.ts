@@ -34,7 +34,10 @@ afterAll(async () => {
 async function rawMessage(
   messageId: string,
 ): Promise<{ status: string; raw: string; error: { code: string } | null }> {
-  const { rows } = await hub.pool.query('SELECT status, raw, error FROM messages WHERE id = $1', [messageId]);
+  const { rows } = await hub.pool.query(
+    'SELECT status, raw, error FROM messages m JOIN message_payloads p ON p.message_id = m.id WHERE id = $1',
+    [messageId],
+  );
   return rows[0];
 }
 

@@ -66,7 +66,7 @@ async function demandeView(numero: string): Promise<Record<string, unknown>> {
 
 async function storedMessage(messageId: string) {
   const { rows } = await hub.pool.query(
-    'SELECT status, version, type, raw, error FROM messages WHERE id = $1',
+    'SELECT status, version, type, raw, error FROM messages m JOIN message_payloads p ON p.message_id = m.id WHERE id = $1',
     [messageId],
   );
   return rows[0] as {

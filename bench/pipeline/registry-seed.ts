@@ -151,20 +151,22 @@ const INSERT_LOTS_AND_MESSAGES = [
    SELECT md5('lot' || (i / 500))::uuid, (ARRAY['bench-bailleur', 'registre-guichet', 'registre-portail'])[1 + ((i / 500) % 3)::int],
           'spt', '2', min(created_at)
      FROM bench_registry_ids GROUP BY i / 500`,
-  `INSERT INTO messages (id, seq, lot_id, client_id, sender_id, system, version, type, status, raw, canonical,
-                         content_hash, received_at, updated_at, applied_at, result, attempts, job_id)
+  `INSERT INTO messages (id, seq, lot_id, client_id, sender_id, system, version, type, status, content_hash,
+                         received_at, updated_at, applied_at, result, attempts, job_id)
    SELECT md5('message' || i)::uuid, i, md5('lot' || (i / 500))::uuid,
           (ARRAY['bench-bailleur', 'registre-guichet', 'registre-portail'])[1 + ((i / 500) % 3)::int], 'S-' || i, 'spt', '2',
-          'enregistrement', 'applied',
+          'enregistrement', 'applied', encode(sha256(('message|' || i)::bytea), 'hex'), created_at, created_at, created_at,
+          jsonb_build_object('numeroUnique', numero_unique), 1, 'lot-' || md5('lot' || (i / 500))::uuid
+     FROM bench_registry_ids`,
+  `INSERT INTO message_payloads (message_id, raw, canonical)
+   SELECT md5('message' || i)::uuid,
           '<enregistrement id="S-' || i || '"><referenceGuichet>' || reference_guichet || '</referenceGuichet><departement>'
             || departement || '</departement><dateDepot>' || created_at::date || '</dateDepot><demandeur><nom>Registre' || i
             || '</nom><prenom>Personne</prenom><dateNaissance>1980-01-01</dateNaissance><nationalite>FR</nationalite></demandeur>'
             || '<menage nombrePersonnes="2"/><ressourcesMensuelles>1200.00</ressourcesMensuelles><typologie>T2</typologie>'
             || '<motif>logement-trop-cher</motif></enregistrement>',
           jsonb_build_object('type', 'enregistrement', 'referenceGuichet', reference_guichet, 'departement', departement,
-                             'dateDepot', created_at::date, 'demandeur', jsonb_build_object('nom', 'Registre' || i)),
-          encode(sha256(('message|' || i)::bytea), 'hex'), created_at, created_at, created_at,
-          jsonb_build_object('numeroUnique', numero_unique), 1, 'lot-' || md5('lot' || (i / 500))::uuid
+                             'dateDepot', created_at::date, 'demandeur', jsonb_build_object('nom', 'Registre' || i))
      FROM bench_registry_ids`,
   `SELECT setval(pg_get_serial_sequence('messages', 'seq'), (SELECT max(seq) FROM messages))`,
   `INSERT INTO message_attempts (message_id, attempt, at, outcome)

@@ -8,6 +8,9 @@ import type { Queryable } from './pool.ts';
 const PARENTS = [
   { child: 'messages', column: 'client_id', parent: 'clients', key: 'id' },
   { child: 'messages', column: 'lot_id', parent: 'lots', key: 'id' },
+  // One payload a message, both ways (migration 018: written by the same statement).
+  { child: 'messages', column: 'id', parent: 'message_payloads', key: 'message_id' },
+  { child: 'message_payloads', column: 'message_id', parent: 'messages', key: 'id' },
   { child: 'pending_keys', column: 'message_id', parent: 'messages', key: 'id' },
   { child: 'message_attempts', column: 'message_id', parent: 'messages', key: 'id' },
   { child: 'demande_historique', column: 'numero_unique', parent: 'demandes', key: 'numero_unique' },

@@ -214,10 +214,11 @@ async function stillToDo(pool: pg.Pool, ids: string[]): Promise<string[]> {
  */
 export async function claimMessages(db: pg.PoolClient, messageIds: string[]): Promise<PendingRow[]> {
   const { rows } = await db.query<PendingRow>(
-    `SELECT m.id, m.seq, COALESCE(r.canonical, m.canonical) AS canonical, m.client_id, c.role, c.organisme,
+    `SELECT m.id, m.seq, COALESCE(r.canonical, p.canonical) AS canonical, m.client_id, c.role, c.organisme,
             c.departements, c.code_guichet, m.applied_at, m.result,
             ARRAY(SELECT k.key FROM pending_keys k WHERE k.message_id = m.id) AS keys
        FROM messages m JOIN clients c ON c.id = m.client_id
+       JOIN message_payloads p ON p.message_id = m.id
        -- An operator's corrected payload, when there is one, is what applies (the original is kept).
        LEFT JOIN message_revisions r ON r.message_id = m.id AND r.revision = m.revision
       WHERE m.id = ANY($1::uuid[]) AND ${notDoneYet('m.status')}

@@ -477,8 +477,8 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
 
 /**
  * One statement, so one transaction and one round trip: takes the advisory locks of the keys (in a
- * fixed order), then inserts the lots, the messages in arrival order (their `seq`) and the pending
- * keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
+ * fixed order), then inserts the lots, the messages in arrival order (their `seq`), their payloads
+ * (the raw text and canonical command, in a table of their own: migration 018) and the pending keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
  * aggregate over all of them, so acceptance order (`seq`) is commit order for messages sharing a key.
  */
 async function storeAll(
@@ -522,17 +522,22 @@ async function storeAll(
        SELECT l.id, l.client_id, l.system, l.version
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS l(id, client_id, system, version), locked
        ON CONFLICT (id) DO NOTHING),
+     given AS MATERIALIZED (
+       SELECT * FROM jsonb_to_recordset($6::jsonb) AS m(id uuid, lot_id uuid, client_id text, sender_id text,
+              system text, version text, type text, status text, raw text, canonical jsonb, content_hash text,
+              error jsonb, n bigint)),
      new_messages AS (
-       INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, raw, canonical,
-                             content_hash, error, job_id)
-       SELECT m.id, m.lot_id, m.client_id, m.sender_id, m.system, m.version, m.type, m.status, m.raw,
-              m.canonical, m.content_hash, m.error, CASE WHEN m.status = 'accepted' THEN $7 END
-         FROM jsonb_to_recordset($6::jsonb) AS m(id uuid, lot_id uuid, client_id text, sender_id text, system text,
-              version text, type text, status text, raw text, canonical jsonb, content_hash text, error jsonb, n bigint),
-              locked
+       INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, content_hash, error,
+                             job_id)
+       SELECT m.id, m.lot_id, m.client_id, m.sender_id, m.system, m.version, m.type, m.status, m.content_hash,
+              m.error, CASE WHEN m.status = 'accepted' THEN $7 END
+         FROM given m, locked
         ORDER BY m.n
        ON CONFLICT (client_id, sender_id) WHERE status <> 'rejected' DO NOTHING
        RETURNING id, seq),
+     new_payloads AS (
+       INSERT INTO message_payloads (message_id, raw, canonical)
+       SELECT m.id, m.raw, m.canonical FROM given m JOIN new_messages n ON n.id = m.id),
      new_keys AS (
        INSERT INTO pending_keys (key, seq, message_id)
        SELECT k.key, m.seq, m.id FROM unnest($8::text[], $9::uuid[]) AS k(key, id) JOIN new_messages m ON m.id = k.id

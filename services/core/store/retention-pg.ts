@@ -94,8 +94,10 @@ function erasingMessages(chosen: string, keys: string): string {
   return `WITH chosen AS (${chosen}),
        revisions AS (
          UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, ${keys}::text[])
-          WHERE r.message_id IN (SELECT id FROM chosen))
-     UPDATE messages m SET raw = '', canonical = sne_sans_cles(m.canonical, ${keys}::text[]),
-            donnees_purgees_le = current_date
+          WHERE r.message_id IN (SELECT id FROM chosen)),
+       payloads AS (
+         UPDATE message_payloads p SET raw = '', canonical = sne_sans_cles(p.canonical, ${keys}::text[])
+          WHERE p.message_id IN (SELECT id FROM chosen))
+     UPDATE messages m SET donnees_purgees_le = current_date
       WHERE m.id IN (SELECT id FROM chosen)`;
 }

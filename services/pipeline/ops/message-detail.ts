@@ -76,8 +76,8 @@ export async function findMessageDetail(
       full_error: (OpsMessageDetail['error'] & { errors?: OpsMessageDetail['errors'] }) | null;
     }
   >(
-    `SELECT ${ITEM_COLUMNS}, m.raw, m.canonical, m.donnees_purgees_le, m.error AS full_error
-       FROM messages m WHERE m.id = $1`,
+    `SELECT ${ITEM_COLUMNS}, p.raw, p.canonical, m.donnees_purgees_le, m.error AS full_error
+       FROM messages m JOIN message_payloads p ON p.message_id = m.id WHERE m.id = $1`,
     [messageId],
   );
   const row = rows[0];

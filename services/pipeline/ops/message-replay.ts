@@ -50,10 +50,11 @@ interface LockedMessage {
   code_guichet: string | null;
 }
 
-const LOCKED_COLUMNS = `m.id, m.seq, m.sender_id, m.system, m.version, m.type, m.status, m.raw, m.donnees_purgees_le,
-       COALESCE(r.canonical, m.canonical) AS command, m.revision,
+const LOCKED_COLUMNS = `m.id, m.seq, m.sender_id, m.system, m.version, m.type, m.status, p.raw, m.donnees_purgees_le,
+       COALESCE(r.canonical, p.canonical) AS command, m.revision,
        m.client_id, c.role, c.organisme, c.departements, c.code_guichet`;
 const LOCKED_FROM = `messages m JOIN clients c ON c.id = m.client_id
+       JOIN message_payloads p ON p.message_id = m.id
        LEFT JOIN message_revisions r ON r.message_id = m.id AND r.revision = m.revision`;
 
 function actorOfRow(row: LockedMessage): Actor {
@@ -139,7 +140,10 @@ export async function replayMessage(
     // Rejected at reception: its own text goes through its contract again (the contract, or the
     // client's rights, may have been the problem); still invalid, it needs a corrected payload.
     command = revise(revisers, message, actor, message.raw);
-    await db.query('UPDATE messages SET canonical = $2 WHERE id = $1', [message.id, JSON.stringify(command)]);
+    await db.query('UPDATE message_payloads SET canonical = $2 WHERE message_id = $1', [
+      message.id,
+      JSON.stringify(command),
+    ]);
   }
   const [queued] = await requeue(db, [{ ...message, command, revision }]);
   if (!queued) throw new Error('replay: nothing queued');
@@ -302,8 +306,8 @@ async function acceptedAgain(
   }
   if (accepted.length > 0) {
     await db.query(
-      `UPDATE messages m SET canonical = c.canonical
-         FROM unnest($1::uuid[], $2::jsonb[]) AS c(id, canonical) WHERE m.id = c.id`,
+      `UPDATE message_payloads p SET canonical = c.canonical
+         FROM unnest($1::uuid[], $2::jsonb[]) AS c(id, canonical) WHERE p.message_id = c.id`,
       [accepted.map((m) => m.id), accepted.map((m) => JSON.stringify(m.command))],
     );
   }
