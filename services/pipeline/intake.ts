@@ -478,7 +478,8 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
 /**
  * One statement, so one transaction and one round trip: takes the advisory locks of the keys (in a
  * fixed order), then inserts the lots, the messages in arrival order (their `seq`), their payloads
- * (the raw text and canonical command, in a table of their own: migration 018) and the pending keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
+ * (the raw text and canonical command, in a table of their own: migration 018) and the pending
+ * keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
  * aggregate over all of them, so acceptance order (`seq`) is commit order for messages sharing a key.
  */
 async function storeAll(
