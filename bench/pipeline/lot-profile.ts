@@ -341,19 +341,22 @@ const SHOWN_RELATIONS = 16;
 /** The WAL profile as lines: bytes and records per message, per relation. */
 function formatWal(wal: WalProfile | string, messages: number): string[] {
   if (typeof wal === 'string') return [`WAL per message: ${wal}`];
-  const perMessage = (n: number) => (n / messages).toFixed(0).padStart(6);
+  // One line: bytes and records per message, then what they belong to.
+  const line = (bytes: number, records: number, what: string) =>
+    `  ${(bytes / messages).toFixed(0).padStart(6)} B ${(records / messages).toFixed(2).padStart(5)} records  ${what}`;
   const lines = [
     `WAL per message: ${(wal.bytes / messages).toFixed(0)} bytes (pg_walinspect over the profiled lots), by relation:`,
   ];
-  const shown = wal.relations.slice(0, SHOWN_RELATIONS);
-  for (const r of shown)
-    lines.push(
-      `  ${perMessage(r.bytes)} B ${(r.records / messages).toFixed(2).padStart(5)} records  ${r.relation}: ${r.kinds}`,
-    );
+  for (const r of wal.relations.slice(0, SHOWN_RELATIONS))
+    lines.push(line(r.bytes, r.records, `${r.relation}: ${r.kinds}`));
   const rest = wal.relations.slice(SHOWN_RELATIONS);
   if (rest.length > 0)
     lines.push(
-      `  ${perMessage(rest.reduce((sum, r) => sum + r.bytes, 0))} B ${(rest.reduce((sum, r) => sum + r.records, 0) / messages).toFixed(2).padStart(5)} records  (${rest.length} other relations)`,
+      line(
+        rest.reduce((sum, r) => sum + r.bytes, 0),
+        rest.reduce((sum, r) => sum + r.records, 0),
+        `(${rest.length} other relations)`,
+      ),
     );
   return lines;
 }
