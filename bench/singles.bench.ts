@@ -28,6 +28,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import pg from 'pg';
+import { Pool as HttpPool } from 'undici';
 import { createPool } from '../services/db/pool.ts';
 import {
   BENCH_BAILLEUR,
@@ -170,6 +171,9 @@ async function hub(): Promise<boolean> {
   };
   const children = [startHub(env, 'api,scheduler')];
   const pool = createPool({ connectionString: databaseUrl, max: 2 });
+  // The filings' client: undici's pool of keep-alive connections, which costs a request a fraction
+  // of what `fetch` costs in this process's CPU, taken from the two cores the hub runs on.
+  const http = new HttpPool(BASE, { connections: 128 });
   let allApplied = true;
   try {
     await waitUntil(
@@ -203,14 +207,17 @@ async function hub(): Promise<boolean> {
           const body = sptLotXml(lotsFirst, LOT_SIZE, LOT_NAMING);
           lotsFirst += LOT_SIZE;
           inFlight.push(
-            fetch(`${BASE}/connectors/spt/v2/lots`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${bailleur}`, 'content-type': 'application/xml' },
-              body,
-            }).then(async (reply) => {
-              if (reply.status !== 202) lotErrors.push(`${reply.status}`);
-              await reply.arrayBuffer();
-            }),
+            http
+              .request({
+                path: '/connectors/spt/v2/lots',
+                method: 'POST',
+                headers: { authorization: `Bearer ${bailleur}`, 'content-type': 'application/xml' },
+                body,
+              })
+              .then(async (reply) => {
+                if (reply.statusCode !== 202) lotErrors.push(`${reply.statusCode}`);
+                await reply.body.dump();
+              }),
           );
           await new Promise((resolve) => setTimeout(resolve, LOT_EVERY_MS));
         }
@@ -221,13 +228,14 @@ async function hub(): Promise<boolean> {
         const body = JSON.stringify(singleDemande(filed++));
         const start = now();
         try {
-          const reply = await fetch(`${BASE}/connectors/pgp/v1/demandes`, {
+          const reply = await http.request({
+            path: '/connectors/pgp/v1/demandes',
             method: 'POST',
             headers: { authorization: `Bearer ${portail}`, 'content-type': 'application/json' },
             body,
           });
-          const answer = (await reply.json()) as { messageId?: string };
-          if (reply.status !== 202 || !answer.messageId) {
+          const answer = (await reply.body.json()) as { messageId?: string };
+          if (reply.statusCode !== 202 || !answer.messageId) {
             refused++;
             return;
           }
@@ -303,6 +311,7 @@ async function hub(): Promise<boolean> {
       `  ${rows[0]?.n} portail messages in ${rows[0]?.jobs} distinct job ids (an intake group's job, or a defer's)`,
     );
   } finally {
+    await http.close();
     await stopHub(children);
     await pool.end();
     await dropScratchDatabase(ADMIN_URL, database);
