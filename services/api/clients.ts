@@ -130,10 +130,11 @@ export async function replaceToken(db: Queryable, id: string, hash: Buffer): Pro
   return rowCount === 1;
 }
 
-export async function actorByToken(db: Queryable, token: string): Promise<Actor | undefined> {
+/** The live client whose token has this hash (`tokenHash`), as an actor. */
+export async function actorByTokenHash(db: Queryable, hash: Buffer): Promise<Actor | undefined> {
   const { rows } = await db.query<ClientRow>(
     `SELECT ${COLUMNS} FROM clients WHERE token_hash = $1 AND revoked_at IS NULL`,
-    [tokenHash(token)],
+    [hash],
   );
   const row = rows[0];
   if (!row) return undefined;

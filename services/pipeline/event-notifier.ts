@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import { PgListener } from '../db/pg-listener.ts';
 import { type EventSummary, parseSummary } from './events.ts';
 
 const CHANNEL = 'sne_events';
-const RECONNECT_MS = 1000;
 
 /**
  * Tells this process that events were committed: one PostgreSQL connection LISTENs on the channel
@@ -14,49 +13,26 @@ const RECONNECT_MS = 1000;
  */
 export class EventNotifier {
   private readonly emitter = new EventEmitter();
-  private client: pg.Client | undefined;
+  private readonly listener: PgListener;
   private closed = false;
-  private retry: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly databaseUrl: string,
-    private readonly log: { warn(details: object, message: string): void },
-  ) {
+  constructor(databaseUrl: string, log: { warn(details: object, message: string): void }) {
     this.emitter.setMaxListeners(0);
+    this.listener = new PgListener(
+      databaseUrl,
+      CHANNEL,
+      {
+        notified: (payload) => this.emitter.emit('events', parseSummary(payload)),
+        // Something may have been committed while we were not listening.
+        listening: () => this.emitter.emit('events', undefined),
+        lost: () => {},
+      },
+      log,
+    );
   }
 
   start(): void {
-    void this.connect();
-  }
-
-  private async connect(): Promise<void> {
-    if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on('notification', (message) => this.emitter.emit('events', parseSummary(message.payload)));
-    client.on('error', (error) => {
-      this.log.warn({ err: error.message }, 'event listener lost its connection');
-      this.reconnect(client);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
-      this.client = client;
-      // Something may have been committed while we were not listening.
-      this.emitter.emit('events', undefined);
-    } catch (error) {
-      this.log.warn({ err: (error as Error).message }, 'event listener could not connect');
-      this.reconnect(client);
-    }
-  }
-
-  private reconnect(client: pg.Client): void {
-    if (this.client === client) this.client = undefined;
-    client.end().catch(() => {});
-    if (this.closed || this.retry) return;
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      void this.connect();
-    }, RECONNECT_MS);
+    this.listener.start();
   }
 
   /** Calls `listener` whenever events may have been committed; returns the unsubscribe function. */
@@ -108,10 +84,8 @@ export class EventNotifier {
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.retry);
     this.emitter.emit('close');
-    await this.client?.end().catch(() => {});
-    this.client = undefined;
+    await this.listener.close();
   }
 }
 

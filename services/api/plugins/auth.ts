@@ -4,9 +4,17 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Actor } from '../../core/actor.ts';
 import { HttpProblem } from '../../http/problem.ts';
-import { actorByToken, tokenHash } from '../clients.ts';
+import { ActorCache } from '../actor-cache.ts';
+import { tokenHash } from '../clients.ts';
 import { tokenOf } from './credentials.ts';
 import { limiterRedis } from './limiter-redis.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The clients this process authenticated lately (`ActorCache`); `forget` after changing one. */
+    actors: ActorCache;
+  }
+}
 
 /** The window of the refused tokens' count: the limits are per minute. */
 const FAILURES_WINDOW_MS = 60_000;
@@ -32,6 +40,9 @@ async function authPlugin(app: FastifyInstance) {
     app.config.queuePrefix,
     app.config.rateLimits['failed-auth'],
   );
+  const actors = new ActorCache(app.config.databaseUrl, app.log);
+  app.decorate('actors', actors);
+  app.addHook('onClose', () => actors.close());
   app.decorateRequest('actor', undefined as unknown as Actor);
   app.decorateRequest('isAdmin', false);
 
@@ -51,7 +62,7 @@ async function authPlugin(app: FastifyInstance) {
       request.isAdmin = true;
       return;
     }
-    const actor = await actorByToken(app.pg, token);
+    const actor = await actors.actorOf(app.pg, hash);
     if (!actor) {
       await refusals.count(request.ip);
       throw new HttpProblem('UNAUTHENTICATED', 'Unknown or revoked token.');

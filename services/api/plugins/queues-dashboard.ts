@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../../http/plugins/errors.ts';
 import { HttpProblem } from '../../http/problem.ts';
-import { actorByToken, tokenHash } from '../clients.ts';
+import { actorByTokenHash, tokenHash } from '../clients.ts';
 import { tokenOf as headerOrCookieToken } from './credentials.ts';
 
 /** Where the dashboard is served (interfaces.md §11). */
@@ -63,7 +63,7 @@ export default async function queuesDashboard(app: FastifyInstance) {
     if (timingSafeEqual(tokenHash(token), adminHash)) {
       return refuse(reply, 403, "The administrator's token only serves /admin routes.");
     }
-    const actor = await actorByToken(app.pg, token);
+    const actor = await actorByTokenHash(app.pg, tokenHash(token));
     if (!actor) return refuse(reply, 401, 'Unknown or revoked token.');
     if (actor.role !== 'operator')
       return refuse(reply, 403, `The role ${actor.role} may not use this route.`);

@@ -193,6 +193,8 @@ export default async function adminRoutes(app: FastifyInstance) {
         if (!(await revokeClient(db, id))) throw new HttpProblem('CLIENT_UNKNOWN', `No live client ${id}.`);
         await audit(db, { actor: ADMIN_ACTOR, action: 'admin.client.revoke', target: id });
       });
+      // The other API processes hear of it from PostgreSQL (migration 019); this one before answering.
+      app.actors.forget();
       return reply.code(204).send();
     },
   );
@@ -218,6 +220,7 @@ export default async function adminRoutes(app: FastifyInstance) {
         // The new token never enters the audit log: only that it was rotated.
         await audit(db, { actor: ADMIN_ACTOR, action: 'admin.client.token', target: id });
       });
+      app.actors.forget();
       return { id, token };
     },
   );
