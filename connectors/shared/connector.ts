@@ -9,6 +9,8 @@ export interface ConnectorOptions {
   maxLotBytes?: number;
   /** Most messages in one XML lot (more → 413). Default 1000. */
   maxLotMessages?: number;
+  /** Threads that decode XML lots beside the event loop; 0: on it, in slices. Default 1. */
+  lotDecodeThreads?: number;
 }
 
 /**

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../services/http/problem.ts';
 import { problemResponses } from '../../services/http/problem-schema.ts';
 import { type Connector, type ConnectorOptions, connectorPlugin } from '../shared/connector.ts';
+import { LotDecoding } from './lot-decoding.ts';
 import { lotLimits, XML_MEDIA_TYPES } from './lot-route.ts';
 import { sptReviser } from './reviser.ts';
-import { sptV1 } from './v1/version.ts';
-import { sptV2 } from './v2/version.ts';
+import { SPT_VERSIONS } from './versions.ts';
 
 /**
  * The SPT connector (interfaces.md §4): guichets' and bailleurs' management software send lots of
@@ -13,16 +13,19 @@ import { sptV2 } from './v2/version.ts';
  */
 export const spt: Connector = {
   system: 'spt',
-  // Newest first. Adding a version = one folder and one line here.
-  versions: [sptV2, sptV1],
+  versions: SPT_VERSIONS,
   setup,
-  reviser: sptReviser([sptV2, sptV1]),
+  reviser: sptReviser(SPT_VERSIONS),
 };
 
 export const sptConnector = connectorPlugin(spt);
 
 async function setup(app: FastifyInstance, options: ConnectorOptions): Promise<void> {
   const { maxBytes } = lotLimits(options);
+  // The versions' lot routes decode on threads of their own (`LotDecoding`), opened at the first lot.
+  const decoding = new LotDecoding(options.lotDecodeThreads ?? 1, app.log);
+  app.decorate('sptLotDecoding', decoding);
+  app.addHook('onClose', () => decoding.close());
   // The raw bytes: the encoding is read from the XML declaration, which only the XML layer understands.
   app.addContentTypeParser(
     XML_MEDIA_TYPES,

@@ -40,9 +40,14 @@ export async function lotRoute(
         throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'Send the lot as application/xml or text/xml.');
       }
       const actor = request.actor;
-      const messages = (await decoder.readLotInSlices(body, request.headers['content-type'])).map((message) =>
-        withRights(actor, message),
+      const decoded = await app.sptLotDecoding.read(
+        version,
+        decoder,
+        limits,
+        body,
+        request.headers['content-type'],
       );
+      const messages = decoded.map((message) => withRights(actor, message));
       const receipt = await app.intake.acceptLot({ actor, system: 'spt', version: version.name, messages });
       reply.code(202);
       if (prefersXml(request.headers.accept)) {

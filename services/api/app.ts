@@ -108,6 +108,7 @@ export async function buildApp({
     await app.register(connectorPlugin(connector), {
       maxLotBytes: config.lotMaxBytes,
       maxLotMessages: config.lotMaxMessages,
+      lotDecodeThreads: config.lotDecodeThreads,
     });
   }
   return app;

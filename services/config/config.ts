@@ -41,6 +41,8 @@ export interface Config {
   lotMaxBytes: number;
   /** Most messages in one XML lot. Default 1000. */
   lotMaxMessages: number;
+  /** Threads that decode XML lots beside the API's event loop; 0: decoded on it, in slices. Default 1. */
+  lotDecodeThreads: number;
   /** Largest JSON body, bytes. Default 1 MiB. */
   jsonMaxBytes: number;
   /** Local time of the daily renewal sweep, cron syntax in Europe/Paris. Default `0 2 * * *`. */
@@ -144,6 +146,7 @@ const ENV_SCHEMA = {
     SNE_JOB_LOCK_MS: { type: 'integer', minimum: 1000, default: 30_000 },
     SNE_LOT_MAX_BYTES: { type: 'integer', minimum: 1024, default: 10 * 1024 * 1024 },
     SNE_LOT_MAX_MESSAGES: { type: 'integer', minimum: 1, default: 1000 },
+    SNE_LOT_DECODE_THREADS: { type: 'integer', minimum: 0, maximum: 16, default: 1 },
     SNE_JSON_MAX_BYTES: { type: 'integer', minimum: 1024, default: 1024 * 1024 },
     SNE_SWEEP_CRON: { type: 'string', default: '0 2 * * *' },
     SNE_PIECE_MAX_BYTES: { type: 'integer', minimum: 1024, default: 10 * 1024 * 1024 },
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLockMs: v.SNE_JOB_LOCK_MS,
     lotMaxBytes: v.SNE_LOT_MAX_BYTES,
     lotMaxMessages: v.SNE_LOT_MAX_MESSAGES,
+    lotDecodeThreads: v.SNE_LOT_DECODE_THREADS,
     jsonMaxBytes: v.SNE_JSON_MAX_BYTES,
     sweepCron: v.SNE_SWEEP_CRON,
     pieceMaxBytes: v.SNE_PIECE_MAX_BYTES,
