@@ -74,8 +74,9 @@ export class LotDecoding {
       filename: new URL('./lot-decoding-thread.ts', import.meta.url).href,
       minThreads: this.threads,
       maxThreads: this.threads,
-      // The thread loads TypeScript as the process does, whoever started the process (tests too).
-      execArgv: ['--import', 'tsx'],
+      // The thread loads TypeScript as the process does, whoever started the process and from
+      // whichever directory (tests too): tsx's loader by its path.
+      execArgv: ['--import', import.meta.resolve('tsx')],
     });
     try {
       const outcome = await this.pool.run(task);
