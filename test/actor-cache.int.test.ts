@@ -34,6 +34,14 @@ afterAll(async () => {
 const list = (app: FastifyInstance, token: string) =>
   app.inject({ method: 'GET', url: '/sne/demandes', headers: { authorization: `Bearer ${token}` } });
 
+/** Waits until `app` refuses the token (401): a process hears PostgreSQL's notification within moments. */
+const untilRefused = (app: FastifyInstance, token: string) =>
+  waitFor(
+    async () => ((await list(app, token)).statusCode === 401 ? true : undefined),
+    2000,
+    'the token refused',
+  );
+
 /** Waits until `count` processes listen on `sne_clients` (each one's first authenticated request opens it). */
 async function listeners(count: number): Promise<void> {
   await waitFor(
@@ -74,7 +82,7 @@ describe('the clients remembered by each API process', () => {
     expect((await list(second.app, token)).statusCode).toBe(200);
     // Any notified change of clients (here another client's) makes it read the client again.
     await provision(hub.app, { id: 'another', role: 'guichet', codeGuichet: 'GUIAN' });
-    await waitFor(async () => ((await list(second.app, token)).statusCode === 401 ? true : undefined), 2000);
+    await untilRefused(second.app, token);
   });
 
   it('refuses a token revoked through another process at once', async () => {
@@ -92,7 +100,7 @@ describe('the clients remembered by each API process', () => {
     expect(revoke.statusCode).toBe(204);
     // The process that revoked it: before its 204. The other one: as soon as PostgreSQL tells it.
     expect((await list(second.app, token)).statusCode).toBe(401);
-    await waitFor(async () => ((await list(hub.app, token)).statusCode === 401 ? true : undefined), 2000);
+    await untilRefused(hub.app, token);
   });
 
   it('refuses the old token once rotated, and knows the new one', async () => {
@@ -106,7 +114,7 @@ describe('the clients remembered by each API process', () => {
     expect(rotated.statusCode).toBe(200);
     const { token } = rotated.json() as { token: string };
     expect((await list(hub.app, old)).statusCode).toBe(401);
-    await waitFor(async () => ((await list(second.app, old)).statusCode === 401 ? true : undefined), 2000);
+    await untilRefused(second.app, old);
     expect((await list(second.app, token)).statusCode).toBe(200);
   });
 
