@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * A UUID version 7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, then random bits. Ids made one
@@ -7,12 +7,14 @@ import { randomBytes } from 'node:crypto';
  * where random (v4) ids touch 500 pages of an index that no longer fits in memory once the
  * registry holds millions of messages (`npm run bench:pipeline` with BENCH_REGISTRY_DEMANDES).
  * Node has no v7 of its own before Node 24 (`crypto.randomUUID` is v4).
+ *
+ * Built on a v4 from `crypto.randomUUID`, which draws its random bytes from a cache: a
+ * `randomBytes(16)` of its own for each id was about 4 % of the API's busy CPU at 1,000 filings a second.
+ * The v4's time-free bits are kept (its variant, `10`, is v7's too); its first 48 bits give way to
+ * the time, and its version digit `4` to `7`: 74 random bits remain, as RFC 9562 asks.
  */
 export function uuidV7(now = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = 0x70 | ((bytes[6] as number) & 0x0f);
-  bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const time = now.toString(16).padStart(12, '0');
+  // A v4 is `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`: what follows its version digit is kept.
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`;
 }
