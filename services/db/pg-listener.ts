@@ -46,6 +46,8 @@ export class PgListener {
       this.log.warn({ err: error.message, channel: this.channel }, 'listener lost its connection');
       this.reconnect(client);
     });
+    // A connection may also end with no error (a server that closed it cleanly): listen again too.
+    client.on('end', () => this.reconnect(client));
     try {
       await client.connect();
       await client.query(`LISTEN ${this.channel}`);
