@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../../http/plugins/errors.ts';
 import { HttpProblem } from '../../http/problem.ts';
-import { actorByTokenHash, tokenHash } from '../clients.ts';
+import { tokenHash } from '../clients.ts';
 import { tokenOf as headerOrCookieToken } from './credentials.ts';
 
 /** Where the dashboard is served (interfaces.md §11). */
@@ -60,10 +60,11 @@ export default async function queuesDashboard(app: FastifyInstance) {
         "The queues' dashboard needs an operator token (Bearer, or Basic as password).",
       );
     }
-    if (timingSafeEqual(tokenHash(token), adminHash)) {
+    const hash = tokenHash(token);
+    if (timingSafeEqual(hash, adminHash)) {
       return refuse(reply, 403, "The administrator's token only serves /admin routes.");
     }
-    const actor = await actorByTokenHash(app.pg, tokenHash(token));
+    const actor = await app.actors.actorOf(app.pg, hash);
     if (!actor) return refuse(reply, 401, 'Unknown or revoked token.');
     if (actor.role !== 'operator')
       return refuse(reply, 403, `The role ${actor.role} may not use this route.`);
