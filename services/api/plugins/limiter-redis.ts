@@ -9,8 +9,6 @@ import { Redis } from 'ioredis';
  */
 export function limiterRedis(app: FastifyInstance): Redis {
   const redis = new Redis(app.config.redisUrl, {
-    // The counts of requests that arrive together (one event-loop turn) go in one write.
-    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 1000,
