@@ -336,7 +336,7 @@ async function watchWal(databaseUrl: string): Promise<WalWatch | string> {
 }
 
 /** Relations shown in the WAL profile, the largest first (the rest summed on one line). */
-const SHOWN_RELATIONS = 16;
+const SHOWN_RELATIONS = Number(process.env.BENCH_WAL_RELATIONS ?? 16);
 
 /** The WAL profile as lines: bytes and records per message, per relation. */
 function formatWal(wal: WalProfile | string, messages: number): string[] {

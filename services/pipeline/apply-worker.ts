@@ -311,7 +311,8 @@ function batchItem(row: PendingRow): BatchItem {
 
 /**
  * Each message's outcome, and its attempt (time, outcome, error), in the transaction that applied it
- * (which released its ordering keys before applying it).
+ * (which released its ordering keys before applying it). The attempt's number is the message's count
+ * plus one, on its row locked by the claim: never taken already (a plain INSERT, as `markFailed`).
  */
 async function recordOutcomes(
   db: pg.PoolClient,
@@ -357,7 +358,7 @@ async function recordOutcomes(
               FROM o WHERE m.id = o.id
             RETURNING m.id, m.attempts, o.outcome, o.error)
      INSERT INTO message_attempts (message_id, attempt, outcome, error)
-     SELECT id, attempts, outcome, error FROM done ON CONFLICT DO NOTHING`,
+     SELECT id, attempts, outcome, error FROM done`,
     [JSON.stringify(rows)],
   );
 }

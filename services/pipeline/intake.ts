@@ -508,7 +508,8 @@ async function storeAll(
   const keyIds: string[] = [];
   const keyNames: string[] = [];
   acceptedIds.forEach((id, i) => {
-    for (const key of keys[i] ?? []) {
+    // Distinct keys, so that (key, seq) is new: a plain INSERT, no probe of the key before it.
+    for (const key of new Set(keys[i])) {
       keyIds.push(id);
       keyNames.push(key);
     }
@@ -541,8 +542,7 @@ async function storeAll(
        SELECT m.id, m.raw, m.canonical FROM given m JOIN new_messages n ON n.id = m.id),
      new_keys AS (
        INSERT INTO pending_keys (key, seq, message_id)
-       SELECT k.key, m.seq, m.id FROM unnest($8::text[], $9::uuid[]) AS k(key, id) JOIN new_messages m ON m.id = k.id
-       ON CONFLICT DO NOTHING)
+       SELECT k.key, m.seq, m.id FROM unnest($8::text[], $9::uuid[]) AS k(key, id) JOIN new_messages m ON m.id = k.id)
      SELECT id FROM new_messages`,
     [
       keyNames,

@@ -18,9 +18,10 @@ export async function reconcile(
   /** Messages younger than this (ms) are left alone: their job is probably being added. */
   graceMs: number,
 ): Promise<number> {
+  // `status <> 'applied'`: the predicate of messages_status_seq, which holds the messages not done.
   const { rows } = await pool.query<{ job_id: string | null; ids: string[] }>(
     `SELECT job_id, array_agg(id ORDER BY seq) AS ids FROM messages
-      WHERE status IN ('accepted', 'processing') AND updated_at < now() - make_interval(secs => $1::float8 / 1000)
+      WHERE status IN ('accepted', 'processing') AND status <> 'applied' AND updated_at < now() - make_interval(secs => $1::float8 / 1000)
       GROUP BY job_id`,
     [graceMs],
   );

@@ -66,7 +66,7 @@ export class PgSweepStore extends PgRegistryStore implements SweepStore {
       bound,
     ]);
     return {
-      demandes: rows.map(demandeFromRow),
+      demandes: this.remember(rows.map(demandeFromRow)),
       next: { dateEcheance: last.date_echeance, numeroUnique: last.numero_unique },
     };
   }
