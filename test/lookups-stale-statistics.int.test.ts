@@ -5,7 +5,7 @@ import { PgRegistryStore } from '../services/core/store/store-pg.ts';
 import { createPool } from '../services/db/pool.ts';
 import { claimMessages } from '../services/pipeline/apply-worker.ts';
 import { existingMessages } from '../services/pipeline/intake.ts';
-import { firstPendingOutside, resolveKeys } from '../services/pipeline/ordering.ts';
+import { firstPendingOutside, releaseKeys, resolveKeys } from '../services/pipeline/ordering.ts';
 import { createTestDatabase } from './helpers/database.ts';
 
 /**
@@ -145,6 +145,24 @@ describe('a lot’s lookups on tables that grew after their statistics', () => {
   it('finds the first pending message of each key one walk of the key per key', async () => {
     const keys = numbers.map((i) => `ref:123456789:REF-${i}`);
     expect(await rowsRead((db) => firstPendingOutside(db, keys, []))).toBeLessThan(10 * KEYS);
+  });
+
+  it('releases a job’s keys one probe of their primary key per key, however many wait', async () => {
+    // The seed's pending key of message i is `ref:…:REF-i` at seq i.
+    const done = numbers.map((i) => ({ seq: String(i), keys: [`ref:123456789:REF-${i}`] }));
+    let left: number | undefined;
+    const read = await rowsRead(async (db) => {
+      await releaseKeys(db, done);
+      // What is left of them, one probe per key too.
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM unnest($1::text[], $2::bigint[]) AS d(key, seq)
+           CROSS JOIN LATERAL (SELECT 1 FROM pending_keys WHERE key = d.key AND seq = d.seq OFFSET 0) k`,
+        [done.map((d) => d.keys[0]), done.map((d) => d.seq)],
+      );
+      left = rows[0]?.n;
+    });
+    expect(left).toBe(0);
+    expect(read).toBeLessThan(10 * KEYS);
   });
 });
 

@@ -8,7 +8,7 @@ import { type OutsideQuery, PgRegistryStore } from '../core/store/store-pg.ts';
 import { queryIfFree, withTransaction } from '../db/pool.ts';
 import { safeErrorSummary } from '../db/safe-error.ts';
 import { failureOf, isTransient, type MessageFailure } from './apply-failure.ts';
-import { firstPendingOutside, splitReady } from './ordering.ts';
+import { firstPendingOutside, releaseKeys, releaseKeysOf, splitReady } from './ordering.ts';
 import type { ApplyJobData } from './queues.ts';
 
 /** A message claimed for applying (`claimMessages`). */
@@ -24,7 +24,7 @@ export interface PendingRow {
   /** Set when the message was applied before: an operator's forced replay (it never applies twice). */
   applied_at: Date | null;
   result: { numeroUnique: string } | null;
-  /** Its ordering keys still pending. */
+  /** Its ordering keys, pending until it is done (`pending_keys`). */
   keys: string[];
 }
 
@@ -215,8 +215,7 @@ async function stillToDo(pool: pg.Pool, ids: string[]): Promise<string[]> {
 export async function claimMessages(db: pg.PoolClient, messageIds: string[]): Promise<PendingRow[]> {
   const { rows } = await db.query<PendingRow>(
     `SELECT m.id, m.seq, COALESCE(r.canonical, p.canonical) AS canonical, m.client_id, c.role, c.organisme,
-            c.departements, c.code_guichet, m.applied_at, m.result,
-            ARRAY(SELECT k.key FROM pending_keys k WHERE k.message_id = m.id) AS keys
+            c.departements, c.code_guichet, m.applied_at, m.result, COALESCE(p.ordering_keys, '{}') AS keys
        FROM messages m JOIN clients c ON c.id = m.client_id
        JOIN message_payloads p ON p.message_id = m.id
        -- An operator's corrected payload, when there is one, is what applies (the original is kept).
@@ -242,9 +241,8 @@ async function applyReady(
   const { toApply, inEffect } = await splitAlreadyApplied(db, ready);
   // Each of these ends applied or failed in this transaction (or none does): their ordering keys are
   // released first, before EVENTS_LOCK is taken (held to the commit).
-  const ending = [...toApply.map((r) => r.id), ...inEffect.map((m) => m.id)];
-  if (ending.length > 0)
-    await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ending]);
+  const inEffectIds = new Set(inEffect.map((m) => m.id));
+  await releaseKeys(db, [...toApply, ...ready.filter((r) => inEffectIds.has(r.id))]);
   // The events last: EVENTS_LOCK, which every apply waits for, is held only from their insert to the commit.
   // New numéros are drawn outside: their counter is not held until this transaction commits.
   const store = new PgRegistryStore(db, { holdEvents: true, drawOutside });
@@ -393,7 +391,7 @@ async function markFailed(pool: pg.Pool, ids: string[], failure: MessageFailure)
        SELECT id, attempts, 'failed', $2::jsonb FROM done`,
       [ids, JSON.stringify(failure)],
     );
-    await db.query('DELETE FROM pending_keys WHERE message_id = ANY($1::uuid[])', [ids]);
+    await releaseKeysOf(db, ids);
   });
 }
 

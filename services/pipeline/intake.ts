@@ -478,8 +478,8 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
 /**
  * One statement, so one transaction and one round trip: takes the advisory locks of the keys (in a
  * fixed order), then inserts the lots, the messages in arrival order (their `seq`), their payloads
- * (the raw text and canonical command, in a table of their own: migration 018) and the pending
- * keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
+ * (the raw text and canonical command, in a table of their own: migration 018; with the ordering
+ * keys, which the apply reads there: migration 021) and the pending keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
  * aggregate over all of them, so acceptance order (`seq`) is commit order for messages sharing a key.
  */
 async function storeAll(
@@ -489,6 +489,8 @@ async function storeAll(
   acceptedIds: string[],
   keys: string[][],
 ): Promise<Set<string>> {
+  // Each accepted message's ordering keys, distinct, so that (key, seq) is new: a plain INSERT.
+  const keysById = new Map(acceptedIds.map((id, i) => [id, [...new Set(keys[i])]] as const));
   // The canonical command is already JSON text: it is spliced into its row as a JSON value, so that
   // PostgreSQL parses it once, with the rows (as a string field it was escaped here and parsed twice).
   let n = 0;
@@ -500,20 +502,12 @@ async function storeAll(
         client_id: m.submission.actor.clientId,
         system: m.submission.system,
         version: m.submission.version,
+        keys: keysById.get(row.id) ?? null,
         n: n++,
       });
       return `${fields.slice(0, -1)},"canonical":${canonical ?? 'null'}}`;
     }),
   );
-  const keyIds: string[] = [];
-  const keyNames: string[] = [];
-  acceptedIds.forEach((id, i) => {
-    // Distinct keys, so that (key, seq) is new: a plain INSERT, no probe of the key before it.
-    for (const key of new Set(keys[i])) {
-      keyIds.push(id);
-      keyNames.push(key);
-    }
-  });
   const { rows: stored } = await db.query<{ id: string }>(
     `WITH locked AS (
        SELECT count(*) AS n FROM (
@@ -527,7 +521,7 @@ async function storeAll(
      given AS MATERIALIZED (
        SELECT * FROM jsonb_to_recordset($6::jsonb) AS m(id uuid, lot_id uuid, client_id text, sender_id text,
               system text, version text, type text, status text, raw text, canonical jsonb, content_hash text,
-              error jsonb, n bigint)),
+              error jsonb, keys text[], n bigint)),
      new_messages AS (
        INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, content_hash, error,
                              job_id)
@@ -538,22 +532,20 @@ async function storeAll(
        ON CONFLICT (client_id, sender_id) WHERE status <> 'rejected' DO NOTHING
        RETURNING id, seq),
      new_payloads AS (
-       INSERT INTO message_payloads (message_id, raw, canonical)
-       SELECT m.id, m.raw, m.canonical FROM given m JOIN new_messages n ON n.id = m.id),
+       INSERT INTO message_payloads (message_id, raw, canonical, ordering_keys)
+       SELECT m.id, m.raw, m.canonical, m.keys FROM given m JOIN new_messages n ON n.id = m.id),
      new_keys AS (
        INSERT INTO pending_keys (key, seq, message_id)
-       SELECT k.key, m.seq, m.id FROM unnest($8::text[], $9::uuid[]) AS k(key, id) JOIN new_messages m ON m.id = k.id)
+       SELECT k.key, n.seq, n.id FROM given m JOIN new_messages n ON n.id = m.id CROSS JOIN unnest(m.keys) AS k(key))
      SELECT id FROM new_messages`,
     [
-      keyNames,
+      [...keysById.values()].flat(),
       members.map((m) => m.lotId),
       members.map((m) => m.submission.actor.clientId),
       members.map((m) => m.submission.system),
       members.map((m) => m.submission.version),
       `[${rows.join(',')}]`,
       jobId,
-      keyNames,
-      keyIds,
     ],
   );
   return new Set(stored.map((r) => r.id));

@@ -110,3 +110,30 @@ export async function firstPendingOutside(
   );
   return rows;
 }
+
+/**
+ * Releases the ordering keys of messages about to be done: their rows of `pending_keys`, each found
+ * by one probe of its primary key `(key, seq)` (`OFFSET 0` keeps each probe a subquery of its own),
+ * then deleted by its address. As a join of the pairs with the table, or as `key = ANY … AND seq =
+ * ANY …` (every key with every seq: 250,000 probes for a job of 500), the planner read the backlog.
+ */
+export async function releaseKeys(db: Queryable, messages: { seq: string; keys: string[] }[]): Promise<void> {
+  const pairs = messages.flatMap((m) => m.keys.map((key) => ({ key, seq: m.seq })));
+  if (pairs.length === 0) return;
+  await db.query(
+    `DELETE FROM pending_keys WHERE ctid = ANY (ARRAY(
+       SELECT k.ctid FROM unnest($1::text[], $2::bigint[]) AS d(key, seq)
+         CROSS JOIN LATERAL (SELECT ctid FROM pending_keys WHERE key = d.key AND seq = d.seq OFFSET 0) k))`,
+    [pairs.map((p) => p.key), pairs.map((p) => p.seq)],
+  );
+}
+
+/** `releaseKeys` for messages known by id: their `seq` and keys read from `messages` and `message_payloads`. */
+export async function releaseKeysOf(db: Queryable, messageIds: string[]): Promise<void> {
+  const { rows } = await db.query<{ seq: string; keys: string[] }>(
+    `SELECT m.seq, p.ordering_keys AS keys FROM messages m JOIN message_payloads p ON p.message_id = m.id
+      WHERE m.id = ANY($1::uuid[]) AND p.ordering_keys IS NOT NULL`,
+    [messageIds],
+  );
+  await releaseKeys(db, rows);
+}

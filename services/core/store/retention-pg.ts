@@ -88,7 +88,7 @@ export class PgRetentionStore implements RetentionStore {
  * The statement that erases the personal data of the messages `chosen` selects (a query giving
  * `id`), and of their operators' revisions (corrected payloads): the raw text emptied (an XML
  * element cannot be partly kept), the canonical command without the personal keys (`keys`, the
- * parameter that holds them), the purge's date recorded.
+ * parameter that holds them), the ordering keys, the purge's date recorded.
  */
 function erasingMessages(chosen: string, keys: string): string {
   return `WITH chosen AS (${chosen}),
@@ -96,8 +96,12 @@ function erasingMessages(chosen: string, keys: string): string {
          UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, ${keys}::text[])
           WHERE r.message_id IN (SELECT id FROM chosen)),
        payloads AS (
-         UPDATE message_payloads p SET raw = '', canonical = sne_sans_cles(p.canonical, ${keys}::text[])
-          WHERE p.message_id IN (SELECT id FROM chosen))
+         -- The ordering keys name the demandeur's identity (a hash): erased too, unless the message is
+         -- still to apply (an operator's replay under way), whose apply releases its keys by them.
+         UPDATE message_payloads p SET raw = '', canonical = sne_sans_cles(p.canonical, ${keys}::text[]),
+                ordering_keys = CASE WHEN m.status IN ('accepted', 'processing') THEN p.ordering_keys END
+           FROM messages m
+          WHERE m.id = p.message_id AND p.message_id IN (SELECT id FROM chosen))
      UPDATE messages m SET donnees_purgees_le = current_date
       WHERE m.id IN (SELECT id FROM chosen)`;
 }

@@ -272,7 +272,9 @@ export class PgRegistryStore implements RegistryStore {
         reactivables.map((i) => i.departement),
         reactivables.map((i) => i.identiteHash),
       ]);
-      demandes.push(...this.remember(more.rows.map(demandeFromRow)).filter((d) => !loaded.has(d.numeroUnique)));
+      demandes.push(
+        ...this.remember(more.rows.map(demandeFromRow)).filter((d) => !loaded.has(d.numeroUnique)),
+      );
     }
     return {
       demandes,

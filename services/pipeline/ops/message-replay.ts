@@ -4,7 +4,7 @@ import { type Actor, actorOf, type Role } from '../../core/actor.ts';
 import type { Command } from '../../core/commands.ts';
 import type { MessageError, MessageStatus } from '../inbound.ts';
 import { lockKeys } from '../intake.ts';
-import { ownKeys, resolveKeys } from '../ordering.ts';
+import { ownKeys, releaseKeysOf, resolveKeys } from '../ordering.ts';
 import type { Revisers } from './revisers.ts';
 
 /** Why a replay or a discard was refused: the route turns `kind` into an HTTP status. */
@@ -218,8 +218,13 @@ async function requeue(
     }
   });
   await db.query(
-    `INSERT INTO pending_keys (key, seq, message_id)
-     SELECT k.key, m.seq, m.id FROM unnest($1::text[], $2::uuid[]) AS k(key, id) JOIN messages m ON m.id = k.id
+    `WITH given AS (SELECT * FROM unnest($1::text[], $2::uuid[]) AS k(key, id)),
+     recorded AS (
+       -- Where the apply reads them (and releases them from).
+       UPDATE message_payloads p SET ordering_keys = g.keys
+         FROM (SELECT id, array_agg(DISTINCT key) AS keys FROM given GROUP BY id) g WHERE p.message_id = g.id)
+     INSERT INTO pending_keys (key, seq, message_id)
+     SELECT DISTINCT k.key, m.seq, m.id FROM given k JOIN messages m ON m.id = k.id
      ON CONFLICT DO NOTHING`,
     [keyNames, keyIds],
   );
@@ -336,6 +341,6 @@ export async function discardMessage(db: pg.PoolClient, messageId: string): Prom
     `UPDATE messages SET status = 'discarded', job_id = NULL, updated_at = now() WHERE id = $1`,
     [messageId],
   );
-  await db.query('DELETE FROM pending_keys WHERE message_id = $1', [messageId]);
+  await releaseKeysOf(db, [messageId]);
   return status;
 }
