@@ -16,7 +16,8 @@
  * baseline nor hub run), BENCH_REGISTRY_DEMANDES (0; when set, the hub's run again on a copy of a
  * registry already holding that many demandes, `pipeline/registry-seed.ts`, and the ratio seeded /
  * empty printed), BENCH_REGISTRY_PAIRS (1; more: as many pairs of runs, empty then seeded, and the
- * median of their ratios), DATABASE_URL (an admin URL from which
+ * median of their ratios), BENCH_COPY_FLOOR (1; 0 skips the floor: the hub run's rows COPYed into
+ * the same schema by bare PostgreSQL, `pipeline/bare-postgres.ts`), DATABASE_URL (an admin URL from which
  * a scratch database is made, default local), REDIS_URL (default local).
  */
 
@@ -27,7 +28,8 @@ import {
   describeSetting,
   runBaseline,
 } from './pipeline/bare-bullmq.ts';
-import { buildLots as buildLotsOf, type HubRun, runHub } from './pipeline/hub-run.ts';
+import { copyFloor, type ExportedRows, exportRows, removeExport } from './pipeline/bare-postgres.ts';
+import { buildLots as buildLotsOf, type HubRun, rate, runHub } from './pipeline/hub-run.ts';
 import { formatProfile, profileLots } from './pipeline/lot-profile.ts';
 import { registryTemplate } from './pipeline/registry-seed.ts';
 
@@ -43,6 +45,7 @@ const PROFILE_LOTS = Number(process.env.BENCH_PROFILE_LOTS ?? 20);
 const PROFILE_ONLY = process.env.BENCH_PROFILE_ONLY === '1';
 const REGISTRY_DEMANDES = Number(process.env.BENCH_REGISTRY_DEMANDES ?? 0);
 const REGISTRY_PAIRS = Math.max(1, Number(process.env.BENCH_REGISTRY_PAIRS ?? 1));
+const COPY_FLOOR = process.env.BENCH_COPY_FLOOR !== '0';
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -90,20 +93,42 @@ if (!PROFILE_ONLY) {
     console.log(
       `bare BullMQ, best                   : ${baseline.best.rate} jobs/s (${describeSetting(baseline.best.setting)})`,
     );
-  const hubRun = (registry?: string) =>
+  const hubRun = (registry?: string, afterRun?: (databaseUrl: string) => Promise<void>) =>
     runHub(buildLots(0, MESSAGES), {
       adminUrl: ADMIN_URL,
       redisUrl: REDIS_URL,
       inFlight: IN_FLIGHT,
       workers: WORKERS,
       ...(registry ? { registry } : {}),
+      ...(afterRun ? { afterRun } : {}),
     });
-  const result = await hubRun();
+  let exported: ExportedRows | undefined;
+  const result = await hubRun(
+    undefined,
+    COPY_FLOOR
+      ? async (databaseUrl) => {
+          exported = await exportRows(databaseUrl);
+        }
+      : undefined,
+  );
   console.log(
     `hub, enregistrements via HTTP lots  : ${describeRun(result)}; API + scheduler process, ${WORKERS} worker process(es) at SNE_WORKER_CONCURRENCY ${process.env.SNE_WORKER_CONCURRENCY ?? 2}`,
   );
   if (baseline)
     console.log(`ratio hub / best bare BullMQ        : ${(result.rate / baseline.best.rate).toFixed(2)}`);
+  if (exported) {
+    // The floor under the hub's writes: its rows COPYed into the same schema (pipeline/bare-postgres.ts).
+    try {
+      const floor = await copyFloor(ADMIN_URL, exported);
+      const floorRate = rate(MESSAGES, floor.ms);
+      console.log(
+        `bare PostgreSQL, the run's rows    : ${floorRate} messages/s (${floor.rows} rows of ${exported.tables.length} tables by COPY, 2 connections, ${(floor.ms / 1000).toFixed(1)} s)`,
+      );
+      console.log(`ratio hub / bare PostgreSQL COPY    : ${(result.rate / floorRate).toFixed(2)}`);
+    } finally {
+      await removeExport(exported);
+    }
+  }
   if (result.applied !== MESSAGES) {
     console.error(`expected ${MESSAGES} applied messages, found ${result.applied}`);
     process.exitCode = 1;
@@ -141,7 +166,7 @@ if (!PROFILE_ONLY) {
 
 /** A run's rate, then its time, its last 202, what it applied and the checkpoints inside it. */
 function describeRun(run: HubRun<undefined>): string {
-  return `${run.rate} messages/s (${(run.ms / 1000).toFixed(1)} s; all 202s after ${(run.intakeMs / 1000).toFixed(1)} s; ${run.applied} applied; ${run.checkpoints} checkpoint(s) during it)`;
+  return `${run.rate} messages/s (${(run.ms / 1000).toFixed(1)} s; all 202s after ${(run.intakeMs / 1000).toFixed(1)} s; ${run.applied} applied; ${run.checkpoints} checkpoint(s) during it; ${run.cpu})`;
 }
 
 if (PROFILE_LOTS > 0) {

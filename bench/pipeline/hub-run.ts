@@ -3,10 +3,12 @@
  * API + scheduler process and worker processes on a scratch database, lots of enregistrements
  * posted through HTTP, timed from the first POST to the last message applied.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createPool } from '../../services/db/pool.ts';
+import { cpuPerItem, cpuTimes } from '../machine-cpu.ts';
 import { benchClientToken, createRegistryDatabase } from './registry-seed.ts';
 import {
   checkpointsSince,
@@ -125,6 +127,8 @@ export interface HubRunOptions<T> {
   registry?: string;
   /** Started once the hub is ready, before the first lot; stopped once every message is done. */
   alongside?: (hub: RunningHub) => Promise<{ stop(): Promise<T> }>;
+  /** Run once every message is done and counted, before the scratch database is dropped. */
+  afterRun?: (databaseUrl: string) => Promise<void>;
 }
 
 export interface HubRun<T> {
@@ -133,6 +137,8 @@ export interface HubRun<T> {
   intakeMs: number;
   /** Checkpoints the server made during the run (each followed by full-page images in the WAL). */
   checkpoints: number;
+  /** The machine's CPU time during the run, per message (`cpuPerItem`). */
+  cpu: string;
   applied: number;
   messages: number;
   alongside?: T;
@@ -171,6 +177,7 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
     companion = await options.alongside?.({ base, databaseUrl, adminToken, env });
 
     const checkpointsBefore = await startFromCheckpoint(options.adminUrl);
+    const cpuBefore = cpuTimes();
     const begin = performance.now();
     let next = 0;
     const sender = async () => {
@@ -196,6 +203,7 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
       return rows[0]?.waiting === false;
     }, 'every message to be applied');
     const ms = performance.now() - begin;
+    const cpu = cpuPerItem(cpuBefore, cpuTimes(), messages);
     const checkpoints = await checkpointsSince(options.adminUrl, checkpointsBefore);
     const alongside = await companion?.stop();
     companion = undefined;
@@ -203,11 +211,13 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
       // The bench's own messages (a seeded registry holds others).
       `SELECT count(*) AS n FROM messages WHERE status = 'applied' AND sender_id LIKE 'B-%'`,
     );
+    await options.afterRun?.(databaseUrl);
     return {
       ms,
       rate: rate(messages, ms),
       intakeMs,
       checkpoints,
+      cpu,
       applied: Number(rows[0]?.n),
       messages,
       ...(alongside === undefined ? {} : { alongside }),
