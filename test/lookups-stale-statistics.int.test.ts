@@ -56,7 +56,7 @@ describe('a lot’s lookups on tables that grew after their statistics', () => {
          INSERT INTO messages (id, client_id, sender_id, system, version, type, status)
          SELECT gen_random_uuid(), 'bailleur-59', 'M-' || i, 'spt', 'v2', 'enregistrement', $3
            FROM generate_series($1::int, $2::int) i RETURNING id)
-       INSERT INTO message_payloads (message_id, raw) SELECT id, '<m/>' FROM m`,
+       INSERT INTO message_payloads (message_id, raw, ordering_keys) SELECT id, '<m/>', '{}' FROM m`,
       [from, to, to <= SMALL ? 'applied' : 'accepted'],
     );
     await pool.query(
@@ -125,7 +125,7 @@ describe('a lot’s lookups on tables that grew after their statistics', () => {
          INSERT INTO messages (id, client_id, sender_id, system, version, type, status)
          SELECT gen_random_uuid(), 'bailleur-59', 'W-' || i, 'spt', 'v2', 'enregistrement', 'accepted'
            FROM generate_series(1, 270000) i RETURNING id)
-       INSERT INTO message_payloads (message_id, raw) SELECT id, '<m/>' FROM m`,
+       INSERT INTO message_payloads (message_id, raw, ordering_keys) SELECT id, '<m/>', '{}' FROM m`,
     );
     const { rows } = await pool.query<{ id: string }>(
       `SELECT id FROM messages WHERE sender_id = ANY($1::text[])`,

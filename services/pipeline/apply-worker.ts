@@ -8,7 +8,7 @@ import { type OutsideQuery, PgRegistryStore } from '../core/store/store-pg.ts';
 import { queryIfFree, withTransaction } from '../db/pool.ts';
 import { safeErrorSummary } from '../db/safe-error.ts';
 import { failureOf, isTransient, type MessageFailure } from './apply-failure.ts';
-import { firstPendingOutside, releaseKeys, releaseKeysOf, splitReady } from './ordering.ts';
+import { firstPendingOutside, releaseKeys, releaseKeysOf, splitReady, withOrderingKeys } from './ordering.ts';
 import type { ApplyJobData } from './queues.ts';
 
 /** A message claimed for applying (`claimMessages`). */
@@ -213,9 +213,9 @@ async function stillToDo(pool: pg.Pool, ids: string[]): Promise<string[]> {
  * takes. SKIP LOCKED: a message another worker is applying right now is that worker's.
  */
 export async function claimMessages(db: pg.PoolClient, messageIds: string[]): Promise<PendingRow[]> {
-  const { rows } = await db.query<PendingRow>(
+  const { rows } = await db.query<Omit<PendingRow, 'keys'> & { keys: string[] | null }>(
     `SELECT m.id, m.seq, COALESCE(r.canonical, p.canonical) AS canonical, m.client_id, c.role, c.organisme,
-            c.departements, c.code_guichet, m.applied_at, m.result, COALESCE(p.ordering_keys, '{}') AS keys
+            c.departements, c.code_guichet, m.applied_at, m.result, p.ordering_keys AS keys
        FROM messages m JOIN clients c ON c.id = m.client_id
        JOIN message_payloads p ON p.message_id = m.id
        -- An operator's corrected payload, when there is one, is what applies (the original is kept).
@@ -225,7 +225,7 @@ export async function claimMessages(db: pg.PoolClient, messageIds: string[]): Pr
         FOR UPDATE OF m SKIP LOCKED`,
     [messageIds],
   );
-  return rows;
+  return withOrderingKeys(db, rows);
 }
 
 async function applyReady(

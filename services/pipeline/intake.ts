@@ -479,8 +479,9 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
  * One statement, so one transaction and one round trip: takes the advisory locks of the keys (in a
  * fixed order), then inserts the lots, the messages in arrival order (their `seq`), their payloads
  * (the raw text and canonical command, in a table of their own: migration 018; with the ordering
- * keys, which the apply reads there: migration 021) and the pending keys. The locks come first: every row of the messages' INSERT waits for `locked`, a one-row
- * aggregate over all of them, so acceptance order (`seq`) is commit order for messages sharing a key.
+ * keys, which the apply reads there: migration 021) and the pending keys. The locks come first:
+ * every row of the messages' INSERT waits for `locked`, a one-row aggregate over all of them, so
+ * acceptance order (`seq`) is commit order for messages sharing a key.
  */
 async function storeAll(
   db: Queryable,

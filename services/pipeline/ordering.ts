@@ -128,12 +128,35 @@ export async function releaseKeys(db: Queryable, messages: { seq: string; keys: 
   );
 }
 
+/**
+ * Messages with their ordering keys, as their payloads hold them (migration 021). A message accepted
+ * by a process older than that migration (while a new version rolls out) has them in `pending_keys`
+ * only: they are read there, for all such messages at once, by one scan of the table (there is no
+ * index on `message_id` any more), so that they are released all the same.
+ */
+export async function withOrderingKeys<T extends { id: string; keys: string[] | null }>(
+  db: Queryable,
+  rows: T[],
+): Promise<(T & { keys: string[] })[]> {
+  const older = rows.filter((r) => r.keys === null).map((r) => r.id);
+  const found = new Map<string, string[]>();
+  if (older.length > 0) {
+    const { rows: pending } = await db.query<{ message_id: string; keys: string[] }>(
+      `SELECT message_id, array_agg(key) AS keys FROM pending_keys WHERE message_id = ANY($1::uuid[])
+        GROUP BY message_id`,
+      [older],
+    );
+    for (const p of pending) found.set(p.message_id, p.keys);
+  }
+  return rows.map((r) => ({ ...r, keys: r.keys ?? found.get(r.id) ?? [] }));
+}
+
 /** `releaseKeys` for messages known by id: their `seq` and keys read from `messages` and `message_payloads`. */
 export async function releaseKeysOf(db: Queryable, messageIds: string[]): Promise<void> {
-  const { rows } = await db.query<{ seq: string; keys: string[] }>(
-    `SELECT m.seq, p.ordering_keys AS keys FROM messages m JOIN message_payloads p ON p.message_id = m.id
-      WHERE m.id = ANY($1::uuid[]) AND p.ordering_keys IS NOT NULL`,
+  const { rows } = await db.query<{ id: string; seq: string; keys: string[] | null }>(
+    `SELECT m.id, m.seq, p.ordering_keys AS keys FROM messages m JOIN message_payloads p ON p.message_id = m.id
+      WHERE m.id = ANY($1::uuid[])`,
     [messageIds],
   );
-  await releaseKeys(db, rows);
+  await releaseKeys(db, await withOrderingKeys(db, rows));
 }
