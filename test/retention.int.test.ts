@@ -243,7 +243,8 @@ describe('the retention purge', () => {
     expect(await statistics(hub.pool)).toEqual(before);
 
     const { rows } = await hub.pool.query(
-      'SELECT demandeur, menage, identite_hash, donnees_purgees_le IS NOT NULL AS purgee FROM demandes WHERE numero_unique = $1',
+      `SELECT demandeur, menage, identite_hash, to_char(donnees_purgees_le, 'YYYY-MM-DD') AS purgee_le
+         FROM demandes WHERE numero_unique = $1`,
       [purgeable],
     );
     expect(rows[0]).toEqual({
@@ -257,7 +258,8 @@ describe('the retention purge', () => {
       },
       menage: { nombrePersonnes: 2 },
       identite_hash: null,
-      purgee: true,
+      // The business date the purge ran as, whatever the server's time zone says today is.
+      purgee_le: '2025-06-01',
     });
     // The demande still reads, its history and numéro kept.
     const read = await hub.app.inject({

@@ -74,7 +74,7 @@ export function runRetentionSweep(
       let total = 0;
       for (;;) {
         const purged = await withTransaction(pool, async (db) => {
-          const n = await purge(new PgRetentionStore(db));
+          const n = await purge(new PgRetentionStore(db, asOf));
           if (n > 0) await addToAudit(db, auditId, { [count]: n });
           return n;
         });

@@ -16,9 +16,16 @@ import { PERSONAL_KEYS, type RetentionStore } from '../retention.ts';
  *
  * A purged message keeps its `updated_at` (its last change of status, which the operators' `from`
  * and `to` filter on) and records the purge in `donnees_purgees_le`.
+ *
+ * `donnees_purgees_le` is the business date the purge runs as (`purgedOn`, a day in Paris), not the
+ * database's `current_date`, which is the day in the server's time zone: between midnight in Paris
+ * and midnight UTC, a purge of the 1st recorded the 31st.
  */
 export class PgRetentionStore implements RetentionStore {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly purgedOn: IsoDate,
+  ) {}
 
   async purge(bound: IsoDate, limit: number): Promise<number> {
     // SKIP LOCKED: a demande a batch is reactivating right now is left for the next run.
@@ -28,13 +35,13 @@ export class PgRetentionStore implements RetentionStore {
             'nationalite', d.demandeur->'nationalite',
             'avecEmail', d.demandeur ? 'email', 'avecTelephone', d.demandeur ? 'telephone'),
           menage = jsonb_build_object('nombrePersonnes', d.menage->'nombrePersonnes'),
-          identite_hash = NULL, donnees_purgees_le = current_date, updated_at = now()
+          identite_hash = NULL, donnees_purgees_le = $3::date, updated_at = now()
         WHERE d.numero_unique IN (
           SELECT numero_unique FROM demandes
            WHERE statut = 'radiee' AND donnees_purgees_le IS NULL AND date_radiation <= $1::date
            ORDER BY date_radiation, numero_unique LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING d.numero_unique`,
-      [bound, limit],
+      [bound, limit, this.purgedOn],
     );
     const numeros = rows.map((r) => r.numero_unique);
     if (numeros.length === 0) return 0;
@@ -46,8 +53,9 @@ export class PgRetentionStore implements RetentionStore {
          UNION SELECT message_id FROM attributions WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL
          UNION SELECT message_id FROM designations WHERE numero_unique = ANY($1::text[]) AND message_id IS NOT NULL`,
         '$2',
+        '$3',
       ),
-      [numeros, keys],
+      [numeros, keys, this.purgedOn],
     );
     await this.db.query(
       `UPDATE demande_historique SET details = sne_sans_cles(details, $2::text[])
@@ -77,8 +85,9 @@ export class PgRetentionStore implements RetentionStore {
             AND received_at < (($1::date + 1)::timestamp AT TIME ZONE 'Europe/Paris')
           ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         '$3',
+        '$4',
       ),
-      [bound, limit, [...PERSONAL_KEYS]],
+      [bound, limit, [...PERSONAL_KEYS], this.purgedOn],
     );
     return rowCount ?? 0;
   }
@@ -88,9 +97,10 @@ export class PgRetentionStore implements RetentionStore {
  * The statement that erases the personal data of the messages `chosen` selects (a query giving
  * `id`), and of their operators' revisions (corrected payloads): the raw text emptied (an XML
  * element cannot be partly kept), the canonical command without the personal keys (`keys`, the
- * parameter that holds them), the ordering keys, the purge's date recorded.
+ * parameter that holds them), the ordering keys, the purge's date recorded (`purgedOn`, the
+ * parameter that holds it).
  */
-function erasingMessages(chosen: string, keys: string): string {
+function erasingMessages(chosen: string, keys: string, purgedOn: string): string {
   return `WITH chosen AS (${chosen}),
        revisions AS (
          UPDATE message_revisions r SET raw = '', canonical = sne_sans_cles(r.canonical, ${keys}::text[])
@@ -102,6 +112,6 @@ function erasingMessages(chosen: string, keys: string): string {
                 ordering_keys = CASE WHEN m.status IN ('accepted', 'processing') THEN p.ordering_keys END
            FROM messages m
           WHERE m.id = p.message_id AND p.message_id IN (SELECT id FROM chosen))
-     UPDATE messages m SET donnees_purgees_le = current_date
+     UPDATE messages m SET donnees_purgees_le = ${purgedOn}::date
       WHERE m.id IN (SELECT id FROM chosen)`;
 }
