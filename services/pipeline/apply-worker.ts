@@ -239,10 +239,9 @@ async function applyReady(
 
   const { ready, deferred } = await splitByOrdering(db, rows);
   const { toApply, inEffect } = await splitAlreadyApplied(db, ready);
-  // Each of these ends applied or failed in this transaction (or none does): their ordering keys are
-  // released first, before EVENTS_LOCK is taken (held to the commit).
-  const inEffectIds = new Set(inEffect.map((m) => m.id));
-  await releaseKeys(db, [...toApply, ...ready.filter((r) => inEffectIds.has(r.id))]);
+  // Every ready message (to apply, or in effect already) ends applied or failed in this transaction
+  // (or none does): their ordering keys are released first, before EVENTS_LOCK is taken (held to the commit).
+  await releaseKeys(db, ready);
   // The events last: EVENTS_LOCK, which every apply waits for, is held only from their insert to the commit.
   // New numéros are drawn outside: their counter is not held until this transaction commits.
   const store = new PgRegistryStore(db, { holdEvents: true, drawOutside });
