@@ -12,7 +12,8 @@
  * processes, e.g. `--cpu-prof`), BENCH_BASELINE_JOBS (jobs per baseline setting, 50000; 0 skips the
  * baseline: the hub alone, e.g. to compare two builds of it, run from each one's directory),
  * BENCH_BASELINE_CONCURRENCY (worker concurrencies tried, `1,10,50,100,200`), BENCH_PROFILE_LOTS
- * (lots profiled, 20, after one warm-up lot; 0 skips), BENCH_PROFILE_ONLY (1: only the profile, no
+ * (lots profiled, 20, after one warm-up lot; 0 skips), BENCH_WAL_RELATIONS (relations the WAL profile
+ * lists by name, 16; the rest are summed), BENCH_PROFILE_ONLY (1: only the profile, no
  * baseline nor hub run), BENCH_REGISTRY_DEMANDES (0; when set, the hub's run again on a copy of a
  * registry already holding that many demandes, `pipeline/registry-seed.ts`, and the ratio seeded /
  * empty printed), BENCH_REGISTRY_PAIRS (1; more: as many pairs of runs, empty then seeded, and the
