@@ -5,6 +5,7 @@ import { actorOf, type Role } from '../core/actor.ts';
 import { applyBatch, type BatchItem, type BatchOutcome } from '../core/apply-batch.ts';
 import type { Command, IsoDate } from '../core/commands.ts';
 import { type OutsideQuery, PgRegistryStore } from '../core/store/store-pg.ts';
+import { type Column, columnParameters, jsonText, unnestColumns } from '../db/binary-arrays.ts';
 import { queryIfFree, withTransaction } from '../db/pool.ts';
 import { safeErrorSummary } from '../db/safe-error.ts';
 import { failureOf, isTransient, type MessageFailure } from './apply-failure.ts';
@@ -306,6 +307,22 @@ function batchItem(row: PendingRow): BatchItem {
   return { messageId: row.id, actor, command: row.canonical };
 }
 
+interface OutcomeRow {
+  id: string;
+  status: 'applied' | 'failed';
+  outcome: 'applied' | 'already-applied' | 'failed';
+  result: { numeroUnique: string } | null;
+  error: object | null;
+}
+
+const OUTCOME_COLUMNS: Column<OutcomeRow>[] = [
+  { name: 'id', type: 'uuid', value: (o) => o.id },
+  { name: 'status', type: 'text', value: (o) => o.status },
+  { name: 'outcome', type: 'text', value: (o) => o.outcome },
+  { name: 'result', type: 'jsonb', value: (o) => jsonText(o.result) },
+  { name: 'error', type: 'jsonb', value: (o) => jsonText(o.error) },
+];
+
 /**
  * Each message's outcome, and its attempt (time, outcome, error), in the transaction that applied it
  * (which released its ordering keys before applying it). The attempt's number is the message's count
@@ -317,46 +334,47 @@ async function recordOutcomes(
   inEffect: { id: string; result: { numeroUnique: string } }[] = [],
 ): Promise<void> {
   if (outcomes.length === 0 && inEffect.length === 0) return;
-  const rows = [
-    ...outcomes.map((o) =>
-      o.status === 'applied'
-        ? {
-            id: o.messageId,
-            status: 'applied',
-            outcome: 'applied',
-            result: { numeroUnique: o.numeroUnique },
-            error: null,
-          }
-        : {
-            id: o.messageId,
-            status: 'failed',
-            outcome: 'failed',
-            result: null,
-            error: { code: o.code, message: o.message, ...(o.details ? { details: o.details } : {}) },
-          },
+  const rows: OutcomeRow[] = [
+    ...outcomes.map(
+      (o): OutcomeRow =>
+        o.status === 'applied'
+          ? {
+              id: o.messageId,
+              status: 'applied',
+              outcome: 'applied',
+              result: { numeroUnique: o.numeroUnique },
+              error: null,
+            }
+          : {
+              id: o.messageId,
+              status: 'failed',
+              outcome: 'failed',
+              result: null,
+              error: { code: o.code, message: o.message, ...(o.details ? { details: o.details } : {}) },
+            },
     ),
     // Already in effect: the first application's time stays its appliedAt.
-    ...inEffect.map((m) => ({
-      id: m.id,
-      status: 'applied',
-      outcome: 'already-applied',
-      result: m.result,
-      error: null,
-    })),
+    ...inEffect.map(
+      (m): OutcomeRow => ({
+        id: m.id,
+        status: 'applied',
+        outcome: 'already-applied',
+        result: m.result,
+        error: null,
+      }),
+    ),
   ];
   await db.query(
-    `WITH o AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
-                  AS o(id uuid, status text, outcome text, result jsonb, error jsonb)),
-          done AS (
-            UPDATE messages m SET status = o.status, result = o.result, error = o.error, updated_at = now(),
-                   attempts = m.attempts + 1,
-                   applied_at = CASE WHEN o.outcome = 'already-applied' THEN m.applied_at
-                                     WHEN o.status = 'applied' THEN now() END
-              FROM o WHERE m.id = o.id
-            RETURNING m.id, m.attempts, o.outcome, o.error)
+    `WITH done AS (
+       UPDATE messages m SET status = o.status, result = o.result, error = o.error, updated_at = now(),
+              attempts = m.attempts + 1,
+              applied_at = CASE WHEN o.outcome = 'already-applied' THEN m.applied_at
+                                WHEN o.status = 'applied' THEN now() END
+         FROM ${unnestColumns(OUTCOME_COLUMNS)} AS o WHERE m.id = o.id
+       RETURNING m.id, m.attempts, o.outcome, o.error)
      INSERT INTO message_attempts (message_id, attempt, outcome, error)
      SELECT id, attempts, outcome, error FROM done`,
-    [JSON.stringify(rows)],
+    columnParameters(OUTCOME_COLUMNS, rows),
   );
 }
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 
+import { arrayLiteral, type Column, columnParameters, jsonText, unnestColumns } from '../db/binary-arrays.ts';
 import type { Queryable } from '../db/pool.ts';
 import { EventLoopSlices } from '../shared/event-loop-slices.ts';
 import { uuidV7 } from '../shared/uuid-v7.ts';
@@ -376,8 +377,8 @@ export class PgIntake implements Intake {
     });
     if (renamed.length > 0) {
       await this.pool.query(
-        `UPDATE messages m SET error = r.error FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, error jsonb) WHERE m.id = r.id`,
-        [JSON.stringify(renamed.map((r) => ({ id: r.id, error: errorOf([r.error]) })))],
+        `UPDATE messages m SET error = r.error FROM unnest($1::uuid[], $2::jsonb[]) AS r(id, error) WHERE m.id = r.id`,
+        [renamed.map((r) => r.id), renamed.map((r) => JSON.stringify(errorOf([r.error])))],
       );
       for (const { id, error } of renamed)
         answers.set(id, { id: '', messageId: id, status: 'rejected', errors: [error] });
@@ -475,6 +476,33 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
   );
 }
 
+/** A message to store, with its submission and its ordering keys (none: not accepted). */
+interface StoredRow {
+  row: StoredMessage;
+  member: Member;
+  keys: readonly string[] | undefined;
+}
+
+/**
+ * The stored messages' columns, sent as binary arrays (services/db/binary-arrays.ts): the raw texts
+ * and canonical commands go as they are, neither escaped here nor parsed there as one document.
+ */
+const STORED_COLUMNS: Column<StoredRow>[] = [
+  { name: 'id', type: 'uuid', value: (r) => r.row.id },
+  { name: 'lot_id', type: 'uuid', value: (r) => r.member.lotId },
+  { name: 'client_id', type: 'text', value: (r) => r.member.submission.actor.clientId },
+  { name: 'sender_id', type: 'text', value: (r) => r.row.sender_id },
+  { name: 'system', type: 'text', value: (r) => r.member.submission.system },
+  { name: 'version', type: 'text', value: (r) => r.member.submission.version },
+  { name: 'type', type: 'text', value: (r) => r.row.type },
+  { name: 'status', type: 'text', value: (r) => r.row.status },
+  { name: 'raw', type: 'text', value: (r) => r.row.raw },
+  { name: 'canonical', type: 'jsonb', value: (r) => r.row.canonical },
+  { name: 'content_hash', type: 'text', value: (r) => r.row.content_hash },
+  { name: 'error', type: 'jsonb', value: (r) => jsonText(r.row.error) },
+  { name: 'keys', type: 'text[]', value: (r) => arrayLiteral(r.keys) },
+];
+
 /**
  * One statement, so one transaction and one round trip: takes the advisory locks of the keys (in a
  * fixed order), then inserts the lots, the messages in arrival order (their `seq`), their payloads
@@ -492,22 +520,8 @@ async function storeAll(
 ): Promise<Set<string>> {
   // Each accepted message's ordering keys, distinct, so that (key, seq) is new: a plain INSERT.
   const keysById = new Map(acceptedIds.map((id, i) => [id, [...new Set(keys[i])]] as const));
-  // The canonical command is already JSON text: it is spliced into its row as a JSON value, so that
-  // PostgreSQL parses it once, with the rows (as a string field it was escaped here and parsed twice).
-  let n = 0;
-  const rows = members.flatMap((m) =>
-    m.rows.map(({ canonical, ...row }) => {
-      const fields = JSON.stringify({
-        ...row,
-        lot_id: m.lotId,
-        client_id: m.submission.actor.clientId,
-        system: m.submission.system,
-        version: m.submission.version,
-        keys: keysById.get(row.id) ?? null,
-        n: n++,
-      });
-      return `${fields.slice(0, -1)},"canonical":${canonical ?? 'null'}}`;
-    }),
+  const rows = members.flatMap((member) =>
+    member.rows.map((row): StoredRow => ({ row, member, keys: keysById.get(row.id) })),
   );
   const { rows: stored } = await db.query<{ id: string }>(
     `WITH locked AS (
@@ -519,15 +533,12 @@ async function storeAll(
        SELECT l.id, l.client_id, l.system, l.version
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS l(id, client_id, system, version), locked
        ON CONFLICT (id) DO NOTHING),
-     given AS MATERIALIZED (
-       SELECT * FROM jsonb_to_recordset($6::jsonb) AS m(id uuid, lot_id uuid, client_id text, sender_id text,
-              system text, version text, type text, status text, raw text, canonical jsonb, content_hash text,
-              error jsonb, keys text[], n bigint)),
+     given AS MATERIALIZED (SELECT * FROM ${unnestColumns(STORED_COLUMNS, 7)} AS m),
      new_messages AS (
        INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, content_hash, error,
                              job_id)
        SELECT m.id, m.lot_id, m.client_id, m.sender_id, m.system, m.version, m.type, m.status, m.content_hash,
-              m.error, CASE WHEN m.status = 'accepted' THEN $7 END
+              m.error, CASE WHEN m.status = 'accepted' THEN $6 END
          FROM given m, locked
         ORDER BY m.n
        ON CONFLICT (client_id, sender_id) WHERE status <> 'rejected' DO NOTHING
@@ -545,8 +556,8 @@ async function storeAll(
       members.map((m) => m.submission.actor.clientId),
       members.map((m) => m.submission.system),
       members.map((m) => m.submission.version),
-      `[${rows.join(',')}]`,
       jobId,
+      ...columnParameters(STORED_COLUMNS, rows),
     ],
   );
   return new Set(stored.map((r) => r.id));

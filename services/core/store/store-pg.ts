@@ -1,3 +1,10 @@
+import {
+  arrayLiteral,
+  type Column,
+  columnParameters,
+  jsonText,
+  unnestColumns,
+} from '../../db/binary-arrays.ts';
 import { LOCK_KEYS } from '../../db/lock-keys.ts';
 import type { Queryable } from '../../db/pool.ts';
 import { uuidV7 } from '../../shared/uuid-v7.ts';
@@ -83,11 +90,31 @@ const LOAD_DEMANDES = `
     CROSS JOIN LATERAL (SELECT * FROM demandes WHERE numero_unique = w.numero_unique FOR UPDATE) d
    ORDER BY d.numero_unique`;
 
-/** The demandes a batch wrote, as rows: `$1` holds their JSON (`Demande`), one object each. */
-const DEMANDE_RECORDS = `jsonb_to_recordset($1::jsonb) AS d("numeroUnique" text, departement text, "dateDepot" date,
-    "codeGuichet" text, organisme text, "referenceGuichet" text, "identiteHash" text, demandeur jsonb, menage jsonb,
-    "ressourcesMensuelles" numeric, typologie text, "communesSouhaitees" text[], motif text, statut text,
-    "dateRenouvellement" date, "dateEcheance" date, radiation jsonb, dalo jsonb, prioritaire jsonb)`;
+/** A demande's columns as its batch writes them: its fields by their names in `Demande`. */
+const DEMANDE_COLUMNS: Column<Demande>[] = [
+  { name: 'numeroUnique', type: 'text', value: (d) => d.numeroUnique },
+  { name: 'departement', type: 'text', value: (d) => d.departement },
+  { name: 'dateDepot', type: 'date', value: (d) => d.dateDepot },
+  { name: 'codeGuichet', type: 'text', value: (d) => d.codeGuichet },
+  { name: 'organisme', type: 'text', value: (d) => d.organisme },
+  { name: 'referenceGuichet', type: 'text', value: (d) => d.referenceGuichet },
+  { name: 'identiteHash', type: 'text', value: (d) => d.identiteHash },
+  { name: 'demandeur', type: 'jsonb', value: (d) => jsonText(d.demandeur) },
+  { name: 'menage', type: 'jsonb', value: (d) => jsonText(d.menage) },
+  { name: 'ressourcesMensuelles', type: 'numeric', value: (d) => String(d.ressourcesMensuelles) },
+  { name: 'typologie', type: 'text', value: (d) => d.typologie },
+  { name: 'communesSouhaitees', type: 'text[]', value: (d) => arrayLiteral(d.communesSouhaitees) },
+  { name: 'motif', type: 'text', value: (d) => d.motif },
+  { name: 'statut', type: 'text', value: (d) => d.statut },
+  { name: 'dateRenouvellement', type: 'date', value: (d) => d.dateRenouvellement },
+  { name: 'dateEcheance', type: 'date', value: (d) => d.dateEcheance },
+  { name: 'radiation', type: 'jsonb', value: (d) => jsonText(d.radiation) },
+  { name: 'dalo', type: 'jsonb', value: (d) => jsonText(d.dalo) },
+  { name: 'prioritaire', type: 'jsonb', value: (d) => jsonText(d.prioritaire) },
+];
+
+/** The demandes a batch wrote, as rows `d`: their columns are the parameters (`DEMANDE_COLUMNS`). */
+const DEMANDE_RECORDS = `${unnestColumns(DEMANDE_COLUMNS)} AS d`;
 
 /**
  * New demandes: a plain INSERT. As an upsert (`ON CONFLICT … DO UPDATE`) each row cost a probe of
@@ -119,6 +146,51 @@ const UPDATE_DEMANDES = `
     prioritaire = d.prioritaire, updated_at = now()
   FROM ${DEMANDE_RECORDS}
   WHERE demandes.numero_unique = d."numeroUnique"`;
+
+type Written<K extends keyof RegistryWrites> = RegistryWrites[K][number];
+
+const HISTORY_COLUMNS: Column<Written<'history'>>[] = [
+  { name: 'numeroUnique', type: 'text', value: (h) => h.numeroUnique },
+  { name: 'kind', type: 'text', value: (h) => h.kind },
+  { name: 'dateEffet', type: 'date', value: (h) => h.dateEffet },
+  { name: 'clientId', type: 'text', value: (h) => h.clientId },
+  { name: 'messageId', type: 'uuid', value: (h) => h.messageId },
+  { name: 'details', type: 'jsonb', value: (h) => jsonText(h.details) },
+];
+
+const ATTRIBUTION_COLUMNS: Column<Written<'attributions'>>[] = [
+  { name: 'numeroUnique', type: 'text', value: (a) => a.numeroUnique },
+  { name: 'logement', type: 'text', value: (a) => a.logement },
+  { name: 'dateSignatureBail', type: 'date', value: (a) => a.dateSignatureBail },
+  { name: 'contingent', type: 'text', value: (a) => a.contingent },
+  { name: 'accordCollectif', type: 'boolean', value: (a) => String(a.accordCollectif) },
+  { name: 'dalo', type: 'boolean', value: (a) => String(a.dalo) },
+  { name: 'prioritaire', type: 'boolean', value: (a) => String(a.prioritaire) },
+  { name: 'clientId', type: 'text', value: (a) => a.clientId },
+  { name: 'messageId', type: 'uuid', value: (a) => a.messageId },
+];
+
+const DESIGNATION_COLUMNS: Column<Written<'designations'>>[] = [
+  { name: 'numeroUnique', type: 'text', value: (d) => d.numeroUnique },
+  { name: 'logement', type: 'text', value: (d) => d.logement },
+  { name: 'sirenBailleur', type: 'text', value: (d) => d.sirenBailleur },
+  { name: 'dateDesignation', type: 'date', value: (d) => d.dateDesignation },
+  { name: 'clientId', type: 'text', value: (d) => d.clientId },
+  { name: 'messageId', type: 'uuid', value: (d) => d.messageId },
+];
+
+/** An event's columns; its id is drawn here (uuidV7, in the order of the batch). */
+const EVENT_COLUMNS: Column<Written<'events'>>[] = [
+  { name: 'id', type: 'uuid', value: () => uuidV7() },
+  { name: 'name', type: 'text', value: (e) => e.name },
+  { name: 'subject', type: 'text', value: (e) => e.subject },
+  { name: 'departement', type: 'text', value: (e) => e.departement },
+  { name: 'data', type: 'jsonb', value: (e) => jsonText(e.data) },
+  { name: 'clientId', type: 'text', value: (e) => e.clientId },
+  { name: 'daloDecision', type: 'text', value: (e) => e.audience.daloDecision },
+  { name: 'prioritaire', type: 'boolean', value: (e) => String(e.audience.prioritaire) },
+  { name: 'bailleur', type: 'text', value: (e) => e.audience.bailleur },
+];
 
 /** Numbers of one counter, `premier` to `dernier`; `id` is the counter's `TTTMMAA`. */
 interface NumeroBlock {
@@ -376,9 +448,9 @@ export class PgRegistryStore implements RegistryStore {
     const latest = [...new Map(writes.demandes.map((d) => [d.numeroUnique, d])).values()];
     const changed = latest.filter((d) => this.stored.has(d.numeroUnique));
     const created = latest.filter((d) => !this.stored.has(d.numeroUnique));
-    if (changed.length > 0) await this.db.query(UPDATE_DEMANDES, [JSON.stringify(changed)]);
+    if (changed.length > 0) await this.db.query(UPDATE_DEMANDES, columnParameters(DEMANDE_COLUMNS, changed));
     if (created.length > 0) {
-      await this.db.query(INSERT_DEMANDES, [JSON.stringify(created)]);
+      await this.db.query(INSERT_DEMANDES, columnParameters(DEMANDE_COLUMNS, created));
       this.remember(created);
     }
 
@@ -386,10 +458,9 @@ export class PgRegistryStore implements RegistryStore {
       await this.db.query(
         `INSERT INTO demande_historique (numero_unique, kind, date_effet, client_id, message_id, details)
          SELECT h."numeroUnique", h.kind, h."dateEffet", h."clientId", h."messageId", h.details
-           FROM jsonb_to_recordset($1::jsonb) AS h("numeroUnique" text, kind text, "dateEffet" date,
-             "clientId" text, "messageId" uuid, details jsonb, n bigint)
+           FROM ${unnestColumns(HISTORY_COLUMNS)} AS h
           ORDER BY n`,
-        [JSON.stringify(writes.history.map((line, n) => ({ ...line, n })))],
+        columnParameters(HISTORY_COLUMNS, writes.history),
       );
     }
     if (writes.attributions.length > 0) {
@@ -398,13 +469,12 @@ export class PgRegistryStore implements RegistryStore {
            prioritaire, client_id, message_id)
          SELECT a."numeroUnique", a.logement, a."dateSignatureBail", a.contingent, a."accordCollectif", a.dalo,
            a.prioritaire, a."clientId", a."messageId"
-           FROM jsonb_to_recordset($1::jsonb) AS a("numeroUnique" text, logement text, "dateSignatureBail" date,
-             contingent text, "accordCollectif" boolean, dalo boolean, prioritaire boolean, "clientId" text, "messageId" uuid)
+           FROM ${unnestColumns(ATTRIBUTION_COLUMNS)} AS a
          ON CONFLICT (numero_unique) DO UPDATE SET logement = EXCLUDED.logement,
            date_signature_bail = EXCLUDED.date_signature_bail, contingent = EXCLUDED.contingent,
            accord_collectif = EXCLUDED.accord_collectif, dalo = EXCLUDED.dalo, prioritaire = EXCLUDED.prioritaire,
            client_id = EXCLUDED.client_id, message_id = EXCLUDED.message_id`,
-        [JSON.stringify(writes.attributions)],
+        columnParameters(ATTRIBUTION_COLUMNS, writes.attributions),
       );
     }
     if (writes.preavis.length > 0) {
@@ -419,9 +489,8 @@ export class PgRegistryStore implements RegistryStore {
         `INSERT INTO designations (id, numero_unique, logement, siren_bailleur, date_designation, client_id, message_id)
          SELECT gen_random_uuid(), d."numeroUnique", d.logement, d."sirenBailleur", d."dateDesignation", d."clientId",
            d."messageId"
-           FROM jsonb_to_recordset($1::jsonb) AS d("numeroUnique" text, logement text, "sirenBailleur" text,
-             "dateDesignation" date, "clientId" text, "messageId" uuid)`,
-        [JSON.stringify(writes.designations)],
+           FROM ${unnestColumns(DESIGNATION_COLUMNS)} AS d`,
+        columnParameters(DESIGNATION_COLUMNS, writes.designations),
       );
     }
     if (writes.events.length === 0) return;
@@ -446,15 +515,14 @@ export class PgRegistryStore implements RegistryStore {
    */
   private async insertEvents(events: RegistryWrites['events']): Promise<void> {
     await this.db.query(
-      `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($2))
+      `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($1))
        INSERT INTO events (id, type, subject, departement, data, client_id, dalo_decision, prioritaire, bailleur)
        SELECT e.id, 'fr.sne.' || e.name || '.v1', e.subject, e.departement, e.data, e."clientId",
-         e.audience->>'daloDecision', (e.audience->>'prioritaire')::boolean, e.audience->>'bailleur'
-         FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, name text, subject text, departement text,
-           data jsonb, "clientId" text, audience jsonb, n bigint)
+         e."daloDecision", e.prioritaire, e.bailleur
+         FROM ${unnestColumns(EVENT_COLUMNS, 2)} AS e
          CROSS JOIN locked
         ORDER BY n`,
-      [JSON.stringify(events.map((e, n) => ({ id: uuidV7(), ...e, n }))), EVENTS_LOCK],
+      [EVENTS_LOCK, ...columnParameters(EVENT_COLUMNS, events)],
     );
   }
 }
