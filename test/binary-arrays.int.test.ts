@@ -37,6 +37,9 @@ describe('binary array parameters', () => {
     '',
     'NULL',
     ' spaces ',
+    // Three bytes of UTF-8 for each UTF-16 unit, the most there can be, then four for each pair.
+    '€'.repeat(1000),
+    '😀'.repeat(500),
   ];
 
   it('gives back each text as it was sent, NULLs included', async () => {

@@ -15,32 +15,34 @@ const TEXT_OID = 25;
 /** Number of dimensions, has-nulls flag, element type, then the one dimension's length and lower bound. */
 const HEADER_BYTES = 20;
 
-/** A `text[]` parameter, binary: `null` and `undefined` elements are SQL NULLs. */
+/**
+ * A `text[]` parameter, binary: `null` and `undefined` elements are SQL NULLs. One pass over each
+ * text: it is encoded in place, its length written before it after (a UTF-16 unit is at most three
+ * bytes of UTF-8, so the buffer is sized for that and the array is the part written).
+ */
 export function textArray(values: readonly (string | null | undefined)[]): Buffer {
-  let size = HEADER_BYTES;
+  let room = HEADER_BYTES;
   let hasNull = 0;
-  const lengths = values.map((value) => {
-    if (value === null || value === undefined) {
-      hasNull = 1;
-      size += 4;
-      return -1;
-    }
-    const length = Buffer.byteLength(value, 'utf8');
-    size += 4 + length;
-    return length;
-  });
-  const out = Buffer.allocUnsafe(size);
+  for (const value of values) {
+    if (value === null || value === undefined) hasNull = 1;
+    room += 4 + (value ? value.length * 3 : 0);
+  }
+  const out = Buffer.allocUnsafe(room);
   let at = out.writeInt32BE(1, 0);
   at = out.writeInt32BE(hasNull, at);
   at = out.writeUInt32BE(TEXT_OID, at);
   at = out.writeInt32BE(values.length, at);
   at = out.writeInt32BE(1, at);
-  values.forEach((value, i) => {
-    const length = lengths[i] as number;
-    at = out.writeInt32BE(length, at);
-    if (length > 0) at += out.write(value as string, at, length, 'utf8');
-  });
-  return out;
+  for (const value of values) {
+    if (value === null || value === undefined) {
+      at = out.writeInt32BE(-1, at);
+      continue;
+    }
+    const length = out.write(value, at + 4, 'utf8');
+    out.writeInt32BE(length, at);
+    at += 4 + length;
+  }
+  return out.subarray(0, at);
 }
 
 /**
