@@ -32,6 +32,7 @@ import { createInfrastructure } from '../services/pipeline/infrastructure.ts';
 import { median } from './median.ts';
 import { buildLots, type RunningHub, runHub } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
+import { dropScratchQueues, scratchQueuePrefix } from './pipeline/scratch-queues.ts';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30_000);
 const LOG_EVENTS = Number(process.env.BENCH_LOG_EVENTS ?? 1_000_000);
@@ -287,6 +288,7 @@ async function latencies(
 async function constantTime(): Promise<boolean> {
   const { name, url } = await createScratchDatabase(ADMIN_URL, 'sne_bench_feed');
   const pool = createPool({ connectionString: url, max: 2 });
+  const queuePrefix = scratchQueuePrefix('feed');
   let api: Awaited<ReturnType<typeof feedApi>> | undefined;
   try {
     await migrate(pool);
@@ -295,7 +297,7 @@ async function constantTime(): Promise<boolean> {
       DATABASE_URL: url,
       REDIS_URL,
       SNE_ADMIN_TOKEN: adminToken,
-      SNE_QUEUE_PREFIX: `benchfeed${randomBytes(4).toString('hex')}`,
+      SNE_QUEUE_PREFIX: queuePrefix,
       LOG_LEVEL: 'warn',
     });
     const readers: ClientSpec[] = [
@@ -356,6 +358,7 @@ async function constantTime(): Promise<boolean> {
     await api?.close();
     await pool.end();
     await dropScratchDatabase(ADMIN_URL, name);
+    await dropScratchQueues(REDIS_URL, queuePrefix);
   }
 }
 

@@ -19,6 +19,7 @@ import pg from 'pg';
 import { fluxFromRegistry } from './npdc/flux-oracle.ts';
 import { compareFlux, formatFluxTable } from './npdc/flux-report.ts';
 import { type HubTransport, runScenario } from './npdc/scenario.ts';
+import { dropScratchQueues, scratchQueuePrefix } from './pipeline/scratch-queues.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const SEED = Number(process.env.BENCH_SEED ?? 2014);
@@ -111,7 +112,7 @@ const env = {
   DATABASE_URL: databaseUrl,
   REDIS_URL,
   SNE_ADMIN_TOKEN: ADMIN_TOKEN,
-  SNE_QUEUE_PREFIX: `benchnpdc${randomBytes(4).toString('hex')}`,
+  SNE_QUEUE_PREFIX: scratchQueuePrefix('npdc'),
   PORT: String(PORT),
   HOST: '127.0.0.1',
   LOG_LEVEL: 'warn',
@@ -181,6 +182,7 @@ try {
   await pool.end();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();
+  await dropScratchQueues(REDIS_URL, env.SNE_QUEUE_PREFIX);
 }
 if (failed) {
   console.error('MISMATCH');

@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import pg from 'pg';
+import { dropScratchQueues, scratchQueuePrefix } from './pipeline/scratch-queues.ts';
 import { rplsFile } from './rpls-file.ts';
 
 const LARGE = Number(process.env.RPLS_MEMORY_ROWS ?? 1_000_000);
@@ -98,6 +99,7 @@ async function measure(rows: number): Promise<Measure> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
   const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).href;
+  const queuePrefix = scratchQueuePrefix('mem');
   let hub: ChildProcess | undefined;
   try {
     hub = spawn(process.execPath, ['--import', 'tsx', 'services/api/main.ts'], {
@@ -106,7 +108,7 @@ async function measure(rows: number): Promise<Measure> {
         DATABASE_URL: databaseUrl,
         REDIS_URL,
         SNE_ADMIN_TOKEN: ADMIN_TOKEN,
-        SNE_QUEUE_PREFIX: `benchmem${randomBytes(4).toString('hex')}`,
+        SNE_QUEUE_PREFIX: queuePrefix,
         PORT: String(PORT),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
@@ -163,6 +165,7 @@ async function measure(rows: number): Promise<Measure> {
     }
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
+    await dropScratchQueues(REDIS_URL, queuePrefix);
   }
 }
 

@@ -31,6 +31,7 @@ import pg from 'pg';
 import { COLUMNS } from '../connectors/rpls/v1/header.ts';
 import { portailDemande, rate, sptLotXml, startHub, stopHub, waitUntil } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
+import { dropScratchQueues, scratchQueuePrefix } from './pipeline/scratch-queues.ts';
 import { rplsFile } from './rpls-file.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 500_000);
@@ -299,7 +300,7 @@ async function hub(
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     SNE_ADMIN_TOKEN: ADMIN_TOKEN,
-    SNE_QUEUE_PREFIX: `benchrpls${randomBytes(4).toString('hex')}`,
+    SNE_QUEUE_PREFIX: scratchQueuePrefix('rpls'),
     PORT: String(PORT),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -368,6 +369,7 @@ async function hub(
   } finally {
     await stopHub(children);
     await pool.end();
+    await dropScratchQueues(REDIS_URL, env.SNE_QUEUE_PREFIX);
   }
 }
 

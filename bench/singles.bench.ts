@@ -40,6 +40,7 @@ import {
   waitUntil,
 } from './pipeline/hub-run.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
+import { dropScratchQueues, scratchQueuePrefix } from './pipeline/scratch-queues.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const STEPS = (process.env.BENCH_STEPS ?? '250,500,1000,1500,2000').split(',').filter(Boolean).map(Number);
@@ -162,7 +163,7 @@ async function hub(): Promise<boolean> {
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     SNE_ADMIN_TOKEN: ADMIN_TOKEN,
-    SNE_QUEUE_PREFIX: `benchsingles${randomBytes(4).toString('hex')}`,
+    SNE_QUEUE_PREFIX: scratchQueuePrefix('singles'),
     PORT: String(PORT),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -315,6 +316,7 @@ async function hub(): Promise<boolean> {
     await stopHub(children);
     await pool.end();
     await dropScratchDatabase(ADMIN_URL, database);
+    await dropScratchQueues(REDIS_URL, env.SNE_QUEUE_PREFIX);
   }
   return allApplied;
 }

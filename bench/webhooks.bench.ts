@@ -32,6 +32,7 @@ import { send, signatureHeaders } from '../services/pipeline/webhooks/send.ts';
 import { BENCH_BAILLEUR, buildLots, startHub, stopHub, waitUntil } from './pipeline/hub-run.ts';
 import { benchClientToken } from './pipeline/registry-seed.ts';
 import { createScratchDatabase, dropScratchDatabase } from './pipeline/scratch-database.ts';
+import { dropScratchQueues, scratchQueuePrefix } from './pipeline/scratch-queues.ts';
 import type { SubscriberCommand, SubscriberReply } from './webhooks/subscribers.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -139,7 +140,7 @@ async function hub(
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     SNE_ADMIN_TOKEN: ADMIN_TOKEN,
-    SNE_QUEUE_PREFIX: `benchhooks${randomBytes(4).toString('hex')}`,
+    SNE_QUEUE_PREFIX: scratchQueuePrefix('hooks'),
     SNE_WEBHOOK_ALLOW_PRIVATE: 'true',
     PORT: String(PORT),
     HOST: '127.0.0.1',
@@ -228,6 +229,7 @@ async function hub(
     await stopHub(children);
     await pool.end();
     await dropScratchDatabase(ADMIN_URL, database);
+    await dropScratchQueues(REDIS_URL, env.SNE_QUEUE_PREFIX);
   }
 }
 

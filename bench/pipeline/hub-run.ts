@@ -16,6 +16,7 @@ import {
   dropScratchDatabase,
   startFromCheckpoint,
 } from './scratch-database.ts';
+import { dropScratchQueues, scratchQueuePrefix } from './scratch-queues.ts';
 
 export function rate(count: number, ms: number): number {
   return Math.round((count / ms) * 1000);
@@ -155,7 +156,7 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
     DATABASE_URL: databaseUrl,
     REDIS_URL: options.redisUrl,
     SNE_ADMIN_TOKEN: adminToken,
-    SNE_QUEUE_PREFIX: `benchhub${randomBytes(4).toString('hex')}`,
+    SNE_QUEUE_PREFIX: scratchQueuePrefix('hub'),
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -227,5 +228,6 @@ export async function runHub<T = undefined>(lots: string[], options: HubRunOptio
     await stopHub(children);
     await pool.end();
     await dropScratchDatabase(options.adminUrl, database);
+    await dropScratchQueues(options.redisUrl, env.SNE_QUEUE_PREFIX);
   }
 }
