@@ -53,8 +53,11 @@ export interface PrivatePostgres {
   stop(): Promise<void>;
 }
 
-/** `initdb` into a temporary directory and start the server (as the `postgres` user when run as root). */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/**
+ * `initdb` into a temporary directory and start the server (as the `postgres` user when run as root),
+ * with `settings` as server options (`max_locks_per_transaction: '10'`).
+ */
+export async function startPrivatePostgres(settings: Record<string, string> = {}): Promise<PrivatePostgres> {
   const bin = postgresBin();
   if (!bin) throw new Error('no PostgreSQL server binaries');
   const port = await freePort();
@@ -76,7 +79,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       path.join(dir, 'server.log'),
       '-w',
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`,
+      [
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+        ...Object.entries({ max_connections: '200', ...settings }).map(
+          ([name, value]) => `-c ${name}=${value}`,
+        ),
+      ].join(' '),
       'start',
     ]);
   const stop = (mode: 'immediate' | 'fast') => run('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);

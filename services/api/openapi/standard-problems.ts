@@ -18,7 +18,7 @@ const WHY: Record<number, string> = {
   415: 'The body’s media type is not one the route reads (UNSUPPORTED_MEDIA_TYPE).',
   429: 'Too many requests for this client, or too many refused tokens from this address, in the current minute (RATE_LIMITED); see Retry-After.',
   500: 'An unexpected failure on the hub’s side (INTERNAL_ERROR), logged; never an answer to bad input.',
-  503: 'The hub cannot reach its database right now; nothing was done (SERVICE_UNAVAILABLE). Retry later.',
+  503: 'The hub cannot reach its database right now, or its database is short of a resource (its lock table, connections or disk); nothing was done (SERVICE_UNAVAILABLE). Retry later.',
 };
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { safeErrorFields } from '../../db/safe-error.ts';
-import { isDatabaseUnavailable } from '../../db/unavailable.ts';
+import { isDatabaseShortOfResources, isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { HttpProblem, type ProblemFieldError } from '../problem.ts';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.ts';
 
@@ -64,15 +64,23 @@ async function errorsPlugin(app: FastifyInstance) {
     }
     // Never the error whole: a PostgreSQL error's detail and parameters may hold personal data.
     request.log.error({ err: safeErrorFields(error) }, 'request failed');
-    // PostgreSQL down or restarting: the client may retry (the message was not stored).
-    const unavailable = isDatabaseUnavailable(error);
-    return sendProblem(
-      reply,
-      unavailable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR',
-      unavailable
-        ? 'The hub cannot reach its database right now; nothing was stored. Retry later.'
-        : 'An unexpected error occurred; it has been logged.',
-    );
+    // PostgreSQL down or restarting, or short of a resource: the client may retry (its transaction
+    // rolled back, the message was not stored).
+    if (isDatabaseUnavailable(error)) {
+      return sendProblem(
+        reply,
+        'SERVICE_UNAVAILABLE',
+        'The hub cannot reach its database right now; nothing was stored. Retry later.',
+      );
+    }
+    if (isDatabaseShortOfResources(error)) {
+      return sendProblem(
+        reply,
+        'SERVICE_UNAVAILABLE',
+        "The hub's database is short of a resource right now (its lock table, connections or disk); nothing was stored. Retry later.",
+      );
+    }
+    return sendProblem(reply, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged.');
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),
