@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../services/db/pool.ts';
 import { type HubProcess, startHubProcess, stopAllHubProcesses } from '../helpers/processes.ts';
-import { enregistrement, lot } from '../helpers/spt.ts';
+import { enregistrement, lot, radiation } from '../helpers/spt.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
   freePort,
@@ -20,7 +20,9 @@ import {
  * lots of 1,000 messages at once). When it is full, PostgreSQL refuses the lock ("out of shared
  * memory", SQLSTATE 53200). That must reach the sender as what it is, a 503 it may retry with the
  * lot unchanged, nothing stored; not a 500. Here the table is made small (10 a connection) so that
- * one lot of 1,000 fills it, and a small lot still passes.
+ * one lot of 1,000 fills it, and a small lot still passes. An operator's bulk replay within the
+ * request locks its messages' keys too: it must take them a chunk at a time, or a replay larger than
+ * the table would be refused however often it is tried.
  */
 const ADMIN_TOKEN = 'lock-table-admin-token-0123456789';
 const missing = privateServicesMissing();
@@ -58,31 +60,55 @@ describe.skipIf(missing)(`a full lock table${missing ? `: skipped, ${missing}` :
     await postgres?.stop();
   });
 
-  it('answers a lot whose locks do not fit 503, stores nothing of it, and takes a smaller lot', async () => {
+  /** Provisions a client through the admin route; returns its token. */
+  async function client(id: string, role: string, codeGuichet?: string): Promise<string> {
     const created = await fetch(`${base}/admin/clients`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        id: 'bailleur-locks',
-        role: 'bailleur',
+        id,
+        role,
         organisme: '123456789',
-        nom: 'Bailleur des verrous',
-        departements: ['59'],
-        codeGuichet: 'BV59A',
+        nom: id,
+        departements: role === 'operator' ? ['*'] : ['59'],
+        ...(codeGuichet ? { codeGuichet } : {}),
       }),
     });
     expect(created.status, await created.clone().text()).toBe(201);
-    const { token } = (await created.json()) as { token: string };
+    return ((await created.json()) as { token: string }).token;
+  }
+
+  /** POSTs a lot of these messages as `token`. */
+  const postLot = (token: string, messages: string[]) =>
+    fetch(`${base}/connectors/spt/v2/lots`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' },
+      body: lot(...messages),
+    });
+
+  /** Waits until `n` messages have `status`. */
+  const messagesWithStatus = (status: string, n: number) =>
+    waitFor(
+      async () => {
+        const { rows } = await pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM messages WHERE status = $1',
+          [status],
+        );
+        return rows[0]?.n === n ? true : undefined;
+      },
+      60_000,
+      `${n} messages ${status}`,
+    );
+
+  it('answers a lot whose locks do not fit 503, stores nothing of it, and takes a smaller lot', async () => {
+    const token = await client('bailleur-locks', 'bailleur', 'BV59A');
     const post = (messages: number, prefix: string) =>
-      fetch(`${base}/connectors/spt/v2/lots`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' },
-        body: lot(
-          ...Array.from({ length: messages }, (_, i) =>
-            enregistrement({ id: `${prefix}-${i}`, ref: `${prefix}-REF-${i}`, nom: `Verrou${prefix}${i}` }),
-          ),
+      postLot(
+        token,
+        Array.from({ length: messages }, (_, i) =>
+          enregistrement({ id: `${prefix}-${i}`, ref: `${prefix}-REF-${i}`, nom: `Verrou${prefix}${i}` }),
         ),
-      });
+      );
 
     const tooMany = await post(1000, 'L');
     expect(tooMany.status, hub.output()).toBe(503);
@@ -93,15 +119,34 @@ describe.skipIf(missing)(`a full lock table${missing ? `: skipped, ${missing}` :
 
     const small = await post(5, 'S');
     expect(small.status, await small.clone().text()).toBe(202);
-    await waitFor(
-      async () => {
-        const { rows } = await pool.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM messages WHERE status = 'applied'`,
-        );
-        return rows[0]?.n === 5 ? true : undefined;
-      },
-      30_000,
-      'the small lot applied',
-    );
+    await messagesWithStatus('applied', 5);
   }, 120_000);
+
+  it('replays within the request more failed messages than one transaction could lock', async () => {
+    // 1,500 radiations of demandes nobody registered: one ordering key each, all fail (DEMANDE_INCONNUE).
+    const token = await client('bailleur-replay', 'bailleur', 'BR59A');
+    for (let l = 0; l < 3; l++) {
+      const radiations = Array.from({ length: 500 }, (_, i) =>
+        radiation(`R-${l}-${i}`, `INCONNUE-${l}-${i}`, 'abandon', '2014-06-01'),
+      );
+      const answer = await postLot(token, radiations);
+      expect(answer.status, await answer.clone().text()).toBe(202);
+    }
+    await messagesWithStatus('failed', 1500);
+
+    const operator = await client('ops-locks', 'operator');
+    const replay = await fetch(`${base}/ops/messages/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ filter: { status: 'failed' }, reason: 'lock table test' }),
+    });
+    expect(replay.status, await replay.clone().text()).toBe(200);
+    expect(await replay.json()).toEqual({ matched: 1500, replayed: 1500 });
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit WHERE action = 'message.replay'`,
+    );
+    expect(rows[0]?.n).toBe(1500);
+    // Applied again, they fail again: each was requeued once, with its ordering key.
+    await messagesWithStatus('failed', 1500);
+  }, 180_000);
 });

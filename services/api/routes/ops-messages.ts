@@ -14,7 +14,7 @@ import {
   replayChunk,
   replayMessage,
 } from '../../pipeline/ops/message-replay.ts';
-import { createOpsQueue, createReplayJob, findOpsJob } from '../../pipeline/ops/replay-job.ts';
+import { createOpsQueue, createReplayJob, findOpsJob, REPLAY_CHUNK } from '../../pipeline/ops/replay-job.ts';
 import { audit } from '../audit.ts';
 import {
   BULK_REPLAY_BODY,
@@ -198,7 +198,9 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
           'rejected ones whose id a live message holds (IDEMPOTENCY_CONFLICT). `replayed` can be less than ' +
           '`matched`. `dryRun: true` counts them and shows the first ones, changing nothing. Up to ' +
           'the background threshold (SNE_REPLAY_BACKGROUND_ABOVE, 10,000) they are replayed within the ' +
-          'request (200); above it a background job does it (202 with `jobId`; progress at GET /ops/jobs/{jobId}).',
+          'request (200), 500 per transaction with their audit lines: a request that fails midway leaves ' +
+          'the chunks it committed replayed, and the same request again replays the rest. Above it a ' +
+          'background job does it (202 with `jobId`; progress at GET /ops/jobs/{jobId}).',
         body: BULK_REPLAY_BODY,
         response: {
           200: BULK_REPLAY_REPLY,
@@ -242,29 +244,42 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
           );
         return reply.code(202).send({ jobId, matched: count });
       }
-      const done = await withTransaction(app.pg, async (db) => {
-        const chunk = await replayChunk(
-          db,
-          status,
-          filterCondition(filter, 3),
-          { afterSeq: '0', maxSeq, limit: app.config.replayBackgroundAbove },
-          app.revisers,
-        );
-        await db.query(
-          `INSERT INTO audit (actor, action, target, reason, details)
-           SELECT $1, 'message.replay', id::text, $2, '{"bulk": true}'::jsonb FROM unnest($3::uuid[]) AS id`,
-          [actor, reason, chunk.messageIds],
-        );
-        await audit(db, {
-          actor,
-          action: 'message.replay-bulk',
-          reason,
-          details: { filter, matched: count, replayed: chunk.messageIds.length },
+      // Within the request, a transaction per chunk of REPLAY_CHUNK messages, as the background job
+      // does: the advisory locks of 10,000 messages' ordering keys, held to one commit, would not fit
+      // PostgreSQL's lock table (README: Horizontal scale). Each chunk's messages commit with their
+      // audit lines; the last transaction, which finds none left, writes the request's own line.
+      let afterSeq = '0';
+      let replayed = 0;
+      for (;;) {
+        const chunk = await withTransaction(app.pg, async (db) => {
+          const done = await replayChunk(
+            db,
+            status,
+            filterCondition(filter, 3),
+            { afterSeq, maxSeq, limit: REPLAY_CHUNK },
+            app.revisers,
+          );
+          await db.query(
+            `INSERT INTO audit (actor, action, target, reason, details)
+             SELECT $1, 'message.replay', id::text, $2, '{"bulk": true}'::jsonb FROM unnest($3::uuid[]) AS id`,
+            [actor, reason, done.messageIds],
+          );
+          if (!done.lastSeq) {
+            await audit(db, {
+              actor,
+              action: 'message.replay-bulk',
+              reason,
+              details: { filter, matched: count, replayed: replayed + done.messageIds.length },
+            });
+          }
+          return done;
         });
-        return chunk;
-      });
-      await enqueue(done.jobs);
-      return { matched: count, replayed: done.messageIds.length };
+        await enqueue(chunk.jobs);
+        replayed += chunk.messageIds.length;
+        if (!chunk.lastSeq) break;
+        afterSeq = chunk.lastSeq;
+      }
+      return { matched: count, replayed };
     },
   );
 

@@ -14,8 +14,12 @@ export interface OpsJobData {
   jobId: string;
 }
 
-/** Messages replayed per transaction of a background bulk replay. */
-const CHUNK = 500;
+/**
+ * Messages replayed per transaction of a bulk replay, in the background or within the request: a
+ * chunk holds an advisory lock per ordering key of its messages until it commits, and PostgreSQL's
+ * shared lock table (README: Horizontal scale) must hold them beside the intake's.
+ */
+export const REPLAY_CHUNK = 500;
 
 export function createOpsQueue(connection: ConnectionOptions, prefix: string): Queue<OpsJobData> {
   const queue = new Queue<OpsJobData>(OPS_QUEUE, {
@@ -132,7 +136,7 @@ export async function runReplayJob(
         db,
         (job.filter.status ?? 'failed') as BulkReplayStatus,
         where,
-        { afterSeq: job.after_seq, maxSeq: job.max_seq, limit: CHUNK },
+        { afterSeq: job.after_seq, maxSeq: job.max_seq, limit: REPLAY_CHUNK },
         deps.revisers,
       );
       if (!chunk.lastSeq) {
