@@ -25,9 +25,7 @@ import {
  * the table would be refused however often it is tried.
  */
 const ADMIN_TOKEN = 'lock-table-admin-token-0123456789';
-const missing = privateServicesMissing();
-if (missing && process.env.SNE_TESTS_REQUIRE_ALL)
-  throw new Error(`the lock table test cannot run: ${missing}`);
+const missing = privateServicesMissing('the lock table test');
 
 describe.skipIf(missing)(`a full lock table${missing ? `: skipped, ${missing}` : ''}`, () => {
   let postgres: PrivatePostgres;

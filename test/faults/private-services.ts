@@ -34,8 +34,18 @@ function postgresBin(): string | undefined {
   return bin && existsSync(path.join(bin, 'pg_ctl')) ? bin : undefined;
 }
 
-/** Whether this machine can run the private services (else the fault suite says why and skips). */
-export function privateServicesMissing(): string | undefined {
+/**
+ * What this machine lacks to run the private services, if anything: the suite then says why and
+ * skips. Under `.ci/run`, which installs every prerequisite and sets SNE_TESTS_REQUIRE_ALL, a missing
+ * one fails the run instead (`suite` names what cannot run).
+ */
+export function privateServicesMissing(suite: string): string | undefined {
+  const missing = missingPrerequisite();
+  if (missing && process.env.SNE_TESTS_REQUIRE_ALL) throw new Error(`${suite} cannot run: ${missing}`);
+  return missing;
+}
+
+function missingPrerequisite(): string | undefined {
   if (!postgresBin()) return 'no PostgreSQL server binaries under /usr/lib/postgresql';
   try {
     execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
