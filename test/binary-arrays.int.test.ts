@@ -2,9 +2,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   arrayLiteral,
+  booleanText,
   type Column,
   columnParameters,
   jsonText,
+  numberText,
   textArray,
   unnestColumns,
 } from '../services/db/binary-arrays.ts';
@@ -51,6 +53,16 @@ describe('binary array parameters', () => {
     expect(rows.map((r) => r.value)).toEqual([...awkward, null, null]);
   });
 
+  it('makes room for the length of every NULL', async () => {
+    // Nothing but NULLs and empty texts: no slack from the texts' sizing to hide a missing length.
+    const values = [...Array.from({ length: 100 }, () => null), '', null, ''];
+    const { rows } = await client.query<{ value: string | null }>(
+      'SELECT value FROM unnest($1::text[]) WITH ORDINALITY AS t(value, n) ORDER BY n',
+      [textArray(values)],
+    );
+    expect(rows.map((r) => r.value)).toEqual(values);
+  });
+
   it('sends an empty array', async () => {
     const { rows } = await client.query<{ n: number }>('SELECT cardinality($1::text[]) AS n', [
       textArray([]),
@@ -71,7 +83,7 @@ describe('binary array parameters', () => {
       { name: 'day', type: 'date', value: (r) => r.day },
       { name: 'tags', type: 'text[]', value: (r) => arrayLiteral(r.tags) },
       { name: 'details', type: 'jsonb', value: (r) => jsonText(r.details) },
-      { name: 'flag', type: 'boolean', value: (r) => String(r.flag) },
+      { name: 'flag', type: 'boolean', value: (r) => booleanText(r.flag) },
     ];
     const given: Row[] = [
       {
@@ -97,5 +109,23 @@ describe('binary array parameters', () => {
   it('is refused by PostgreSQL when a text holds a NUL character, as a JSON document was', async () => {
     await expect(client.query('SELECT $1::text[]', [textArray(['a\u0000b'])])).rejects.toThrow();
     await expect(client.query('SELECT 1')).resolves.toBeDefined();
+  });
+
+  it('refuses, before sending, what UTF-8 or numeric would silently change', () => {
+    // A lone surrogate would reach PostgreSQL as U+FFFD: the data would differ from what was sent.
+    expect(() => textArray(['ok', 'x\ud800'])).toThrow('element 2 holds a lone UTF-16 surrogate');
+    expect(() => textArray(['\udc00'])).toThrow(TypeError);
+    expect(() => textArray(['a pair is fine \u{1F600}'])).not.toThrow();
+    expect(() => textArray([42 as unknown as string])).toThrow('element 1 is a number, not a text');
+    // numeric accepts 'NaN' and 'Infinity': they are refused here, as absent values are NULLs.
+    expect(() => numberText(Number.NaN)).toThrow(TypeError);
+    expect(() => numberText(Number.POSITIVE_INFINITY)).toThrow(TypeError);
+    expect([numberText(1234.5), numberText(0), numberText(null), numberText(undefined)]).toEqual([
+      '1234.5',
+      '0',
+      null,
+      null,
+    ]);
+    expect([booleanText(true), booleanText(false), booleanText(undefined)]).toEqual(['true', 'false', null]);
   });
 });

@@ -10,6 +10,13 @@
  * the raw texts included, and `JSON.stringify` escaped them all first.
  */
 
+declare global {
+  interface String {
+    /** ES2024, in V8 since Node 20: false when the text holds a lone UTF-16 surrogate. */
+    isWellFormed(): boolean;
+  }
+}
+
 /** PostgreSQL's `text` type. */
 const TEXT_OID = 25;
 /** Number of dimensions, has-nulls flag, element type, then the one dimension's length and lower bound. */
@@ -19,13 +26,25 @@ const HEADER_BYTES = 20;
  * A `text[]` parameter, binary: `null` and `undefined` elements are SQL NULLs. One pass over each
  * text: it is encoded in place, its length written before it after (a UTF-16 unit is at most three
  * bytes of UTF-8, so the buffer is sized for that and the array is the part written).
+ *
+ * @throws TypeError for an element that is not a text, or a text holding a lone UTF-16 surrogate:
+ *   UTF-8 would silently turn it into U+FFFD, where a JSON document made PostgreSQL refuse it (the
+ *   routes refuse such input first: `UNSUPPORTED_CHARACTER`, `XML_MALFORMED`). U+0000 is refused by
+ *   PostgreSQL itself, as it was.
  */
 export function textArray(values: readonly (string | null | undefined)[]): Buffer {
   let room = HEADER_BYTES;
   let hasNull = 0;
-  for (const value of values) {
-    if (value === null || value === undefined) hasNull = 1;
-    room += 4 + (value ? value.length * 3 : 0);
+  for (const [i, value] of values.entries()) {
+    room += 4;
+    if (value === null || value === undefined) {
+      hasNull = 1;
+      continue;
+    }
+    if (typeof value !== 'string') throw new TypeError(`element ${i + 1} is a ${typeof value}, not a text`);
+    // One-byte strings (Latin-1, most French text) answer at once.
+    if (!value.isWellFormed()) throw new TypeError(`element ${i + 1} holds a lone UTF-16 surrogate`);
+    room += value.length * 3;
   }
   const out = Buffer.allocUnsafe(room);
   let at = out.writeInt32BE(1, 0);
@@ -76,6 +95,21 @@ export function unnestColumns<T>(columns: readonly Column<T>[], first = 1): stri
 /** The parameters of `unnestColumns(columns)` for these rows. */
 export function columnParameters<T>(columns: readonly Column<T>[], rows: readonly T[]): Buffer[] {
   return columns.map((c) => textArray(rows.map(c.value)));
+}
+
+/**
+ * A numeric column's text: `null` for a value that is absent.
+ * @throws TypeError for NaN or an infinity, which `numeric` would store as such (JSON made them NULL).
+ */
+export function numberText(value: number | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  if (!Number.isFinite(value)) throw new TypeError(`${value} is not a finite number`);
+  return String(value);
+}
+
+/** A boolean column's text: `null` for a value that is absent. */
+export function booleanText(value: boolean | null | undefined): string | null {
+  return value === undefined || value === null ? null : String(value);
 }
 
 /** A JSON column's text: `null` for a value that is absent. */

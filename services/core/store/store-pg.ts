@@ -1,8 +1,10 @@
 import {
   arrayLiteral,
+  booleanText,
   type Column,
   columnParameters,
   jsonText,
+  numberText,
   unnestColumns,
 } from '../../db/binary-arrays.ts';
 import { LOCK_KEYS } from '../../db/lock-keys.ts';
@@ -101,7 +103,7 @@ const DEMANDE_COLUMNS: Column<Demande>[] = [
   { name: 'identiteHash', type: 'text', value: (d) => d.identiteHash },
   { name: 'demandeur', type: 'jsonb', value: (d) => jsonText(d.demandeur) },
   { name: 'menage', type: 'jsonb', value: (d) => jsonText(d.menage) },
-  { name: 'ressourcesMensuelles', type: 'numeric', value: (d) => String(d.ressourcesMensuelles) },
+  { name: 'ressourcesMensuelles', type: 'numeric', value: (d) => numberText(d.ressourcesMensuelles) },
   { name: 'typologie', type: 'text', value: (d) => d.typologie },
   { name: 'communesSouhaitees', type: 'text[]', value: (d) => arrayLiteral(d.communesSouhaitees) },
   { name: 'motif', type: 'text', value: (d) => d.motif },
@@ -163,9 +165,9 @@ const ATTRIBUTION_COLUMNS: Column<Written<'attributions'>>[] = [
   { name: 'logement', type: 'text', value: (a) => a.logement },
   { name: 'dateSignatureBail', type: 'date', value: (a) => a.dateSignatureBail },
   { name: 'contingent', type: 'text', value: (a) => a.contingent },
-  { name: 'accordCollectif', type: 'boolean', value: (a) => String(a.accordCollectif) },
-  { name: 'dalo', type: 'boolean', value: (a) => String(a.dalo) },
-  { name: 'prioritaire', type: 'boolean', value: (a) => String(a.prioritaire) },
+  { name: 'accordCollectif', type: 'boolean', value: (a) => booleanText(a.accordCollectif) },
+  { name: 'dalo', type: 'boolean', value: (a) => booleanText(a.dalo) },
+  { name: 'prioritaire', type: 'boolean', value: (a) => booleanText(a.prioritaire) },
   { name: 'clientId', type: 'text', value: (a) => a.clientId },
   { name: 'messageId', type: 'uuid', value: (a) => a.messageId },
 ];
@@ -188,7 +190,7 @@ const EVENT_COLUMNS: Column<Written<'events'>>[] = [
   { name: 'data', type: 'jsonb', value: (e) => jsonText(e.data) },
   { name: 'clientId', type: 'text', value: (e) => e.clientId },
   { name: 'daloDecision', type: 'text', value: (e) => e.audience.daloDecision },
-  { name: 'prioritaire', type: 'boolean', value: (e) => String(e.audience.prioritaire) },
+  { name: 'prioritaire', type: 'boolean', value: (e) => booleanText(e.audience.prioritaire) },
   { name: 'bailleur', type: 'text', value: (e) => e.audience.bailleur },
 ];
 
