@@ -802,4 +802,27 @@ describe('bulk replay in the background', () => {
     expect(again.statusCode, again.body).toBe(200);
     expect(again.json()).toEqual({ matched: 2, replayed: 0 });
   });
+
+  it('accepts again one rejected message of an id sent twice, not both (one id, one live message)', async () => {
+    const since = new Date().toISOString();
+    // The same id rejected twice (a rejected message does not hold its id), with two contents.
+    const id = uid('RD');
+    const first = await lotDone(enregistrement({ id, nom: 'DoubleRejet', prenom: 'Un', typologie: 'T9' }));
+    const second = await lotDone(enregistrement({ id, nom: 'DoubleRejet', prenom: 'Deux', typologie: 'T9' }));
+    const both = [first[id], second[id]] as string[];
+    await hub.pool.query(
+      `UPDATE message_payloads SET raw = replace(raw, '<typologie>T9</typologie>', '<typologie>T4</typologie>')
+        WHERE message_id = ANY($1::uuid[])`,
+      [both],
+    );
+    const reply = await ops('POST', '/ops/messages/replay', {
+      filter: { status: 'rejected', receivedSince: since },
+      reason: 'contrat corrigé',
+    });
+    expect(reply.statusCode, reply.body).toBe(200);
+    expect(reply.json()).toEqual({ matched: 2, replayed: 1 });
+    await waitForMessagesDone(hub.pool, [first[id] as string]);
+    expect(await detail(first[id] as string)).toMatchObject({ status: 'applied' });
+    expect(await detail(second[id] as string)).toMatchObject({ status: 'rejected', audit: [] });
+  });
 });

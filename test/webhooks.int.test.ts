@@ -206,5 +206,23 @@ describe('webhooks', () => {
     expect(again.statusCode).toBe(409);
     const { rows } = await hub.pool.query(`SELECT actor, reason FROM audit WHERE action = 'delivery.replay'`);
     expect(rows).toEqual([{ actor: 'ops', reason: 'subscriber fixed' }]);
+
+    // Delivered now: it exists, so giving it up is a conflict with its state, not an unknown id.
+    const discard = await ops('POST', `/ops/deliveries/${failed?.id}/discard`, { reason: 'too late' });
+    expect(discard.statusCode).toBe(409);
+    expect(discard.json()).toMatchObject({ code: 'DELIVERY_NOT_DISCARDABLE' });
+    expect(discard.json<{ detail: string }>().detail).toContain('delivered');
+    const unknown = await ops('POST', '/ops/deliveries/0190a1b2-0000-7000-8000-000000000000/discard', {
+      reason: 'no such delivery',
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'DELIVERY_UNKNOWN' });
+    // A bulk replay takes failed or discarded deliveries: asking for delivered ones is a mistake, said so.
+    const delivered = await ops('POST', '/ops/deliveries/replay', {
+      filter: { status: 'delivered' },
+      reason: 'all of them',
+    });
+    expect(delivered.statusCode).toBe(400);
+    expect(delivered.json()).toMatchObject({ code: 'CONTRACT_INVALID' });
   });
 });

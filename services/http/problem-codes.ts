@@ -57,6 +57,7 @@ export const PROBLEM_CODES = {
   CLIENT_EXISTS: { status: 409, title: 'A client with this id or codeGuichet exists' },
   IDEMPOTENCY_CONFLICT: { status: 409, title: 'This message id was used with another content' },
   DELIVERY_NOT_REPLAYABLE: { status: 409, title: 'This webhook delivery cannot be replayed' },
+  DELIVERY_NOT_DISCARDABLE: { status: 409, title: 'This webhook delivery cannot be discarded in its state' },
   MESSAGE_NOT_REPLAYABLE: { status: 409, title: 'This message cannot be replayed in its state' },
   MESSAGE_NOT_DISCARDABLE: { status: 409, title: 'This message cannot be discarded in its state' },
   REVISION_FORBIDDEN: { status: 409, title: 'This message cannot be revised' },

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Actor } from '../core/actor.ts';
 import type { LogementRecord } from '../core/parc.ts';
-import { withTimeout } from '../shared/with-timeout.ts';
+import { REDIS_WAIT_MS, withTimeout } from '../shared/with-timeout.ts';
 import { copyRow } from './parc-copy-row.ts';
 import type { ImportMode, ImportSession, ImportStatus, ParcImports, RowError } from './parc-import.ts';
 import { addStagingKeySql, copyStagingSql, createStagingSql, stagingTable } from './parc-staging.ts';
@@ -16,8 +16,6 @@ import { mergeJob, type RplsJobData } from './queues.ts';
 const CHUNK_CHARS = 256 * 1024;
 /** Errors an import reports (the first ones by line). */
 const ERRORS_KEPT = 100;
-/** How long the 202 may wait for Redis to take the merge job, ms (the import is committed already). */
-const ENQUEUE_WAIT_MS = 1000;
 
 export interface PgParcImportsOptions {
   /** More rejected rows than this fail the import (`SNE_RPLS_MAX_REJECTED`). */
@@ -206,7 +204,7 @@ class PgImportSession implements ImportSession {
       this.client.release();
     }
     // After the commit: the job names a committed import. If Redis is away, the reconciler queues it.
-    await withTimeout(this.queue.add(job.name, job.data, job.opts), ENQUEUE_WAIT_MS, 'Redis').catch(
+    await withTimeout(this.queue.add(job.name, job.data, job.opts), REDIS_WAIT_MS, 'Redis').catch(
       (error: Error) => {
         this.log.warn(
           { importId: this.importId, err: error.message },

@@ -1,4 +1,10 @@
 /**
+ * How long a request waits for Redis to take a job before it answers without it. The job's rows are
+ * committed in PostgreSQL already: the add goes on, and the reconcilers queue what it never did.
+ */
+export const REDIS_WAIT_MS = 1000;
+
+/**
  * Rejects when `promise` has not settled within `ms`. The promise itself goes on (and its eventual
  * rejection is swallowed): a Redis command queued while Redis is away completes when it returns.
  */

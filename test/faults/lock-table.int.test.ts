@@ -147,4 +147,56 @@ describe.skipIf(missing)(`a full lock table${missing ? `: skipped, ${missing}` :
     // Applied again, they fail again: each was requeued once, with its ordering key.
     await messagesWithStatus('failed', 1500);
   }, 180_000);
+
+  it('says how many it replayed when the database fails midway, and the same request replays the rest', async () => {
+    // The 1,500 radiations of the test before, failed again. The second chunk's audit lines meet a
+    // full lock table (SQLSTATE 53200), made by a trigger: the first chunk stays replayed.
+    await messagesWithStatus('failed', 1500);
+    const operator = await client('ops-interrupted', 'operator');
+    await pool.query(`
+      CREATE SEQUENCE audit_statements;
+      CREATE FUNCTION fail_second_chunk() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('audit_statements') > 1 THEN
+          RAISE EXCEPTION 'out of shared memory' USING ERRCODE = '53200';
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER fail_second_chunk AFTER INSERT ON audit FOR EACH STATEMENT EXECUTE FUNCTION fail_second_chunk();
+    `);
+    const replay = () =>
+      fetch(`${base}/ops/messages/replay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ filter: { status: 'failed' }, reason: 'interrupted replay' }),
+      });
+    const replayLines = async () => {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit WHERE action = 'message.replay' AND reason = 'interrupted replay'`,
+      );
+      return rows[0]?.n;
+    };
+    try {
+      const interrupted = await replay();
+      expect(interrupted.status, await interrupted.clone().text()).toBe(503);
+      const problem = (await interrupted.json()) as { code: string; replayed: number; detail: string };
+      expect(problem).toMatchObject({ code: 'SERVICE_UNAVAILABLE', replayed: 500 });
+      expect(problem.detail).toContain('the same request again replays the rest');
+      expect(await replayLines()).toBe(500);
+    } finally {
+      await pool.query(
+        'DROP TRIGGER fail_second_chunk ON audit; DROP FUNCTION fail_second_chunk(); DROP SEQUENCE audit_statements',
+      );
+    }
+    // The 1,000 not replayed yet, and those of the first chunk that failed again meanwhile.
+    const again = await replay();
+    expect(again.status, await again.clone().text()).toBe(200);
+    const { replayed } = (await again.json()) as { replayed: number };
+    expect(replayed).toBeGreaterThanOrEqual(1000);
+    expect(await replayLines()).toBe(500 + replayed);
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit WHERE action = 'message.replay-bulk' AND reason = 'interrupted replay'`,
+    );
+    expect(rows[0]?.n).toBe(1);
+  }, 180_000);
 });

@@ -13,6 +13,7 @@ import {
   replayDeliveries,
 } from '../../pipeline/webhooks/delivery-queries.ts';
 import { pageOf, rowsFor } from '../../shared/pagination.ts';
+import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { audit } from '../audit.ts';
 
 const STATUSES = ['pending', 'delivered', 'failed', 'discarded'];
@@ -23,6 +24,9 @@ const filterProperties = {
   from: { type: 'string', format: 'date-time' },
   to: { type: 'string', format: 'date-time' },
 } as const;
+
+/** A bulk replay's filter: only the statuses a replay takes, so that `delivered` is a 400, not "0 matched". */
+const replayFilterProperties = { ...filterProperties, status: { enum: ['failed', 'discarded'] } } as const;
 
 const deliverySchema = {
   type: 'object',
@@ -78,10 +82,12 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
 
   const enqueue = async (deliveries: { id: string; attempt: number }[]) => {
     if (deliveries.length === 0) return;
-    // If Redis is away the reconciler plans them from PostgreSQL, where they are pending already.
-    await app.webhookQueue
-      .addBulk(deliveries.map(({ id, attempt }) => webhookJob(id, attempt)))
-      .catch((error: Error) => app.log.warn({ err: error.message }, 'replayed deliveries not queued yet'));
+    // If Redis is away the request does not wait for it: the reconciler plans them from PostgreSQL,
+    // where they are pending already.
+    const jobsAdded = app.webhookQueue.addBulk(deliveries.map(({ id, attempt }) => webhookJob(id, attempt)));
+    await withTimeout(jobsAdded, REDIS_WAIT_MS, 'Redis').catch((error: Error) =>
+      app.log.warn({ err: error.message }, 'replayed deliveries not queued yet'),
+    );
   };
 
   app.get<{ Querystring: DeliveryFilter & { limit: number; cursor?: string } }>(
@@ -203,7 +209,7 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
           required: ['filter', 'reason'],
           additionalProperties: false,
           properties: {
-            filter: { type: 'object', additionalProperties: false, properties: filterProperties },
+            filter: { type: 'object', additionalProperties: false, properties: replayFilterProperties },
             reason: { type: 'string', minLength: 1, maxLength: 1000 },
             dryRun: { type: 'boolean', default: false },
           },
@@ -246,6 +252,7 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
         response: {
           200: { type: 'object', properties: { id: { type: 'string' }, status: { const: 'discarded' } } },
           404: PROBLEM_SCHEMA,
+          409: PROBLEM_SCHEMA,
         },
       },
     },
@@ -262,7 +269,12 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
         return true;
       });
       if (!discarded) {
-        throw new HttpProblem('DELIVERY_UNKNOWN', `No pending or failed delivery ${id}.`);
+        const delivery = await findDelivery(app.pg, id);
+        if (!delivery) throw new HttpProblem('DELIVERY_UNKNOWN', `No delivery ${id}.`);
+        throw new HttpProblem(
+          'DELIVERY_NOT_DISCARDABLE',
+          `The delivery is ${delivery.status}: only a pending or failed one can be discarded.`,
+        );
       }
       return { id, status: 'discarded' };
     },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { withTransaction } from '../../db/pool.ts';
+import { databaseUnavailability } from '../../http/plugins/errors.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { isProblemCode } from '../../http/problem-codes.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
@@ -15,6 +16,7 @@ import {
   replayMessage,
 } from '../../pipeline/ops/message-replay.ts';
 import { createOpsQueue, createReplayJob, findOpsJob, REPLAY_CHUNK } from '../../pipeline/ops/replay-job.ts';
+import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { audit } from '../audit.ts';
 import {
   BULK_REPLAY_BODY,
@@ -48,14 +50,18 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
     await opsQueue.close();
   });
 
-  /** Adds apply jobs once their transaction has committed; Redis away, the reconciler queues them later. */
+  /**
+   * Adds apply jobs once their transaction has committed. Redis away, the request does not wait for
+   * it (an add waits for Redis to come back): the reconciler queues the messages, accepted in PostgreSQL.
+   */
   const enqueue = async (jobs: { jobId: string; messageIds: string[] }[]) => {
     if (jobs.length === 0) return;
-    await app.applyQueue
-      .addBulk(
-        jobs.map((j) => ({ name: 'apply', data: { messageIds: j.messageIds }, opts: { jobId: j.jobId } })),
-      )
-      .catch((error: Error) => app.log.warn({ err: error.message }, 'replayed messages not queued yet'));
+    const jobsAdded = app.applyQueue.addBulk(
+      jobs.map((j) => ({ name: 'apply', data: { messageIds: j.messageIds }, opts: { jobId: j.jobId } })),
+    );
+    await withTimeout(jobsAdded, REDIS_WAIT_MS, 'Redis').catch((error: Error) =>
+      app.log.warn({ err: error.message }, 'replayed messages not queued yet'),
+    );
   };
 
   const checkPeriods = (filter: MessageFilter, at: string) => {
@@ -199,7 +205,9 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
           '`matched`. `dryRun: true` counts them and shows the first ones, changing nothing. Up to ' +
           'the background threshold (SNE_REPLAY_BACKGROUND_ABOVE, 10,000) they are replayed within the ' +
           'request (200), 500 per transaction with their audit lines: a request that fails midway leaves ' +
-          'the chunks it committed replayed, and the same request again replays the rest. Above it a ' +
+          'the chunks it committed replayed (a 503 says how many: `replayed`), and the same request again ' +
+          'replays the rest. `replayed` may exceed `matched`: a message of the range that fails while the ' +
+          'replay runs is replayed too. Above it a ' +
           'background job does it (202 with `jobId`; progress at GET /ops/jobs/{jobId}).',
         body: BULK_REPLAY_BODY,
         response: {
@@ -237,11 +245,9 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
           return id;
         });
         // Redis away: the job's row says it is running, and the scheduler's reconciler adds it.
-        await opsQueue
-          .add('replay', { jobId }, { jobId })
-          .catch((error: Error) =>
-            app.log.warn({ jobId, err: error.message }, 'bulk replay job not queued yet'),
-          );
+        await withTimeout(opsQueue.add('replay', { jobId }, { jobId }), REDIS_WAIT_MS, 'Redis').catch(
+          (error: Error) => app.log.warn({ jobId, err: error.message }, 'bulk replay job not queued yet'),
+        );
         return reply.code(202).send({ jobId, matched: count });
       }
       // Within the request, a transaction per chunk of REPLAY_CHUNK messages, as the background job
@@ -250,34 +256,38 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
       // audit lines; the last transaction, which finds none left, writes the request's own line.
       let afterSeq = '0';
       let replayed = 0;
-      for (;;) {
-        const chunk = await withTransaction(app.pg, async (db) => {
-          const done = await replayChunk(
-            db,
-            status,
-            filterCondition(filter, 3),
-            { afterSeq, maxSeq, limit: REPLAY_CHUNK },
-            app.revisers,
-          );
-          await db.query(
-            `INSERT INTO audit (actor, action, target, reason, details)
-             SELECT $1, 'message.replay', id::text, $2, '{"bulk": true}'::jsonb FROM unnest($3::uuid[]) AS id`,
-            [actor, reason, done.messageIds],
-          );
-          if (!done.lastSeq) {
-            await audit(db, {
-              actor,
-              action: 'message.replay-bulk',
-              reason,
-              details: { filter, matched: count, replayed: replayed + done.messageIds.length },
-            });
-          }
-          return done;
-        });
-        await enqueue(chunk.jobs);
-        replayed += chunk.messageIds.length;
-        if (!chunk.lastSeq) break;
-        afterSeq = chunk.lastSeq;
+      try {
+        for (;;) {
+          const chunk = await withTransaction(app.pg, async (db) => {
+            const done = await replayChunk(
+              db,
+              status,
+              filterCondition(filter, 3),
+              { afterSeq, maxSeq, limit: REPLAY_CHUNK },
+              app.revisers,
+            );
+            await db.query(
+              `INSERT INTO audit (actor, action, target, reason, details)
+               SELECT $1, 'message.replay', id::text, $2, '{"bulk": true}'::jsonb FROM unnest($3::uuid[]) AS id`,
+              [actor, reason, done.messageIds],
+            );
+            if (!done.lastSeq) {
+              await audit(db, {
+                actor,
+                action: 'message.replay-bulk',
+                reason,
+                details: { filter, matched: count, replayed: replayed + done.messageIds.length },
+              });
+            }
+            return done;
+          });
+          await enqueue(chunk.jobs);
+          replayed += chunk.messageIds.length;
+          if (!chunk.lastSeq) break;
+          afterSeq = chunk.lastSeq;
+        }
+      } catch (error) {
+        throw replayInterrupted(error, replayed);
       }
       return { matched: count, replayed };
     },
@@ -368,4 +378,20 @@ async function refusalsAsProblems<T>(work: () => Promise<T>): Promise<T> {
     }
     throw error;
   }
+}
+
+/**
+ * A bulk replay within the request that failed after some of its chunks committed: those messages
+ * are replayed (each with its audit line), the others not yet. When a retry may cure the failure
+ * (the database away or short of a resource), the 503 says how many were replayed (`replayed`), and
+ * that the same request again replays the rest; any other error is left as it is.
+ */
+function replayInterrupted(error: unknown, replayed: number): unknown {
+  const why = databaseUnavailability(error);
+  if (!why || replayed === 0) return error;
+  return new HttpProblem(
+    'SERVICE_UNAVAILABLE',
+    `${why} ${replayed} messages were replayed before it, in transactions of their own; the same request again replays the rest.`,
+    { extra: { replayed } },
+  );
 }

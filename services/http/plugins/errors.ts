@@ -1,7 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { safeErrorFields } from '../../db/safe-error.ts';
-import { isDatabaseShortOfResources, isDatabaseUnavailable } from '../../db/unavailable.ts';
+import {
+  isDatabaseShortOfResources,
+  isDatabaseUnavailable,
+  isTransactionConflict,
+} from '../../db/unavailable.ts';
 import { HttpProblem, type ProblemFieldError } from '../problem.ts';
 import { PROBLEM_CODES, type ProblemCode } from '../problem-codes.ts';
 
@@ -64,27 +68,33 @@ async function errorsPlugin(app: FastifyInstance) {
     }
     // Never the error whole: a PostgreSQL error's detail and parameters may hold personal data.
     request.log.error({ err: safeErrorFields(error) }, 'request failed');
-    // PostgreSQL down or restarting, or short of a resource: the client may retry (its transaction
-    // rolled back, the message was not stored).
-    if (isDatabaseUnavailable(error)) {
-      return sendProblem(
-        reply,
-        'SERVICE_UNAVAILABLE',
-        'The hub cannot reach its database right now; nothing was stored. Retry later.',
-      );
-    }
-    if (isDatabaseShortOfResources(error)) {
-      return sendProblem(
-        reply,
-        'SERVICE_UNAVAILABLE',
-        "The hub's database is short of a resource right now (its lock table, connections or disk); nothing was stored. Retry later.",
-      );
-    }
+    // PostgreSQL down or restarting, short of a resource, or a transaction rolled back in favour of
+    // another: the client may retry. What the request had not committed was rolled back (a route
+    // that commits in steps, such as a bulk replay, says what it committed: `HttpProblem` above).
+    const unavailable = databaseUnavailability(error);
+    if (unavailable) return sendProblem(reply, 'SERVICE_UNAVAILABLE', `${unavailable} Retry later.`);
     return sendProblem(reply, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged.');
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),
   );
+}
+
+/**
+ * Why the database could not do the request, for a 503 that a retry may cure; `undefined` for any
+ * other error. The failing transaction rolled back: for a route that commits once (the intake
+ * included), nothing of the request was stored.
+ */
+export function databaseUnavailability(error: unknown): string | undefined {
+  if (isDatabaseUnavailable(error))
+    return 'The hub cannot reach its database right now; what the request had not committed was rolled back.';
+  if (isDatabaseShortOfResources(error)) {
+    return "The hub's database is short of a resource right now (its lock table, connections or disk); what the request had not committed was rolled back.";
+  }
+  if (isTransactionConflict(error)) {
+    return 'The request met another one changing the same rows (a deadlock or a serialization failure); what it had not committed was rolled back.';
+  }
+  return undefined;
 }
 
 export default fp(errorsPlugin, { name: 'sne-errors' });

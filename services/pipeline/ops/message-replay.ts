@@ -284,6 +284,8 @@ export async function replayChunk(
  * The rejected messages among `rows` that their connector now accepts as they are, their command
  * stored; the others stay rejected. A message whose sender id another live message holds
  * (IDEMPOTENCY_CONFLICT) is left out: accepted again, it would be a second live message of that id.
+ * So is a later one of an id rejected more than once (a rejected message does not hold its id): the
+ * first accepted takes it (both accepted, the unique index refused the chunk every time).
  */
 async function acceptedAgain(
   db: pg.PoolClient,
@@ -301,10 +303,13 @@ async function acceptedAgain(
   );
   const taken = new Set(twins.map((t) => t.id));
   const accepted: LockedMessage[] = [];
+  const acceptedSenders = new Set<string>();
   for (const row of rows) {
-    if (taken.has(row.id)) continue;
+    const sender = `${row.client_id}\u0000${row.sender_id}`;
+    if (taken.has(row.id) || acceptedSenders.has(sender)) continue;
     try {
       accepted.push({ ...row, command: revise(revisers, row, actorOfRow(row), row.raw) });
+      acceptedSenders.add(sender);
     } catch (error) {
       if (!(error instanceof OpsRefusal)) throw error;
     }
