@@ -99,9 +99,73 @@ describe('the queues dashboard', () => {
       });
       expect(clean.statusCode, clean.body).toBe(204);
       expect(await queue.getJobState(job.id as string)).toBe('unknown');
+      const { rows } = await hub.pool.query(
+        `SELECT actor, action, target, reason, details FROM audit WHERE action LIKE 'queues.%' ORDER BY id`,
+      );
+      expect(rows).toEqual([
+        {
+          actor: 'ops',
+          action: 'queues.retry',
+          target: `${MAINTENANCE_QUEUE}/${job.id}`,
+          reason: null,
+          details: { via: 'queues dashboard' },
+        },
+        {
+          actor: 'ops',
+          action: 'queues.clean',
+          target: `${MAINTENANCE_QUEUE}/${job.id}`,
+          reason: null,
+          details: { via: 'queues dashboard' },
+        },
+      ]);
     } finally {
       await worker.close();
       await queue.obliterate({ force: true });
     }
+  });
+
+  it('refuses every other action (pause, add, empty, obliterate, promote…), and audits a bulk clean with its reason', async () => {
+    const apply = 'sne-apply';
+    const refused = [
+      ['PUT', `/ops/queues/api/queues/${apply}/pause`],
+      ['PUT', '/ops/queues/api/queues/pause'],
+      ['POST', `/ops/queues/api/queues/${apply}/add`],
+      ['PUT', `/ops/queues/api/queues/${apply}/empty`],
+      ['PUT', `/ops/queues/api/queues/${apply}/obliterate`],
+      ['PUT', `/ops/queues/api/queues/${apply}/promote`],
+      ['PATCH', `/ops/queues/api/queues/${apply}/some-job/update-data`],
+    ] as const;
+    for (const [method, url] of refused) {
+      const reply = await hub.app.inject({ method, url, headers: bearer(operator), payload: {} });
+      expect(reply.statusCode, `${method} ${url}`).toBe(403);
+      expect(reply.json()).toMatchObject({ code: 'FORBIDDEN' });
+    }
+    const queue = hub.app.hubQueues.find((q) => q.name === apply);
+    expect(await queue?.isPaused()).toBe(false);
+    expect(await queue?.count()).toBe(0);
+
+    const clean = await hub.app.inject({
+      method: 'PUT',
+      url: `/ops/queues/api/queues/${apply}/clean/completed`,
+      headers: { ...bearer(operator), 'x-audit-reason': 'old jobs' },
+    });
+    expect(clean.statusCode, clean.body).toBe(200);
+    const { rows } = await hub.pool.query(
+      `SELECT action, target, reason, details FROM audit WHERE action LIKE 'queues.%' AND target = $1`,
+      [apply],
+    );
+    expect(rows).toEqual([
+      {
+        action: 'queues.clean',
+        target: apply,
+        reason: 'old jobs',
+        details: { via: 'queues dashboard', state: 'completed' },
+      },
+    ]);
+    // Refused actions left no line.
+    const { rows: all } = await hub.pool.query(
+      `SELECT count(*)::int AS n FROM audit WHERE action LIKE 'queues.%'`,
+    );
+    expect(all[0].n).toBe(3);
   });
 });

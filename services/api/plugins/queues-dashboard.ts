@@ -3,8 +3,10 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendProblem } from '../../http/plugins/errors.ts';
+import { safeErrorFields } from '../../db/safe-error.ts';
+import { databaseUnavailability, sendProblem } from '../../http/plugins/errors.ts';
 import { HttpProblem } from '../../http/problem.ts';
+import { audit } from '../audit.ts';
 import { tokenHash } from '../clients.ts';
 import { tokenOf as headerOrCookieToken } from './credentials.ts';
 
@@ -31,11 +33,55 @@ function tokenOf(request: FastifyRequest): string | undefined {
   return password || undefined;
 }
 
+/** Methods that change nothing on the dashboard. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The dashboard's actions an operator may take (interfaces.md §11: "read-write for retry/clean of
+ * jobs"): bull-board's retry and clean, of one job or of every job of a state. Its other actions
+ * (pause, resume, add, empty, obliterate, promote, change a job's data, delay or priority, rate
+ * limits, schedulers) are refused: a paused apply queue stops every message without a trace, and a
+ * job added by hand bypasses the intake; the hub's own routes do what an operator needs instead.
+ */
+const ALLOWED_ACTIONS = [
+  /^\/api\/queues\/(?<queue>[^/]+)\/(?<verb>retry|clean)\/(?<state>[^/]+)$/,
+  /^\/api\/queues\/(?<queue>[^/]+)\/(?<job>[^/]+)\/(?<verb>retry|clean)$/,
+];
+
+interface DashboardAction {
+  action: string;
+  target: string;
+  details: Record<string, string>;
+}
+
+/** The audit line's content for a dashboard request that changes something, or undefined if it is refused. */
+function dashboardAction(method: string, url: string): DashboardAction | undefined {
+  if (method !== 'PUT') return undefined;
+  const path = (url.split('?')[0] ?? '').slice(QUEUES_DASHBOARD_PATH.length);
+  for (const pattern of ALLOWED_ACTIONS) {
+    const found = pattern.exec(path)?.groups;
+    if (!found?.queue || !found.verb) continue;
+    const queue = decodeURIComponent(found.queue);
+    const job = found.job && decodeURIComponent(found.job);
+    return {
+      action: `queues.${found.verb}`,
+      target: job ? `${queue}/${job}` : queue,
+      details: {
+        via: 'queues dashboard',
+        ...(found.state ? { state: decodeURIComponent(found.state) } : {}),
+      },
+    };
+  }
+  return undefined;
+}
+
 /**
  * The queues' own dashboard: bull-board at `/ops/queues`, for the operator role only, read-write
- * (retry, promote, clean, remove jobs). Its pages, static assets and API all sit behind the hook
+ * for retry and clean (`ALLOWED_ACTIONS`). Its pages, static assets and API all sit behind the hook
  * below, registered in this plugin's own context (not the app's `config.roles` check, which
- * knows Bearer only).
+ * knows Bearer only). Each action is written to the audit log before it is done (an action whose
+ * line cannot be written is not done): its operator, the queue and job, the state. bull-board's
+ * buttons send no reason; a script may give one in the `X-Audit-Reason` header.
  */
 export default async function queuesDashboard(app: FastifyInstance) {
   const adminHash = tokenHash(app.config.adminToken);
@@ -69,6 +115,24 @@ export default async function queuesDashboard(app: FastifyInstance) {
     if (actor.role !== 'operator')
       return refuse(reply, 403, `The role ${actor.role} may not use this route.`);
     request.actor = actor;
+    if (READ_METHODS.has(request.method)) return;
+    const change = dashboardAction(request.method, request.url);
+    if (!change) {
+      return refuse(
+        reply,
+        403,
+        "The queues' dashboard retries and cleans jobs only; its other actions would stop or bypass the hub's pipeline.",
+      );
+    }
+    try {
+      await audit(app.pg, { actor: actor.clientId, ...change, reason: reasonOf(request) });
+    } catch (error) {
+      request.log.error({ err: safeErrorFields(error) }, 'queues dashboard action not audited');
+      const why = databaseUnavailability(error);
+      return why
+        ? sendProblem(reply, 'SERVICE_UNAVAILABLE', `${why} The action was not done. Retry later.`)
+        : sendProblem(reply, 'INTERNAL_ERROR', 'The action could not be audited, so it was not done.');
+    }
   });
 
   const serverAdapter = new FastifyAdapter();
@@ -81,4 +145,11 @@ export default async function queuesDashboard(app: FastifyInstance) {
     options: { uiConfig: { boardTitle: 'sne-hub queues' } },
   });
   await app.register(serverAdapter.registerPlugin(), { prefix: QUEUES_DASHBOARD_PATH });
+}
+
+/** The reason a script gives in `X-Audit-Reason` (bull-board's own buttons give none). */
+function reasonOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-audit-reason'];
+  const reason = (Array.isArray(header) ? header[0] : header)?.trim();
+  return reason ? reason.slice(0, 1000) : undefined;
 }
