@@ -36,11 +36,12 @@ const SENDERS: Row = {
   operator: [200, 200],
   infocentre: [404, 404],
 };
-const SNE_READ: Row = { guichet: [200, 404], bailleur: [200, 404], operator: [200, 404] };
+// An operator works on every département (the admin route refuses a narrower one): it sees both sides.
+const SNE_READ: Row = { guichet: [200, 404], bailleur: [200, 404], operator: [200, 200] };
 const FEED: [number, number] = [200, 200];
 const OPS_NOT_FOUND: Row = { operator: [404, 404] };
 const OPERATOR: Row = { operator: [200, 200] };
-const INFOCENTRE: Row = { infocentre: [200, 403], operator: [200, 403] };
+const INFOCENTRE: Row = { infocentre: [200, 403], operator: [200, 200] };
 
 const MATRIX: Record<string, Row> = {
   'GET /health/live': { public: 200 },
@@ -65,7 +66,7 @@ const MATRIX: Record<string, Row> = {
   'GET /lots/:lotId': SENDERS,
 
   'GET /sne/demandes/:numeroUnique': SNE_READ,
-  'GET /sne/demandes': { guichet: [200, 403], bailleur: [200, 403], operator: [200, 403] },
+  'GET /sne/demandes': { guichet: [200, 403], bailleur: [200, 403], operator: [200, 200] },
   'GET /sne/demandes/:numeroUnique/pieces': SNE_READ,
   'GET /sne/pieces/:pieceId': SNE_READ,
 
@@ -77,7 +78,7 @@ const MATRIX: Record<string, Row> = {
     pgp: FEED,
     operator: FEED,
   },
-  'GET /parc/logements/:identifiant': { bailleur: [200, 404], operator: [200, 404] },
+  'GET /parc/logements/:identifiant': { bailleur: [200, 404], operator: [200, 200] },
 
   'POST /ops/sweeps/renouvellement': { operator: [200, 200] },
   'GET /ops/deliveries': { operator: [200, 200] },

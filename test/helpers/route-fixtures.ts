@@ -57,7 +57,8 @@ export async function seedRouteFixtures(hub: TestHub): Promise<RouteFixtures> {
       id: `mx-${role}`,
       role,
       organisme: ORGANISMES[role] ?? '111111111',
-      departements: ['59'],
+      // An operator works on every département (the admin route refuses a narrower one).
+      departements: role === 'operator' ? ['*'] : ['59'],
       ...(CODES[role] ? { codeGuichet: CODES[role] } : {}),
     });
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
-import { isDepartement } from '../../core/territoire.ts';
+import { departementOfCommune, isDepartement } from '../../core/territoire.ts';
 import { withTransaction } from '../../db/pool.ts';
 import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
@@ -117,6 +117,7 @@ export default async function adminRoutes(app: FastifyInstance) {
           errors: [{ path: '/departements', message: 'unknown département' }],
         });
       }
+      refuseInconsistentScope(body);
       const problem = body.webhook && urlProblem(body.webhook.url, app.config.webhookAllowPrivate);
       if (problem) {
         throw new HttpProblem('WEBHOOK_URL_FORBIDDEN', `The webhook URL is refused: ${problem}.`, {
@@ -159,7 +160,11 @@ export default async function adminRoutes(app: FastifyInstance) {
           type: 'object',
           properties: {
             limit: LIMIT_QUERY_SCHEMA,
-            cursor: { type: 'string', maxLength: 64 },
+            cursor: {
+              type: 'string',
+              pattern: clientSchema.properties.id.pattern,
+              description: 'The `next` of the previous page: the id of the last client it listed.',
+            },
           },
         },
         response: {
@@ -224,4 +229,36 @@ export default async function adminRoutes(app: FastifyInstance) {
       return { id, token };
     },
   );
+}
+
+/**
+ * Scopes the hub would not honour as written:
+ * - an operator limited to some départements: operators work on every message, delivery and event
+ *   (interfaces.md §11, and §8: `operator`: everything), and the /ops routes know no département;
+ * - communes served that are unknown, or outside the client's départements: the annuaire would
+ *   list a guichet for communes where it may register nothing.
+ * @throws HttpProblem 400 `CONTRACT_INVALID`, with the path of the field.
+ */
+function refuseInconsistentScope(body: { role: string; departements: string[]; communes?: string[] }): void {
+  const everywhere = body.departements.includes('*');
+  if (body.role === 'operator' && !everywhere) {
+    throw new HttpProblem(
+      'CONTRACT_INVALID',
+      'An operator works on every département: departements must be ["*"].',
+      {
+        errors: [{ path: '/departements', message: 'must be ["*"] for the operator role' }],
+      },
+    );
+  }
+  const outside = (body.communes ?? []).filter((commune) => {
+    const departement = departementOfCommune(commune);
+    return departement === undefined || !(everywhere || body.departements.includes(departement));
+  });
+  if (outside.length > 0) {
+    throw new HttpProblem(
+      'CONTRACT_INVALID',
+      `Communes unknown or outside the client's départements: ${outside.slice(0, 10).join(', ')}.`,
+      { errors: [{ path: '/communes', message: "unknown commune, or outside the client's départements" }] },
+    );
+  }
 }
