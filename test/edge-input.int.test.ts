@@ -173,6 +173,119 @@ describe('text PostgreSQL cannot store (U+0000, lone surrogates)', () => {
   });
 });
 
+describe('JSON bodies that are not UTF-8', () => {
+  /** Posts bytes as they are: a Latin-1 body must reach the hub undecoded. */
+  function postBytes(url: string, token: string, body: Buffer, contentType = 'application/json') {
+    return hub.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...auth(token), 'content-type': contentType },
+      payload: body,
+    });
+  }
+
+  async function storedNoms(nom: string): Promise<number> {
+    const { rows } = await hub.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM message_payloads WHERE canonical->'demandeur'->>'nom' = $1`,
+      [nom],
+    );
+    return Number(rows[0]?.n);
+  }
+
+  it('refuses a PGP demande written in Latin-1 with 400 ENCODING_INVALID at its first bad byte, nothing stored', async () => {
+    const text = JSON.stringify(
+      pgpDemande({
+        demandeur: { nom: 'Hélène', prenom: 'Léa', dateNaissance: '1990-05-06', nationalite: 'FR' },
+      }),
+    );
+    const before = await messageCount();
+    const reply = await postBytes('/connectors/pgp/v1/demandes', pgp, Buffer.from(text, 'latin1'));
+    const problem = expectProblem(reply, 400, 'ENCODING_INVALID');
+    expect(problem.detail).toContain('UTF-8');
+    // Everything before the é is ASCII: its character index is its byte offset.
+    expect(problem.detail).toContain(`offset ${text.indexOf('é')}`);
+    expect(await messageCount()).toBe(before);
+    expect(await storedNoms('H\uFFFDl\uFFFDne')).toBe(0);
+  });
+
+  it.each([
+    [
+      'a DALO decision',
+      '/connectors/dalo/v1/decisions',
+      'dalo',
+      '{"id":"DL-1","numeroUnique":"0591013000042LH59A","decision":"rejet","dateDecision":"2014-06-02","departementCommission":"59","x":"é"}',
+    ],
+    [
+      'a contingent labellisation',
+      '/connectors/contingent/v1/labellisations',
+      'contingent',
+      '{"id":"CL-é","numeroUnique":"0591013000042LH59A","categorie":"violences","dateLabellisation":"2014-02-11"}',
+    ],
+    [
+      'a client provisioning',
+      '/admin/clients',
+      'admin',
+      '{"id":"latin","role":"guichet","organisme":"123456789","nom":"Mairie de Lézennes","departements":["59"],"codeGuichet":"LZ59A"}',
+    ],
+    [
+      'an operator replay',
+      '/ops/messages/00000000-0000-7000-8000-000000000000/replay',
+      'operator',
+      '{"reason":"corrigé"}',
+    ],
+  ])('refuses %s in Latin-1 with 400 ENCODING_INVALID', async (_name, url, who, text) => {
+    const before = await messageCount();
+    expectProblem(await postBytes(url, tokenOf(who), Buffer.from(text, 'latin1')), 400, 'ENCODING_INVALID');
+    expect(await messageCount()).toBe(before);
+  });
+
+  it.each([
+    ['a PGP demande', 'application/json; charset=iso-8859-1', '/connectors/pgp/v1/demandes', 'pgp'],
+    ['a PGP demande', 'application/json; charset="ISO-8859-1"', '/connectors/pgp/v1/demandes', 'pgp'],
+    ['a DALO decision', 'application/json;charset=windows-1252', '/connectors/dalo/v1/decisions', 'dalo'],
+    ['a client provisioning', 'application/json; charset=latin1', '/admin/clients', 'admin'],
+  ])(
+    'refuses %s sent as %s with 415 ENCODING_UNSUPPORTED, even in ASCII',
+    async (_name, contentType, url, who) => {
+      const before = await messageCount();
+      // ASCII, the same bytes in every charset named: only the declaration is refused.
+      const body = Buffer.from(
+        JSON.stringify(
+          pgpDemande({
+            demandeur: { nom: 'Martin', prenom: 'Lea', dateNaissance: '1990-05-06', nationalite: 'FR' },
+          }),
+        ),
+        'latin1',
+      );
+      expectProblem(await postBytes(url, tokenOf(who), body, contentType), 415, 'ENCODING_UNSUPPORTED');
+      expect(await messageCount()).toBe(before);
+    },
+  );
+
+  it.each(['application/json', 'application/json; charset=utf-8', 'application/json; charset="UTF-8"'])(
+    'accepts a PGP demande with accents in UTF-8 sent as %s, its text unchanged',
+    async (contentType) => {
+      const nom = `Hélène-${Math.random().toString(36).slice(2)}`;
+      const demandeur = { nom, prenom: 'Zoé', dateNaissance: '1990-05-06', nationalite: 'FR' };
+      // Roubaix: out of the lists of Lille that other tests page through.
+      const text = JSON.stringify(pgpDemande({ demandeur, communesSouhaitees: ['59512'] }));
+      const reply = await postBytes(
+        '/connectors/pgp/v1/demandes',
+        pgp,
+        Buffer.from(text, 'utf8'),
+        contentType,
+      );
+      expect(reply.statusCode, reply.body).toBe(202);
+      const { rows } = await hub.pool.query<{ raw: string }>(
+        'SELECT raw FROM message_payloads WHERE message_id = $1',
+        [reply.json<{ messageId: string }>().messageId],
+      );
+      expect(rows[0]?.raw).toBe(text);
+      expect(await storedNoms(nom)).toBe(1);
+    },
+  );
+});
+
 describe('numbers and dates at the edge of their types', () => {
   it.each([
     ['/sne/demandes?limit=1e309', 'operator'],
@@ -363,5 +476,63 @@ describe('list routes', () => {
     }>();
     expect(page2.items.map((d) => d.numeroUnique)).toEqual([lille[1]]);
     expect(page2.next).toBeUndefined();
+  });
+
+  // A cursor no page of the list ever gave (malformed percent-encoding, another list's cursor, a
+  // negative number) once fell back to the first page on /admin/clients: a client paging on would
+  // loop for ever.
+  it.each([
+    ['/admin/clients', 'admin', 'cursor'],
+    ['/sne/demandes', 'operator', 'cursor'],
+    ['/ops/messages', 'operator', 'cursor'],
+    ['/ops/deliveries', 'operator', 'cursor'],
+    ['/ops/audit', 'operator', 'cursor'],
+    ['/connectors/contingent/v1/demandes', 'contingent', 'cursor'],
+    ['/feeds/events', 'operator', 'after'],
+  ])('%s refuses a cursor it never gave with 400 INVALID_PARAMETER and its path', async (url, who, name) => {
+    for (const cursor of ['%ZZ', 'NOT-A-CURSOR', '-1']) {
+      const problem = expectProblem(
+        await get(`${url}?${name}=${cursor}`, tokenOf(who)),
+        400,
+        'INVALID_PARAMETER',
+      );
+      expect(
+        problem.errors?.map((e) => e.path),
+        cursor,
+      ).toEqual([`/${name}`]);
+    }
+  });
+});
+
+describe('bodies of another media type than the route reads', () => {
+  const id = '0190a8f3-5b1e-7c2d-8e3f-123456789abc';
+
+  // Fastify reads text/plain as a string by default: a JSON route answered 400 "must be object".
+  it.each([
+    [`/ops/messages/${id}/replay`, 'operator'],
+    [`/ops/messages/${id}/discard`, 'operator'],
+    ['/ops/messages/replay', 'operator'],
+    [`/ops/deliveries/${id}/replay`, 'operator'],
+    [`/ops/deliveries/${id}/discard`, 'operator'],
+    ['/ops/deliveries/replay', 'operator'],
+    ['/ops/sweeps/renouvellement', 'operator'],
+    ['/ops/sweeps/retention', 'operator'],
+    ['/admin/clients', 'admin'],
+    ['/connectors/pgp/v1/demandes', 'pgp'],
+    ['/connectors/dalo/v1/decisions', 'dalo'],
+    ['/connectors/contingent/v1/labellisations', 'contingent'],
+    ['/connectors/spt/v2/lots', 'guichet'],
+  ])('POST %s answers a text/plain body with 415 UNSUPPORTED_MEDIA_TYPE', async (url, who) => {
+    const before = await messageCount();
+    for (const type of ['text/plain', 'text/plain; charset=utf-8']) {
+      const reply = await hub.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...auth(tokenOf(who)), 'content-type': type },
+        payload: '{"reason":"typo fixed"}',
+      });
+      expectProblem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    expect(await messageCount()).toBe(before);
   });
 });

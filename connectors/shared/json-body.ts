@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../services/http/problem.ts';
+import { jsonBodyText } from '../../services/http/text-encoding.ts';
 import { isBusinessDate } from '../../services/shared/business-date.ts';
 
 // ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
@@ -21,19 +22,26 @@ export function isJsonBody(body: unknown): body is JsonBody {
 /**
  * Sets up an encapsulated connector for JSON messages validated by their versioned contract:
  * - `application/json` bodies are parsed here keeping their text (`JsonBody`); text that is not JSON
- *   is refused at once (400 `MALFORMED_BODY`: there is no message to keep);
+ *   is refused at once (400 `MALFORMED_BODY`: there is no message to keep), and so are bytes that are
+ *   not UTF-8 or a charset other than UTF-8 (400 `ENCODING_INVALID`, 415 `ENCODING_UNSUPPORTED`):
+ *   a contract-invalid message is stored `rejected` with its text, but an undecodable body has no
+ *   text to store, and decoding it anyway would keep a changed message, not the one sent;
  * - body schemas declared on the routes document the contract (OpenAPI) but Fastify does not validate
  *   bodies: an invalid message must reach the intake, to be stored `rejected` for operators, with
  *   the contract's own error messages. Params and query strings are validated as usual.
  */
 export function useContractJsonBodies(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body.toString();
+  app.addContentTypeParser<Buffer>('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
+      const text = jsonBodyText(body, request.headers['content-type']);
       done(null, { text, value: JSON.parse(text) } satisfies JsonBody);
     } catch (error) {
-      done(new HttpProblem('MALFORMED_BODY', `The body is not JSON: ${(error as Error).message}`), undefined);
+      const problem =
+        error instanceof HttpProblem
+          ? error
+          : new HttpProblem('MALFORMED_BODY', `The body is not JSON: ${(error as Error).message}`);
+      done(problem, undefined);
     }
   });
   // As Fastify's own compiler does for params and query strings: coerce, default, formats.

@@ -1,4 +1,5 @@
 import { HttpProblem } from '../../services/http/problem.ts';
+import { charsetOf } from '../../services/http/text-encoding.ts';
 import { positionOf } from './text-position.ts';
 
 /**
@@ -111,10 +112,6 @@ function declaredEncoding(bytes: Uint8Array): string | undefined {
   const declaration = /^<\?xml\s[^>]*?\?>/.exec(head)?.[0];
   if (!declaration) return undefined;
   return /\sencoding\s*=\s*(["'])([^"']*)\1/.exec(declaration)?.[2];
-}
-
-function charsetOf(contentType: string | undefined): string | undefined {
-  return contentType ? /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1] : undefined;
 }
 
 function supportedList(): string {

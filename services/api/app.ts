@@ -12,6 +12,7 @@ import configPlugin from '../http/plugins/config.ts';
 import connectionsPlugin from '../http/plugins/connections.ts';
 import errorsPlugin from '../http/plugins/errors.ts';
 import inputGuardPlugin from '../http/plugins/input-guard.ts';
+import jsonBodiesPlugin from '../http/plugins/json-bodies.ts';
 import parcImportsPlugin from '../http/plugins/parc-imports.ts';
 import registryPlugin from '../http/plugins/registry.ts';
 import type { Infrastructure } from '../pipeline/infrastructure.ts';
@@ -75,12 +76,18 @@ export async function buildApp({
     trustProxy: false,
     ...EDGE_SERVER_OPTIONS,
   });
+  // Fastify reads text/plain bodies as strings by default, so a JSON route answered a body of the
+  // wrong media type with 400 "must be object". No route reads plain text (RPLS's CSV has a parser
+  // of its own): without one, any such body is 415 UNSUPPORTED_MEDIA_TYPE, before its route runs.
+  // Removed before any plugin registers, so that every scope inherits the removal.
+  app.removeContentTypeParser('text/plain');
   await app.register(configPlugin, { config });
   await app.register(connectionsPlugin, { infrastructure });
   await app.register(registryPlugin);
   await app.register(parcImportsPlugin);
   await app.register(errorsPlugin);
   await app.register(inputGuardPlugin);
+  await app.register(jsonBodiesPlugin);
   await app.register(authPlugin);
   await app.register(rateLimitPlugin);
   await app.register(docsPlugin);

@@ -9,16 +9,16 @@ export interface DocumentedRoute {
 }
 
 const WHY: Record<number, string> = {
-  400: 'A parameter, the query or the body does not match its schema (INVALID_PARAMETER, CONTRACT_INVALID...).',
+  400: 'A parameter, the query or the body does not match its schema (INVALID_PARAMETER, CONTRACT_INVALID...), or a JSON body is not UTF-8 (ENCODING_INVALID).',
   401: 'No bearer token, or an unknown or revoked one (UNAUTHENTICATED).',
   403: 'The client’s role may not use this route, or the département is outside its scope (FORBIDDEN).',
   404: 'Nothing of that id, or nothing the client may see (reads as unknown).',
   413: 'The body exceeds its limit (PAYLOAD_TOO_LARGE).',
   414: 'A path parameter is longer than the router accepts (100 characters).',
-  415: 'The body’s media type is not one the route reads (UNSUPPORTED_MEDIA_TYPE).',
+  415: 'The body’s media type is not one the route reads (UNSUPPORTED_MEDIA_TYPE), or its charset is not one it reads: UTF-8 for JSON (ENCODING_UNSUPPORTED).',
   429: 'Too many requests for this client, or too many refused tokens from this address, in the current minute (RATE_LIMITED); see Retry-After.',
   500: 'An unexpected failure on the hub’s side (INTERNAL_ERROR), logged; never an answer to bad input.',
-  503: 'The hub cannot reach its database right now, or its database is short of a resource (its lock table, connections or disk); nothing was done (SERVICE_UNAVAILABLE). Retry later.',
+  503: 'The hub cannot reach its database right now, its database is short of a resource (its lock table, connections or disk), or a deadlock rolled the request back (SERVICE_UNAVAILABLE). Whatever the request had not committed was rolled back (for a route that commits once, nothing of it was stored). Retry later.',
 };
 
 /**
