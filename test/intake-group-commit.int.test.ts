@@ -7,6 +7,7 @@ import { todayInParis } from '../services/core/dates.ts';
 import { type ApplyReport, createApplyProcessor } from '../services/pipeline/apply-worker.ts';
 import type { LotReceipt, LotSubmission } from '../services/pipeline/inbound.ts';
 import { DEFAULT_GROUP_LIMITS, type GroupLimits, PgIntake } from '../services/pipeline/intake.ts';
+import { findLot } from '../services/pipeline/message-queries.ts';
 import { APPLY_QUEUE, type ApplyJobData } from '../services/pipeline/queues.ts';
 import { reconcile } from '../services/pipeline/reconciler.ts';
 import { startWorkers } from '../services/pipeline/workers.ts';
@@ -310,6 +311,31 @@ describe('concurrent single submissions', () => {
       `SELECT count(*)::int AS n FROM messages WHERE sender_id LIKE 'TWIN-%' AND status = 'accepted'`,
     );
     expect(rows[0]?.n).toBe(messages.length);
+  });
+
+  it('keep each lot readable as its receipt, and write members only for the lot that needs them', async () => {
+    const group = intake();
+    // The first submission is stored at once; the next three wait for it and share one group.
+    const amorce = group.acceptLot(single(inscription('Amorce Lot'), portail));
+    const command = inscription('Deux Clics');
+    const [once, twice, fresh] = await Promise.all([
+      group.acceptLot(single(command, portail, 'GRP-TWICE')),
+      // The same message again in the same group: its lot names the first one's message.
+      group.acceptLot(single(command, portail, 'GRP-TWICE')),
+      group.acceptLot(single(inscription('Un Clic'), portail)),
+    ]);
+    const receipts = [await amorce, once, twice, fresh] as LotReceipt[];
+    await group.close();
+    expect(twice?.messages).toEqual(once?.messages);
+    for (const receipt of receipts) {
+      expect((await findLot(hub.pool, receipt.lotId))?.messages).toEqual(receipt.messages);
+    }
+    // Lots of their own messages only (the hot path) have no members written.
+    const { rows } = await hub.pool.query<{ id: string }>(
+      'SELECT id FROM lots WHERE id = ANY($1::uuid[]) AND members IS NOT NULL',
+      [receipts.map((r) => r.lotId)],
+    );
+    expect(rows.map((r) => r.id)).toEqual([twice?.lotId]);
   });
 
   it('do not fail together: a member PostgreSQL refuses fails alone, the others are stored', async () => {

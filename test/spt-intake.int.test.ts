@@ -142,6 +142,97 @@ describe('the same id twice in one lot', () => {
   });
 });
 
+describe('GET /lots/{lotId} of a lot re-sent', () => {
+  interface LotView {
+    lotId: string;
+    counts: Record<string, number>;
+    messages: { id: string; messageId: string; status: string; error?: { code: string } }[];
+  }
+
+  async function lotView(lotId: string, token = bailleur): Promise<LotView> {
+    const reply = await hub.app.inject({
+      method: 'GET',
+      url: `/lots/${lotId}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(reply.statusCode, reply.body).toBe(200);
+    return reply.json<LotView>();
+  }
+
+  /** Posts a lot, waits until its accepted messages are done, and returns its receipt. */
+  async function sentAndDone(...messages: string[]): Promise<LotReply> {
+    const reply = await postLot(hub.app, bailleur, lot(...messages));
+    expect(reply.statusCode, reply.body).toBe(202);
+    const receipt = reply.json<LotReply>();
+    await waitForMessagesDone(
+      hub.pool,
+      receipt.messages.map((m) => m.messageId),
+    );
+    return receipt;
+  }
+
+  /** The lot lists the receipt's members, in its order, each with its status now; counts agree. */
+  function expectListsReceipt(view: LotView, receipt: LotReply, statuses: string[]) {
+    expect(view.lotId).toBe(receipt.lotId);
+    expect(view.messages.map(({ id, messageId, status }) => ({ id, messageId, status }))).toEqual(
+      receipt.messages.map(({ id, messageId }, i) => ({ id, messageId, status: statuses[i] })),
+    );
+    const counts = { accepted: 0, processing: 0, applied: 0, failed: 0, rejected: 0, discarded: 0 };
+    for (const status of statuses) counts[status as keyof typeof counts]++;
+    expect(view.counts).toEqual(counts);
+  }
+
+  it('lists every message of a lot sent again after a lost 202, with its first messageId and status', async () => {
+    const messages = [
+      enregistrement({ id: 'RS-1', nom: 'Renvoi Un' }),
+      enregistrement({ id: 'RS-2', nom: 'Renvoi Deux' }),
+    ];
+    const first = await sentAndDone(...messages);
+    const again = await sentAndDone(...messages);
+    expect(again.lotId).not.toBe(first.lotId);
+    expect(again.messages.map((m) => m.messageId)).toEqual(first.messages.map((m) => m.messageId));
+    expectListsReceipt(await lotView(again.lotId), again, ['applied', 'applied']);
+    // The first lot is unchanged.
+    expectListsReceipt(await lotView(first.lotId), first, ['applied', 'applied']);
+  });
+
+  it('lists the old and the new messages of a mixed lot, a conflict included, in receipt order', async () => {
+    const old = enregistrement({ id: 'RM-1', nom: 'Ancien' });
+    await sentAndDone(old, enregistrement({ id: 'RM-2', nom: 'Premier Contenu' }));
+    const mixed = await sentAndDone(
+      enregistrement({ id: 'RM-2', nom: 'Autre Contenu' }),
+      old,
+      enregistrement({ id: 'RM-3', nom: 'Nouveau' }),
+      enregistrement({ id: 'RM-4', nom: 'Invalide', typologie: 'T9' }),
+    );
+    expect(mixed.messages.map((m) => m.status)).toEqual(['rejected', 'applied', 'accepted', 'rejected']);
+    const view = await lotView(mixed.lotId);
+    expectListsReceipt(view, mixed, ['rejected', 'applied', 'applied', 'rejected']);
+    expect(view.messages[0]?.error?.code).toBe('IDEMPOTENCY_CONFLICT');
+  });
+
+  it('lists an id repeated inside one lot as many times as the receipt does', async () => {
+    const same = enregistrement({ id: 'RT-1', nom: 'Repete' });
+    const receipt = await sentAndDone(same, enregistrement({ id: 'RT-2', nom: 'Seul' }), same);
+    expect(receipt.messages[2]?.messageId).toBe(receipt.messages[0]?.messageId);
+    expectListsReceipt(await lotView(receipt.lotId), receipt, ['applied', 'applied', 'applied']);
+  });
+
+  it('is still read by its sender and operators only', async () => {
+    const message = enregistrement({ id: 'RA-1', nom: 'Acces' });
+    await sentAndDone(message);
+    const again = await sentAndDone(message);
+    expect((await lotView(again.lotId, operator)).messages).toHaveLength(1);
+    const other = await hub.app.inject({
+      method: 'GET',
+      url: `/lots/${again.lotId}`,
+      headers: { authorization: `Bearer ${guichet62}` },
+    });
+    expect(other.statusCode).toBe(404);
+    expect(other.json()).toMatchObject({ code: 'LOT_UNKNOWN' });
+  });
+});
+
 describe('bad documents are refused whole with a problem', () => {
   const cases: [string, string | Buffer, number, string, Record<string, string>?][] = [
     [
@@ -355,6 +446,44 @@ describe('authentication and scopes', () => {
       payload: { id: 'lille-habitat', role: 'dalo', organisme: '123456789', nom: 'Y', departements: ['59'] },
     });
     expect(duplicate.statusCode).toBe(409);
+    // Scopes the hub would not honour: an operator of one département (the /ops routes are national),
+    // a guichet of the Nord serving Arras (62041), a commune that does not exist.
+    const refused = [
+      [{ id: 'ops59', role: 'operator', departements: ['59'] }, '/departements'],
+      [
+        { id: 'g59', role: 'guichet', codeGuichet: 'GN59A', departements: ['59'], communes: ['62041'] },
+        '/communes',
+      ],
+      [
+        { id: 'g59b', role: 'guichet', codeGuichet: 'GN59B', departements: ['59'], communes: ['59999'] },
+        '/communes',
+      ],
+    ] as const;
+    for (const [client, path] of refused) {
+      const reply = await hub.app.inject({
+        method: 'POST',
+        url: '/admin/clients',
+        headers: admin,
+        payload: { organisme: '123456789', nom: 'Z', ...client },
+      });
+      expect(reply.statusCode, client.id).toBe(400);
+      expect(reply.json()).toMatchObject({ code: 'CONTRACT_INVALID', errors: [{ path }] });
+    }
+    const consistent = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: admin,
+      payload: {
+        id: 'g59-lille',
+        role: 'guichet',
+        organisme: '123456789',
+        nom: 'Lille',
+        codeGuichet: 'GL59A',
+        departements: ['59'],
+        communes: ['59350'],
+      },
+    });
+    expect(consistent.statusCode, consistent.body).toBe(201);
   });
 });
 

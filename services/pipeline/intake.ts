@@ -6,7 +6,7 @@ import { arrayLiteral, type Column, columnParameters, jsonText, unnestColumns } 
 import type { Queryable } from '../db/pool.ts';
 import { EventLoopSlices } from '../shared/event-loop-slices.ts';
 import { uuidV7 } from '../shared/uuid-v7.ts';
-import { withTimeout } from '../shared/with-timeout.ts';
+import { REDIS_WAIT_MS, withTimeout } from '../shared/with-timeout.ts';
 import type {
   Intake,
   LotReceipt,
@@ -110,7 +110,7 @@ export class PgIntake implements Intake {
     private readonly queue: Queue<ApplyJobData>,
     private readonly log: { warn(details: object, message: string): void },
     /** How long the 202 of a lot stored alone may wait for Redis to take the job, ms. */
-    private readonly enqueueWaitMs = 1000,
+    private readonly enqueueWaitMs = REDIS_WAIT_MS,
     private readonly limits: GroupLimits = DEFAULT_GROUP_LIMITS,
   ) {}
 
@@ -326,6 +326,7 @@ export class PgIntake implements Intake {
     );
     const taken = accepted.filter((r) => !stored.has(r.id));
     if (taken.length > 0) await this.settleTaken(members, taken, conflictsWith);
+    await recordMembers(this.pool, members, stored);
     const queued = accepted.filter((r) => stored.has(r.id)).map((r) => r.id);
     return { receipts: members.map((m) => receiptOf(m.lotId, m.entries)), queued };
   }
@@ -474,6 +475,31 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
     `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k) s ORDER BY h`,
     [keys],
   );
+}
+
+/**
+ * Writes `lots.members` (migration 022) for the lots whose receipt is not simply the messages they
+ * stored, in `seq` order: GET /lots/{lotId} then lists what the receipt listed. Nothing is written,
+ * and no statement sent, for a group of lots without a message re-sent, repeated or found in
+ * conflict once stored: the hot path. Its own statement, after the messages' commit: no one can read
+ * the lot in between (its id is known once its receipt is sent), and if it fails the request fails
+ * and the sender sends the lot again, as after any lost 202.
+ */
+async function recordMembers(db: Queryable, members: Member[], stored: Set<string>): Promise<void> {
+  const irregular = members.filter((m) => !listsOwnMessages(m, stored));
+  if (irregular.length === 0) return;
+  await db.query(
+    'UPDATE lots l SET members = r.members::uuid[] FROM unnest($1::uuid[], $2::text[]) AS r(id, members) WHERE l.id = r.id',
+    [irregular.map((m) => m.lotId), irregular.map((m) => arrayLiteral(m.entries.map((e) => e.messageId)))],
+  );
+}
+
+/**
+ * Whether a lot's receipt is its messages as the intake's first insert stored them: one entry per
+ * row, each row stored then (a conflict found after it is stored later, with a later `seq`).
+ */
+function listsOwnMessages(member: Member, stored: Set<string>): boolean {
+  return member.entries.length === member.rows.length && member.rows.every((row) => stored.has(row.id));
 }
 
 /** A message to store, with its submission and its ordering keys (none: not accepted). */

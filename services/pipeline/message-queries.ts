@@ -73,6 +73,12 @@ export interface LotView {
   messages: Pick<MessageView, 'id' | 'messageId' | 'status' | 'result' | 'error'>[];
 }
 
+/**
+ * A lot as its receipt listed it: each member in receipt order, with its status now. A message sent
+ * again keeps its first lot (`messages.lot_id`); a lot whose receipt named such messages (or listed
+ * its own out of `seq` order) has them in `lots.members` (migration 022), every other lot is read by
+ * `lot_id`. Counts are those of the members listed, repeats included, as the receipt's.
+ */
 export async function findLot(db: Queryable, lotId: string): Promise<LotView | undefined> {
   const lot = await db.query<{
     id: string;
@@ -80,13 +86,17 @@ export async function findLot(db: Queryable, lotId: string): Promise<LotView | u
     system: string;
     version: string;
     received_at: Date;
-  }>('SELECT id, client_id, system, version, received_at FROM lots WHERE id = $1', [lotId]);
+    members: string[] | null;
+  }>('SELECT id, client_id, system, version, received_at, members::text[] FROM lots WHERE id = $1', [lotId]);
   const row = lot.rows[0];
   if (!row) return undefined;
-  const { rows } = await db.query<MessageRow>(
-    `SELECT ${COLUMNS} FROM messages WHERE lot_id = $1 ORDER BY seq`,
-    [lotId],
-  );
+  const { rows } = row.members
+    ? await db.query<MessageRow>(
+        `SELECT ${COLUMNS} FROM unnest($1::uuid[]) WITH ORDINALITY AS r(message_id, n)
+           JOIN messages ON id = r.message_id ORDER BY r.n`,
+        [row.members],
+      )
+    : await db.query<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE lot_id = $1 ORDER BY seq`, [lotId]);
   const counts: Record<MessageStatus, number> = {
     accepted: 0,
     processing: 0,

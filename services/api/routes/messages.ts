@@ -87,6 +87,10 @@ export default async function messageRoutes(app: FastifyInstance) {
       config,
       schema: {
         summary: 'Follow a lot: counts by status and each message',
+        description:
+          "The messages its receipt listed, in the receipt's order, each with its status now: a message " +
+          'the lot sent again (after a lost 202) appears with its original messageId, and an id repeated ' +
+          'inside the lot as many times as the receipt listed it. Counts are those of the messages listed.',
         params: uuidParam('lotId'),
         response: {
           200: {

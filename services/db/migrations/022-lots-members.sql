@@ -1,0 +1,12 @@
+-- GET /lots/{lotId} lists what the lot's receipt listed (interfaces.md §3). A message sent again
+-- keeps the lot it first came in (`messages.lot_id`): a lot re-sent after a lost 202, the normal
+-- recovery, listed none of the messages its receipt named, a mixed lot only its new ones, an id
+-- repeated inside a lot once, and an IDEMPOTENCY_CONFLICT found after the lot's insert came last.
+--
+-- `members`: the messageIds of the lot's receipt, in its order, repeats included. The intake writes
+-- it only for a lot whose receipt is not simply the messages it stored, in `seq` order (a message
+-- re-sent or repeated, a conflict stored after the others): a lot without any keeps it NULL, costs
+-- no more than before, and is read by `messages_lot` as before. Messages are never deleted, so
+-- every id stays readable. Lots received before this migration keep NULL: their receipts are gone.
+-- A nullable column without a default: no rewrite of `lots`.
+ALTER TABLE lots ADD COLUMN members uuid[];
