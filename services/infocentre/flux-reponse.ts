@@ -1,5 +1,5 @@
 import type { CsvCell } from './csv.ts';
-import { CELLULES_PART, type CellulePart, type Flux, MOTIFS_FLUX, partDe } from './flux.ts';
+import { CELLULES_PART, type CellulePart, type Flux, MOTIFS_FLUX, partDe, pourcent } from './flux.ts';
 import { type Compte, masquer } from './secret.ts';
 
 /** The flux table as `GET /infocentre/flux` answers it (interfaces.md §12). */
@@ -65,12 +65,9 @@ export function fluxReponse(
 
 const MOTIFS_ET_TOTAL = ['total', ...MOTIFS_FLUX] as const;
 
-function masquerCellules(c: FluxCellules, part?: Record<CellulePart, number | null>): void {
-  masquer(c, ['enCoursDebut', 'nouvelles', 'enCoursFin']);
-  masquer(c.radiees, MOTIFS_ET_TOTAL);
-  if (!part) return;
-  // A share of a masked cell would give the cell back (share × total): masked with it.
-  const valeurs: Record<CellulePart, Compte> = {
+/** The cells of a table's row flat, as `part` names them. */
+function comptes(c: FluxCellules): Record<CellulePart, Compte> {
+  return {
     enCoursDebut: c.enCoursDebut,
     nouvelles: c.nouvelles,
     radiees: c.radiees.total,
@@ -81,6 +78,14 @@ function masquerCellules(c: FluxCellules, part?: Record<CellulePart, number | nu
     'non-reponse': c.radiees['non-reponse'],
     enCoursFin: c.enCoursFin,
   };
+}
+
+function masquerCellules(c: FluxCellules, part?: Record<CellulePart, number | null>): void {
+  masquer(c, ['enCoursDebut', 'nouvelles', 'enCoursFin']);
+  masquer(c.radiees, MOTIFS_ET_TOTAL);
+  if (!part) return;
+  // A share of a masked cell would give the cell back (share × total): masked with it.
+  const valeurs = comptes(c);
   for (const cell of CELLULES_PART) if (valeurs[cell] === null) part[cell] = null;
 }
 
@@ -127,21 +132,22 @@ export function fluxCsv(
   const entetes = avecPart
     ? [...ENTETES, ...ENTETES.slice(2).map((e) => `Part ${e.toLowerCase()} (%)`)]
     : ENTETES;
-  const ordrePart: CellulePart[] = [
-    'enCoursDebut',
-    'nouvelles',
-    'radiees',
-    'abandon',
-    'attribution',
-    'irrecevabilite',
-    'non-renouvellement',
-    'non-reponse',
-    'enCoursFin',
-  ];
   const lignes = reponse.lignes.map((l) => [
     ...rangee(l.territoire, libelles.get(l.territoire) ?? '', l),
-    ...(avecPart ? ordrePart.map((c) => l.part?.[c] ?? null) : []),
+    ...(avecPart ? CELLULES_PART.map((c) => l.part?.[c] ?? null) : []),
   ]);
-  lignes.push([...rangee('total', 'Total', reponse.total), ...(avecPart ? ordrePart.map(() => 100) : [])]);
+  const total = comptes(reponse.total);
+  lignes.push([
+    ...rangee('total', 'Total', reponse.total),
+    ...(avecPart ? CELLULES_PART.map((c) => partDuTotal(total[c])) : []),
+  ]);
   return { entetes, lignes };
+}
+
+/**
+ * The total's share of itself, by the lines' rule (`pourcent`): 100, but 0 for a cell of 0 as the
+ * JSON writes 0/0, and masked with a masked cell as a line's share is.
+ */
+function partDuTotal(cell: Compte): number | null {
+  return cell === null ? null : pourcent(cell, cell);
 }
