@@ -218,6 +218,24 @@ describe('GET /lots/{lotId} of a lot re-sent', () => {
     expectListsReceipt(await lotView(receipt.lotId), receipt, ['applied', 'applied', 'applied']);
   });
 
+  it('names the message rejected the first time when the same invalid text comes again, stored once', async () => {
+    const invalid = enregistrement({ id: 'RR-1', nom: 'Rejet', typologie: 'T9' });
+    const first = await sentAndDone(invalid, enregistrement({ id: 'RR-2', nom: 'Valide' }), invalid);
+    expect(first.messages[2]?.messageId).toBe(first.messages[0]?.messageId);
+    const again = await sentAndDone(invalid);
+    expect(again.messages[0]).toMatchObject({ messageId: first.messages[0]?.messageId, status: 'rejected' });
+    expectListsReceipt(await lotView(again.lotId), again, ['rejected']);
+    const stored = async () =>
+      (await hub.pool.query(`SELECT status FROM messages WHERE sender_id = 'RR-1' ORDER BY seq`)).rows.map(
+        (r) => r.status,
+      );
+    expect(await stored()).toEqual(['rejected']);
+    // Corrected, the id is taken by a new message: a rejected message does not hold its id.
+    const corrected = await sentAndDone(enregistrement({ id: 'RR-1', nom: 'Rejet', typologie: 'T4' }));
+    expect(corrected.messages[0]?.messageId).not.toBe(first.messages[0]?.messageId);
+    expect(await stored()).toEqual(['rejected', 'applied']);
+  });
+
   it('is still read by its sender and operators only', async () => {
     const message = enregistrement({ id: 'RA-1', nom: 'Acces' });
     await sentAndDone(message);

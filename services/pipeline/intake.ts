@@ -315,6 +315,7 @@ export class PgIntake implements Intake {
         }
       }
     }
+    await reuseRejected(this.pool, members);
     // keysOf[i] belongs to accepted[i].
     const keys = await resolveKeys(this.pool, keysOf);
     const stored = await storeAll(
@@ -475,6 +476,64 @@ export async function lockKeys(db: pg.PoolClient, keys: string[]): Promise<void>
     `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k) s ORDER BY h`,
     [keys],
   );
+}
+
+/**
+ * Messages rejected at reception that their client sent before, the same text under the same id
+ * (a lot sent again after a lost 202): each receipt entry names the message stored the first time,
+ * and no second one is stored (interfaces.md §1: same client, id and content → the same messageId;
+ * migration 023). Identical ones within the group are stored once too. Nothing to do, and no query,
+ * for a group without rejected messages. Two identical ones sent at the same moment may still be
+ * stored twice (no unique index holds rejected messages): harmless, each is rejected.
+ */
+async function reuseRejected(db: Queryable, members: Member[]): Promise<void> {
+  const candidates = members.flatMap((member) =>
+    member.rows.filter(isRejectedAtReception).map((row) => ({ member, row })),
+  );
+  if (candidates.length === 0) return;
+  // A row's id → the message its entry names instead (an earlier identical one of the group, or stored).
+  const reused = new Map<string, string>();
+  const firstOf = new Map<string, string>();
+  for (const { member, row } of candidates) {
+    const { actor, system, version } = member.submission;
+    const sameText = [actor.clientId, row.sender_id, system, version, row.type, row.raw].join('\u0000');
+    const first = firstOf.get(sameText);
+    if (first) reused.set(row.id, first);
+    else firstOf.set(sameText, row.id);
+  }
+  const firsts = candidates.filter((c) => !reused.has(c.row.id));
+  const { rows: found } = await db.query<{ n: string; id: string }>(
+    `SELECT DISTINCT ON (k.n) k.n, m.id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+            AS k(client_id, sender_id, system, version, type, raw, n)
+       JOIN messages m ON m.client_id = k.client_id AND m.sender_id = k.sender_id AND m.status = 'rejected'
+        AND m.system = k.system AND m.version = k.version AND m.type = k.type
+       JOIN message_payloads p ON p.message_id = m.id AND p.raw = k.raw
+      ORDER BY k.n, m.seq`,
+    [
+      firsts.map((c) => c.member.submission.actor.clientId),
+      firsts.map((c) => c.row.sender_id),
+      firsts.map((c) => c.member.submission.system),
+      firsts.map((c) => c.member.submission.version),
+      firsts.map((c) => c.row.type),
+      firsts.map((c) => c.row.raw),
+    ],
+  );
+  for (const { n, id } of found) reused.set((firsts[Number(n) - 1] as (typeof firsts)[number]).row.id, id);
+  if (reused.size === 0) return;
+  const named = (id: string) => {
+    const instead = reused.get(id);
+    return instead ? (reused.get(instead) ?? instead) : id;
+  };
+  for (const member of members) {
+    member.rows = member.rows.filter((row) => !reused.has(row.id));
+    member.entries = member.entries.map((entry) => ({ ...entry, messageId: named(entry.messageId) }));
+  }
+}
+
+/** Rejected by its contract or its sender's rights, not for an id already used (IDEMPOTENCY_CONFLICT). */
+function isRejectedAtReception(row: StoredMessage): boolean {
+  return row.status === 'rejected' && row.error?.code !== 'IDEMPOTENCY_CONFLICT';
 }
 
 /**
