@@ -253,6 +253,21 @@ describe('contract errors', () => {
     expect(rows[0]).toEqual({ status: 'rejected', raw: text });
   });
 
+  it('refuse a nom or a prénom of spaces only, as the SPT contracts do (their reader trims it to empty)', async () => {
+    const body = demande({
+      demandeur: { nom: '   ', prenom: 'Amélie', dateNaissance: '1985-04-12', nationalite: 'FR' },
+      menage: {
+        nombrePersonnes: 2,
+        personnes: [{ nom: 'Dupont', prenom: '\t ', dateNaissance: '1983-01-02', lien: 'conjoint' }],
+      },
+    });
+    const reply = await post('/demandes', body);
+    expect(reply.statusCode, reply.body).toBe(400);
+    const problem = reply.json<{ code: string; errors: { path: string }[] }>();
+    expect(problem.code).toBe('CONTRACT_INVALID');
+    expect(problem.errors.map((e) => e.path)).toEqual(['/demandeur/nom', '/menage/personnes/0/prenom']);
+  });
+
   it('refuse a numéro in the body of a message about a demande', async () => {
     const reply = await post('/demandes/0590101000001GDPUB/abandon', {
       id: uid('A'),

@@ -61,7 +61,8 @@ export function loadContract(
       const validator = validators.get(type);
       if (!validator)
         return [{ code: 'CONTRACT_INVALID', path: '', message: `Unknown message type ${type}.` }];
-      if (validator(message)) return [];
+      // Valid against its schema: of a bounded depth, so the walk for blank names may recurse.
+      if (validator(message)) return blankNames(message, '');
       const seen = new Set<string>();
       const errors: MessageError[] = [];
       for (const error of validator.errors ?? []) {
@@ -79,6 +80,24 @@ export function loadContract(
       return inlined(schema, schema, files);
     },
   };
+}
+
+/** Fields that name a person. */
+const NAME_FIELDS = new Set(['nom', 'prenom']);
+
+/**
+ * The `nom` and `prenom` texts of spaces only in a message valid against its schema, as contract
+ * errors: no doublon check nor search could compare such a name (`minLength: 1` lets "   " through
+ * in the JSON contracts; the SPT reader trims texts, so there it is empty and refused already).
+ */
+function blankNames(value: unknown, path: string): MessageError[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => blankNames(item, `${path}/${i}`));
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, child]) =>
+    NAME_FIELDS.has(key) && typeof child === 'string' && child.trim() === ''
+      ? [{ code: 'CONTRACT_INVALID', path: `${path}/${key}`, message: 'must hold a name, not only spaces' }]
+      : blankNames(child, `${path}/${key}`),
+  );
 }
 
 /** A copy of `node` with its `$ref`s replaced by what they point to (in `self` or a shared file). */
