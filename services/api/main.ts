@@ -41,10 +41,18 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'draining');
+    // A worker's close waits for Redis (BullMQ's own close does not return while Redis is away):
+    // past the limit the process exits anyway. Nothing is lost: a job's messages are committed in
+    // PostgreSQL, a transaction cut short rolls back, and the job's lock expires for another worker.
+    const limit = setTimeout(() => {
+      log.warn({ limitMs: config.drainLimitMs }, 'drain not finished in time (Redis away?): exiting');
+      process.exit(1);
+    }, config.drainLimitMs);
     // The API first: no new message is accepted while the workers finish theirs.
     await app?.close();
     await Promise.all(running.map((r) => r.close()));
     await infrastructure.close();
+    clearTimeout(limit);
     log.info('stopped');
     process.exit(0);
   };

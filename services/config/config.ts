@@ -37,6 +37,12 @@ export interface Config {
   reconcileGraceMs: number;
   /** A job whose worker stopped renewing its lock for this long is taken over, ms. Default 30000. */
   jobLockMs: number;
+  /**
+   * How long a SIGTERM waits for the process to drain before it exits anyway, ms: a worker's close
+   * waits for Redis, which may be away. Nothing is lost by exiting: a job's messages are in
+   * PostgreSQL, and its lock expires for another worker.
+   */
+  drainLimitMs: number;
   /** Largest XML lot, bytes. Default 10 MiB. */
   lotMaxBytes: number;
   /** Most messages in one XML lot. Default 1000. */
@@ -144,6 +150,7 @@ const ENV_SCHEMA = {
     SNE_RECONCILE_INTERVAL_MS: { type: 'integer', minimum: 100, default: 10_000 },
     SNE_RECONCILE_GRACE_MS: { type: 'integer', minimum: 0, default: 30_000 },
     SNE_JOB_LOCK_MS: { type: 'integer', minimum: 1000, default: 30_000 },
+    SNE_DRAIN_LIMIT_MS: { type: 'integer', minimum: 100, default: 25_000 },
     SNE_LOT_MAX_BYTES: { type: 'integer', minimum: 1024, default: 10 * 1024 * 1024 },
     SNE_LOT_MAX_MESSAGES: { type: 'integer', minimum: 1, default: 1000 },
     SNE_LOT_DECODE_THREADS: { type: 'integer', minimum: 0, maximum: 16, default: 1 },
@@ -217,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileIntervalMs: v.SNE_RECONCILE_INTERVAL_MS,
     reconcileGraceMs: v.SNE_RECONCILE_GRACE_MS,
     jobLockMs: v.SNE_JOB_LOCK_MS,
+    drainLimitMs: v.SNE_DRAIN_LIMIT_MS,
     lotMaxBytes: v.SNE_LOT_MAX_BYTES,
     lotMaxMessages: v.SNE_LOT_MAX_MESSAGES,
     lotDecodeThreads: v.SNE_LOT_DECODE_THREADS,

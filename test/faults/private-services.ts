@@ -149,8 +149,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async flush() {
       await client.flushall();
     },
+    /** Kills it (a second call finds it gone). */
     async stop() {
       client.disconnect();
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
