@@ -15,6 +15,9 @@ import { PROBLEM_CODES, type ProblemCode } from './problem-codes.ts';
 export const EDGE_SERVER_OPTIONS = {
   frameworkErrors,
   clientErrorHandler,
+  // While the server closes, Fastify answers its own 503 (`{"error":"Service Unavailable"}`, no
+  // code): instead the request goes on to the errors plugin's hook, which answers a problem.
+  return503OnClosing: false,
   ajv: {
     // After ajv-formats: the same dates as the contracts (1900-01-01..2099-12-31, real days), so that
     // `asOf: 0000-01-01` or `from=0000-01-01T00:00:00Z` is a 400 rather than a PostgreSQL error.

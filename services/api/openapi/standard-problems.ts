@@ -18,15 +18,16 @@ const WHY: Record<number, string> = {
   415: 'The body’s media type is not one the route reads (UNSUPPORTED_MEDIA_TYPE), or its charset is not one it reads: UTF-8 for JSON (ENCODING_UNSUPPORTED).',
   429: 'Too many requests for this client, or too many refused tokens from this address, in the current minute (RATE_LIMITED); see Retry-After.',
   500: 'An unexpected failure on the hub’s side (INTERNAL_ERROR), logged; never an answer to bad input.',
-  503: 'The hub cannot reach its database right now, its database is short of a resource (its lock table, connections or disk), or a deadlock rolled the request back (SERVICE_UNAVAILABLE). Whatever the request had not committed was rolled back (for a route that commits once, nothing of it was stored). Retry later.',
+  503: 'The hub cannot reach its database right now, its database is short of a resource (its lock table, connections or disk), a deadlock rolled the request back, or this process is shutting down (SERVICE_UNAVAILABLE). Whatever the request had not committed was rolled back (for a route that commits once, nothing of it was stored). Retry later.',
 };
 
 /**
  * The problem replies every route of a kind can give, whatever its handler does, derived from what the
  * route declares so that the document cannot forget them: authentication (401, 403) on routes with
  * roles, 400 on routes that validate input, 404 and 414 on routes with a path parameter, 413 and
- * 415 on routes with a body, 429 everywhere but the probes, 500 everywhere, 503 wherever a token
- * is checked. Statuses the route declares itself win.
+ * 415 on routes with a body, 429 everywhere but the probes, 500 everywhere, 503 everywhere too (a
+ * route that checks a token needs PostgreSQL, and a process that shuts down answers it to any
+ * request). Statuses the route declares itself win.
  */
 export function standardProblems(route: DocumentedRoute): Record<string, unknown> {
   const schema = route.schema ?? {};
@@ -39,8 +40,9 @@ export function standardProblems(route: DocumentedRoute): Record<string, unknown
   if (!route.url.startsWith('/health/')) statuses.push(429);
   // A failure of the hub itself (a bug, a disk full) is possible anywhere: the document says so.
   statuses.push(500);
-  // Authentication reads the clients' table: without PostgreSQL every such route answers 503.
-  if (route.roles) statuses.push(503);
+  // Authentication reads the clients' table: without PostgreSQL every such route answers 503; and
+  // any route does while its process shuts down.
+  statuses.push(503);
   return Object.fromEntries(
     statuses
       .filter((status) => !declared.has(String(status)))

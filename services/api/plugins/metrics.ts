@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { readCounts, readLatency, readSweepRuns } from '../metrics/counters-pg.ts';
 
 /** BullMQ job states reported per queue. */
@@ -39,6 +40,11 @@ async function metricsPlugin(app: FastifyInstance) {
     labelNames: ['queue', 'state'],
     registers: [registry],
   });
+  const queuesAnswered = new Gauge({
+    name: 'sne_queues_answered',
+    help: "1 when Redis gave the queues' counts for this scrape (within a second), else 0: sne_queue_jobs is then absent.",
+    registers: [registry],
+  });
   const messages = new Gauge({
     name: 'sne_messages',
     help: 'Inbound messages by system and status.',
@@ -73,18 +79,36 @@ async function metricsPlugin(app: FastifyInstance) {
     });
   });
 
+  /**
+   * Each queue's jobs by state, or `undefined` when Redis does not answer within REDIS_WAIT_MS: a
+   * command waits for Redis to come back, and the figures PostgreSQL holds must not wait with it.
+   */
+  const queueCounts = () =>
+    withTimeout(
+      Promise.all(
+        app.hubQueues.map(async (queue) => [queue.name, await queue.getJobCounts(...JOB_STATES)] as const),
+      ),
+      REDIS_WAIT_MS,
+      'Redis',
+    ).catch((error: Error) => {
+      app.log.warn({ err: error.message }, 'queue depths not read');
+      return undefined;
+    });
+
   /** Reads every figure once per scrape, then prom-client writes the text. */
   const scrape = async (): Promise<string> => {
-    const [counts, delivered, latency, sweeps] = await Promise.all([
+    const [counts, delivered, latency, sweeps, queues] = await Promise.all([
       readCounts(app.pg, 'messages'),
       readCounts(app.pg, 'deliveries'),
       readLatency(app.pg),
       readSweepRuns(app.pg),
-      ...app.hubQueues.map(async (queue) => {
-        const byState = await queue.getJobCounts(...JOB_STATES);
-        for (const state of JOB_STATES) queueJobs.set({ queue: queue.name, state }, byState[state] ?? 0);
-      }),
+      queueCounts(),
     ]);
+    queueJobs.reset();
+    queuesAnswered.set(queues ? 1 : 0);
+    for (const [queue, byState] of queues ?? []) {
+      for (const state of JOB_STATES) queueJobs.set({ queue, state }, byState[state] ?? 0);
+    }
     messages.reset();
     for (const { labels, n } of counts) messages.set({ system: labels[0], status: labels[1] }, n);
     deliveries.reset();

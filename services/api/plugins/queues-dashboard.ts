@@ -4,8 +4,9 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { safeErrorFields } from '../../db/safe-error.ts';
-import { databaseUnavailability, sendProblem } from '../../http/plugins/errors.ts';
+import { databaseUnavailability, problemBody, sendProblem } from '../../http/plugins/errors.ts';
 import { HttpProblem } from '../../http/problem.ts';
+import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { audit } from '../audit.ts';
 import { tokenHash } from '../clients.ts';
 import { tokenOf as headerOrCookieToken } from './credentials.ts';
@@ -110,11 +111,28 @@ export default async function queuesDashboard(app: FastifyInstance) {
     if (timingSafeEqual(hash, adminHash)) {
       return refuse(reply, 403, "The administrator's token only serves /admin routes.");
     }
-    const actor = await app.actors.actorOf(app.pg, hash);
+    let actor: Awaited<ReturnType<typeof app.actors.actorOf>>;
+    try {
+      actor = await app.actors.actorOf(app.pg, hash);
+    } catch (error) {
+      return unavailable(request, reply, error);
+    }
     if (!actor) return refuse(reply, 401, 'Unknown or revoked token.');
     if (actor.role !== 'operator')
       return refuse(reply, 403, `The role ${actor.role} may not use this route.`);
     request.actor = actor;
+    // bull-board's API asks Redis, and a command waits for Redis to come back: ask it first, briefly.
+    if (isDashboardApi(request.url)) {
+      try {
+        await withTimeout(app.redis.ping(), REDIS_WAIT_MS, 'Redis');
+      } catch {
+        return sendProblem(
+          reply,
+          'SERVICE_UNAVAILABLE',
+          "The queues' Redis does not answer right now; the messages wait in PostgreSQL. Retry later.",
+        );
+      }
+    }
     if (READ_METHODS.has(request.method)) return;
     const change = dashboardAction(request.method, request.url);
     if (!change) {
@@ -127,11 +145,7 @@ export default async function queuesDashboard(app: FastifyInstance) {
     try {
       await audit(app.pg, { actor: actor.clientId, ...change, reason: reasonOf(request) });
     } catch (error) {
-      request.log.error({ err: safeErrorFields(error) }, 'queues dashboard action not audited');
-      const why = databaseUnavailability(error);
-      return why
-        ? sendProblem(reply, 'SERVICE_UNAVAILABLE', `${why} The action was not done. Retry later.`)
-        : sendProblem(reply, 'INTERNAL_ERROR', 'The action could not be audited, so it was not done.');
+      return unavailable(request, reply, error, ' The action was not done.');
     }
   });
 
@@ -144,7 +158,40 @@ export default async function queuesDashboard(app: FastifyInstance) {
     serverAdapter,
     options: { uiConfig: { boardTitle: 'sne-hub queues' } },
   });
+  // bull-board's own error handler answers `{ error: { key }, message }` with the error's message
+  // (a database's host and port, say): a problem instead, its status from what failed.
+  serverAdapter.setErrorHandler((error) => {
+    app.log.error({ err: safeErrorFields(error) }, 'queues dashboard request failed');
+    const why = databaseUnavailability(error);
+    return {
+      // Its type lists the statuses bull-board sends itself; its Fastify adapter sends any.
+      status: (why ? 503 : 500) as 500,
+      body: problemBody(
+        why ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR',
+        why ?? 'An unexpected error occurred; it has been logged.',
+      ),
+    };
+  });
+  // Its replies are sent as JSON: a problem's body gets its media type here.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (
+      reply.statusCode >= 500 &&
+      typeof payload === 'string' &&
+      payload.startsWith('{"type":"urn:sne:problem:')
+    )
+      reply.type('application/problem+json');
+    return payload;
+  });
   await app.register(serverAdapter.registerPlugin(), { prefix: QUEUES_DASHBOARD_PATH });
+
+  /** A 503 problem when the database is away (the error logged), else a 500 one. */
+  function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknown, more = '') {
+    request.log.error({ err: safeErrorFields(error) }, 'queues dashboard request failed');
+    const why = databaseUnavailability(error);
+    return why
+      ? sendProblem(reply, 'SERVICE_UNAVAILABLE', `${why}${more} Retry later.`)
+      : sendProblem(reply, 'INTERNAL_ERROR', `An unexpected error occurred; it has been logged.${more}`);
+  }
 }
 
 /** The reason a script gives in `X-Audit-Reason` (bull-board's own buttons give none). */
@@ -152,4 +199,9 @@ function reasonOf(request: FastifyRequest): string | undefined {
   const header = request.headers['x-audit-reason'];
   const reason = (Array.isArray(header) ? header[0] : header)?.trim();
   return reason ? reason.slice(0, 1000) : undefined;
+}
+
+/** bull-board's API (JSON calls of the page), as opposed to the page and its static assets. */
+function isDashboardApi(url: string): boolean {
+  return url.startsWith(`${QUEUES_DASHBOARD_PATH}/api/`);
 }

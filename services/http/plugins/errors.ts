@@ -29,11 +29,21 @@ export function sendProblem(
   extra: { errors?: ProblemFieldError[] } & Record<string, unknown> = {},
   status: number = PROBLEM_CODES[code].status,
 ) {
-  const { title } = PROBLEM_CODES[code];
   return reply
     .code(status)
     .type('application/problem+json')
-    .send({ type: `urn:sne:problem:${code}`, title, status, detail, code, ...extra });
+    .send(problemBody(code, detail, extra, status));
+}
+
+/** The body of a problem+json reply (`sendProblem`), for a reply sent by other means. */
+export function problemBody(
+  code: ProblemCode,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  status: number = PROBLEM_CODES[code].status,
+) {
+  const { title } = PROBLEM_CODES[code];
+  return { type: `urn:sne:problem:${code}`, title, status, detail, code, ...extra };
 }
 
 /**
@@ -41,6 +51,21 @@ export function sendProblem(
  * 500 for bad input.
  */
 async function errorsPlugin(app: FastifyInstance) {
+  // A request that comes while this process drains (SIGTERM; `return503OnClosing: false`):
+  // 503 problem, and the connection closed so that the client's next try goes elsewhere.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    return sendProblem(
+      reply,
+      'SERVICE_UNAVAILABLE',
+      'This hub process is shutting down: send the request again, another process (or this one restarted) answers it.',
+    );
+  });
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpProblem) {
       return sendProblem(reply, error.code, error.message, {
