@@ -121,6 +121,16 @@ export default async function queuesDashboard(app: FastifyInstance) {
     if (actor.role !== 'operator')
       return refuse(reply, 403, `The role ${actor.role} may not use this route.`);
     request.actor = actor;
+    const change = READ_METHODS.has(request.method)
+      ? undefined
+      : dashboardAction(request.method, request.url);
+    if (!READ_METHODS.has(request.method) && !change) {
+      return refuse(
+        reply,
+        403,
+        "The queues' dashboard retries and cleans jobs only; its other actions would stop or bypass the hub's pipeline.",
+      );
+    }
     // bull-board's API asks Redis, and a command waits for Redis to come back: ask it first, briefly.
     if (isDashboardApi(request.url)) {
       try {
@@ -133,15 +143,7 @@ export default async function queuesDashboard(app: FastifyInstance) {
         );
       }
     }
-    if (READ_METHODS.has(request.method)) return;
-    const change = dashboardAction(request.method, request.url);
-    if (!change) {
-      return refuse(
-        reply,
-        403,
-        "The queues' dashboard retries and cleans jobs only; its other actions would stop or bypass the hub's pipeline.",
-      );
-    }
+    if (!change) return;
     try {
       await audit(app.pg, { actor: actor.clientId, ...change, reason: reasonOf(request) });
     } catch (error) {
