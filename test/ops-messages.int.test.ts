@@ -5,7 +5,7 @@ import {
   findOpsJob,
   reconcileOpsJobs,
 } from '../services/pipeline/ops/replay-job.ts';
-import { provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
+import { postLotDone, provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 import { call, importParc } from './helpers/ops.ts';
 import {
   attribution,
@@ -89,13 +89,7 @@ async function detail(messageId: string): Promise<Detail> {
 
 /** Posts a lot and waits until every accepted message is done; returns messageIds by sender id. */
 async function lotDone(...messages: string[]): Promise<Record<string, string>> {
-  const reply = await postLot(hub.app, bailleur, lot(...messages));
-  expect(reply.statusCode, reply.body).toBe(202);
-  const receipt = reply.json<LotReply>();
-  await waitForMessagesDone(
-    hub.pool,
-    receipt.messages.map((m) => m.messageId),
-  );
+  const receipt = await postLotDone(hub, bailleur, ...messages);
   return Object.fromEntries(receipt.messages.map((m) => [m.id, m.messageId]));
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { ADMIN_TOKEN, postLotDone, provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import { enregistrement, type LotReply, lot, postLot, radiation, sendLot } from './helpers/spt.ts';
 import { waitForMessagesDone } from './helpers/wait.ts';
 
@@ -159,17 +159,7 @@ describe('GET /lots/{lotId} of a lot re-sent', () => {
     return reply.json<LotView>();
   }
 
-  /** Posts a lot, waits until its accepted messages are done, and returns its receipt. */
-  async function sentAndDone(...messages: string[]): Promise<LotReply> {
-    const reply = await postLot(hub.app, bailleur, lot(...messages));
-    expect(reply.statusCode, reply.body).toBe(202);
-    const receipt = reply.json<LotReply>();
-    await waitForMessagesDone(
-      hub.pool,
-      receipt.messages.map((m) => m.messageId),
-    );
-    return receipt;
-  }
+  const sentAndDone = (...messages: string[]) => postLotDone(hub, bailleur, ...messages);
 
   /** The lot lists the receipt's members, in its order, each with its status now; counts agree. */
   function expectListsReceipt(view: LotView, receipt: LotReply, statuses: string[]) {

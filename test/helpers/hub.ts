@@ -11,6 +11,8 @@ import { createInfrastructure, type Infrastructure } from '../../services/pipeli
 import { type Stoppable, startWorkers } from '../../services/pipeline/workers.ts';
 import { createTestDatabase } from './database.ts';
 import { type ReplyConformance, watchReplies } from './reply-conformance.ts';
+import { type LotReply, lot, postLot } from './spt.ts';
+import { waitForMessagesDone } from './wait.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -126,4 +128,20 @@ export async function readFeed(
   });
   expect(reply.statusCode, reply.body).toBe(200);
   return reply.json();
+}
+
+/** Posts a lot of these messages as `token`, expects 202, waits until its messages are done; its receipt. */
+export async function postLotDone(
+  hub: { app: FastifyInstance; pool: pg.Pool },
+  token: string,
+  ...messages: string[]
+): Promise<LotReply> {
+  const reply = await postLot(hub.app, token, lot(...messages));
+  expect(reply.statusCode, reply.body).toBe(202);
+  const receipt = reply.json<LotReply>();
+  await waitForMessagesDone(
+    hub.pool,
+    receipt.messages.map((m) => m.messageId),
+  );
+  return receipt;
 }
