@@ -37,4 +37,33 @@ describe('the error handler', () => {
     expect(JSON.parse(logged as string).err).toMatchObject({ code: '22003', table: 'demandes' });
     for (const personal of ['Dupont', 'Amélie', '1985-04-12']) expect(lines.join('')).not.toContain(personal);
   });
+
+  it('answers 503 what a retry may cure (deadlock, serialization, a resource short), 500 a configured limit', async () => {
+    const app = Fastify({ logger: false });
+    await app.register(errorsPlugin);
+    app.get('/sqlstate/:code', async (request) => {
+      const { code } = request.params as { code: string };
+      throw Object.assign(new pg.DatabaseError('failed', 100, 'error'), { code });
+    });
+    const statusOf = async (code: string) => (await app.inject({ url: `/sqlstate/${code}` })).statusCode;
+    const statuses = Object.fromEntries(
+      await Promise.all(
+        ['40P01', '40001', '53000', '53100', '53200', '53300', '53400', '23505', '22P02'].map(
+          async (code) => [code, await statusOf(code)] as const,
+        ),
+      ),
+    );
+    await app.close();
+    expect(statuses).toEqual({
+      '40P01': 503,
+      '40001': 503,
+      '53000': 503,
+      '53100': 503,
+      '53200': 503,
+      '53300': 503,
+      '53400': 500,
+      '23505': 500,
+      '22P02': 500,
+    });
+  });
 });
