@@ -3,8 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { safeErrorFields } from '../../db/safe-error.ts';
-import { databaseUnavailability, problemBody, sendProblem } from '../../http/plugins/errors.ts';
+import { problemBody, sendProblem, unexpectedProblem } from '../../http/plugins/errors.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { audit } from '../audit.ts';
@@ -163,16 +162,10 @@ export default async function queuesDashboard(app: FastifyInstance) {
   // bull-board's own error handler answers `{ error: { key }, message }` with the error's message
   // (a database's host and port, say): a problem instead, its status from what failed.
   serverAdapter.setErrorHandler((error) => {
-    app.log.error({ err: safeErrorFields(error) }, 'queues dashboard request failed');
-    const why = databaseUnavailability(error);
-    return {
-      // Its type lists the statuses bull-board sends itself; its Fastify adapter sends any.
-      status: (why ? 503 : 500) as 500,
-      body: problemBody(
-        why ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_ERROR',
-        why ?? 'An unexpected error occurred; it has been logged.',
-      ),
-    };
+    const { code, detail } = unexpectedProblem({ log: app.log }, error);
+    const body = problemBody(code, detail);
+    // Its type lists the statuses bull-board sends itself; its Fastify adapter sends any.
+    return { status: body.status as 500, body };
   });
   // Its replies are sent as JSON: a problem's body gets its media type here.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -186,13 +179,10 @@ export default async function queuesDashboard(app: FastifyInstance) {
   });
   await app.register(serverAdapter.registerPlugin(), { prefix: QUEUES_DASHBOARD_PATH });
 
-  /** A 503 problem when the database is away (the error logged), else a 500 one. */
+  /** A 503 problem when the database is away, else a 500 one (the error logged). */
   function unavailable(request: FastifyRequest, reply: FastifyReply, error: unknown, more = '') {
-    request.log.error({ err: safeErrorFields(error) }, 'queues dashboard request failed');
-    const why = databaseUnavailability(error);
-    return why
-      ? sendProblem(reply, 'SERVICE_UNAVAILABLE', `${why}${more} Retry later.`)
-      : sendProblem(reply, 'INTERNAL_ERROR', `An unexpected error occurred; it has been logged.${more}`);
+    const { code, detail } = unexpectedProblem(request, error, more);
+    return sendProblem(reply, code, detail);
   }
 }
 

@@ -91,18 +91,31 @@ async function errorsPlugin(app: FastifyInstance) {
     if (error.statusCode && error.statusCode < 500) {
       return sendProblem(reply, 'BAD_REQUEST', error.message, {}, error.statusCode);
     }
-    // Never the error whole: a PostgreSQL error's detail and parameters may hold personal data.
-    request.log.error({ err: safeErrorFields(error) }, 'request failed');
-    // PostgreSQL down or restarting, short of a resource, or a transaction rolled back in favour of
-    // another: the client may retry. What the request had not committed was rolled back (a route
-    // that commits in steps, such as a bulk replay, says what it committed: `HttpProblem` above).
-    const unavailable = databaseUnavailability(error);
-    if (unavailable) return sendProblem(reply, 'SERVICE_UNAVAILABLE', `${unavailable} Retry later.`);
-    return sendProblem(reply, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged.');
+    const { code, detail } = unexpectedProblem(request, error);
+    return sendProblem(reply, code, detail);
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),
   );
+}
+
+/**
+ * The problem for an error no route turned into one, logged first (never whole: a PostgreSQL
+ * error's detail and parameters may hold personal data). PostgreSQL down or restarting, short of a
+ * resource, or a transaction rolled back in favour of another: 503, the client may retry (a route
+ * that commits in steps, such as a bulk replay, says what it committed: an `HttpProblem` of its
+ * own). Anything else: 500. `more` ends the detail (what was not done).
+ */
+export function unexpectedProblem(
+  request: Pick<FastifyRequest, 'log'>,
+  error: unknown,
+  more = '',
+): { code: 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR'; detail: string } {
+  request.log.error({ err: safeErrorFields(error) }, 'request failed');
+  const unavailable = databaseUnavailability(error);
+  return unavailable
+    ? { code: 'SERVICE_UNAVAILABLE', detail: `${unavailable}${more} Retry later.` }
+    : { code: 'INTERNAL_ERROR', detail: `An unexpected error occurred; it has been logged.${more}` };
 }
 
 /**
