@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgRegistryStore } from '../services/core/store/store-pg.ts';
 import { createPool } from '../services/db/pool.ts';
 import { claimMessages } from '../services/pipeline/apply-worker.ts';
-import { existingMessages } from '../services/pipeline/intake.ts';
+import { existingMessages } from '../services/pipeline/intake-store.ts';
 import { firstPendingOutside, releaseKeys, resolveKeys } from '../services/pipeline/ordering.ts';
 import { createTestDatabase } from './helpers/database.ts';
 

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { type Actor, actorOf, type Role } from '../../core/actor.ts';
 import type { Command } from '../../core/commands.ts';
 import type { MessageError, MessageStatus } from '../inbound.ts';
-import { lockKeys } from '../intake.ts';
+import { lockKeys } from '../intake-store.ts';
 import { ownKeys, releaseKeysOf, resolveKeys } from '../ordering.ts';
 import type { Revisers } from './revisers.ts';
 
