@@ -416,7 +416,9 @@ describe('a group committed but not queued (Redis away)', () => {
       // Redis loses the pending add too (still cut): only the reconciler can queue the group now.
 
       const ids = rows.map((r) => r.id);
-      expect(await reconcile(hub.pool, hub.infrastructure.applyQueue, 0)).toBeGreaterThanOrEqual(5);
+      expect((await reconcile(hub.pool, hub.infrastructure.applyQueue, 0)).requeued).toBeGreaterThanOrEqual(
+        5,
+      );
       const { rows: requeued } = await hub.pool.query<{ job_id: string }>(
         'SELECT DISTINCT job_id FROM messages WHERE id = ANY($1::uuid[])',
         [ids],
@@ -434,6 +436,39 @@ describe('a group committed but not queued (Redis away)', () => {
       await away.close().catch(() => {});
       await proxy.close();
     }
+  });
+});
+
+describe('the reconciler', () => {
+  it('goes through a backlog larger than its page one page a pass, and queues every message whose job was lost', async () => {
+    const group = intake();
+    const receipts = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => group.acceptLot(single(inscription(`Arriere${i}`)))),
+    );
+    await group.close();
+    const ids = receipts.map((r) => r.messages[0]?.messageId ?? '');
+    // Their job lost: it names no job Redis holds.
+    await hub.pool.query(`UPDATE messages SET job_id = 'lost-' || id WHERE id = ANY($1::uuid[])`, [ids]);
+    let after: string | undefined;
+    let passes = 0;
+    do {
+      const pass = await reconcile(hub.pool, hub.infrastructure.applyQueue, 0, after, 3);
+      if (passes === 0) expect(pass.after).toBeDefined();
+      after = pass.after;
+      passes++;
+    } while (after !== undefined && passes < 100);
+    // 7 messages (and any other test's left open) at 3 a page: three passes at least, then the end.
+    expect(passes).toBeGreaterThanOrEqual(3);
+    expect(after).toBeUndefined();
+    const { rows } = await hub.pool.query<{ job_id: string }>(
+      'SELECT job_id FROM messages WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    const jobs = await Promise.all(rows.map((r) => hub.infrastructure.applyQueue.getJob(r.job_id)));
+    expect(jobs.flatMap((job) => job?.data.messageIds ?? [])).toEqual(expect.arrayContaining(ids));
+    // A page's jobs hold what the page read: 3 messages at most.
+    expect(Math.max(...jobs.map((job) => job?.data.messageIds.length ?? 0))).toBeLessThanOrEqual(3);
+    expect(await apply(ids)).toEqual({ applied: 7, failed: 0, deferred: 0 });
   });
 });
 

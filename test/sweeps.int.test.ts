@@ -310,6 +310,11 @@ describe('audit in the same transaction', () => {
     try {
       expect((await postSweep('2021-12-25')).statusCode).toBe(500);
       expect((await preavisSent([n]))[n]).toEqual([]);
+      // The failed sweep's line says so: it is not left `running` for ever.
+      const line = await hub.pool.query(
+        `SELECT details->>'status' AS status FROM audit WHERE action = 'sweep.renouvellement' AND target = '2021-12-25'`,
+      );
+      expect(line.rows).toEqual([{ status: 'failed' }]);
       const events = await hub.pool.query(
         `SELECT count(*)::int AS n FROM events WHERE subject = $1 AND type = 'fr.sne.renouvellement.preavis.v1'`,
         [n],
@@ -348,6 +353,8 @@ describe('the daily sweeps', () => {
         ['daily-renouvellement', hub.config.sweepCron, 'Europe/Paris'],
         ['daily-retention', hub.config.sweepCron, 'Europe/Paris'],
       ]);
+      // A daily sweep that fails (PostgreSQL restarting at 02:00) is tried again.
+      expect(planned.map((s) => s.template?.opts?.attempts)).toEqual([5, 5]);
       // What a scheduled run does, as of a date: the worker runs it and audits it as the scheduler.
       const n = await registered('2021-05-03');
       await queue.add('renouvellement', { kind: 'renouvellement', asOf: '2022-04-03' });

@@ -35,20 +35,20 @@ export interface RetentionResult {
 export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate, run: SweepRun): Promise<SweepResult> {
   return withSweepLock(pool, 'renouvellement', run.wait, async () => {
     const auditId = await openAudit(pool, 'sweep.renouvellement', asOf, run, { preavis: 0, radiees: 0 });
-    const result = await sweepRenouvellement(
-      <T>(work: (store: SweepStore) => Promise<T>) =>
-        withTransaction(pool, async (db) => {
-          const store = new PgSweepStore(db);
-          const out = await work(store);
-          await addToAudit(db, auditId, store.saved);
-          // Last: EVENTS_LOCK is held only from the events' insert to the commit.
-          await store.writeHeldEvents();
-          return out;
-        }),
-      asOf,
+    return closingAudit(pool, auditId, () =>
+      sweepRenouvellement(
+        <T>(work: (store: SweepStore) => Promise<T>) =>
+          withTransaction(pool, async (db) => {
+            const store = new PgSweepStore(db);
+            const out = await work(store);
+            await addToAudit(db, auditId, store.saved);
+            // Last: EVENTS_LOCK is held only from the events' insert to the commit.
+            await store.writeHeldEvents();
+            return out;
+          }),
+        asOf,
+      ),
     );
-    await closeAudit(pool, auditId);
-    return result;
   });
 }
 
@@ -82,14 +82,15 @@ export function runRetentionSweep(
         total += purged;
       }
     };
-    const purgees = await inPages('purgees', (store) => store.purge(bound, pageSize));
-    const messagesPurges = await inPages('messagesPurges', (store) => store.purgeMessages(bound, pageSize));
-    await closeAudit(pool, auditId);
-    return { purgees, messagesPurges };
+    return closingAudit(pool, auditId, async () => {
+      const purgees = await inPages('purgees', (store) => store.purge(bound, pageSize));
+      const messagesPurges = await inPages('messagesPurges', (store) => store.purgeMessages(bound, pageSize));
+      return { purgees, messagesPurges };
+    });
   });
 }
 
-/** The sweep's audit line, `status: running` until it ends. Returns its id. */
+/** The sweep's audit line, `status: running` until it ends (`done` or `failed`). Returns its id. */
 async function openAudit(
   db: Queryable,
   action: string,
@@ -114,6 +115,26 @@ async function addToAudit(db: Queryable, auditId: string, counts: Record<string,
   );
 }
 
-async function closeAudit(db: Queryable, auditId: string): Promise<void> {
-  await db.query(`UPDATE audit SET details = details || '{"status": "done"}' WHERE id = $1`, [auditId]);
+/**
+ * Runs the sweep, then closes its audit line: `done`, or `failed` when the sweep threw (the pages
+ * committed before stay counted: they are done). A line is never left `running` by a sweep that
+ * ended; closing a failed one is best effort, the sweep's own error is the one thrown.
+ */
+async function closingAudit<T>(db: Queryable, auditId: string, sweep: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await sweep();
+  } catch (error) {
+    await closeAudit(db, auditId, 'failed').catch(() => {});
+    throw error;
+  }
+  await closeAudit(db, auditId, 'done');
+  return result;
+}
+
+async function closeAudit(db: Queryable, auditId: string, status: 'done' | 'failed'): Promise<void> {
+  await db.query(
+    `UPDATE audit SET details = details || jsonb_build_object('status', $2::text) WHERE id = $1`,
+    [auditId, status],
+  );
 }

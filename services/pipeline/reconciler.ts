@@ -6,28 +6,64 @@ import type { ApplyJobData } from './queues.ts';
 /** Job states in which the job will still run: its messages need nothing more. */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 const JOB_SIZE = 500;
+/** Messages one pass reads at most: a backlog of millions is gone through over several passes. */
+const PAGE_MESSAGES = 10_000;
+/** Jobs whose state one pass asks Redis at once. */
+const CHECKS_AT_ONCE = 50;
+
+export interface ReconcilePass {
+  /** Messages queued again. */
+  requeued: number;
+  /** Where the next pass starts: after this `seq`, or from the start once the backlog was read to its end. */
+  after: string | undefined;
+}
 
 /**
  * PostgreSQL says which messages are not done; Redis may have lost their jobs (flushed, restarted
  * empty, or the process died between commit and enqueue). For every such message whose job is no
- * longer live, queue a new job. Returns how many messages were queued again.
+ * longer live, queue a new job. One pass reads a page of the messages not done, in `seq` order
+ * after `after`; the scheduler passes each pass's `after` to the next, so that a backlog larger
+ * than a page (workers stopped for a weekend) is gone through page by page, never at once.
  */
 export async function reconcile(
   pool: pg.Pool,
   queue: Queue<ApplyJobData>,
   /** Messages younger than this (ms) are left alone: their job is probably being added. */
   graceMs: number,
-): Promise<number> {
-  // `status <> 'applied'`: the predicate of messages_status_seq, which holds the messages not done.
-  const { rows } = await pool.query<{ job_id: string | null; ids: string[] }>(
-    `SELECT job_id, array_agg(id ORDER BY seq) AS ids FROM messages
-      WHERE status IN ('accepted', 'processing') AND status <> 'applied' AND updated_at < now() - make_interval(secs => $1::float8 / 1000)
-      GROUP BY job_id`,
-    [graceMs],
+  after?: string,
+  pageMessages = PAGE_MESSAGES,
+): Promise<ReconcilePass> {
+  // One ordered scan of messages_status_seq, (status, seq) WHERE status <> 'applied', per status.
+  const { rows: page } = await pool.query<{ id: string; job_id: string | null; seq: string; stale: boolean }>(
+    `WITH open AS (
+       (SELECT id, job_id, seq, updated_at FROM messages
+         WHERE status = 'accepted' AND status <> 'applied' AND seq > $1 ORDER BY seq LIMIT $2)
+       UNION ALL
+       (SELECT id, job_id, seq, updated_at FROM messages
+         WHERE status = 'processing' AND status <> 'applied' AND seq > $1 ORDER BY seq LIMIT $2))
+     SELECT id, job_id, seq, updated_at < now() - make_interval(secs => $3::float8 / 1000) AS stale
+       FROM open ORDER BY seq LIMIT $2`,
+    [after ?? '0', pageMessages, graceMs],
   );
+  // The stale messages by the job they were last given (null: never queued), in seq order.
+  const idsOf = new Map<string | null, string[]>();
+  for (const { id, job_id, stale } of page) {
+    if (!stale) continue;
+    const ids = idsOf.get(job_id) ?? [];
+    ids.push(id);
+    idsOf.set(job_id, ids);
+  }
+  const jobs = [...idsOf.keys()].filter((job) => job !== null);
+  const live = new Set<string>();
+  for (let i = 0; i < jobs.length; i += CHECKS_AT_ONCE) {
+    const states = await Promise.all(jobs.slice(i, i + CHECKS_AT_ONCE).map((job) => queue.getJobState(job)));
+    states.forEach((state, k) => {
+      if (LIVE_STATES.has(state)) live.add(jobs[i + k] as string);
+    });
+  }
   let requeued = 0;
-  for (const { job_id, ids } of rows) {
-    if (job_id && (await isLive(queue, job_id))) continue;
+  for (const [job, ids] of idsOf) {
+    if (job !== null && live.has(job)) continue;
     for (let i = 0; i < ids.length; i += JOB_SIZE) {
       const chunk = ids.slice(i, i + JOB_SIZE);
       const jobId = `reconcile-${randomUUID()}`;
@@ -39,11 +75,6 @@ export async function reconcile(
       requeued += chunk.length;
     }
   }
-  return requeued;
-}
-
-async function isLive(queue: Queue<ApplyJobData>, jobId: string): Promise<boolean> {
-  const job = await queue.getJob(jobId);
-  if (!job) return false;
-  return LIVE_STATES.has(await job.getState());
+  const last = page.at(-1);
+  return { requeued, after: page.length < pageMessages || !last ? undefined : last.seq };
 }

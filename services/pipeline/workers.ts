@@ -101,6 +101,12 @@ export function startWorkers(
     },
     { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
   );
+  maintenance.on('failed', (job, error) =>
+    log.error(
+      { jobId: job?.id, kind: job?.data.kind, attempt: job?.attemptsMade, err: safeErrorSummary(error) },
+      'sweep failed',
+    ),
+  );
   maintenance.on('error', (error) => log.warn({ err: error.message }, 'maintenance worker error'));
 
   const deliveryDeps = {
@@ -213,38 +219,55 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
   rpls.on('error', () => {});
   const opsQueue = createOpsQueue(infrastructure.redis, config.queuePrefix);
   let running: Promise<void> | undefined;
-  const tick = async () => {
+  // Where the apply reconciler's next pass starts (it reads a page of the backlog a pass).
+  let applyAfter: string | undefined;
+  // Each step on its own: one that fails (Redis or PostgreSQL away) does not skip the others.
+  const step = async (name: string, work: () => Promise<number>, lost: string) => {
     try {
-      await maintenance.upsertJobScheduler(
-        'daily-renouvellement',
-        { pattern: config.sweepCron, tz: 'Europe/Paris' },
-        { name: 'renouvellement', data: { kind: 'renouvellement' } },
-      );
-      // Retention at the same time of day: the maintenance worker runs one job at a time.
-      await maintenance.upsertJobScheduler(
-        'daily-retention',
-        { pattern: config.sweepCron, tz: 'Europe/Paris' },
-        { name: 'retention', data: { kind: 'retention' } },
-      );
-      const requeued = await reconcile(
-        infrastructure.pool,
-        infrastructure.applyQueue,
-        config.reconcileGraceMs,
-      );
-      if (requeued > 0) log.warn({ requeued }, 'reconciler queued messages whose jobs were lost');
-      const replanned = await reconcileDeliveries(
-        infrastructure.pool,
-        infrastructure.webhookQueue,
-        config.reconcileGraceMs,
-      );
-      if (replanned > 0) log.warn({ replanned }, 'reconciler queued webhook deliveries whose jobs were lost');
-      const imports = await reconcileImports(infrastructure.pool, rpls, config.reconcileGraceMs);
-      if (imports > 0) log.warn({ imports }, 'reconciler queued RPLS merges whose jobs were lost');
-      const bulk = await reconcileOpsJobs(infrastructure.pool, opsQueue, config.reconcileGraceMs);
-      if (bulk > 0) log.warn({ bulk }, 'reconciler queued bulk replays whose jobs were lost');
+      const count = await work();
+      if (count > 0) log.warn({ [name]: count }, lost);
     } catch (error) {
-      log.warn({ err: (error as Error).message }, 'reconciler could not run');
+      log.warn({ step: name, err: safeErrorSummary(error) }, 'reconciler step could not run');
     }
+  };
+  const tick = async () => {
+    await step(
+      'sweeps',
+      async () => {
+        await planSweeps(maintenance, config.sweepCron);
+        return 0;
+      },
+      '',
+    );
+    await step(
+      'requeued',
+      async () => {
+        const pass = await reconcile(
+          infrastructure.pool,
+          infrastructure.applyQueue,
+          config.reconcileGraceMs,
+          applyAfter,
+        );
+        applyAfter = pass.after;
+        return pass.requeued;
+      },
+      'reconciler queued messages whose jobs were lost',
+    );
+    await step(
+      'replanned',
+      () => reconcileDeliveries(infrastructure.pool, infrastructure.webhookQueue, config.reconcileGraceMs),
+      'reconciler queued webhook deliveries whose jobs were lost',
+    );
+    await step(
+      'imports',
+      () => reconcileImports(infrastructure.pool, rpls, config.reconcileGraceMs),
+      'reconciler queued RPLS merges whose jobs were lost',
+    );
+    await step(
+      'bulk',
+      () => reconcileOpsJobs(infrastructure.pool, opsQueue, config.reconcileGraceMs),
+      'reconciler queued bulk replays whose jobs were lost',
+    );
   };
   const timer = setInterval(() => {
     running ??= tick().finally(() => {
@@ -260,4 +283,22 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
       await opsQueue.close();
     },
   };
+}
+
+/** A daily sweep that fails (PostgreSQL restarting at 02:00) is tried again: sweeps are idempotent. */
+const SWEEP_JOB_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } };
+
+/** Plans the daily renewal and retention sweeps (again: an upsert), at the same time of day in Paris. */
+async function planSweeps(maintenance: Queue<MaintenanceJob>, pattern: string): Promise<void> {
+  await maintenance.upsertJobScheduler(
+    'daily-renouvellement',
+    { pattern, tz: 'Europe/Paris' },
+    { name: 'renouvellement', data: { kind: 'renouvellement' }, opts: SWEEP_JOB_OPTIONS },
+  );
+  // Retention at the same time of day: the maintenance worker runs one job at a time.
+  await maintenance.upsertJobScheduler(
+    'daily-retention',
+    { pattern, tz: 'Europe/Paris' },
+    { name: 'retention', data: { kind: 'retention' }, opts: SWEEP_JOB_OPTIONS },
+  );
 }
