@@ -498,6 +498,22 @@ describe('DALO and prioritaire households in the attribution rhythm', () => {
     ).json();
     expect(masked.total).toMatchObject({ attributions: null, secret: true });
     expect(masked.mois[0]).toMatchObject({ attributions: 0, cumul: 0 });
+
+    // A decision dated before the bail that arrives after the attribution counts too (business
+    // dates, not arrival order). July, outside the period above.
+    const tard = await registered('DALO-tard', amiens, bailleur80);
+    await hub.pool.query(
+      `INSERT INTO logements (identifiant_rpls, siren_bailleur, code_commune, departement)
+       VALUES ('8000000004', '555555555', '80021', '80')`,
+    );
+    await applied(bailleur80, (id) => attribution(id, tard, '8000000004', '2014-07-15', 'prefet'));
+    const juillet = `/infocentre/attributions/mensuel?territoire=departement:80&du=2014-07-01&au=2014-07-31`;
+    expect((await get(juillet)).json().total).toMatchObject({ attributions: 1, dalo: { total: 0 } });
+    await dalo(tard, '2014-07-01');
+    expect((await get(juillet)).json().total).toMatchObject({
+      attributions: 1,
+      dalo: { total: 1, prefet: 1 },
+    });
   });
 });
 

@@ -83,6 +83,7 @@ function runRules(
       writes.events.push(...change.events.map((e) => ({ ...e, clientId: actor.clientId })));
       if (change.attribution)
         writes.attributions.push({ ...change.attribution, clientId: actor.clientId, messageId });
+      if (change.attributionStatut) writes.attributionStatuts.push(change.attributionStatut);
       if (change.designation)
         writes.designations.push({ ...change.designation, clientId: actor.clientId, messageId });
       outcomes.push({ messageId, status: 'applied', numeroUnique: change.demande.numeroUnique });
@@ -122,7 +123,8 @@ function needsOf(items: BatchItem[]): RegistryNeeds {
       });
     if (command.type === 'attribution' || command.type === 'designation')
       needs.logements.push(command.logement);
-    if (command.type === 'attribution') needs.prioritesRecues = true;
+    // An attribution keeps the status of its bail day; a decision dated on or before it may change it.
+    if (command.type === 'attribution' || command.type === 'dalo-decision') needs.prioritesRecues = true;
   }
   return needs;
 }

@@ -64,6 +64,9 @@ export interface Attribution {
   prioritaire: boolean;
 }
 
+/** An attribution's DALO and prioritaire status on the day of its bail. */
+export type AttributionStatut = Pick<Attribution, 'numeroUnique' | 'dalo' | 'prioritaire'>;
+
 export type HistoryKind =
   | 'enregistrement'
   | 'modification'

@@ -1,5 +1,12 @@
 import type { IsoDate } from './commands.ts';
-import type { Attribution, Demande, Designation, DomainEvent, HistoryEntry } from './demande.ts';
+import type {
+  Attribution,
+  AttributionStatut,
+  Demande,
+  Designation,
+  DomainEvent,
+  HistoryEntry,
+} from './demande.ts';
 import type { NumeroSequenceKey } from './numero-unique.ts';
 import type { LoadedState } from './working-set.ts';
 
@@ -11,7 +18,7 @@ export interface RegistryNeeds {
   identites: { departement: string; identiteHash: string }[];
   logements: string[];
   sequences: NumeroSequenceKey[];
-  /** The batch attributes: load the DALO decisions and labellisations of its demandes too. */
+  /** The batch attributes or records DALO decisions: load the DALO decisions and labellisations of its demandes too. */
   prioritesRecues?: boolean;
 }
 
@@ -23,6 +30,8 @@ export interface RegistryWrites {
   /** Each with the client whose message caused it (null for the hub's own sweep). */
   events: (DomainEvent & { clientId: string | null })[];
   attributions: (Attribution & { clientId: string; messageId: string | null })[];
+  /** Attributions whose DALO and prioritaire status changed (nothing else of them does). */
+  attributionStatuts: AttributionStatut[];
   designations: (Designation & { clientId: string; messageId: string | null })[];
   preavis: { numeroUnique: string; dateEcheance: IsoDate }[];
 }
@@ -33,6 +42,7 @@ export function emptyWrites(): RegistryWrites {
     history: [],
     events: [],
     attributions: [],
+    attributionStatuts: [],
     designations: [],
     preavis: [],
   };

@@ -1,6 +1,14 @@
 import type { Actor } from '../actor.ts';
 import type { DecisionDalo, IsoDate } from '../commands.ts';
-import type { Attribution, Demande, Designation, DomainEvent, HistoryEntry, Logement } from '../demande.ts';
+import type {
+  Attribution,
+  AttributionStatut,
+  Demande,
+  Designation,
+  DomainEvent,
+  HistoryEntry,
+  Logement,
+} from '../demande.ts';
 import type { NumeroSequenceKey } from '../numero-unique.ts';
 
 /**
@@ -38,5 +46,7 @@ export interface Change {
   history: Omit<HistoryEntry, 'clientId' | 'messageId'>[];
   events: DomainEvent[];
   attribution?: Attribution;
+  /** An earlier attribution's status on its bail day, computed again: a decision dated on or before it came later. */
+  attributionStatut?: AttributionStatut;
   designation?: Designation;
 }

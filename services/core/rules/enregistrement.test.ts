@@ -110,6 +110,13 @@ describe('enregistrement: refusals', () => {
   it.each<[string, RegistryState, Partial<EnregistrementCommand>, Actor, BusinessErrorCode]>([
     ['dépôt tomorrow', {}, { dateDepot: '2014-06-16' }, GUICHET, 'DATE_INVALIDE'],
     ['dépôt next year', {}, { dateDepot: '2015-01-01' }, GUICHET, 'DATE_INVALIDE'],
+    [
+      'demandeur born after the dépôt',
+      {},
+      { dateDepot: '2014-06-01', demandeur: identite('Martin', 'Jean-Marc', '2014-06-02') },
+      GUICHET,
+      'DATE_INVALIDE',
+    ],
     ['same person, same spelling', withActive(), {}, GUICHET, 'DOUBLON'],
     [
       'same person, case, accents and spaces',

@@ -11,7 +11,8 @@ import { checkCommunes, requireNotFuture, requireScope } from './guards.ts';
 
 /**
  * Enregistrement (domain.md): a new demande gets its numéro unique and `dateEcheance = dateDepot
- * + 1 year`. Refused when the dépôt lies in the future (DATE_INVALIDE), when the same person
+ * + 1 year`. Refused when the dépôt lies in the future or the demandeur's birth after it
+ * (DATE_INVALIDE), when the same person
  * already holds an active demande in the département (DOUBLON, naming it), or when the sender's
  * organisme already used the referenceGuichet.
  */
@@ -28,6 +29,12 @@ export function enregistrer(view: RegistryView, cmd: EnregistrementCommand, ctx:
     );
   }
   requireNotFuture(cmd.dateDepot, ctx.today, 'dateDepot');
+  if (cmd.demandeur.dateNaissance > cmd.dateDepot) {
+    throw new BusinessError(
+      'DATE_INVALIDE',
+      `dateNaissance ${cmd.demandeur.dateNaissance} is after the dépôt (${cmd.dateDepot}).`,
+    );
+  }
   checkCommunes(cmd.communesSouhaitees, cmd.departement);
   const hash = identiteHash(cmd.demandeur);
   const existing = view.activeOf(cmd.departement, hash);

@@ -99,6 +99,61 @@ describe('DALO decisions: the latest by date stands, every one is in the history
     ]);
   });
 
+  describe('on a demande radiée for attribution: the attribution’s status on its bail day follows', () => {
+    const ATTRIBUEE: Partial<Demande> = {
+      statut: 'radiee',
+      radiation: { motif: 'attribution', dateRadiation: '2014-09-01', logement: 'RPLS-0001' },
+    };
+    const urgent = (dateDecision: string) => ({
+      decision: 'prioritaire-urgent' as const,
+      dateDecision,
+      departementCommission: '59',
+    });
+    it.each<
+      [string, Partial<Demande>, DaloDecisionCommand, { dalo: boolean; prioritaire: boolean } | undefined]
+    >([
+      [
+        'a decision dated before the bail, arriving after it',
+        ATTRIBUEE,
+        decision('prioritaire-urgent', '2014-08-01'),
+        { dalo: true, prioritaire: false },
+      ],
+      [
+        'one dated on the bail day',
+        ATTRIBUEE,
+        decision('prioritaire-urgent', '2014-09-01'),
+        { dalo: true, prioritaire: false },
+      ],
+      [
+        'one dated after the bail: the attribution is left as it is',
+        ATTRIBUEE,
+        decision('prioritaire-urgent', '2014-09-02'),
+        undefined,
+      ],
+      [
+        'a rejet dated before the bail, after an urgent one: no longer DALO on the bail day',
+        { ...ATTRIBUEE, dalo: urgent('2014-07-01') },
+        decision('rejet', '2014-08-01'),
+        { dalo: false, prioritaire: false },
+      ],
+      [
+        'an earlier rejet does not undo a later urgent one',
+        { ...ATTRIBUEE, dalo: urgent('2014-08-01') },
+        decision('rejet', '2014-07-01'),
+        { dalo: true, prioritaire: false },
+      ],
+      [
+        'a demande radiée for another motif: no attribution to revise',
+        RADIEE,
+        decision('prioritaire-urgent', '2014-08-01'),
+        undefined,
+      ],
+    ])('%s', (_label, overrides, command, expected) => {
+      const change = applied(run({ demandes: [demande(overrides)] }, command, DALO, TODAY));
+      expect(change.attributionStatut).toEqual(expected ? { numeroUnique: NUMERO, ...expected } : undefined);
+    });
+  });
+
   it.each<[string, Actor, DaloDecisionCommand, BusinessErrorCode]>([
     ['by a guichet', GUICHET, decision('prioritaire-urgent', '2014-05-01'), 'ACTION_INTERDITE'],
     ['by the contingent', CONTINGENT, decision('prioritaire-urgent', '2014-05-01'), 'ACTION_INTERDITE'],

@@ -35,6 +35,7 @@ export function deciderDalo(view: RegistryView, cmd: DaloDecisionCommand, ctx: R
   const latest = !current.dalo || current.dalo.dateDecision <= cmd.dateDecision;
   const demande: Demande = latest ? { ...current, dalo: decision } : current;
   return {
+    ...attributionRevue(view, demande, decision),
     demande,
     history: [
       {
@@ -100,6 +101,25 @@ export function designer(view: RegistryView, cmd: DesignationCommand, ctx: RuleC
     events: [designee],
     designation,
   };
+}
+
+/**
+ * A DALO decision dated on or before the bail of the demande's attribution, recorded after it:
+ * the attribution's status on its bail day is computed again with it (business dates, not arrival
+ * order, decide what the infocentre counts as an attribution to a DALO household).
+ */
+function attributionRevue(
+  view: RegistryView,
+  demande: Demande,
+  decision: PrioritesRecues['dalo'][number],
+): Pick<Change, 'attributionStatut'> {
+  const bail = demande.radiation?.motif === 'attribution' ? demande.radiation.dateRadiation : undefined;
+  if (!bail || decision.dateDecision > bail) return {};
+  const recues = view.prioritesRecues(demande.numeroUnique);
+  // The new decision is recorded last: of the decisions of its date, it is the one that stands. (If
+  // the demande keeps an earlier-recorded decision as its latest, that one is of a later date.)
+  const statut = statutAu(demande, { ...recues, dalo: [...recues.dalo, decision] }, bail);
+  return { attributionStatut: { numeroUnique: demande.numeroUnique, ...statut } };
 }
 
 /**

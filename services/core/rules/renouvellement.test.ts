@@ -145,6 +145,12 @@ describe('reactivation of a demande radiée for non-renouvellement', () => {
       'REACTIVATION_EXPIREE',
     ],
     [
+      'dated before its last renewal (its dates would go backwards)',
+      { ...nonRenouvelee('2015-09-15', '2015-10-15'), dateRenouvellement: '2014-09-15' },
+      '2014-09-01',
+      'DATE_INVALIDE',
+    ],
+    [
       'radiée for abandon',
       demande({ statut: 'radiee', radiation: { motif: 'abandon', dateRadiation: '2014-11-01' } }),
       '2014-11-16',

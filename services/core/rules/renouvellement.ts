@@ -7,8 +7,8 @@ import { event } from './event.ts';
 import { requireBusinessDate, resolve } from './guards.ts';
 
 /**
- * Renouvellement (domain.md): an active demande is renewed at any date after its dépôt (and not
- * before its last renewal), `dateEcheance = dateRenouvellement + 1 year`. A demande radiée for
+ * Renouvellement (domain.md): an active demande is renewed at any date after its dépôt (and, as
+ * any renewal, not before its last one), `dateEcheance = dateRenouvellement + 1 year`. A demande radiée for
  * non-renouvellement is reactivated by a renewal dated until its `dateEcheance + 6 months`
  * (REACTIVATION_EXPIREE after), keeping its numéro and ancienneté; any other radiation is final
  * (DEMANDE_RADIEE).
@@ -17,16 +17,18 @@ export function renouveler(view: RegistryView, cmd: RenouvellementCommand, ctx: 
   const current = resolve(view, cmd.demande, ctx.actor);
   const date = cmd.dateRenouvellement;
   requireBusinessDate(date, current, ctx.today, 'dateRenouvellement');
+  // Active or radiée: dates never go backwards (a reactivation dated before the last renewal would
+  // give an échéance the demande had already passed).
+  if (current.dateRenouvellement && date < current.dateRenouvellement) {
+    throw new BusinessError(
+      'DATE_INVALIDE',
+      `dateRenouvellement is before the last one (${current.dateRenouvellement}).`,
+    );
+  }
   const renewed = { dateRenouvellement: date, dateEcheance: addYears(date, 1) };
   const details = { dateRenouvellement: date, dateEcheance: renewed.dateEcheance };
 
   if (current.statut === 'active') {
-    if (current.dateRenouvellement && date < current.dateRenouvellement) {
-      throw new BusinessError(
-        'DATE_INVALIDE',
-        `dateRenouvellement is before the last one (${current.dateRenouvellement}).`,
-      );
-    }
     const demande: Demande = { ...current, ...renewed };
     return {
       demande,

@@ -479,6 +479,18 @@ export class PgRegistryStore implements RegistryStore {
         columnParameters(ATTRIBUTION_COLUMNS, writes.attributions),
       );
     }
+    if (writes.attributionStatuts.length > 0) {
+      await this.db.query(
+        `UPDATE attributions a SET dalo = s.dalo, prioritaire = s.prioritaire
+           FROM unnest($1::text[], $2::boolean[], $3::boolean[]) AS s(numero_unique, dalo, prioritaire)
+          WHERE a.numero_unique = s.numero_unique`,
+        [
+          writes.attributionStatuts.map((s) => s.numeroUnique),
+          writes.attributionStatuts.map((s) => s.dalo),
+          writes.attributionStatuts.map((s) => s.prioritaire),
+        ],
+      );
+    }
     if (writes.preavis.length > 0) {
       await this.db.query(
         `INSERT INTO preavis (numero_unique, date_echeance)
