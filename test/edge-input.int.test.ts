@@ -390,6 +390,94 @@ describe('numbers and dates at the edge of their types', () => {
   });
 });
 
+describe('fields and parameters a route does not know', () => {
+  // Stripped silently before: a misspelt filter widened a bulk replay, a misspelt webhook vanished.
+  it.each<[string, 'GET' | 'POST', string, string, Record<string, unknown> | undefined, string]>([
+    [
+      'a misspelt filter of a bulk delivery replay',
+      'POST',
+      '/ops/deliveries/replay',
+      'operator',
+      { filter: { status: 'failed', clientt: 'syplo59' }, reason: 'test', dryRun: true },
+      '/filter',
+    ],
+    [
+      'a stray field of a bulk delivery replay',
+      'POST',
+      '/ops/deliveries/replay',
+      'operator',
+      { filter: {}, reason: 'test', typo: 1 },
+      '',
+    ],
+    [
+      'a misspelt webhook of a new client',
+      'POST',
+      '/admin/clients',
+      'admin',
+      {
+        id: 'x10',
+        role: 'dalo',
+        organisme: '130005002',
+        nom: 'X',
+        departements: ['59'],
+        webhok: { url: 'https://example.org/x' },
+      },
+      '',
+    ],
+    [
+      'a misspelt webhook filter of a new client',
+      'POST',
+      '/admin/clients',
+      'admin',
+      {
+        id: 'x11',
+        role: 'dalo',
+        organisme: '130005002',
+        nom: 'X',
+        departements: ['59'],
+        webhook: { url: 'https://example.org/x', type: ['fr.sne.demande.radiee.v1'] },
+      },
+      '/webhook',
+    ],
+    [
+      'a stray field of a sweep',
+      'POST',
+      '/ops/sweeps/renouvellement',
+      'operator',
+      { asOf: '2014-01-01', zz: 1 },
+      '',
+    ],
+    [
+      'a misspelt filter of the deliveries list',
+      'GET',
+      '/ops/deliveries?stauts=failed',
+      'operator',
+      undefined,
+      '',
+    ],
+    [
+      'a misspelt filter of the demandes list',
+      'GET',
+      '/sne/demandes?departement=59&statuts=radiee',
+      'operator',
+      undefined,
+      '',
+    ],
+  ])('refuses %s with a 400 naming it', async (_label, method, url, who, body, path) => {
+    const reply = await hub.app.inject({
+      method,
+      url,
+      headers: { ...auth(tokenOf(who)), ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { payload: JSON.stringify(body) } : {}),
+    });
+    expect(reply.statusCode, reply.body).toBe(400);
+    expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(reply.json().errors, reply.body).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining(path) })]),
+    );
+  });
+});
+
 describe('errors produced before any route: problem+json too', () => {
   it('answers a malformed percent-encoding in a path with 400 MALFORMED_URL', async () => {
     expectProblem(await get('/sne/demandes/%FF', operator), 400, 'MALFORMED_URL');

@@ -44,8 +44,10 @@ export function useContractJsonBodies(app: FastifyInstance): void {
       done(problem, undefined);
     }
   });
-  // As Fastify's own compiler does for params and query strings: coerce, default, formats.
-  const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false });
+  // As the app's compiler does for params and query strings (services/http/edge-options.ts): coerce,
+  // default, formats, and an unknown parameter is a 400 rather than dropped (a misspelt filter would
+  // widen a list).
+  const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false });
   addFormats(ajv);
   ajv.addFormat('date', isBusinessDate);
   app.setValidatorCompiler(({ schema, httpPart }) =>

@@ -19,6 +19,10 @@ export const EDGE_SERVER_OPTIONS = {
   // code): instead the request goes on to the errors plugin's hook, which answers a problem.
   return503OnClosing: false,
   ajv: {
+    // Fastify's ajv strips what `additionalProperties: false` forbids: a misspelt field or filter
+    // (`clientt`, `webhok`, `stauts`) vanished silently, and a bulk replay's filter widened. Here it
+    // is a 400 naming it, as the API document (which says `additionalProperties: false`) promises.
+    customOptions: { removeAdditional: false },
     // After ajv-formats: the same dates as the contracts (1900-01-01..2099-12-31, real days), so that
     // `asOf: 0000-01-01` or `from=0000-01-01T00:00:00Z` is a 400 rather than a PostgreSQL error.
     onCreate: (ajv: Ajv) => {
