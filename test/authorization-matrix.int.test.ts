@@ -15,9 +15,11 @@ import { defaultUrl, ROUTE_REQUESTS } from './helpers/route-requests.ts';
  * Every client is in département 59; "in" is a resource of 59 (or the caller's own), "out" one of 62
  * (or another client's). A row lists the roles that may use the route with their [in, out]
  * statuses; every other role gets 403, the administrator 403 unless listed, and a request without a
- * valid token 401. `public` rows answer the same to everyone. Reading out of territory answers 404
- * (nothing is revealed, not even existence); naming a département out of scope in a query or a
- * message answers 403.
+ * valid token 401. `public` rows answer the same to everyone. A demande named by a numéro of a
+ * département out of scope answers 403 (read from the numéro: whether it exists is not revealed),
+ * as does naming such a département in a query or a message; a logement of another bailleur 403
+ * too. Resources whose identifier names no département (messages, lots, pièces) read as unknown
+ * out of territory: 404.
  *
  * A route the app serves without a row here fails the first test: a new route adds one line here
  * and one request in helpers/route-requests.ts. Every reply is also checked against /openapi.json.
@@ -37,7 +39,7 @@ const SENDERS: Row = {
   infocentre: [404, 404],
 };
 // An operator works on every département (the admin route refuses a narrower one): it sees both sides.
-const SNE_READ: Row = { guichet: [200, 404], bailleur: [200, 404], operator: [200, 200] };
+const SNE_READ: Row = { guichet: [200, 403], bailleur: [200, 403], operator: [200, 200] };
 const FEED: [number, number] = [200, 200];
 const OPS_NOT_FOUND: Row = { operator: [404, 404] };
 const OPERATOR: Row = { operator: [200, 200] };
@@ -68,7 +70,7 @@ const MATRIX: Record<string, Row> = {
   'GET /sne/demandes/:numeroUnique': SNE_READ,
   'GET /sne/demandes': { guichet: [200, 403], bailleur: [200, 403], operator: [200, 200] },
   'GET /sne/demandes/:numeroUnique/pieces': SNE_READ,
-  'GET /sne/pieces/:pieceId': SNE_READ,
+  'GET /sne/pieces/:pieceId': { guichet: [200, 404], bailleur: [200, 404], operator: [200, 200] },
 
   'GET /feeds/events': {
     guichet: FEED,
@@ -78,7 +80,7 @@ const MATRIX: Record<string, Row> = {
     pgp: FEED,
     operator: FEED,
   },
-  'GET /parc/logements/:identifiant': { bailleur: [200, 404], operator: [200, 200] },
+  'GET /parc/logements/:identifiant': { bailleur: [200, 403], operator: [200, 200] },
 
   'POST /ops/sweeps/renouvellement': { operator: [200, 200] },
   'GET /ops/deliveries': { operator: [200, 200] },
@@ -95,11 +97,11 @@ const MATRIX: Record<string, Row> = {
   'POST /connectors/pgp/v1/demandes/:numeroUnique/modifications': { pgp: [202, 403] },
   'POST /connectors/pgp/v1/demandes/:numeroUnique/renouvellements': { pgp: [202, 403] },
   'POST /connectors/pgp/v1/demandes/:numeroUnique/abandon': { pgp: [202, 403] },
-  'GET /connectors/pgp/v1/demandes/:numeroUnique': { pgp: [200, 404] },
-  'POST /connectors/pgp/v1/demandes/:numeroUnique/pieces': { pgp: [201, 404] },
+  'GET /connectors/pgp/v1/demandes/:numeroUnique': { pgp: [200, 403] },
+  'POST /connectors/pgp/v1/demandes/:numeroUnique/pieces': { pgp: [201, 403] },
   'DELETE /connectors/pgp/v1/pieces/:pieceId': { pgp: [204, 404] },
 
-  'GET /connectors/dalo/v1/demandes/:numeroUnique': { dalo: [200, 404] },
+  'GET /connectors/dalo/v1/demandes/:numeroUnique': { dalo: [200, 403] },
   'GET /connectors/dalo/v1/demandes': { dalo: [200, 200] },
   'POST /connectors/dalo/v1/decisions': { dalo: [202, 403] },
 

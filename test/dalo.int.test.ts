@@ -126,14 +126,14 @@ describe('GET /connectors/dalo/v1/demandes/{numeroUnique}', () => {
     });
   });
 
-  it('answers 404 for an unknown demande and for one of another département, 400 for a bad numéro', async () => {
+  it('answers 404 for an unknown demande, 403 for one of another département, 400 for a bad numéro', async () => {
     const n = await registered();
     expect((await get('/connectors/dalo/v1/demandes/0591013999999LH59A')).json()).toMatchObject({
       status: 404,
       code: 'DEMANDE_INCONNUE',
     });
     const foreign = await get(`/connectors/dalo/v1/demandes/${n}`, dalo62);
-    expect(foreign.statusCode).toBe(404);
+    expect(foreign.statusCode).toBe(403);
     expect(foreign.headers['content-type']).toContain('application/problem+json');
     expect((await get('/connectors/dalo/v1/demandes/059')).statusCode).toBe(400);
   });

@@ -205,8 +205,10 @@ describe('demandes', () => {
     });
     const in62 = await filedBySpt(guichet62, '62', ['62041']);
     const elsewhere = await get(`/connectors/pgp/v1/demandes/${in62}`, pgp);
-    expect(elsewhere.statusCode).toBe(404);
-    expect(elsewhere.json()).toMatchObject({ code: 'DEMANDE_INCONNUE' });
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.json()).toMatchObject({ code: 'FORBIDDEN' });
+    // Read from the numéro: an unknown one of another département is 403 too (nothing revealed).
+    expect((await get('/connectors/pgp/v1/demandes/0620101999999GDPUB', pgp)).statusCode).toBe(403);
     expect((await get('/connectors/pgp/v1/demandes/0590101999999GDPUB', pgp)).statusCode).toBe(404);
     expect((await get(`/connectors/pgp/v1/demandes/${atGuichet}`, guichet59)).statusCode).toBe(403);
 
@@ -378,12 +380,12 @@ describe('dossier unique', () => {
     const unknown = await upload([{ name: 'type', value: 'autre' }, file(pdf())], '0590101999999GDPUB');
     expect(unknown.statusCode).toBe(404);
     const in62 = await filedBySpt(guichet62, '62', ['62041']);
-    expect((await upload([{ name: 'type', value: 'autre' }, file(pdf())], in62)).statusCode).toBe(404);
+    expect((await upload([{ name: 'type', value: 'autre' }, file(pdf())], in62)).statusCode).toBe(403);
     // Nothing refused was stored, whatever the other tests stored before.
     expect(await stored()).toBe(before);
   });
 
-  it('lists and downloads for a guichet of the département, each download audited; 404 elsewhere', async () => {
+  it('lists and downloads for a guichet of the département, each download audited; 403 / 404 elsewhere', async () => {
     const content = pdf('Justificatif de domicile');
     const created = (await upload([{ name: 'type', value: 'logement-actuel' }, file(content)])).json<{
       pieceId: string;
@@ -420,7 +422,8 @@ describe('dossier unique', () => {
       { actor: 'mairie-lille', details: { numeroUnique: numero, type: 'logement-actuel' } },
     ]);
 
-    expect((await get(`/sne/demandes/${numero}/pieces`, guichet62)).statusCode).toBe(404);
+    expect((await get(`/sne/demandes/${numero}/pieces`, guichet62)).statusCode).toBe(403);
+    // A pièce's id names no département: another one's pièce reads as unknown.
     const elsewhere = await get(`/sne/pieces/${created.pieceId}`, guichet62);
     expect(elsewhere.statusCode).toBe(404);
     expect(elsewhere.json()).toMatchObject({ code: 'PIECE_INCONNUE' });

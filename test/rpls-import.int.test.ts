@@ -323,10 +323,14 @@ describe('roles and scope', () => {
     expect((await getImport('00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
   });
 
-  it('shows a logement to operators and its own bailleur; to another bailleur it does not exist', async () => {
+  it('shows a logement to operators and its own bailleur; another bailleur is refused', async () => {
     await imported(csv(row('RO00000003', { siren: '555555555' })));
     expect((await getLogement('RO00000003', operator)).statusCode).toBe(200);
-    expect((await getLogement('RO00000003', bailleur)).statusCode).toBe(404);
+    expect((await getLogement('RO00000003', bailleur)).json()).toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+    });
+    expect((await getLogement('RO00000009', bailleur)).statusCode).toBe(404);
     expect((await getLogement('RO00000002', bailleur)).statusCode).toBe(200);
     expect((await getLogement('RO00000002', guichet)).statusCode).toBe(403);
     expect((await getLogement('bad', operator)).statusCode).toBe(400);

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { type Actor, actsOn } from '../../../services/core/actor.ts';
+import type { Actor } from '../../../services/core/actor.ts';
 import { todayInParis } from '../../../services/core/dates.ts';
 import { allDepartements } from '../../../services/core/territoire.ts';
+import { requireNumeroInScope } from '../../../services/http/guards.ts';
 import { HttpProblem } from '../../../services/http/problem.ts';
 import { problemResponses } from '../../../services/http/problem-schema.ts';
 import { messageRoute } from '../../shared/message-route.ts';
@@ -25,19 +26,17 @@ export async function daloV1Routes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'Read a demande',
         description:
-          'The demande with its statut, ancienneté, DALO decision, labellisation and radiation. A demande ' +
-          'outside the client’s départements is answered 404, like an unknown one.',
+          'The demande with its statut, ancienneté, DALO decision, labellisation and radiation. A numéro ' +
+          'of a département outside the client’s is 403 (read from the numéro, whether it exists or not).',
         params: NUMERO_PARAMS_SCHEMA,
         response: { 200: DALO_DEMANDE_SCHEMA, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const { numeroUnique } = request.params;
+      requireNumeroInScope(request.actor, numeroUnique);
       const demande = await app.priorityQueries.demande(numeroUnique);
-      // Out of scope reads as unknown: the commission learns nothing of other départements' demandes.
-      if (!demande || !actsOn(request.actor, demande.departement)) {
-        throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${numeroUnique}.`);
-      }
+      if (!demande) throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${numeroUnique}.`);
       return toDaloDemande(demande, todayInParis());
     },
   );

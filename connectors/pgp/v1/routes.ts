@@ -1,7 +1,6 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { actsOn } from '../../../services/core/actor.ts';
-import { requireDepartement } from '../../../services/http/guards.ts';
+import { requireDepartement, requireNumeroInScope } from '../../../services/http/guards.ts';
 import { HttpProblem } from '../../../services/http/problem.ts';
 import { problemResponses } from '../../../services/http/problem-schema.ts';
 import { isJsonBody, type JsonBody } from '../../shared/json-body.ts';
@@ -94,15 +93,15 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
           'Statut, dates (dépôt, échéance, last renouvellement), typologie, communes souhaitées, préavis ' +
           'sent, radiation. No personal data, not even the demandeur’s own. The portail may read any ' +
           'demande of its départements, wherever it was filed: a demandeur who filed at a guichet ' +
-          'follows it online too. An unknown or out-of-scope numéro is 404.',
+          'follows it online too. An unknown numéro is 404, one of another département 403.',
         params: NUMERO_PARAMS,
         response: { 200: SUIVI_SCHEMA, ...problemResponses(400, 404) },
       },
     },
     async (request) => {
+      requireNumeroInScope(request.actor, request.params.numeroUnique);
       const suivi = await app.suivi.find(request.params.numeroUnique);
-      if (!suivi || !actsOn(request.actor, suivi.departement))
-        throw unknownDemande(request.params.numeroUnique);
+      if (!suivi) throw unknownDemande(request.params.numeroUnique);
       return suivi;
     },
   );
@@ -126,8 +125,9 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { numeroUnique } = request.params;
       // Before reading up to maxPieceBytes: an unknown demande needs no upload.
+      requireNumeroInScope(request.actor, numeroUnique);
       const suivi = await app.suivi.find(numeroUnique);
-      if (!suivi || !actsOn(request.actor, suivi.departement)) throw unknownDemande(numeroUnique);
+      if (!suivi) throw unknownDemande(numeroUnique);
       const upload = await readPieceUpload(request, maxPieceBytes);
       const piece = await app.pieces.add(request.actor, { numeroUnique, ...upload });
       if (!piece) throw unknownDemande(numeroUnique);

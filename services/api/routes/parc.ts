@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { actsOn } from '../../core/actor.ts';
 import { FINANCEMENTS, STATUTS_LOGEMENT, TYPES_CONSTRUCTION } from '../../core/parc.ts';
+import { requireDepartement } from '../../http/guards.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
 
@@ -39,7 +39,7 @@ export default async function parcRoutes(app: FastifyInstance) {
         summary: 'Read a logement of the parc',
         description:
           'Every field RPLS imported, and its statut. A bailleur reads its own logements (same SIREN), an ' +
-          'operator those of its départements; any other logement reads as unknown (404).',
+          'operator those of its départements; another logement is 403, an unknown one 404.',
         params: {
           type: 'object',
           required: ['identifiant'],
@@ -51,13 +51,13 @@ export default async function parcRoutes(app: FastifyInstance) {
     async (request) => {
       const { actor } = request;
       const logement = await app.parc.find(request.params.identifiant);
-      const visible =
-        logement &&
-        (actor.role === 'bailleur'
-          ? logement.sirenBailleur === actor.organisme
-          : actsOn(actor, logement.departement));
-      if (!visible) {
+      if (!logement) {
         throw new HttpProblem('LOGEMENT_INCONNU', `No logement ${request.params.identifiant} in the parc.`);
+      }
+      // RPLS identifiers are public (the parc is open data): refusing tells nothing worth hiding.
+      if (actor.role !== 'bailleur') requireDepartement(actor, logement.departement);
+      else if (logement.sirenBailleur !== actor.organisme) {
+        throw new HttpProblem('FORBIDDEN', 'This logement belongs to another bailleur.');
       }
       return logement;
     },

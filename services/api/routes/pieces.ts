@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PIECE_MEDIA_TYPES, PIECE_TYPES, type PieceContent } from '../../core/pieces.ts';
+import { requireNumeroInScope } from '../../http/guards.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
 
@@ -53,6 +54,7 @@ export default async function pieceRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
+      requireNumeroInScope(request.actor, request.params.numeroUnique);
       const items = await app.pieces.list(request.actor, request.params.numeroUnique);
       if (!items) throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
       return { items };

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { actsOn } from '../../core/actor.ts';
 import { TYPOLOGIES } from '../../core/commands.ts';
 import { findDemande, listDemandes } from '../../core/store/queries-pg.ts';
-import { requireDepartement } from '../../http/guards.ts';
+import { requireDepartement, requireNumeroInScope } from '../../http/guards.ts';
 import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { pageOf, rowsFor } from '../../shared/pagination.ts';
@@ -29,11 +28,9 @@ export default async function sneRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
+      requireNumeroInScope(request.actor, request.params.numeroUnique);
       const demande = await findDemande(app.pg, request.params.numeroUnique);
-      // Out of scope reads as unknown: a guichet learns nothing of other départements' demandes.
-      if (!demande || !actsOn(request.actor, demande.departement)) {
-        throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
-      }
+      if (!demande) throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
       return demande;
     },
   );
