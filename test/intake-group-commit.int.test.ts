@@ -232,15 +232,17 @@ describe('concurrent single submissions', () => {
     }>(
       `SELECT client_id, status, job_id, xmin::text AS tx FROM messages WHERE sender_id = 'GRP-DUP' ORDER BY seq`,
     );
+    // The conflict is stored once the group's messages are (it may yet be a message stored before).
     expect(rows.map((r) => [r.client_id, r.status])).toEqual([
       ['mairie-lille', 'accepted'],
-      ['mairie-lille', 'rejected'],
       ['portail', 'accepted'],
+      ['mairie-lille', 'rejected'],
     ]);
-    // All in one group (the rejected one carries no job).
-    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+    // The accepted ones in one group's transaction and job (the rejected one carries no job).
+    expect(rows[1]?.tx).toBe(rows[0]?.tx);
     expect(rows[0]?.job_id).toMatch(/^group-/);
-    expect(rows[2]?.job_id).toBe(rows[0]?.job_id);
+    expect(rows[1]?.job_id).toBe(rows[0]?.job_id);
+    expect(rows[2]?.job_id).toBeNull();
     // Sent again later, alone: still the same message.
     const later = await intake().acceptLot(single(command, guichet, 'GRP-DUP'));
     expect(later.messages[0]?.messageId).toBe(original?.messages[0]?.messageId);
@@ -279,11 +281,11 @@ describe('concurrent single submissions', () => {
     );
     expect(rows.map((r) => [r.status, r.code])).toEqual([
       ['accepted', null],
-      ['rejected', 'IDEMPOTENCY_CONFLICT'],
       ['accepted', null],
+      ['rejected', 'IDEMPOTENCY_CONFLICT'],
     ]);
     // The conflict is kept in the lot it came with, under the id its receipt gave.
-    expect(rows[1]).toMatchObject({
+    expect(rows[2]).toMatchObject({
       id: conflict?.messages[0]?.messageId,
       lot_id: conflict?.lotId,
       message: expect.stringContaining(storedId as string),
@@ -436,6 +438,47 @@ describe('a group committed but not queued (Redis away)', () => {
       await away.close().catch(() => {});
       await proxy.close();
     }
+  });
+});
+
+describe('a statement after the commit that fails', () => {
+  it('leaves no committed message unqueued, for a lot stored alone and for a group', async () => {
+    const stored = await intake().acceptLot(single(inscription('DejaLa'), guichet, 'AFTER-STORED'));
+    // Any lot listing a message re-sent gets its members written after the commit: make that fail.
+    await hub.pool.query(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await hub.pool.query(
+      'CREATE TRIGGER test_refuse BEFORE UPDATE ON lots FOR EACH ROW EXECUTE FUNCTION test_refuse()',
+    );
+    try {
+      const resent = { ...single(inscription('DejaLa'), guichet, 'AFTER-STORED') };
+      for (const [label, limits] of [
+        ['alone', { soloAbove: 0 }],
+        ['in a group', {}],
+      ] as const) {
+        const fresh = single(
+          inscription(`Frais ${label}`),
+          guichet,
+          `AFTER-FRESH-${limits.soloAbove ?? 'g'}`,
+        );
+        const lotOfTwo: LotSubmission = { ...resent, messages: [...resent.messages, ...fresh.messages] };
+        const group = intake(limits);
+        await expect(group.acceptLot(lotOfTwo)).rejects.toThrow(/refused by the test/);
+        await group.close();
+        // The new message was committed by the first statement: its job is in the queue all the same.
+        const { rows } = await hub.pool.query<{ id: string; job_id: string }>(
+          'SELECT id, job_id FROM messages WHERE sender_id = $1',
+          [fresh.messages[0]?.id],
+        );
+        expect(rows).toHaveLength(1);
+        const job = await hub.infrastructure.applyQueue.getJob(rows[0]?.job_id as string);
+        expect(job?.data.messageIds, label).toContain(rows[0]?.id);
+        expect(await apply([rows[0]?.id as string])).toEqual({ applied: 1, failed: 0, deferred: 0 });
+      }
+    } finally {
+      await hub.pool.query('DROP TRIGGER test_refuse ON lots; DROP FUNCTION test_refuse()');
+    }
+    expect(stored.accepted).toBe(1);
   });
 });
 

@@ -193,9 +193,12 @@ describe('a lot holding a value PostgreSQL refuses, past reception', () => {
       codeGuichet: 'ML59A',
     };
     const command = (nom: string, depot = dateDepot) => inscription(nom, { dateDepot: depot });
+    // Born on that day too: the rules pass it (no birth after the dépôt), PostgreSQL refuses year 0.
+    const refused = command('Refuse', '0000-01-01');
+    refused.demandeur.dateNaissance = '0000-01-01';
     const commands = [
       ...Array.from({ length: 20 }, (_, i) => command(`Stockable${i}`)),
-      command('Refuse', '0000-01-01'),
+      refused,
       ...Array.from({ length: 20 }, (_, i) => command(`Stockable${i + 20}`)),
     ];
     const receipt = await hub.app.intake.acceptLot({

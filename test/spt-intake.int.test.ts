@@ -140,6 +140,30 @@ describe('the same id twice in one lot', () => {
     const { rows } = await hub.pool.query(`SELECT status FROM messages WHERE sender_id = 'T-1' ORDER BY seq`);
     expect(rows.map((r) => r.status)).toEqual(['applied', 'rejected']);
   });
+
+  it('after a first content already stored: the stored content is that message again, the other a conflict naming it', async () => {
+    const stored = enregistrement({ id: 'T-2', nom: 'Deja' });
+    const first = (await postLot(hub.app, bailleur, lot(stored))).json<LotReply>().messages[0];
+    await waitForMessagesDone(hub.pool, [first?.messageId as string]);
+    const reply = await postLot(hub.app, bailleur, lot(enregistrement({ id: 'T-2', nom: 'Change' }), stored));
+    const [changed, again] = reply.json<LotReply>().messages;
+    expect(changed).toMatchObject({ status: 'rejected', errors: [{ code: 'IDEMPOTENCY_CONFLICT' }] });
+    expect(changed?.errors?.[0]?.message).toContain(first?.messageId as string);
+    expect(again).toEqual({ id: 'T-2', messageId: first?.messageId, status: 'applied' });
+    const { rows } = await hub.pool.query(`SELECT status FROM messages WHERE sender_id = 'T-2' ORDER BY seq`);
+    expect(rows.map((r) => r.status)).toEqual(['applied', 'rejected']);
+    const listed = (
+      await hub.app.inject({
+        method: 'GET',
+        url: `/lots/${reply.json<LotReply>().lotId}`,
+        headers: { authorization: `Bearer ${bailleur}` },
+      })
+    ).json();
+    expect(listed.messages.map((m: { messageId: string }) => m.messageId)).toEqual([
+      changed?.messageId,
+      first?.messageId,
+    ]);
+  });
 });
 
 describe('GET /lots/{lotId} of a lot re-sent', () => {

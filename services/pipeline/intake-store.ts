@@ -272,59 +272,81 @@ export async function storeAll(
   return new Set(stored.map((r) => r.id));
 }
 
+/** A message of the group whose sender id an earlier message of the group took, with another content. */
+export interface InGroupConflict {
+  member: Member;
+  /** Stored `rejected` (IDEMPOTENCY_CONFLICT) unless it turns out to be the message stored before. */
+  row: StoredMessage;
+  earlier: StoredMessage;
+  contentHash: string | null;
+}
+
 /**
- * The accepted messages whose sender id the client had already used (the unique index turned
- * them away): the same content is the stored message again, its receipt entry names it; another
- * content is stored rejected, `IDEMPOTENCY_CONFLICT`, in the lot it came with. A later message of
- * the group found in conflict with one turned away names the stored message instead.
+ * Idempotency once the group's messages are stored:
+ * - an accepted message whose sender id the client had already used (the unique index turned it
+ *   away) is, with the same content, the stored message again (its receipt entry names it); with
+ *   another content it is stored `rejected`, IDEMPOTENCY_CONFLICT, in the lot it came with;
+ * - a message of the group in conflict with an earlier one of the group is stored `rejected`,
+ *   naming it, if that one was stored; if that one was turned away, it is compared with the message
+ *   stored before under that id instead: the same content is that message again, another a conflict
+ *   naming it.
  */
-export async function settleTaken(
+export async function settleIdempotency(
   db: Queryable,
   members: Member[],
   taken: StoredMessage[],
-  conflictsWith: Map<string, StoredMessage>,
+  conflicting: InGroupConflict[],
 ): Promise<void> {
   const clientOf = new Map(members.flatMap((m) => m.rows.map((r) => [r.id, m.submission.actor.clientId])));
-  const stored = await existingMessages(
-    db,
-    taken.map((r) => ({ clientId: clientOf.get(r.id) as string, senderId: r.sender_id })),
-  );
+  const stored =
+    taken.length > 0
+      ? await existingMessages(
+          db,
+          taken.map((r) => ({ clientId: clientOf.get(r.id) as string, senderId: r.sender_id })),
+        )
+      : new Map<string, StoredMessage>();
   const storedFor = new Map<string, StoredMessage | undefined>(
     taken.map((r) => [r.id, stored.get(idempotencyKey(clientOf.get(r.id) as string, r.sender_id))]),
   );
   const answers = new Map<string, ReceiptEntry>();
-  const conflicts = new Map<string, MessageError>();
+  const rejectedRows = new Map<Member, StoredMessage[]>();
+  const reject = (member: Member, row: StoredMessage, conflict: MessageError) => {
+    rejectedRows.set(member, [
+      ...(rejectedRows.get(member) ?? []),
+      { ...row, status: 'rejected', content_hash: null, error: errorOf([conflict]) },
+    ]);
+    answers.set(row.id, { id: row.sender_id, messageId: row.id, status: 'rejected', errors: [conflict] });
+  };
+  const memberOf = new Map(members.flatMap((m) => m.rows.map((r) => [r.id, m])));
   for (const row of taken) {
     const previous = storedFor.get(row.id);
     if (previous && previous.content_hash === row.content_hash) {
       answers.set(row.id, { id: row.sender_id, messageId: previous.id, status: previous.status });
       continue;
     }
-    const conflict = idempotencyConflict(row.sender_id, previous?.id ?? 'unknown');
-    conflicts.set(row.id, conflict);
-    answers.set(row.id, { id: row.sender_id, messageId: row.id, status: 'rejected', errors: [conflict] });
-  }
-  const rejected = members.map((m) => ({
-    ...m,
-    rows: m.rows.flatMap((row) => {
-      const conflict = conflicts.get(row.id);
-      return conflict
-        ? [{ ...row, status: 'rejected' as const, content_hash: null, error: errorOf([conflict]) }]
-        : [];
-    }),
-  }));
-  if (conflicts.size > 0) await storeAll(db, rejected, '', [], []);
-  const renamed = [...conflictsWith].flatMap(([id, earlier]) => {
-    const previous = storedFor.get(earlier.id);
-    return previous ? [{ id, error: idempotencyConflict(earlier.sender_id, previous.id) }] : [];
-  });
-  if (renamed.length > 0) {
-    await db.query(
-      `UPDATE messages m SET error = r.error FROM unnest($1::uuid[], $2::jsonb[]) AS r(id, error) WHERE m.id = r.id`,
-      [renamed.map((r) => r.id), renamed.map((r) => JSON.stringify(errorOf([r.error])))],
+    reject(
+      memberOf.get(row.id) as Member,
+      row,
+      idempotencyConflict(row.sender_id, previous?.id ?? 'unknown'),
     );
-    for (const { id, error } of renamed)
-      answers.set(id, { id: '', messageId: id, status: 'rejected', errors: [error] });
+  }
+  for (const { member, row, earlier, contentHash } of conflicting) {
+    // Turned away: the message stored before is the one to compare with (the earlier one was not stored).
+    const previous = storedFor.has(earlier.id) ? storedFor.get(earlier.id) : earlier;
+    if (previous && previous.content_hash === contentHash) {
+      answers.set(row.id, { id: row.sender_id, messageId: previous.id, status: previous.status });
+      continue;
+    }
+    reject(member, row, idempotencyConflict(row.sender_id, previous?.id ?? 'unknown'));
+  }
+  if (rejectedRows.size > 0) {
+    await storeAll(
+      db,
+      members.map((m) => ({ ...m, rows: rejectedRows.get(m) ?? [] })),
+      '',
+      [],
+      [],
+    );
   }
   // Entries that named a turned-away message (it, or a later duplicate in the group) name the answer.
   for (const member of members) {

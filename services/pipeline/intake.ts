@@ -7,6 +7,7 @@ import { uuidV7 } from '../shared/uuid-v7.ts';
 import { REDIS_WAIT_MS, withTimeout } from '../shared/with-timeout.ts';
 import type { Intake, LotReceipt, LotSubmission } from './inbound.ts';
 import {
+  type InGroupConflict,
   idempotencyConflict,
   idempotencyKey,
   type Member,
@@ -14,7 +15,7 @@ import {
   recordMembers,
   reuseRejected,
   type StoredMessage,
-  settleTaken,
+  settleIdempotency,
   storeAll,
   storedRow,
 } from './intake-store.ts';
@@ -58,11 +59,13 @@ const WATCH_MAX_MS = 50;
  *
  * **Group commit.** Small submissions (the portail's, DALO's and the contingent's single messages)
  * are not stored one transaction each: while a group's transaction is in flight, the submissions
- * that arrive wait, and the next group stores all of them in one transaction (one commit, one
- * fsync) — the way PostgreSQL flushes the WAL of concurrent commits at once. An idle intake
+ * that arrive wait, and the next group stores all of them in one statement, one transaction (one
+ * commit, one fsync) — the way PostgreSQL flushes the WAL of concurrent commits at once. (A group
+ * holding an id already used, or one repeated, takes a statement or two more: `settleIdempotency`,
+ * `recordMembers`.) An idle intake
  * flushes a lone submission at once: nothing ever waits for company. A group is bounded
  * (`GroupLimits`); each caller still gets its own lot and receipt, after the shared commit.
- * Acceptance order inside a group is arrival order. If the group's transaction fails (one member's
+ * Acceptance order inside a group is arrival order. If the group's statement fails (one member's
  * value PostgreSQL refuses), its members are stored again one by one, so that one bad submission
  * fails alone.
  *
@@ -157,14 +160,14 @@ export class PgIntake implements Intake {
     }
     const jobId = this.held?.jobId ?? `group-${randomUUID()}`;
     try {
-      const { receipts, queued } = await this.storeGroup(
+      const receipts = await this.storeGroup(
         group.map((w) => w.submission),
         jobId,
+        (queued) => {
+          this.held ??= { jobId, ids: [] };
+          this.held.ids.push(...queued);
+        },
       );
-      if (queued.length > 0) {
-        this.held ??= { jobId, ids: [] };
-        this.held.ids.push(...queued);
-      }
       group.forEach((w, i) => {
         w.resolve(receipts[i] as LotReceipt);
       });
@@ -230,27 +233,42 @@ export class PgIntake implements Intake {
   private async storeAlone(submission: LotSubmission): Promise<LotReceipt> {
     // Time-ordered ids: the indexes on them grow at one edge, however many messages the hub holds.
     // Two identical lots arriving together: the second one's insert waits for the first one's commit
-    // on the unique index, then finds its messages (`settleTaken`).
+    // on the unique index, then finds its messages (`settleIdempotency`).
     const lotId = uuidV7();
-    const { receipts, queued } = await this.storeGroup([submission], `lot-${lotId}`, lotId);
-    if (queued.length > 0) await this.enqueue(`lot-${lotId}`, queued);
-    return receipts[0] as LotReceipt;
+    let queued: string[] = [];
+    try {
+      const receipts = await this.storeGroup(
+        [submission],
+        `lot-${lotId}`,
+        (ids) => {
+          queued = ids;
+        },
+        lotId,
+      );
+      return receipts[0] as LotReceipt;
+    } finally {
+      // Committed, even if a statement after the commit failed (the sender sends it again).
+      if (queued.length > 0) await this.enqueue(`lot-${lotId}`, queued);
+    }
   }
 
   /**
-   * One transaction for every submission of the group, each its own lot, every accepted message
-   * named for the apply job `jobId`; returns the receipts and the accepted messages' ids.
+   * One statement stores every submission of the group (one transaction), each its own lot, every
+   * accepted message named for the apply job `jobId`; `committed` gets the accepted messages' ids as
+   * soon as that commit is done, before the statements that may follow (idempotency, the lots'
+   * members), so that a failure of those never leaves committed messages unqueued. Returns the receipts.
    *
    * Idempotency costs no lookup before the store: the messages are inserted as new, and the unique
    * index on (client, sender id) turns away those already stored (`ON CONFLICT DO NOTHING`); only
-   * for those does a second step read the stored message (`settleTaken`). A single filing is then
+   * for those does a second step read the stored message (`settleIdempotency`). A single filing is then
    * one statement, one round trip.
    */
   private async storeGroup(
     submissions: LotSubmission[],
     jobId: string,
+    committed: (queued: string[]) => void,
     lotId?: string,
-  ): Promise<{ receipts: LotReceipt[]; queued: string[] }> {
+  ): Promise<LotReceipt[]> {
     const members: Member[] = submissions.map((submission) => ({
       submission,
       lotId: lotId ?? uuidV7(),
@@ -261,8 +279,8 @@ export class PgIntake implements Intake {
     const keysOf: string[][] = [];
     // Messages of this group by sender: a later one with the same sender and id is its duplicate.
     const earlier = new Map<string, StoredMessage>();
-    // A later one with another content is a conflict with it: its id → the earlier one.
-    const conflictsWith = new Map<string, StoredMessage>();
+    // A later one with another content is a conflict with it, settled once the group is stored.
+    const conflicting: InGroupConflict[] = [];
     // A lot's hashing and canonical JSON take milliseconds: other requests get their turns meanwhile.
     const slices = new EventLoopSlices();
     for (const member of members) {
@@ -282,14 +300,17 @@ export class PgIntake implements Intake {
           : (message.errors ??
             (message.command ? undefined : [{ code: 'CONTRACT_INVALID', message: 'No command.' }]));
         const row = storedRow(message, errors, canonical, hash);
-        if (previous) conflictsWith.set(row.id, previous);
-        member.rows.push(row);
         member.entries.push({
           id: message.id,
           messageId: row.id,
           status: row.status,
           ...(errors ? { errors } : {}),
         });
+        if (previous) {
+          conflicting.push({ member, row, earlier: previous, contentHash: hash });
+          continue;
+        }
+        member.rows.push(row);
         if (row.status === 'accepted' && message.command) {
           accepted.push(row);
           keysOf.push(ownKeys(actor, message.command));
@@ -307,11 +328,14 @@ export class PgIntake implements Intake {
       accepted.map((r) => r.id),
       keys,
     );
-    const taken = accepted.filter((r) => !stored.has(r.id));
-    if (taken.length > 0) await settleTaken(this.pool, members, taken, conflictsWith);
-    await recordMembers(this.pool, members, stored);
     const queued = accepted.filter((r) => stored.has(r.id)).map((r) => r.id);
-    return { receipts: members.map((m) => receiptOf(m.lotId, m.entries)), queued };
+    if (queued.length > 0) committed(queued);
+    const taken = accepted.filter((r) => !stored.has(r.id));
+    if (taken.length > 0 || conflicting.length > 0) {
+      await settleIdempotency(this.pool, members, taken, conflicting);
+    }
+    await recordMembers(this.pool, members, stored);
+    return members.map((m) => receiptOf(m.lotId, m.entries));
   }
 }
 
