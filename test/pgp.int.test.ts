@@ -376,6 +376,14 @@ describe('dossier unique', () => {
     expect(badType.json()).toMatchObject({ code: 'PIECE_INVALIDE', errors: [{ path: '/type' }] });
     const json = await post(`/demandes/${numero}/pieces`, { type: 'autre' });
     expect(json.statusCode).toBe(415);
+    // Not JSON at all, labelled as JSON: the media type is what is wrong, not its syntax.
+    const notJson = await hub.app.inject({
+      method: 'POST',
+      url: `/connectors/pgp/v1/demandes/${numero}/pieces`,
+      headers: { authorization: `Bearer ${pgp}`, 'content-type': 'application/json' },
+      payload: '%PDF-1.4 not JSON',
+    });
+    expect(notJson.json()).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
 
     const unknown = await upload([{ name: 'type', value: 'autre' }, file(pdf())], '0590101999999GDPUB');
     expect(unknown.statusCode).toBe(404);

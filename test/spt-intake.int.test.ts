@@ -314,6 +314,20 @@ describe('bad documents are refused whole with a problem', () => {
       'UNSUPPORTED_MEDIA_TYPE',
       { 'content-type': 'application/json' },
     ],
+    [
+      'the XML lot itself labelled as JSON (no JSON parse error: the media type is wrong)',
+      '<?xml version="1.0"?><lot xmlns="urn:sne:spt:2"></lot>',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      { 'content-type': 'application/json' },
+    ],
+    [
+      'the XML lot as text/plain',
+      '<?xml version="1.0"?><lot xmlns="urn:sne:spt:2"></lot>',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      { 'content-type': 'text/plain' },
+    ],
   ];
   for (const [what, body, status, code, headers] of cases) {
     it(`${what} → ${status} ${code}`, async () => {

@@ -33,12 +33,15 @@ export async function lotRoute(
       bodyLimit: limits.maxBytes,
       config: { roles: ['guichet', 'bailleur'] },
       schema: routeSchema(version),
+      // Before any parser reads the body: a lot sent as JSON is 415 like any other media type, not
+      // a JSON syntax error from the app's JSON parser.
+      preParsing: async (request) => {
+        if (!isXml(request.headers['content-type'])) throw notXml();
+      },
     },
     async (request, reply) => {
       const body = request.body;
-      if (!Buffer.isBuffer(body)) {
-        throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'Send the lot as application/xml or text/xml.');
-      }
+      if (!Buffer.isBuffer(body)) throw notXml();
       const actor = request.actor;
       const decoded = await app.sptLotDecoding.read(
         version,
@@ -104,6 +107,15 @@ export const LOT_RECEIPT_SCHEMA = {
 
 /** The media types of a lot. */
 export const XML_MEDIA_TYPES = ['application/xml', 'text/xml'];
+
+function isXml(contentType: string | undefined): boolean {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return XML_MEDIA_TYPES.includes(mediaType);
+}
+
+function notXml(): HttpProblem {
+  return new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'Send the lot as application/xml or text/xml.');
+}
 
 /**
  * The body: read as bytes by the XML layer (the encoding is the XML declaration's), so the schema

@@ -23,12 +23,7 @@ export interface PieceUpload {
  * ignored (a `.pdf` that is text is refused, 415 `PIECE_TYPE_INTERDIT`).
  */
 export async function readPieceUpload(request: FastifyRequest, maxBytes: number): Promise<PieceUpload> {
-  if (!request.isMultipart()) {
-    throw new HttpProblem(
-      'UNSUPPORTED_MEDIA_TYPE',
-      'Send the pièce as multipart/form-data with the fields type and file.',
-    );
-  }
+  requireMultipart(request);
   const fields = await readParts(request, maxBytes);
   const errors: ProblemFieldError[] = [];
   if (fields.type === undefined) errors.push({ path: '/type', message: 'is required' });
@@ -104,4 +99,20 @@ function isPieceType(value: string | undefined): value is PieceType {
 async function sniff(content: Buffer): Promise<PieceMediaType | undefined> {
   const found = await fileTypeFromBuffer(content);
   return PIECE_MEDIA_TYPES.find((mediaType) => mediaType === found?.mime);
+}
+
+/**
+ * 415 unless the request is multipart/form-data. Also the route's `preParsing` hook: a pièce sent
+ * as JSON is a wrong media type, not a JSON syntax error from the app's JSON parser.
+ */
+export function requireMultipart(request: FastifyRequest): void {
+  // The header, not `request.isMultipart()`: that one is set by the multipart parser, which has not
+  // run yet when the hook does.
+  const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'multipart/form-data') {
+    throw new HttpProblem(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'Send the pièce as multipart/form-data with the fields type and file.',
+    );
+  }
 }

@@ -7,7 +7,7 @@ import { isJsonBody, type JsonBody } from '../../shared/json-body.ts';
 import { departementsAtReception } from '../../shared/reception-scope.ts';
 import { singleMessageOutcome } from '../../shared/single-message.ts';
 import type { PgpV1MessageType } from './messages.ts';
-import { readPieceUpload } from './piece-upload.ts';
+import { readPieceUpload, requireMultipart } from './piece-upload.ts';
 import {
   MESSAGE_RESPONSES,
   messageBody,
@@ -121,6 +121,7 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
         body: PIECE_UPLOAD_BODY,
         response: { 201: PIECE_CREATED_SCHEMA, ...problemResponses(400, 404, 413, 415) },
       },
+      preParsing: async (request) => requireMultipart(request),
     },
     async (request, reply) => {
       const { numeroUnique } = request.params;

@@ -36,7 +36,7 @@ export function csvCharset(contentType: string | undefined): Charset {
     const charset = CHARSETS[value.replace(/^"|"$/g, '').toLowerCase()];
     if (!charset) {
       throw new HttpProblem(
-        'UNSUPPORTED_MEDIA_TYPE',
+        'ENCODING_UNSUPPORTED',
         `Charset ${value} is not accepted: use utf-8 or iso-8859-1.`,
       );
     }
