@@ -59,6 +59,16 @@ function run(messageIds: string[], attemptsMade = 0, transactionMessages?: numbe
   return processor(transactionMessages)(job);
 }
 
+/**
+ * An enregistrement dated in year 0: the rules pass it (the demandeur born that day, not after the
+ * dépôt), PostgreSQL refuses the date at the save.
+ */
+function unstorable(nom: string, date: string): Command {
+  const command = inscription(nom, { dateDepot: date });
+  command.demandeur.dateNaissance = date;
+  return command;
+}
+
 /** Hands commands to the intake as a connector would (as if a contract had let them through). */
 async function accept(...commands: Command[]): Promise<string[]> {
   const receipt = await hub.app.intake.acceptLot({
@@ -91,7 +101,7 @@ describe('a message that fails for no business reason', () => {
     const [good1 = '', bad = '', later = '', good2 = ''] = await accept(
       inscription('Bon'),
       // Year 0: PostgreSQL refuses it at the save, whatever the rules say.
-      inscription('Mauvais', { dateDepot: '0000-01-01' }),
+      unstorable('Mauvais', '0000-01-01'),
       { type: 'modification', demande: { referenceGuichet: 'ISO-R1' }, changes: { typologie: 'T3' } },
       inscription('Bonne'),
     );
@@ -128,7 +138,7 @@ describe('a message that fails for no business reason', () => {
     const [earlier = ''] = await accept(inscription('Premier', { referenceGuichet: 'ISO-R2' }));
     const ids = await accept(
       { type: 'modification', demande: { referenceGuichet: 'ISO-R2' }, changes: { typologie: 'T4' } },
-      inscription('Dernier', { dateDepot: '0000-02-03' }),
+      unstorable('Dernier', '0000-02-03'),
       inscription('Suivant'),
     );
     const [later = '', bad = '', good = ''] = ids;
@@ -152,7 +162,7 @@ describe('a job applied a few messages per transaction (SNE_APPLY_TRANSACTION_ME
       { type: 'modification', demande: { referenceGuichet: 'PART-R1' }, changes: { typologie: 'T4' } },
       { type: 'modification', demande: { referenceGuichet: 'PART-R0' }, changes: { typologie: 'T5' } },
       // Part 3: a value PostgreSQL refuses, isolated within its part, and a good message.
-      inscription('Mauvaise', { dateDepot: '0000-01-01' }),
+      unstorable('Mauvaise', '0000-01-01'),
       inscription('Derniere'),
     );
     expect(await run(ids, 0, 2)).toEqual({ applied: 3, failed: 1, deferred: 2 });
@@ -225,5 +235,30 @@ describe('a reactivation racing an enregistrement of the same person', () => {
       [numero],
     );
     expect(demande.rows[0]?.statut).toBe('radiee');
+  });
+});
+
+describe('a transaction that fails with an error a retry may cure', () => {
+  it('records the attempt with the SQLSTATE, never the database’s message (it may quote a value)', async () => {
+    const [id = ''] = await accept(inscription('Transitoire'));
+    await hub.pool.query(`CREATE FUNCTION test_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'could not serialize access to Transitoire' USING ERRCODE = '40001'; END $$`);
+    await hub.pool.query(
+      'CREATE TRIGGER test_conflict BEFORE INSERT ON demande_historique FOR EACH ROW EXECUTE FUNCTION test_conflict()',
+    );
+    try {
+      await expect(run([id])).rejects.toThrow();
+    } finally {
+      await hub.pool.query('DROP TRIGGER test_conflict ON demande_historique; DROP FUNCTION test_conflict()');
+    }
+    const { rows } = await hub.pool.query<{ outcome: string; error: { code: string; message: string } }>(
+      'SELECT outcome, error FROM message_attempts WHERE message_id = $1',
+      [id],
+    );
+    expect(rows).toEqual([
+      { outcome: 'error', error: { code: 'TRANSIENT', message: expect.stringMatching(/40001/) } },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('Transitoire');
+    expect(await run([id], 1)).toEqual({ applied: 1, failed: 0, deferred: 0 });
   });
 });

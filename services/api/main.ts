@@ -35,6 +35,13 @@ async function main() {
     await app.listen({ port: config.port, host: config.host });
   }
   log.info({ roles: config.roles }, 'sne-hub started');
+  if (config.secretKey === undefined) {
+    // Not a refusal (the quick start runs without it), but a trap worth saying at every start.
+    log.warn(
+      'SNE_SECRET_KEY is not set: webhook secrets are encrypted with a key derived from SNE_ADMIN_TOKEN, ' +
+        'so changing the administrator token makes them unreadable. Set SNE_SECRET_KEY in production.',
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -392,7 +392,8 @@ async function recordTransientAttempt(pool: pg.Pool, ids: string[], error: Error
      INSERT INTO message_attempts (message_id, attempt, outcome, error)
      SELECT id, attempts, 'error', $2::jsonb FROM tried
      ON CONFLICT DO NOTHING`,
-    [ids, JSON.stringify({ code: 'TRANSIENT', message: error.message })],
+    // Never the database's own message (it may quote a value of the message): its code and class.
+    [ids, JSON.stringify({ code: 'TRANSIENT', message: safeErrorSummary(error) })],
   );
 }
 

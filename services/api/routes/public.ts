@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { todayInParis } from '../../core/dates.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
 import { masquer } from '../../infocentre/secret.ts';
@@ -49,7 +50,8 @@ export default async function publicRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const annee = request.query.annee ?? new Date().getUTCFullYear() - 1;
+      // The last full year in France: on 1 January at 00:30 in Paris, the UTC year is still the old one.
+      const annee = request.query.annee ?? Number(todayInParis().slice(0, 4)) - 1;
       const { insee } = request.params;
       const [territoire] = await asked(() => infocentre.territoires([`commune:${insee}`])).catch(() => []);
       if (!territoire) {
