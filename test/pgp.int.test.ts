@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
@@ -237,6 +238,19 @@ describe('idempotency', () => {
     expect(conflict.headers['content-type']).toContain('application/problem+json');
     expect(conflict.json()).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', messageId: expect.any(String) });
     await waitForMessagesDone(hub.pool, [first.json<{ messageId: string }>().messageId]);
+  });
+});
+
+describe('the published examples', () => {
+  it.each([
+    ['modification.json', 'modifications'],
+    ['renouvellement.json', 'renouvellements'],
+    ['abandon.json', 'abandon'],
+  ])('%s, posted as it is to the path of its numéro, is accepted', async (file, route) => {
+    const example = JSON.parse(readFileSync(`contracts/pgp/v1/examples/${file}`, 'utf8'));
+    const reply = await post(`/demandes/${example.numeroUnique}/${route}`, { ...example, id: uid('EX') });
+    expect(reply.statusCode, reply.body).toBe(202);
+    expect(reply.json().status).toBe('accepted');
   });
 });
 

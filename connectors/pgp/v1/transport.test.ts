@@ -34,9 +34,19 @@ describe('a request body as a PGP v1 message', () => {
     expect(message.errors?.map((e) => e.path).sort()).toEqual(['/dateRadiation', '/id']);
   });
 
-  it('refuses a numéro in the body, and a body that is not an object', () => {
-    const named = messageOfRequest('abandon', body(`{"id":"A-1","numeroUnique":"${NUMERO}"}`), NUMERO);
-    expect(named).toMatchObject({ id: 'A-1', errors: [{ path: '/numeroUnique' }] });
+  it('takes the path’s numéro in the body too (the published examples carry it), refuses another one', () => {
+    const text = `{"id":"A-1","numeroUnique":"${NUMERO}","dateRadiation":"2015-02-15"}`;
+    const same = messageOfRequest('abandon', body(text), NUMERO);
+    expect(same.errors).toBeUndefined();
+    expect(same.raw).toBe(text);
+    expect(same.command).toEqual(
+      messageOfRequest('abandon', body('{"id":"A-1","dateRadiation":"2015-02-15"}'), NUMERO).command,
+    );
+    const other = messageOfRequest('abandon', body(text.replace(NUMERO, '0590314000002GDPUB')), NUMERO);
+    expect(other).toMatchObject({ id: 'A-1', errors: [{ path: '/numeroUnique' }] });
+  });
+
+  it('refuses a body that is not an object', () => {
     expect(messageOfRequest('abandon', body('[]'), NUMERO).errors).toMatchObject([{ path: '' }]);
   });
 });

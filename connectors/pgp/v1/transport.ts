@@ -7,7 +7,8 @@ import type { PgpV1MessageType } from './messages.ts';
  * A request's JSON body as one PGP v1 message, decoded. For the messages about an existing demande
  * (`/demandes/{numeroUnique}/...`), the numéro of the path becomes the message's first field, in
  * the stored raw text too: a message kept for operators then says which demande it was about, and
- * replays on its own.
+ * replays on its own. A body may carry that field itself, as the published contract files and their
+ * examples do (they describe the stored message): it must then be the path's numéro.
  */
 export function messageOfRequest(
   type: PgpV1MessageType,
@@ -20,13 +21,16 @@ export function messageOfRequest(
     return pgpV1.decode(type, text, value);
   }
   if (Object.hasOwn(value, 'numeroUnique')) {
+    if ((value as { numeroUnique?: unknown }).numeroUnique === numeroUnique) {
+      return pgpV1.decode(type, text, value);
+    }
     const id = (value as { id?: unknown }).id;
     return {
       id: typeof id === 'string' ? id : '',
       type,
       raw: text,
       errors: [
-        { code: 'CONTRACT_INVALID', path: '/numeroUnique', message: 'is given by the path, not the body' },
+        { code: 'CONTRACT_INVALID', path: '/numeroUnique', message: 'differs from the numéro of the path' },
       ],
     };
   }
