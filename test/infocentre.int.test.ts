@@ -644,6 +644,22 @@ describe('public routes', () => {
     ).json();
     expect(lille.items.map((g: { codeGuichet: string }) => g.codeGuichet)).not.toContain('CR59A');
     expect(reply.headers.etag).toBeDefined();
+
+    // Cursor-paginated like every list: one at a time, the same guichets in the same order.
+    const walked: string[] = [];
+    let url = '/public/annuaire/guichets?departement=59&limit=1';
+    for (let page = 0; page < 50; page++) {
+      const body = (await hub.app.inject({ method: 'GET', url })).json();
+      expect(body.items.length).toBeLessThanOrEqual(1);
+      walked.push(...body.items.map((g: { codeGuichet: string }) => g.codeGuichet));
+      if (!body.next) break;
+      url = `/public/annuaire/guichets?departement=59&limit=1&cursor=${body.next}`;
+    }
+    const all = (
+      await hub.app.inject({ method: 'GET', url: '/public/annuaire/guichets?departement=59' })
+    ).json();
+    expect(walked.length).toBeGreaterThan(1);
+    expect(walked).toEqual(all.items.map((g: { codeGuichet: string }) => g.codeGuichet));
   });
 });
 

@@ -445,6 +445,20 @@ describe('dossier unique', () => {
     ]);
 
     expect((await get(`/sne/demandes/${numero}/pieces`, guichet62)).statusCode).toBe(403);
+    // Cursor-paginated: one a page, every pièce once, oldest first.
+    const all = (await get(`/sne/demandes/${numero}/pieces`, guichet59)).json<{
+      items: { pieceId: string }[];
+    }>();
+    const walked: string[] = [];
+    let url = `/sne/demandes/${numero}/pieces?limit=1`;
+    for (let page = 0; page < 50; page++) {
+      const body = (await get(url, guichet59)).json<{ items: { pieceId: string }[]; next?: string }>();
+      walked.push(...body.items.map((p) => p.pieceId));
+      if (!body.next) break;
+      url = `/sne/demandes/${numero}/pieces?limit=1&cursor=${body.next}`;
+    }
+    expect(walked).toEqual(all.items.map((p) => p.pieceId));
+    expect(walked.length).toBeGreaterThan(1);
     // A pièce's id names no département: another one's pièce reads as unknown.
     const elsewhere = await get(`/sne/pieces/${created.pieceId}`, guichet62);
     expect(elsewhere.statusCode).toBe(404);

@@ -262,5 +262,6 @@ export const ANNUAIRE_SCHEMA = {
         },
       },
     },
+    next: { type: 'string', description: 'The cursor of the next page; absent on the last.' },
   },
 } as const;

@@ -48,8 +48,11 @@ export interface NewPiece {
 export interface PieceStore {
   /** Stores a pièce of a demande; `undefined` when the demande is unknown to the actor. */
   add(actor: Actor, piece: NewPiece): Promise<PieceSummary | undefined>;
-  /** The pièces of a demande, oldest first; `undefined` when the demande is unknown to the actor. */
-  list(actor: Actor, numeroUnique: string): Promise<PieceSummary[] | undefined>;
+  /**
+   * The pièces of a demande, oldest first: at most `limit` after the pièce `after`; `undefined` when
+   * the demande is unknown to the actor.
+   */
+  list(actor: Actor, numeroUnique: string, limit: number, after?: string): Promise<PieceSummary[] | undefined>;
   /** A pièce's bytes, the download audited before they are returned; `undefined` when unknown or deleted. */
   download(actor: Actor, pieceId: string): Promise<PieceContent | undefined>;
   /** Deletes a pièce (its content is erased, its row kept); `false` when unknown or already deleted. */

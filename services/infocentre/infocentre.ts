@@ -9,7 +9,7 @@ import { type Cumul, cumulVide, enCours, fluxDe, MOUVEMENTS } from './flux.ts';
 import { type FluxReponse, fluxReponse } from './flux-reponse.ts';
 import { nextDay, requireDate, requirePeriode } from './periode.ts';
 import { type QualiteReponse, qualiteDe } from './qualite.ts';
-import type { CumulParTypologie, GuichetAnnuaire, InfocentreQueries } from './queries.ts';
+import type { AnnuaireFiltre, CumulParTypologie, GuichetAnnuaire, InfocentreQueries } from './queries.ts';
 import { resolveTerritoire, type Territoire, unionPerimetre } from './territoire.ts';
 import { type TypologieReponse, typologieDe } from './typologie.ts';
 
@@ -161,8 +161,8 @@ export class Infocentre {
     };
   }
 
-  /** The guichets enregistreurs, by département and commune served. */
-  annuaire(filtre: { departement?: string; commune?: string }): Promise<GuichetAnnuaire[]> {
-    return this.queries.annuaire(filtre);
+  /** The guichets enregistreurs, by département and commune served: `rows` of them after `after`. */
+  annuaire(filtre: AnnuaireFiltre, rows: number, after?: string): Promise<GuichetAnnuaire[]> {
+    return this.queries.annuaire(filtre, rows, after);
   }
 }

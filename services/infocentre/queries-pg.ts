@@ -3,6 +3,7 @@ import { TYPOLOGIES, type Typologie } from '../core/commands.ts';
 import { departementOfCommune } from '../core/territoire.ts';
 import { cumulVide, type Mouvement } from './flux.ts';
 import type {
+  AnnuaireFiltre,
   AttributionsGroupe,
   ChiffresClesBruts,
   CumulParTypologie,
@@ -265,21 +266,25 @@ export class PgInfocentreQueries implements InfocentreQueries {
     };
   }
 
-  async annuaire(filtre: { departement?: string; commune?: string }): Promise<GuichetAnnuaire[]> {
-    const { rows } = await this.pool.query<GuichetAnnuaire>(
+  async annuaire(filtre: AnnuaireFiltre, rows: number, after?: string): Promise<GuichetAnnuaire[]> {
+    const { rows: guichets } = await this.pool.query<GuichetAnnuaire>(
       `SELECT nom, code_guichet AS "codeGuichet", role, adresse, departements, communes
          FROM clients
         WHERE role IN ('guichet', 'bailleur', 'pgp') AND code_guichet IS NOT NULL AND revoked_at IS NULL
           AND ($1::text IS NULL OR departements @> ARRAY[$1::text] OR departements @> ARRAY['*'])
           AND ($2::text IS NULL OR communes @> ARRAY[$2::text]
                OR (communes = '{}' AND (departements @> ARRAY[$3::text] OR departements @> ARRAY['*'])))
-        ORDER BY nom, code_guichet`,
+          AND ($4::text IS NULL OR (nom, code_guichet) > (SELECT nom, code_guichet FROM clients WHERE code_guichet = $4))
+        ORDER BY nom, code_guichet
+        LIMIT $5`,
       [
         filtre.departement ?? null,
         filtre.commune ?? null,
         filtre.commune ? (departementOfCommune(filtre.commune) ?? null) : null,
+        after ?? null,
+        rows,
       ],
     );
-    return rows;
+    return guichets;
   }
 }

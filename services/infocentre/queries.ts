@@ -58,6 +58,11 @@ export interface ChiffresClesBruts {
   attributions: number;
 }
 
+export interface AnnuaireFiltre {
+  departement?: string;
+  commune?: string;
+}
+
 export interface GuichetAnnuaire {
   nom: string;
   codeGuichet: string;
@@ -85,6 +90,9 @@ export interface InfocentreQueries {
   qualiteGuichets(departement: string, du: string, au: string): Promise<QualiteGuichetBrute[]>;
   /** Logements of the parc in the commune now, and attributions of logements there in the year. */
   chiffresCles(insee: string, annee: number): Promise<ChiffresClesBruts>;
-  /** The guichets enregistreurs (guichets, bailleurs, portail) not revoked. */
-  annuaire(filtre: { departement?: string; commune?: string }): Promise<GuichetAnnuaire[]>;
+  /**
+   * The guichets enregistreurs (guichets, bailleurs, portail) not revoked, by nom then codeGuichet:
+   * at most `rows` of them after the one whose codeGuichet is `after`.
+   */
+  annuaire(filtre: AnnuaireFiltre, rows: number, after?: string): Promise<GuichetAnnuaire[]>;
 }

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { PIECE_MEDIA_TYPES, PIECE_TYPES, type PieceContent } from '../../core/pieces.ts';
 import { requireNumeroInScope } from '../../http/guards.ts';
+import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
+import { pageOf, rowsFor } from '../../shared/pagination.ts';
 
 const NUMERO = '^[0-9]{2}[0-9AB][0-9]{4}[0-9]{6}[0-9A-Z]{5}$';
 const EXTENSIONS: Record<PieceContent['mediaType'], string> = {
@@ -31,23 +33,34 @@ const pieceItem = {
 export default async function pieceRoutes(app: FastifyInstance) {
   const config = { roles: ['guichet' as const, 'bailleur' as const, 'operator' as const] };
 
-  app.get<{ Params: { numeroUnique: string } }>(
+  app.get<{ Params: { numeroUnique: string }; Querystring: { limit: number; cursor?: string } }>(
     '/sne/demandes/:numeroUnique/pieces',
     {
       config,
       schema: {
         summary: 'List the pièces of a demande',
-        description: 'The pièces not removed, oldest first (a demande holds few: the list is not paginated).',
+        description: 'The pièces not removed, oldest first, a page at a time.',
         params: {
           type: 'object',
           required: ['numeroUnique'],
           properties: { numeroUnique: { type: 'string', pattern: NUMERO } },
         },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: LIMIT_QUERY_SCHEMA,
+            cursor: { type: 'string', format: 'uuid', description: 'The `next` of the previous page.' },
+          },
+        },
         response: {
           200: {
             type: 'object',
             required: ['items'],
-            properties: { items: { type: 'array', items: pieceItem } },
+            properties: {
+              items: { type: 'array', items: pieceItem },
+              next: { type: 'string', description: 'The cursor of the next page; absent on the last.' },
+            },
           },
           ...problemResponses(400, 404),
         },
@@ -55,9 +68,10 @@ export default async function pieceRoutes(app: FastifyInstance) {
     },
     async (request) => {
       requireNumeroInScope(request.actor, request.params.numeroUnique);
-      const items = await app.pieces.list(request.actor, request.params.numeroUnique);
-      if (!items) throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
-      return { items };
+      const { limit, cursor } = request.query;
+      const rows = await app.pieces.list(request.actor, request.params.numeroUnique, rowsFor(limit), cursor);
+      if (!rows) throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
+      return pageOf(rows, limit, (piece) => piece.pieceId);
     },
   );
 

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { todayInParis } from '../../core/dates.ts';
+import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
 import { masquer } from '../../infocentre/secret.ts';
+import { pageOf, rowsFor } from '../../shared/pagination.ts';
 import { sendCached } from '../http-cache.ts';
 import { asked, infocentreOf } from '../infocentre-http.ts';
 import { ANNUAIRE_SCHEMA, CHIFFRES_CLES_SCHEMA } from '../infocentre-schemas.ts';
@@ -66,7 +68,7 @@ export default async function publicRoutes(app: FastifyInstance) {
     },
   );
 
-  app.get<{ Querystring: { departement?: string; commune?: string } }>(
+  app.get<{ Querystring: { departement?: string; commune?: string; limit: number; cursor?: string } }>(
     '/public/annuaire/guichets',
     {
       schema: {
@@ -81,6 +83,12 @@ export default async function publicRoutes(app: FastifyInstance) {
           properties: {
             departement: { type: 'string', pattern: '^([0-9]{2,3}|2A|2B)$' },
             commune: { type: 'string', pattern: '^[0-9][0-9AB][0-9]{3}$' },
+            limit: LIMIT_QUERY_SCHEMA,
+            cursor: {
+              type: 'string',
+              pattern: '^[A-Z0-9]{5}$',
+              description: 'The `next` of the previous page.',
+            },
           },
         },
         response: {
@@ -91,12 +99,14 @@ export default async function publicRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { departement, commune } = request.query;
-      const guichets = await infocentre.annuaire({
-        ...(departement ? { departement } : {}),
-        ...(commune ? { commune } : {}),
-      });
-      const items = guichets.map((g) => ({
+      const { departement, commune, limit, cursor } = request.query;
+      const guichets = await infocentre.annuaire(
+        { ...(departement ? { departement } : {}), ...(commune ? { commune } : {}) },
+        rowsFor(limit),
+        cursor,
+      );
+      const page = pageOf(guichets, limit, (g) => g.codeGuichet);
+      const items = page.items.map((g) => ({
         nom: g.nom,
         codeGuichet: g.codeGuichet,
         type: g.role,
@@ -104,7 +114,12 @@ export default async function publicRoutes(app: FastifyInstance) {
         departements: g.departements,
         communes: g.communes,
       }));
-      return sendCached(request, reply, { items }, { maxAgeSeconds: MAX_AGE_SECONDS });
+      return sendCached(
+        request,
+        reply,
+        { items, ...(page.next ? { next: page.next } : {}) },
+        { maxAgeSeconds: MAX_AGE_SECONDS },
+      );
     },
   );
 }

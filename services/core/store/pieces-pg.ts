@@ -52,7 +52,12 @@ export class PgPieceStore implements PieceStore {
     });
   }
 
-  async list(actor: Actor, numeroUnique: string): Promise<PieceSummary[] | undefined> {
+  async list(
+    actor: Actor,
+    numeroUnique: string,
+    limit: number,
+    after?: string,
+  ): Promise<PieceSummary[] | undefined> {
     const { rows } = await this.pool.query<{ departement: string }>(
       'SELECT departement FROM demandes WHERE numero_unique = $1',
       [numeroUnique],
@@ -61,8 +66,11 @@ export class PgPieceStore implements PieceStore {
     if (!demande || !actsOn(actor, demande.departement)) return undefined;
     const pieces = await this.pool.query<PieceRow>(
       `SELECT ${COLUMNS} FROM pieces p JOIN demandes d USING (numero_unique)
-        WHERE p.numero_unique = $1 AND p.deleted_at IS NULL ORDER BY p.created_at, p.id`,
-      [numeroUnique],
+        WHERE p.numero_unique = $1 AND p.deleted_at IS NULL
+          AND ($2::uuid IS NULL OR (p.created_at, p.id) > (SELECT created_at, id FROM pieces WHERE id = $2))
+        ORDER BY p.created_at, p.id
+        LIMIT $3`,
+      [numeroUnique, after ?? null, limit],
     );
     return pieces.rows.map(summaryOf);
   }
