@@ -120,6 +120,17 @@ describe('demandes', () => {
       status: 'applied',
       result: { numeroUnique: expect.stringMatching(/^059\d{10}GDPUB$/) },
     });
+    // A guichet of the département lists it; it has no referenceGuichet: null, not absent (§10).
+    const numero = message.json().result.numeroUnique as string;
+    let url = '/sne/demandes?departement=59&limit=1000';
+    let item: unknown;
+    for (let page = 0; page < 20 && !item; page++) {
+      const body = (await get(url, guichet59)).json<{ items: { numeroUnique: string }[]; next?: string }>();
+      item = body.items.find((i) => i.numeroUnique === numero);
+      if (!body.next) break;
+      url = `/sne/demandes?departement=59&limit=1000&cursor=${body.next}`;
+    }
+    expect(item).toMatchObject({ numeroUnique: numero, referenceGuichet: null, statut: 'active' });
   });
 
   it('modifies, renews and abandons, each message stored whole with the numéro of its path', async () => {

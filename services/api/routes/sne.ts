@@ -71,9 +71,13 @@ export default async function sneRoutes(app: FastifyInstance) {
                 type: 'array',
                 items: {
                   type: 'object',
+                  required: ['numeroUnique', 'referenceGuichet', 'statut', 'dateDepot'],
                   properties: {
                     numeroUnique: { type: 'string' },
-                    referenceGuichet: { type: 'string' },
+                    referenceGuichet: {
+                      type: ['string', 'null'],
+                      description: 'null for a demande registered without one (as on the portail).',
+                    },
                     statut: { type: 'string' },
                     departement: { type: 'string' },
                     dateDepot: { type: 'string', format: 'date' },

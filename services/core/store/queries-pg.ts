@@ -54,7 +54,8 @@ export interface DemandeFilter {
 
 export interface DemandeListItem {
   numeroUnique: string;
-  referenceGuichet?: string;
+  /** null for a demande registered without one (the portail's): interfaces.md §10 lists it in every item. */
+  referenceGuichet: string | null;
   statut: Demande['statut'];
   departement: string;
   dateDepot: string;
@@ -96,7 +97,7 @@ export async function listDemandes(db: Queryable, filter: DemandeFilter): Promis
   );
   return rows.map((r) => ({
     numeroUnique: r.numero_unique,
-    ...(r.reference_guichet ? { referenceGuichet: r.reference_guichet } : {}),
+    referenceGuichet: r.reference_guichet ?? null,
     statut: r.statut,
     departement: r.departement,
     dateDepot: r.date_depot,
