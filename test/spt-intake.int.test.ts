@@ -372,6 +372,25 @@ describe('bad documents are refused whole with a problem', () => {
     expect(reply.json().code).toBe('CONTRACT_VERSION_UNKNOWN');
   });
 
+  it.each([
+    ['POST', '/connectors/pgp/v2/demandes', 'pgp', 'v1'],
+    ['GET', '/connectors/dalo/v2/demandes/0590314000001LH59A', 'dalo', 'v1'],
+    ['POST', '/connectors/rpls/v0/imports', 'rpls', 'v1'],
+    ['GET', '/connectors/spt/v3/anything', 'spt', 'v2 or v1'],
+  ])(
+    'answers %s %s with 404 CONTRACT_VERSION_UNKNOWN naming the versions served',
+    async (method, url, system, served) => {
+      const reply = await hub.app.inject({ method: method as 'GET' | 'POST', url });
+      expect(reply.statusCode).toBe(404);
+      expect(reply.json()).toMatchObject({ code: 'CONTRACT_VERSION_UNKNOWN' });
+      expect(reply.json().detail).toContain(`${system} contract version`);
+      expect(reply.json().detail).toContain(served);
+      // An unknown path of a version served is an unknown route.
+      const unknown = await hub.app.inject({ method: 'GET', url: `/connectors/${system}/v1/nothing-here` });
+      expect(unknown.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    },
+  );
+
   it('still serves after all of that', async () => {
     const out = await sendLot(hub.app, bailleur, enregistrement({ id: 'AFTER-1', nom: 'Apres' }));
     expect(out['AFTER-1']?.status).toBe('applied');

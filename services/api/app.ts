@@ -85,7 +85,9 @@ export async function buildApp({
   await app.register(connectionsPlugin, { infrastructure });
   await app.register(registryPlugin);
   await app.register(parcImportsPlugin);
-  await app.register(errorsPlugin);
+  await app.register(errorsPlugin, {
+    contractVersions: Object.fromEntries(CONNECTORS.map((c) => [c.system, c.versions.map((v) => v.name)])),
+  });
   await app.register(inputGuardPlugin);
   await app.register(jsonBodiesPlugin);
   await app.register(authPlugin);

@@ -52,7 +52,12 @@ export interface PieceStore {
    * The pièces of a demande, oldest first: at most `limit` after the pièce `after`; `undefined` when
    * the demande is unknown to the actor.
    */
-  list(actor: Actor, numeroUnique: string, limit: number, after?: string): Promise<PieceSummary[] | undefined>;
+  list(
+    actor: Actor,
+    numeroUnique: string,
+    limit: number,
+    after?: string,
+  ): Promise<PieceSummary[] | undefined>;
   /** A pièce's bytes, the download audited before they are returned; `undefined` when unknown or deleted. */
   download(actor: Actor, pieceId: string): Promise<PieceContent | undefined>;
   /** Deletes a pièce (its content is erased, its row kept); `false` when unknown or already deleted. */

@@ -50,7 +50,12 @@ export function problemBody(
  * Every error leaves as RFC 9457 problem+json with a stable code: never a stack trace, never a
  * 500 for bad input.
  */
-async function errorsPlugin(app: FastifyInstance) {
+export interface ErrorsOptions {
+  /** The contract versions each connector serves (`{ pgp: ['v1'] }`): an unknown one is named as such. */
+  contractVersions?: Record<string, readonly string[]>;
+}
+
+async function errorsPlugin(app: FastifyInstance, options: ErrorsOptions) {
   // A request that comes while this process drains (SIGTERM; `return503OnClosing: false`):
   // 503 problem, and the connection closed so that the client's next try goes elsewhere.
   let closing = false;
@@ -94,9 +99,20 @@ async function errorsPlugin(app: FastifyInstance) {
     const { code, detail } = unexpectedProblem(request, error);
     return sendProblem(reply, code, detail);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, 'NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    // `/connectors/<system>/<version>/…` of a version never published or retired: say which are served.
+    const [, system = '', version = ''] = /^\/connectors\/([^/]+)\/([^/]+)/.exec(path) ?? [];
+    const served = options.contractVersions?.[system];
+    if (served && !served.includes(version)) {
+      return sendProblem(
+        reply,
+        'CONTRACT_VERSION_UNKNOWN',
+        `The ${system} contract version ${version} is not served; use ${served.join(' or ')}.`,
+      );
+    }
+    return sendProblem(reply, 'NOT_FOUND', `No route ${request.method} ${path}.`);
+  });
 }
 
 /**
