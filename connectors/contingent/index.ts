@@ -1,4 +1,4 @@
-import { type Connector, connectorPlugin } from '../shared/connector.ts';
+import type { Connector } from '../shared/connector.ts';
 import { useContractJsonBodies } from '../shared/json-body.ts';
 import { jsonReviser } from '../shared/revisers.ts';
 import { contingentV1 as contingentV1Contract } from './v1/contract.ts';
@@ -15,5 +15,3 @@ export const contingent: Connector = {
   setup: useContractJsonBodies,
   reviser: jsonReviser([contingentV1Contract]),
 };
-
-export const contingentConnector = connectorPlugin(contingent);

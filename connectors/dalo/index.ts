@@ -1,4 +1,4 @@
-import { type Connector, connectorPlugin } from '../shared/connector.ts';
+import type { Connector } from '../shared/connector.ts';
 import { useContractJsonBodies } from '../shared/json-body.ts';
 import { jsonReviser } from '../shared/revisers.ts';
 import { daloV1 as daloV1Contract } from './v1/contract.ts';
@@ -15,5 +15,3 @@ export const dalo: Connector = {
   setup: useContractJsonBodies,
   reviser: jsonReviser([daloV1Contract]),
 };
-
-export const daloConnector = connectorPlugin(dalo);

@@ -1,4 +1,4 @@
-import { type Connector, connectorPlugin } from '../shared/connector.ts';
+import type { Connector } from '../shared/connector.ts';
 import { useContractJsonBodies } from '../shared/json-body.ts';
 import { jsonReviser } from '../shared/revisers.ts';
 import { pgpV1 as pgpV1Contract } from './v1/contract.ts';
@@ -15,5 +15,3 @@ export const pgp: Connector = {
   setup: useContractJsonBodies,
   reviser: jsonReviser([pgpV1Contract]),
 };
-
-export const pgpConnector = connectorPlugin(pgp);

@@ -1,4 +1,4 @@
-import { type Connector, connectorPlugin } from '../shared/connector.ts';
+import type { Connector } from '../shared/connector.ts';
 import { rplsV1 } from './v1/version.ts';
 
 /**
@@ -9,5 +9,3 @@ export const rpls: Connector = {
   system: 'rpls',
   versions: [rplsV1],
 };
-
-export const rplsConnector = connectorPlugin(rpls);

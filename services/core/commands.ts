@@ -171,5 +171,3 @@ export type Command =
   | DaloDecisionCommand
   | LabellisationCommand
   | DesignationCommand;
-
-export type CommandType = Command['type'];

@@ -35,15 +35,3 @@ export function isCalendarDate(value: string): boolean {
 
 /** The message of a contract error on a real date outside the range (ISO form). */
 export const OUT_OF_RANGE_MESSAGE = `must lie between ${MIN_BUSINESS_DATE} and ${MAX_BUSINESS_DATE}`;
-
-/**
- * A date parameter or body field of an HTTP route (not a contract message): `format: date` checks
- * the calendar, the pattern bounds the year to 1900-2099 as `isBusinessDate` does, so that the
- * bounds also show in the OpenAPI document.
- */
-export const BUSINESS_DATE_SCHEMA = {
-  type: 'string',
-  format: 'date',
-  pattern: '^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$',
-  description: `A calendar date YYYY-MM-DD between ${MIN_BUSINESS_DATE} and ${MAX_BUSINESS_DATE}.`,
-} as const;

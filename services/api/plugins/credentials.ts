@@ -40,7 +40,7 @@ export function tokenOf(request: FastifyRequest): string | undefined {
 }
 
 /** The value of one cookie of a `Cookie` header, or undefined. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
+function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
