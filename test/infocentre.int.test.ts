@@ -383,8 +383,9 @@ describe('GET /infocentre/typologie and /infocentre/anciennete', () => {
     expect(body.anciennete['1-2-ans']).toEqual({ nombre: 2, pourcent: 25 });
     expect(body.anciennete['moins-1-an']).toEqual({ nombre: 6, pourcent: 75 });
     expect(body.anciennete['5-ans-et-plus']).toEqual({ nombre: 0, pourcent: 0 });
-    // Oldest first: R, A, B, H (2014-02-01) is the 4th of 8: 4 whole months at 2014-06-30.
-    expect(body.medianeMois).toBe(4);
+    // Oldest first: R, A, B, H (2014-02-01), T (2014-03-01)…: the 4th and 5th of 8 are 4 and 3 whole
+    // months old at 2014-06-30, the median their mean.
+    expect(body.medianeMois).toBe(3.5);
   });
 });
 

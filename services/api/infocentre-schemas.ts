@@ -90,7 +90,11 @@ export const ANCIENNETE_SCHEMA = {
     date: { type: 'string', format: 'date' },
     territoires: { type: 'array', items: { type: 'string' } },
     total: COMPTE,
-    medianeMois: { type: ['integer', 'null'], description: 'Median ancienneté since dépôt, whole months.' },
+    medianeMois: {
+      type: ['number', 'null'],
+      description:
+        'Median ancienneté since dépôt, in whole months each (of an even number, the mean of the two middle ones).',
+    },
     secret: SECRET,
     anciennete: {
       type: 'object',

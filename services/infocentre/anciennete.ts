@@ -24,7 +24,10 @@ export interface AncienneteReponse {
   date: string;
   territoires: string[];
   total: Compte;
-  /** Median ancienneté of the demandes en cours, in whole months (null when none, or under secrecy). */
+  /**
+   * Median ancienneté of the demandes en cours, each counted in whole months; of an even number, the
+   * mean of the two middle ones (so it may end in .5). Null when none, or under secrecy.
+   */
   medianeMois: number | null;
   secret?: true;
   anciennete: Record<ClasseAnciennete, CelluleAnciennete>;
@@ -55,19 +58,20 @@ export function ancienneteDe(
     nombres[classeAnciennete(d.dateDepot, date)] += d.n;
     total += d.n;
   }
-  // Oldest dépôt first means largest ancienneté first: the median is the middle demande of that order.
+  // Oldest dépôt first means largest ancienneté first: the median is the middle demande of that
+  // order, or the mean of the two middle ones when they are an even number.
   let medianeMois: number | null = null;
   if (total > 0) {
     const sorted = [...depots].sort((a, b) => (a.dateDepot < b.dateDepot ? -1 : 1));
-    const milieu = Math.ceil(total / 2);
-    let vus = 0;
-    for (const d of sorted) {
-      vus += d.n;
-      if (vus >= milieu) {
-        medianeMois = moisEcoules(d.dateDepot, date);
-        break;
+    const moisAuRang = (rang: number): number => {
+      let vus = 0;
+      for (const d of sorted) {
+        vus += d.n;
+        if (vus >= rang) return moisEcoules(d.dateDepot, date);
       }
-    }
+      throw new Error(`no demande of rank ${rang} among ${total}`);
+    };
+    medianeMois = (moisAuRang(Math.ceil(total / 2)) + moisAuRang(Math.floor(total / 2) + 1)) / 2;
   }
   const anciennete = Object.fromEntries(
     CLASSES_ANCIENNETE.map(([c]) => [c, { nombre: nombres[c], pourcent: pourcent(nombres[c], total) }]),
