@@ -528,8 +528,11 @@ describe('GET /infocentre/guichets/qualite', () => {
     // Registered in the period by dépôt date: B, C, H, T, X1, X2 — all received years later.
     expect(lh).toMatchObject({
       demandesEnregistrees: 6,
+      enregistrementsPlusUnMois: 6,
       enregistrementsPlusUnMoisPourcent: 100,
+      avecContact: 0,
       avecContactPourcent: 0,
+      avecRessources: 6,
       avecRessourcesPourcent: 100,
       modifications: 0,
       renouvellements: 1,

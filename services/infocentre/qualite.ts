@@ -17,6 +17,11 @@ export interface QualiteGuichet {
   demandesEnregistrees: number | null;
   /** Mean days from dépôt to reception of the enregistrement. */
   delaiMoyenEnregistrementJours: number | null;
+  /**
+   * Each share's numerator is published as a count too, so that secrecy masks it, and the share
+   * with it: a share of a published total would otherwise give back a count of 1 to 10.
+   */
+  enregistrementsPlusUnMois: number | null;
   enregistrementsPlusUnMoisPourcent: number | null;
   messagesRecus: number | null;
   messagesRejetesPourcent: number | null;
@@ -29,10 +34,13 @@ export interface QualiteGuichet {
   attributions: number | null;
   /** Mean days from bail signature to reception of the attribution. */
   delaiMoyenAttributionJours: number | null;
+  attributionsPlusUnMois: number | null;
   attributionsPlusUnMoisPourcent: number | null;
   /** Radiations and attributions received more than one month after their business date. */
   rattrapage: { nombre: number | null; pourcent: number | null; secret?: true };
+  avecContact: number | null;
   avecContactPourcent: number | null;
+  avecRessources: number | null;
   avecRessourcesPourcent: number | null;
   secret?: true;
 }
@@ -68,6 +76,7 @@ export function qualiteDe(
         role: b.role,
         demandesEnregistrees: b.demandesEnregistrees,
         delaiMoyenEnregistrementJours: arrondi(b.delaiMoyenEnregistrementJours),
+        enregistrementsPlusUnMois: b.enregistrementsTardifs,
         enregistrementsPlusUnMoisPourcent: pourcent(b.enregistrementsTardifs, b.demandesEnregistrees),
         messagesRecus: b.messagesRecus,
         messagesRejetesPourcent: pourcent(b.messagesRejetes, b.messagesRecus),
@@ -78,9 +87,12 @@ export function qualiteDe(
         radiations: { ...b.radiations },
         attributions: b.attributions,
         delaiMoyenAttributionJours: arrondi(b.delaiMoyenAttributionJours),
+        attributionsPlusUnMois: b.attributionsTardives,
         attributionsPlusUnMoisPourcent: pourcent(b.attributionsTardives, b.attributions),
         rattrapage: { nombre: tardives, pourcent: pourcent(tardives, radiationsRecues + b.attributions) },
+        avecContact: b.avecContact,
         avecContactPourcent: pourcent(b.avecContact, b.demandesEnregistrees),
+        avecRessources: b.avecRessources,
         avecRessourcesPourcent: pourcent(b.avecRessources, b.demandesEnregistrees),
       };
     }),
@@ -95,13 +107,21 @@ export function masquerQualite(reponse: QualiteReponse): QualiteReponse {
       g,
       [
         'demandesEnregistrees',
+        'enregistrementsPlusUnMois',
+        'avecContact',
+        'avecRessources',
         'messagesRecus',
         'doublonsRefuses',
         'modifications',
         'renouvellements',
         'attributions',
+        'attributionsPlusUnMois',
       ],
       {
+        enregistrementsPlusUnMois: ['enregistrementsPlusUnMoisPourcent'],
+        avecContact: ['avecContactPourcent'],
+        avecRessources: ['avecRessourcesPourcent'],
+        attributionsPlusUnMois: ['attributionsPlusUnMoisPourcent'],
         demandesEnregistrees: [
           'delaiMoyenEnregistrementJours',
           'enregistrementsPlusUnMoisPourcent',
