@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Infocentre } from '../services/infocentre/infocentre.ts';
+import type { InfocentreQueries } from '../services/infocentre/queries.ts';
+import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
 import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
 import {
   attribution,
@@ -354,6 +357,41 @@ describe('GET /infocentre/flux', () => {
       expect(reply.statusCode, url).toBe(400);
       expect(reply.json(), url).toMatchObject({ code: 'PERIODE_INVALIDE' });
     }
+  });
+});
+
+describe('a flux table read while messages apply', () => {
+  it('is one snapshot: its lines add up to its total even when a demande commits between its queries', async () => {
+    const pg = new PgInfocentreQueries(hub.pool);
+    let committed = false;
+    // The lines' and the total's queries, with an enregistrement committed after the first of them.
+    const between = (queries: InfocentreQueries): InfocentreQueries =>
+      Object.assign(Object.create(queries) as InfocentreQueries, {
+        cumuls: async (...args: Parameters<InfocentreQueries['cumuls']>) => {
+          const cumuls = await queries.cumuls(...args);
+          if (!committed) {
+            committed = true;
+            await registered('Entre-deux', { dateDepot: '2015-03-03' });
+          }
+          return cumuls;
+        },
+      });
+    const infocentre = new Infocentre(
+      Object.assign(Object.create(pg) as InfocentreQueries, {
+        snapshot: <T>(work: (queries: InfocentreQueries) => Promise<T>) =>
+          pg.snapshot((queries) => work(between(queries))),
+      }),
+      { delaiAnormalMois: { defaut: 24, parDepartement: {} } },
+    );
+    const territoires = await infocentre.territoires(['departement:59', 'departement:62']);
+    // 2015: no other test of this file counts it.
+    const flux = await infocentre.flux(territoires, '2015-01-01', '2015-12-31');
+    expect(committed).toBe(true);
+    const sum = flux.lignes.reduce((n, l) => n + (l.nouvelles ?? 0), 0);
+    expect(flux.total.nouvelles).toBe(sum);
+    // Read again, the new demande is there, in its line and in the total.
+    const after = await infocentre.flux(territoires, '2015-01-01', '2015-12-31');
+    expect(after.total.nouvelles).toBe((flux.total.nouvelles ?? 0) + 1);
   });
 });
 

@@ -59,21 +59,23 @@ export class Infocentre {
   async flux(territoires: Territoire[], du: string, au: string): Promise<FluxReponse> {
     requirePeriode(du, au);
     const bornes = [du, nextDay(au)];
-    const lire = async (perimetre: Territoire['perimetre']) => {
-      const cumuls = await this.queries.cumuls(perimetre, bornes);
-      return fluxDe(
-        sommeTypologies(cumuls.get(bornes[0] as string)),
-        sommeTypologies(cumuls.get(bornes[1] as string)),
-      );
-    };
-    const lignes = await Promise.all(
-      territoires.map(async (t) => ({ territoire: t.code, flux: await lire(t.perimetre) })),
-    );
-    const total =
-      territoires.length === 1
-        ? (lignes[0]?.flux ?? (await lire(unionPerimetre(territoires))))
-        : await lire(unionPerimetre(territoires));
-    return fluxReponse(du, au, lignes, total);
+    // One snapshot: lines read while messages apply must add up to the total read with them.
+    return this.queries.snapshot(async (queries) => {
+      const lire = async (perimetre: Territoire['perimetre']) => {
+        const cumuls = await queries.cumuls(perimetre, bornes);
+        return fluxDe(
+          sommeTypologies(cumuls.get(bornes[0] as string)),
+          sommeTypologies(cumuls.get(bornes[1] as string)),
+        );
+      };
+      const lignes = [];
+      for (const t of territoires) lignes.push({ territoire: t.code, flux: await lire(t.perimetre) });
+      const total =
+        territoires.length === 1
+          ? (lignes[0]?.flux ?? (await lire(unionPerimetre(territoires))))
+          : await lire(unionPerimetre(territoires));
+      return fluxReponse(du, au, lignes, total);
+    });
   }
 
   /** Demandes en cours at the end of `date` by current typologie, over the union of the territoires. */

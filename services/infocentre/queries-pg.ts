@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { TYPOLOGIES, type Typologie } from '../core/commands.ts';
 import { departementOfCommune } from '../core/territoire.ts';
+import { type Queryable, withTransaction } from '../db/pool.ts';
 import { cumulVide, type Mouvement } from './flux.ts';
 import type {
   AnnuaireFiltre,
@@ -180,10 +181,26 @@ interface QualiteRow {
 
 /** The infocentre's reads in PostgreSQL. */
 export class PgInfocentreQueries implements InfocentreQueries {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** Where the queries run: the pool, or the one connection of a `snapshot`. */
+    private readonly db: Queryable = pool,
+  ) {}
+
+  /**
+   * `work`'s queries in one `REPEATABLE READ READ ONLY` transaction: one snapshot of the registry,
+   * so that a reply made of several queries (a flux table's lines and its total) agrees with itself
+   * while messages apply.
+   */
+  snapshot<T>(work: (queries: InfocentreQueries) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return work(new PgInfocentreQueries(this.pool, client));
+    });
+  }
 
   async cumuls(perimetre: Perimetre, bornes: string[]): Promise<Map<string, CumulParTypologie>> {
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.db.query<{
       borne: string;
       typologie: Typologie;
       mouvement: Mouvement;
@@ -201,7 +218,7 @@ export class PgInfocentreQueries implements InfocentreQueries {
   }
 
   async depotsEnCours(perimetre: Perimetre, date: string): Promise<DepotsEnCours[]> {
-    const { rows } = await this.pool.query<{ dateDepot: string; n: string }>(DEPOTS_EN_COURS, [
+    const { rows } = await this.db.query<{ dateDepot: string; n: string }>(DEPOTS_EN_COURS, [
       perimetre.departements,
       perimetre.communes,
       date,
@@ -210,7 +227,7 @@ export class PgInfocentreQueries implements InfocentreQueries {
   }
 
   async attributionsParMois(perimetre: Perimetre, du: string, au: string): Promise<AttributionsGroupe[]> {
-    const { rows } = await this.pool.query<Omit<AttributionsGroupe, 'n'> & { n: string }>(
+    const { rows } = await this.db.query<Omit<AttributionsGroupe, 'n'> & { n: string }>(
       ATTRIBUTIONS_PAR_MOIS,
       [perimetre.departements, perimetre.communes, du, au],
     );
@@ -218,7 +235,7 @@ export class PgInfocentreQueries implements InfocentreQueries {
   }
 
   async delaisAttribution(perimetre: Perimetre, du: string, au: string): Promise<DelaiAttribution[]> {
-    const { rows } = await this.pool.query<DelaiAttribution>(DELAIS, [
+    const { rows } = await this.db.query<DelaiAttribution>(DELAIS, [
       perimetre.departements,
       perimetre.communes,
       du,
@@ -228,7 +245,7 @@ export class PgInfocentreQueries implements InfocentreQueries {
   }
 
   async qualiteGuichets(departement: string, du: string, au: string): Promise<QualiteGuichetBrute[]> {
-    const { rows } = await this.pool.query<QualiteRow>(QUALITE, [departement, du, au]);
+    const { rows } = await this.db.query<QualiteRow>(QUALITE, [departement, du, au]);
     return rows.map((r) => ({
       clientId: r.clientId,
       nom: r.nom,
@@ -254,7 +271,7 @@ export class PgInfocentreQueries implements InfocentreQueries {
   }
 
   async chiffresCles(insee: string, annee: number): Promise<ChiffresClesBruts> {
-    const { rows } = await this.pool.query<{ logements: string; attributions: string }>(
+    const { rows } = await this.db.query<{ logements: string; attributions: string }>(
       `SELECT (SELECT count(*) FROM logements WHERE code_commune = $1 AND statut = 'en-parc') AS logements,
               (SELECT coalesce(sum(n), 0) FROM infocentre_attributions_commune
                 WHERE commune = $1 AND annee = $2) AS attributions`,
@@ -267,7 +284,7 @@ export class PgInfocentreQueries implements InfocentreQueries {
   }
 
   async annuaire(filtre: AnnuaireFiltre, rows: number, after?: string): Promise<GuichetAnnuaire[]> {
-    const { rows: guichets } = await this.pool.query<GuichetAnnuaire>(
+    const { rows: guichets } = await this.db.query<GuichetAnnuaire>(
       `SELECT nom, code_guichet AS "codeGuichet", role, adresse, departements, communes
          FROM clients
         WHERE role IN ('guichet', 'bailleur', 'pgp') AND code_guichet IS NOT NULL AND revoked_at IS NULL

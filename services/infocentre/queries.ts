@@ -78,6 +78,8 @@ export interface GuichetAnnuaire {
  * about arrival).
  */
 export interface InfocentreQueries {
+  /** `work`'s queries on one snapshot of the registry (a reply made of several queries agrees with itself). */
+  snapshot<T>(work: (queries: InfocentreQueries) => Promise<T>): Promise<T>;
   /** For each borne (a day), the facts dated strictly before it in the perimetre. */
   cumuls(perimetre: Perimetre, bornes: string[]): Promise<Map<string, CumulParTypologie>>;
   /** The demandes en cours at the end of `date` (dépôt ≤ date, not radiée on or before it), by dépôt date. */
