@@ -637,6 +637,13 @@ describe('public routes', () => {
       headers: { 'if-none-match': etag },
     });
     expect(stale.statusCode).toBe(200);
+    // A year to come has no 31 December yet: no figure to give.
+    const nextYear = Number(new Date().toISOString().slice(0, 4)) + 2;
+    const future = await hub.app.inject({
+      method: 'GET',
+      url: `/public/communes/${LILLE}/chiffres-cles?annee=${nextYear}`,
+    });
+    expect(future.json()).toMatchObject({ status: 400, code: 'PERIODE_INVALIDE' });
     const unknown = await hub.app.inject({
       method: 'GET',
       url: '/public/communes/99999/chiffres-cles?annee=2014',

@@ -33,7 +33,8 @@ export default async function publicRoutes(app: FastifyInstance) {
           'Logements sociaux of the parc in the commune (the parc as last imported from RPLS), demandes en cours at ' +
           '31 December whose rank-1 commune souhaitée is this one, attributions of logements of the commune with a bail ' +
           'signed that year. Statistical secrecy: a count from 1 to 10 is null and the reply carries secret: true. ' +
-          `${CACHE_HEADERS.description} Without annee: the last full year.`,
+          `${CACHE_HEADERS.description} Without annee: the last full year. A year to come is 400 PERIODE_INVALIDE ` +
+          '(the current year gives the figures so far).',
         params: {
           type: 'object',
           required: ['insee'],
@@ -53,7 +54,15 @@ export default async function publicRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       // The last full year in France: on 1 January at 00:30 in Paris, the UTC year is still the old one.
-      const annee = request.query.annee ?? Number(todayInParis().slice(0, 4)) - 1;
+      const thisYear = Number(todayInParis().slice(0, 4));
+      const annee = request.query.annee ?? thisYear - 1;
+      if (annee > thisYear) {
+        // Its 31 December is still to come: the demandes "en attente" then are not known yet.
+        throw new HttpProblem(
+          'PERIODE_INVALIDE',
+          `${annee} is a year to come; the figures go up to ${thisYear}.`,
+        );
+      }
       const { insee } = request.params;
       const [territoire] = await asked(() => infocentre.territoires([`commune:${insee}`])).catch(() => []);
       if (!territoire) {
