@@ -23,13 +23,44 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
 }
 
 /** The sender's id attribute when it is a string; an invalid or missing one is reported by the schema. */
-export function senderId(json: JsonObject, attribute: string): string {
+function senderId(json: JsonObject, attribute: string): string {
   const id = json[attribute];
   return typeof id === 'string' ? id : '';
 }
 
+/** One message element in its contract JSON form (with the canonical type it carries), or why it has none. */
+export type TransportResult<T extends string> =
+  | { type: T; id: string; json: JsonObject }
+  | { type: string; id: string; errors: MessageError[] };
+
+/** How a version names its messages. */
+export interface MessageNaming<T extends string> {
+  /** The messages' namespace (null: none). */
+  namespace: string | null;
+  /** The attribute or child holding the sender's id. */
+  idField: string;
+  /** The message type of an element name, undefined for no message of the version. */
+  typeOf(name: string): T | undefined;
+  /** Which elements are messages, for the error of one that is not. */
+  expected: string;
+}
+
+/** A message element's contract JSON form, its sender id and type, or the error of an element that is no message. */
+export function messageJson<T extends string>(
+  element: XmlMessageElement,
+  naming: MessageNaming<T>,
+): TransportResult<T> {
+  const json = contentToJson(element.content);
+  const id = senderId(json, naming.idField);
+  const type = element.namespace === naming.namespace ? naming.typeOf(element.name) : undefined;
+  if (type === undefined) {
+    return { type: element.name, id, errors: [unknownMessageType(element, naming.expected)] };
+  }
+  return { type, id, json };
+}
+
 /** The contract error of an element that is no message of the version; `expected` says which are. */
-export function unknownMessageType(element: XmlMessageElement, expected: string): MessageError {
+function unknownMessageType(element: XmlMessageElement, expected: string): MessageError {
   const found =
     element.namespace === null ? element.name : `${element.name} (namespace ${element.namespace})`;
   return { code: 'CONTRACT_INVALID', path: '', message: `Unknown message type ${found}: ${expected}` };

@@ -1,5 +1,4 @@
-import type { MessageError } from '../../../services/pipeline/inbound.ts';
-import { contentToJson, type JsonObject, senderId, unknownMessageType } from '../contract-json.ts';
+import { messageJson, type TransportResult } from '../contract-json.ts';
 import type { XmlDialect, XmlMessageElement } from '../xml-document.ts';
 import { V1_ELEMENTS, type V1Element, type V1MessageType } from './messages.ts';
 
@@ -12,33 +11,15 @@ export const V1_DIALECT: XmlDialect = {
   repeatedElements: [],
 };
 
-/** One message element in its contract JSON form (with the canonical type it carries), or why it has none. */
-export type TransportResult =
-  | { type: V1MessageType; id: string; json: JsonObject }
-  | { type: string; id: string; errors: MessageError[] };
-
 /**
  * XML message element → contract JSON form (see `../contract-json.ts`): v1 messages are flat, so
  * the form is the element's children by name (`{ idMessage, NumUnique, DateRenouvellement }`).
  */
-export function toContractJson(element: XmlMessageElement): TransportResult {
-  const json = contentToJson(element.content);
-  const id = senderId(json, 'idMessage');
-  if (element.namespace !== null || !isElement(element.name)) {
-    return {
-      type: element.name,
-      id,
-      errors: [
-        unknownMessageType(
-          element,
-          `a v1 lot holds ${Object.keys(V1_ELEMENTS).join(', ')} without namespace.`,
-        ),
-      ],
-    };
-  }
-  return { type: V1_ELEMENTS[element.name], id, json };
-}
-
-function isElement(name: string): name is V1Element {
-  return Object.hasOwn(V1_ELEMENTS, name);
+export function toContractJson(element: XmlMessageElement): TransportResult<V1MessageType> {
+  return messageJson(element, {
+    namespace: null,
+    idField: 'idMessage',
+    typeOf: (name) => (Object.hasOwn(V1_ELEMENTS, name) ? V1_ELEMENTS[name as V1Element] : undefined),
+    expected: `a v1 lot holds ${Object.keys(V1_ELEMENTS).join(', ')} without namespace.`,
+  });
 }

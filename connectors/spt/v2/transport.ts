@@ -1,12 +1,4 @@
-import type { MessageError } from '../../../services/pipeline/inbound.ts';
-import {
-  contentToJson,
-  isJsonObject,
-  type JsonObject,
-  type JsonValue,
-  senderId,
-  unknownMessageType,
-} from '../contract-json.ts';
+import { isJsonObject, type JsonValue, messageJson, type TransportResult } from '../contract-json.ts';
 import { TEXT_KEY, type XmlDialect, type XmlMessageElement } from '../xml-document.ts';
 import { V2_MESSAGE_TYPES, type V2MessageType } from './messages.ts';
 
@@ -20,37 +12,26 @@ export const V2_DIALECT: XmlDialect = {
   repeatedElements: ['personne', 'commune'],
 };
 
-/** One message element in its contract JSON form, or why it has none. */
-export type TransportResult =
-  | { type: V2MessageType; id: string; json: JsonObject }
-  | { type: string; id: string; errors: MessageError[] };
-
 /**
  * XML message element → contract JSON form (see `../contract-json.ts`), where `<menage>`'s
- * `<personne>`s become `personnes` and `<communesSouhaitees>` a list of `{ rang, code }`. Nothing is checked here beyond what makes a message: the
- * contract schema judges the rest.
+ * `<personne>`s become `personnes` and `<communesSouhaitees>` a list of `{ rang, code }`. Nothing
+ * is checked here beyond what makes a message: the contract schema judges the rest.
  */
-export function toContractJson(element: XmlMessageElement): TransportResult {
-  const json = contentToJson(element.content);
-  const id = senderId(json, 'id');
-  if (element.namespace !== V2_NAMESPACE || !isMessageType(element.name)) {
-    return {
-      type: element.name,
-      id,
-      errors: [
-        unknownMessageType(
-          element,
-          `a v2 lot holds ${V2_MESSAGE_TYPES.join(', ')} in namespace ${V2_NAMESPACE}.`,
-        ),
-      ],
-    };
-  }
+export function toContractJson(element: XmlMessageElement): TransportResult<V2MessageType> {
+  const result = messageJson(element, {
+    namespace: V2_NAMESPACE,
+    idField: 'id',
+    typeOf: (name) => (isMessageType(name) ? name : undefined),
+    expected: `a v2 lot holds ${V2_MESSAGE_TYPES.join(', ')} in namespace ${V2_NAMESPACE}.`,
+  });
+  if (!('json' in result)) return result;
+  const { json } = result;
   if (isJsonObject(json.menage) && 'personne' in json.menage) {
     const { personne, ...rest } = json.menage;
     json.menage = { ...rest, personnes: personne as JsonValue };
   }
   if ('communesSouhaitees' in json) json.communesSouhaitees = communes(json.communesSouhaitees as JsonValue);
-  return { type: element.name, id, json };
+  return result;
 }
 
 function isMessageType(name: string): name is V2MessageType {
