@@ -312,7 +312,7 @@ describe('radiation', () => {
     const x = uid('X');
     const out = await sendLot(hub.app, bailleur62, radiation(x, n, 'abandon', '2014-05-02'));
     expect(out[x]?.error?.code).toBe('HORS_TERRITOIRE');
-    expect((await getDemande(n, bailleur62)).status).toBe(404);
+    expect((await getDemande(n, bailleur62)).status).toBe(403);
   });
 });
 

@@ -306,7 +306,52 @@ describe('snapshot', () => {
   });
 });
 
+describe('snapshot and lines the reader refuses', () => {
+  it('keeps in the parc a logement whose line is refused for its encoding or its fields: the file lists it', async () => {
+    const siren = '444444444';
+    await imported(
+      csv(...['SR00000001', 'SR00000002', 'SR00000003', 'SR00000004'].map((id) => row(id, { siren }))),
+    );
+    const body = Buffer.concat([
+      Buffer.from(`${HEADER}\n${row('SR00000001', { siren })}\n${row('SR00000002', { siren })};extra\n`),
+      // Not UTF-8: one Latin-1 byte in a field.
+      Buffer.from(`${row('SR00000003', { siren }).replace('PLUS', 'PL')}`),
+      Buffer.from([0xe9]),
+      Buffer.from('US\n'),
+    ]);
+    const snapshot = await imported(body, { mode: 'snapshot' });
+    expect(snapshot.errors.map((e) => e.code).sort()).toEqual(['CSV_ENCODING_INVALID', 'CSV_FIELD_COUNT']);
+    expect((await getLogement('SR00000002')).json()).toMatchObject({ statut: 'en-parc' });
+    expect((await getLogement('SR00000003')).json()).toMatchObject({ statut: 'en-parc' });
+    // Absent from the file: out of the parc.
+    expect((await getLogement('SR00000004')).json()).toMatchObject({ statut: 'sorti' });
+  });
+});
+
 describe('roles and scope', () => {
+  it('keeps an RPLS client of some départements to them: a row elsewhere is rejected, a snapshot takes nothing out elsewhere', async () => {
+    const regional = await provision(hub.app, { id: 'rpls-59', role: 'rpls', departements: ['59'] });
+    const siren = '333333333';
+    // The national registry lists this bailleur in 59 and 62.
+    await imported(csv(row('RG59000001', { siren }), row('RG62000001', { siren, commune: '62041' })));
+    const outside = await post(csv(row('RG62000002', { siren, commune: '62041' })), { token: regional });
+    expect(outside.statusCode, outside.body).toBe(202);
+    const view = await waitFor(async () => {
+      const status = (await getImport(outside.json().importId, regional)).json<ImportStatus>();
+      return status.status === 'running' ? undefined : status;
+    });
+    expect(view).toMatchObject({ status: 'completed', inserted: 0, rejected: 1 });
+    expect(view.errors).toEqual([expect.objectContaining({ line: 2, code: 'HORS_TERRITOIRE' })]);
+    expect((await getLogement('RG62000002')).statusCode).toBe(404);
+    // Its snapshot of the bailleur in 59 says nothing of 62.
+    const snapshot = await post(csv(row('RG59000001', { siren })), { token: regional, mode: 'snapshot' });
+    await waitFor(async () => {
+      const status = (await getImport(snapshot.json().importId, regional)).json<ImportStatus>();
+      return status.status === 'running' ? undefined : status;
+    });
+    expect((await getLogement('RG62000001')).json()).toMatchObject({ statut: 'en-parc' });
+  });
+
   it('lets only an rpls client import; a guichet or a bailleur gets 403', async () => {
     for (const token of [guichet, bailleur, operator]) {
       const reply = await post(csv(row('RO00000001')), { token });

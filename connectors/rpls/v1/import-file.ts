@@ -1,4 +1,4 @@
-import type { Actor } from '../../../services/core/actor.ts';
+import { type Actor, actsOn } from '../../../services/core/actor.ts';
 import { HttpProblem } from '../../../services/http/problem.ts';
 import type { ImportMode, ParcImports } from '../../../services/pipeline/parc-import.ts';
 import { EventLoopSlices } from '../../../services/shared/event-loop-slices.ts';
@@ -39,14 +39,21 @@ export async function importFile(imports: ParcImports, input: ImportFileInput): 
     const slices = new EventLoopSlices();
     while (batch && !session.tooManyRejected) {
       for (const line of batch) {
-        const record = fast && 'text' in line ? fast(line.text) : undefined;
-        if (record) {
-          session.add(line.line, record);
-          continue;
-        }
-        const mapped = mapLine(header, line, input.thisYear);
-        if ('record' in mapped) session.add(line.line, mapped.record);
-        else session.reject({ line: line.line, ...mapped.error }, mapped.identifiantRpls);
+        const fastRecord = fast && 'text' in line ? fast(line.text) : undefined;
+        const mapped = fastRecord ? { record: fastRecord } : mapLine(header, line, input.thisYear);
+        if (!('record' in mapped)) {
+          session.reject({ line: line.line, ...mapped.error }, mapped.identifiantRpls);
+        } else if (!actsOn(input.actor, mapped.record.departement)) {
+          // Listed all the same: a snapshot does not take it out of the parc.
+          session.reject(
+            {
+              line: line.line,
+              code: 'HORS_TERRITOIRE',
+              message: `The logement lies in département ${mapped.record.departement}, outside the sender's.`,
+            },
+            mapped.record.identifiantRpls,
+          );
+        } else session.add(line.line, mapped.record);
       }
       await session.drain();
       await slices.next();
@@ -92,10 +99,24 @@ async function headerOf(iterator: AsyncIterator<CsvLine[]>): Promise<{ header: H
 type MappedLine = ReturnType<typeof mapRow>;
 
 function mapLine(header: Header, line: CsvLine, thisYear: number): MappedLine {
-  if ('error' in line) return { error: line.error };
+  if ('error' in line) return named({ error: line.error }, header, line.latin1);
   const fields = splitFields(line.text, MAX_FIELD_CHARS);
-  if (!Array.isArray(fields)) return { error: fields };
+  if (!Array.isArray(fields)) return named({ error: fields }, header, line.text);
   const row = rowOf(header, fields);
-  if ('code' in row) return { error: row };
+  if ('code' in row) return named({ error: row }, header, line.text);
   return mapRow(row, thisYear);
+}
+
+/**
+ * A line the reader refused (its encoding, its quotes, its number of fields) still names its
+ * logement, as well as a plain split can tell: a snapshot must not take out of the parc a logement
+ * the file lists, whatever is wrong with its line.
+ */
+function named(
+  refused: { error: { code: string; message: string } },
+  header: Header,
+  text: string | undefined,
+): MappedLine {
+  const field = text?.split(';')[header.positions.identifiant_rpls]?.trim().replace(/^"|"$/g, '');
+  return field && /^[0-9A-Z]{10}$/.test(field) ? { ...refused, identifiantRpls: field } : refused;
 }

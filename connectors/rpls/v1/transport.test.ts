@@ -76,7 +76,12 @@ describe('lines', () => {
   it('rejects a line of invalid UTF-8 and goes on', async () => {
     const lines = await linesOf([Buffer.from([0x61, 0xe9, 0x0a]), 'ok\n']);
     expect(lines).toEqual([
-      { line: 1, error: { code: 'CSV_ENCODING_INVALID', message: 'The line is not valid utf-8.' } },
+      {
+        line: 1,
+        error: { code: 'CSV_ENCODING_INVALID', message: 'The line is not valid utf-8.' },
+        // Byte for byte, so that the line still names its logement.
+        latin1: 'aé',
+      },
       { line: 2, text: 'ok' },
     ]);
   });

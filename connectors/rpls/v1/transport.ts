@@ -48,7 +48,12 @@ export function csvCharset(contentType: string | undefined): Charset {
 /** One line of the file: its text, or why it could not be read. Empty lines are not given. */
 export type CsvLine =
   | { line: number; text: string }
-  | { line: number; error: { code: string; message: string } };
+  | {
+      line: number;
+      error: { code: string; message: string };
+      /** A line not valid in its charset, read byte for byte as Latin-1: only to name its logement. */
+      latin1?: string;
+    };
 
 export interface CsvLineOptions {
   charset: Charset;
@@ -93,6 +98,7 @@ export async function* csvLines(
       ? {
           line,
           error: { code: 'CSV_ENCODING_INVALID', message: `The line is not valid ${options.charset}.` },
+          latin1: content.toString('latin1'),
         }
       : { line, text };
   };
