@@ -63,6 +63,7 @@ const MATRIX: Record<string, Row> = {
   'GET /admin/clients': { admin: 200 },
   'DELETE /admin/clients/:id': { admin: 204 },
   'POST /admin/clients/:id/token': { admin: 200 },
+  'PUT /admin/clients/:id/webhook': { admin: 200 },
 
   'GET /messages/:messageId': SENDERS,
   'GET /lots/:lotId': SENDERS,

@@ -85,6 +85,47 @@ describe('webhooks', () => {
     expect(listed.body).not.toContain(key);
   });
 
+  it('moves a webhook to a new URL with a new secret, shown once: the next deliveries go there, signed with it', async () => {
+    const before = new Receiver();
+    const after = new Receiver();
+    receivers.push(before, after);
+    await before.start();
+    await after.start();
+    await subscribe('moved', before);
+    await sendLot(hub.app, guichet, enregistrement({ id: 'MV1', nom: 'Avant' }));
+    await waitFor(async () => (before.received.length >= 1 ? true : undefined), 20_000, 'a delivery before');
+
+    const moved = await hub.app.inject({
+      method: 'PUT',
+      url: '/admin/clients/moved/webhook',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { url: after.url },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    after.secret = moved.json<{ webhookSecret: string }>().webhookSecret;
+    expect(after.secret).toMatch(/^whsec_/);
+    expect(after.secret).not.toBe(before.secret);
+    const { rows } = await hub.pool.query(
+      `SELECT details FROM audit WHERE action = 'admin.client.webhook' AND target = 'moved'`,
+    );
+    expect(rows).toEqual([{ details: { url: after.url, types: null } }]);
+    expect(JSON.stringify(rows)).not.toContain(after.secret.slice(6));
+
+    const count = before.received.length;
+    await sendLot(hub.app, guichet, enregistrement({ id: 'MV2', nom: 'Apres' }));
+    // The receiver verifies each signature with the new secret: a delivery signed with the old one is rejected.
+    await waitFor(async () => (after.received.length >= 1 ? true : undefined), 20_000, 'a delivery after');
+    expect(after.rejected).toEqual([]);
+    expect(before.received.length).toBe(count);
+    const unknown = await hub.app.inject({
+      method: 'PUT',
+      url: '/admin/clients/nobody/webhook',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { url: after.url },
+    });
+    expect(unknown.json()).toMatchObject({ status: 404, code: 'CLIENT_UNKNOWN' });
+  });
+
   it('delivers every event, signed, while the subscriber goes down and comes back', async () => {
     const receiver = new Receiver();
     receivers.push(receiver);

@@ -130,6 +130,27 @@ export async function replaceToken(db: Queryable, id: string, hash: Buffer): Pro
   return rowCount === 1;
 }
 
+/**
+ * Gives a live client this webhook and signing secret, in place of any it had: deliveries read
+ * both at each attempt, so the next attempt goes to the new URL signed with the new secret. A
+ * client without a webhook until now is delivered the events from the current end of the log.
+ * False when there is no such live client.
+ */
+export async function replaceWebhook(
+  db: Queryable,
+  id: string,
+  webhook: NonNullable<ClientRecord['webhook']>,
+  sealedSecret: Buffer,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE clients SET webhook = $2, webhook_secret = $3 WHERE id = $1 AND revoked_at IS NULL',
+    [id, webhook, sealedSecret],
+  );
+  if (rowCount !== 1) return false;
+  await startCursor(db, id);
+  return true;
+}
+
 /** The live client whose token has this hash (`tokenHash`), as an actor. */
 export async function actorByTokenHash(db: Queryable, hash: Buffer): Promise<Actor | undefined> {
   const { rows } = await db.query<ClientRow>(

@@ -192,7 +192,10 @@ export const QUALITE_SCHEMA = {
           role: { type: 'string' },
           demandesEnregistrees: { ...COMPTE, description: 'By dépôt date in the period.' },
           delaiMoyenEnregistrementJours: NOMBRE,
-          enregistrementsPlusUnMois: { ...COMPTE, description: 'Received more than one month after the dépôt.' },
+          enregistrementsPlusUnMois: {
+            ...COMPTE,
+            description: 'Received more than one month after the dépôt.',
+          },
           enregistrementsPlusUnMoisPourcent: NOMBRE,
           messagesRecus: { ...COMPTE, description: 'By arrival in the period.' },
           messagesRejetesPourcent: NOMBRE,

@@ -52,6 +52,10 @@ export const ROUTE_REQUESTS: Record<string, RequestBuilder> = {
   'GET /admin/clients': () => ({ url: '/admin/clients?limit=5' }),
   'DELETE /admin/clients/:id': async (f) => ({ url: `/admin/clients/${await f.newVictim()}` }),
   'POST /admin/clients/:id/token': async (f) => ({ url: `/admin/clients/${await f.newVictim()}/token` }),
+  'PUT /admin/clients/:id/webhook': async (f) => ({
+    url: `/admin/clients/${await f.newVictim()}/webhook`,
+    ...json({ url: 'https://hooks.example.org/sne', types: ['fr.sne.demande.radiee.v1'] }),
+  }),
 
   'GET /messages/:messageId': (f, where) => ({ url: `/messages/${f.messageId[where]}` }),
   'GET /lots/:lotId': (f, where) => ({ url: `/lots/${f.lotId[where]}` }),

@@ -10,7 +10,15 @@ import { urlProblem } from '../../pipeline/webhooks/address.ts';
 import { newWebhookSecret, webhookSecretBox } from '../../pipeline/webhooks/secrets.ts';
 import { pageOf, rowsFor } from '../../shared/pagination.ts';
 import { ADMIN_ACTOR, audit } from '../audit.ts';
-import { insertClient, listClients, newToken, replaceToken, revokeClient } from '../clients.ts';
+import {
+  type ClientRecord,
+  insertClient,
+  listClients,
+  newToken,
+  replaceToken,
+  replaceWebhook,
+  revokeClient,
+} from '../clients.ts';
 
 const ROLES_WITH_GUICHET = new Set(['guichet', 'bailleur', 'pgp']);
 
@@ -227,6 +235,52 @@ export default async function adminRoutes(app: FastifyInstance) {
       });
       app.actors.forget();
       return { id, token };
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: NonNullable<ClientRecord['webhook']> }>(
+    '/admin/clients/:id/webhook',
+    {
+      config,
+      schema: {
+        summary: 'Set a client’s webhook: its URL and types, with a new signing secret',
+        description:
+          'Replaces the webhook (or gives one to a client that had none: it receives the events from now on) ' +
+          'and always issues a new signing secret, shown once: this is how a secret is rotated, a receiver ' +
+          'moved, or a secret made unreadable (WEBHOOK_SECRET_UNREADABLE) replaced. Deliveries still pending ' +
+          'go to the new URL, signed with the new secret; replay the failed ones afterwards. Audited.',
+        params: clientIdParams,
+        body: clientSchema.properties.webhook,
+        response: {
+          200: {
+            type: 'object',
+            properties: { id: { type: 'string' }, webhookSecret: { type: 'string' } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const problem = urlProblem(request.body.url, app.config.webhookAllowPrivate);
+      if (problem) {
+        throw new HttpProblem('WEBHOOK_URL_FORBIDDEN', `The webhook URL is refused: ${problem}.`, {
+          errors: [{ path: '/url', message: problem }],
+        });
+      }
+      const webhookSecret = newWebhookSecret();
+      await withTransaction(app.pg, async (db) => {
+        if (!(await replaceWebhook(db, id, request.body, secrets.seal(webhookSecret)))) {
+          throw new HttpProblem('CLIENT_UNKNOWN', `No live client ${id}.`);
+        }
+        // The secret never enters the audit log: only that the webhook was set, and where it points.
+        await audit(db, {
+          actor: ADMIN_ACTOR,
+          action: 'admin.client.webhook',
+          target: id,
+          details: { url: request.body.url, types: request.body.types ?? null },
+        });
+      });
+      return { id, webhookSecret };
     },
   );
 }
