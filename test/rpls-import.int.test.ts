@@ -240,12 +240,14 @@ describe('files refused as a whole (nothing stored)', () => {
     ['a missing column', `${HEADER.replace(';qpv', '')}\n`, 400, 'CSV_HEADER_INVALID'],
     ['an empty body', '', 400, 'CSV_HEADER_INVALID'],
     ['binary content', Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 0, 0]), 415, 'UNSUPPORTED_MEDIA_TYPE'],
-  ])('refuses %s', async (_what, body, status, code) => {
+    ['lines ending with a lone CR', csv(row('CR00000001')).replaceAll('\n', '\r'), 400, 'CSV_HEADER_INVALID'],
+  ])('refuses %s', async (what, body, status, code) => {
     const count = await importsStored();
     const reply = await post(body);
     expect(reply.statusCode, reply.body).toBe(status);
     expect(reply.headers['content-type']).toContain('application/problem+json');
     expect(reply.json()).toMatchObject({ code });
+    if (what.includes('CR')) expect(reply.json().detail).toContain('carriage return');
     expect(await importsStored()).toBe(count);
   });
 
