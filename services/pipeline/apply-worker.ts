@@ -10,7 +10,7 @@ import { queryIfFree, withTransaction } from '../db/pool.ts';
 import { safeErrorSummary } from '../db/safe-error.ts';
 import { failureOf, isTransient, type MessageFailure } from './apply-failure.ts';
 import { firstPendingOutside, releaseKeys, releaseKeysOf, splitReady, withOrderingKeys } from './ordering.ts';
-import type { ApplyJobData } from './queues.ts';
+import { type ApplyJobData, isLastAttempt } from './queues.ts';
 
 /** A message claimed for applying (`claimMessages`). */
 export interface PendingRow {
@@ -84,7 +84,7 @@ interface Applied {
 export function createApplyProcessor(options: ApplyOptions) {
   return async function processApplyJob(job: Job<ApplyJobData>): Promise<ApplyReport> {
     const { messageIds } = job.data;
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const lastAttempt = isLastAttempt(job);
     const size = Math.max(1, options.transactionMessages || messageIds.length);
     const report: ApplyReport = { applied: 0, failed: 0, deferred: 0 };
     const deferredIds: string[] = [];

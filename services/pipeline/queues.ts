@@ -1,4 +1,4 @@
-import { type ConnectionOptions, Queue } from 'bullmq';
+import { type ConnectionOptions, type Job, Queue } from 'bullmq';
 
 export const APPLY_QUEUE = 'sne-apply';
 export const MAINTENANCE_QUEUE = 'sne-maintenance';
@@ -95,4 +95,9 @@ export function createRplsQueue(settings: Pick<QueueSettings, 'connection' | 'pr
 /** The merge job of an import; the reconciler uses a fresh job id when the previous job is gone. */
 export function mergeJob(importId: string, jobId = `merge-${importId}`) {
   return { name: 'merge', data: { importId }, opts: { jobId } };
+}
+
+/** Whether this run of the job is its last attempt: if it fails, BullMQ will not try it again. */
+export function isLastAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

@@ -22,6 +22,7 @@ import {
   APPLY_QUEUE,
   type ApplyJobData,
   createRplsQueue,
+  isLastAttempt,
   MAINTENANCE_QUEUE,
   RPLS_QUEUE,
   type RplsJobData,
@@ -147,7 +148,7 @@ export function startWorkers(
         if (counts) log.info({ importId: job.data.importId, ...counts }, 'RPLS import merged');
       } catch (error) {
         // Past the last attempt the import fails rather than stays running for ever.
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        if (isLastAttempt(job)) {
           await failImport(infrastructure.pool, job.data.importId, 'MERGE_FAILED');
         }
         throw error;
@@ -174,7 +175,7 @@ export function startWorkers(
         );
         log.info({ jobId: job.data.jobId, replayed: done?.replayed }, 'bulk replay done');
       } catch (error) {
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        if (isLastAttempt(job)) {
           await failOpsJob(infrastructure.pool, job.data.jobId, (error as Error).message);
         }
         throw error;
