@@ -40,14 +40,18 @@ export async function mergeImport(pool: pg.Pool, importId: string): Promise<Merg
       // Bailleurs present = SIRENs of valid rows; listed = every identifiant of the file, even on a
       // rejected row (it is still in the parc, its row only needs fixing); and only in the sender's
       // départements (a regional RPLS client's snapshot says nothing of the rest of the country).
+      const sender = await db.query<{ departements: string[] }>(
+        'SELECT c.departements FROM rpls_imports i JOIN clients c ON c.id = i.client_id WHERE i.id = $1',
+        [importId],
+      );
+      const departements = sender.rows[0]?.departements ?? [];
       const marked = await db.query(
         `UPDATE logements l SET statut = 'sorti', sorti_le = now(), sorti_import_id = $1, updated_at = now()
           WHERE l.statut = 'en-parc'
             AND l.siren_bailleur IN (SELECT DISTINCT siren_bailleur FROM ${staging} WHERE valid)
             AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE s.identifiant_rpls = l.identifiant_rpls)
-            AND EXISTS (SELECT 1 FROM rpls_imports i JOIN clients c ON c.id = i.client_id
-                         WHERE i.id = $1 AND (c.departements @> ARRAY['*'] OR l.departement = ANY (c.departements)))`,
-        [importId],
+            AND ($2::text[] @> ARRAY['*'] OR l.departement = ANY ($2::text[]))`,
+        [importId, departements],
       );
       sortis = marked.rowCount ?? 0;
     }
