@@ -399,7 +399,7 @@ describe('fields and parameters a route does not know', () => {
       '/ops/deliveries/replay',
       'operator',
       { filter: { status: 'failed', clientt: 'syplo59' }, reason: 'test', dryRun: true },
-      '/filter',
+      '/filter/clientt',
     ],
     [
       'a stray field of a bulk delivery replay',
@@ -407,7 +407,7 @@ describe('fields and parameters a route does not know', () => {
       '/ops/deliveries/replay',
       'operator',
       { filter: {}, reason: 'test', typo: 1 },
-      '',
+      '/typo',
     ],
     [
       'a misspelt webhook of a new client',
@@ -422,7 +422,7 @@ describe('fields and parameters a route does not know', () => {
         departements: ['59'],
         webhok: { url: 'https://example.org/x' },
       },
-      '',
+      '/webhok',
     ],
     [
       'a misspelt webhook filter of a new client',
@@ -437,7 +437,7 @@ describe('fields and parameters a route does not know', () => {
         departements: ['59'],
         webhook: { url: 'https://example.org/x', type: ['fr.sne.demande.radiee.v1'] },
       },
-      '/webhook',
+      '/webhook/type',
     ],
     [
       'a stray field of a sweep',
@@ -445,7 +445,7 @@ describe('fields and parameters a route does not know', () => {
       '/ops/sweeps/renouvellement',
       'operator',
       { asOf: '2014-01-01', zz: 1 },
-      '',
+      '/zz',
     ],
     [
       'a misspelt filter of the deliveries list',
@@ -453,7 +453,7 @@ describe('fields and parameters a route does not know', () => {
       '/ops/deliveries?stauts=failed',
       'operator',
       undefined,
-      '',
+      '/stauts',
     ],
     [
       'a misspelt filter of the demandes list',
@@ -461,7 +461,7 @@ describe('fields and parameters a route does not know', () => {
       '/sne/demandes?departement=59&statuts=radiee',
       'operator',
       undefined,
-      '',
+      '/statuts',
     ],
   ])('refuses %s with a 400 naming it', async (_label, method, url, who, body, path) => {
     const reply = await hub.app.inject({
@@ -472,9 +472,8 @@ describe('fields and parameters a route does not know', () => {
     });
     expect(reply.statusCode, reply.body).toBe(400);
     expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(reply.json().errors, reply.body).toEqual(
-      expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining(path) })]),
-    );
+    // Named: the pointer to the field the route does not know.
+    expect(reply.json().errors, reply.body).toContainEqual(expect.objectContaining({ path }));
   });
 });
 

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgRegistryStore } from '../services/core/store/store-pg.ts';
+import { emptyWrites } from '../services/core/store.ts';
 import { Infocentre } from '../services/infocentre/infocentre.ts';
 import type { InfocentreQueries } from '../services/infocentre/queries.ts';
 import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
@@ -553,6 +555,52 @@ describe('DALO and prioritaire households in the attribution rhythm', () => {
       attributions: 1,
       dalo: { total: 1, prefet: 1 },
     });
+    // Two more decisions in one lot, so in one apply: the attribution keeps the last status computed.
+    const decision = (id: string, decisionDalo: string, dateDecision: string) => {
+      const command = {
+        type: 'dalo-decision' as const,
+        demande: { numeroUnique: tard },
+        decision: decisionDalo as 'rejet',
+        dateDecision,
+        departementCommission: '80',
+      };
+      return { id, type: command.type, raw: JSON.stringify(command), command };
+    };
+    const receipt = await hub.app.intake.acceptLot({
+      actor: { clientId: 'comdalo-80', role: 'dalo', organisme: '130005002', departements: ['80'] },
+      system: 'dalo',
+      version: 'v1',
+      messages: [
+        decision(uid('D'), 'prioritaire-urgent', '2014-07-05'),
+        decision(uid('D'), 'rejet', '2014-07-08'),
+      ],
+    });
+    await waitForMessagesDone(
+      hub.pool,
+      receipt.messages.map((m) => m.messageId),
+    );
+    expect((await get(juillet)).json().total).toMatchObject({ attributions: 1, dalo: { total: 0 } });
+    // Saved as the store does with two statuses of one attribution: the last stands. Of two source rows
+    // for one target, UPDATE … FROM takes either: a hash join the last, a nested loop (the plan on a
+    // national table) the first, which this connection forces.
+    const db = await hub.pool.connect();
+    try {
+      await db.query('SET enable_hashjoin = off; SET enable_mergejoin = off');
+      for (const last of [true, false]) {
+        await new PgRegistryStore(db).save({
+          ...emptyWrites(),
+          attributionStatuts: [
+            { numeroUnique: tard, dalo: !last, prioritaire: false },
+            { numeroUnique: tard, dalo: last, prioritaire: false },
+          ],
+        });
+        const { rows } = await db.query('SELECT dalo FROM attributions WHERE numero_unique = $1', [tard]);
+        expect(rows).toEqual([{ dalo: last }]);
+      }
+    } finally {
+      await db.query('RESET ALL');
+      db.release();
+    }
   });
 });
 

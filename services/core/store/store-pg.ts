@@ -480,15 +480,13 @@ export class PgRegistryStore implements RegistryStore {
       );
     }
     if (writes.attributionStatuts.length > 0) {
+      // The last status of each attribution: of two rows for one target, UPDATE … FROM takes either.
+      const statuts = [...new Map(writes.attributionStatuts.map((s) => [s.numeroUnique, s])).values()];
       await this.db.query(
         `UPDATE attributions a SET dalo = s.dalo, prioritaire = s.prioritaire
            FROM unnest($1::text[], $2::boolean[], $3::boolean[]) AS s(numero_unique, dalo, prioritaire)
           WHERE a.numero_unique = s.numero_unique`,
-        [
-          writes.attributionStatuts.map((s) => s.numeroUnique),
-          writes.attributionStatuts.map((s) => s.dalo),
-          writes.attributionStatuts.map((s) => s.prioritaire),
-        ],
+        [statuts.map((s) => s.numeroUnique), statuts.map((s) => s.dalo), statuts.map((s) => s.prioritaire)],
       );
     }
     if (writes.preavis.length > 0) {

@@ -79,10 +79,7 @@ async function errorsPlugin(app: FastifyInstance, options: ErrorsOptions) {
       });
     }
     if (error.validation) {
-      const errors = error.validation.map((v) => ({
-        path: v.instancePath || `/${(v.params as { missingProperty?: string }).missingProperty ?? ''}`,
-        message: v.message ?? 'invalid',
-      }));
+      const errors = error.validation.map((v) => ({ path: pathOf(v), message: v.message ?? 'invalid' }));
       const inBody = error.validationContext === 'body';
       return sendProblem(
         reply,
@@ -152,3 +149,16 @@ export function databaseUnavailability(error: unknown): string | undefined {
 }
 
 export default fp(errorsPlugin, { name: 'sne-errors' });
+
+/**
+ * The JSON pointer a validation error is about: the field that is missing or that the schema does
+ * not know (ajv names those in `params`, not in `instancePath`), else the value that is wrong.
+ */
+function pathOf(error: NonNullable<FastifyError['validation']>[number]): string {
+  const { missingProperty, additionalProperty } = error.params as {
+    missingProperty?: string;
+    additionalProperty?: string;
+  };
+  const field = missingProperty ?? additionalProperty;
+  return field === undefined ? error.instancePath : `${error.instancePath}/${field}`;
+}
