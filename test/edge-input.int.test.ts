@@ -523,6 +523,14 @@ describe('errors produced before any route: problem+json too', () => {
 });
 
 describe('list routes', () => {
+  it('refuse a commune of a département out of scope as they refuse the département: 403, not an empty list', async () => {
+    for (const url of ['/sne/demandes?commune=62041', '/sne/demandes?departement=62']) {
+      const reply = await get(url, guichet);
+      expect(reply.json(), url).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    }
+    expect((await get('/sne/demandes?commune=59350', guichet)).statusCode).toBe(200);
+  });
+
   it('give next only when a further item exists: a full last page has none', async () => {
     const { rows } = await hub.pool.query<{ n: string }>('SELECT count(*) AS n FROM clients');
     const total = Number(rows[0]?.n);

@@ -241,6 +241,15 @@ describe('files refused as a whole (nothing stored)', () => {
     ['an empty body', '', 400, 'CSV_HEADER_INVALID'],
     ['binary content', Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 0, 0]), 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['lines ending with a lone CR', csv(row('CR00000001')).replaceAll('\n', '\r'), 400, 'CSV_HEADER_INVALID'],
+    [
+      'a file of lone CRs larger than a line may be (read as one line)',
+      csv(...Array.from({ length: 400 }, (_, i) => row(`CR${String(i).padStart(8, '0')}`))).replaceAll(
+        '\n',
+        '\r',
+      ),
+      400,
+      'CSV_HEADER_INVALID',
+    ],
   ])('refuses %s', async (what, body, status, code) => {
     const count = await importsStored();
     const reply = await post(body);

@@ -108,7 +108,8 @@ describe('webhooks', () => {
     const { rows } = await hub.pool.query(
       `SELECT details FROM audit WHERE action = 'admin.client.webhook' AND target = 'moved'`,
     );
-    expect(rows).toEqual([{ details: { url: after.url, types: null } }]);
+    expect(rows).toEqual([{ details: { origin: new URL(after.url).origin, types: null } }]);
+    expect(JSON.stringify(rows)).not.toContain('/hook');
     expect(JSON.stringify(rows)).not.toContain(after.secret.slice(6));
 
     const count = before.received.length;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../services/http/problem.ts';
 import { problemResponses } from '../../services/http/problem-schema.ts';
+import { mediaTypeOf } from '../../services/http/text-encoding.ts';
 import type { ConnectorOptions } from '../shared/connector.ts';
 import { prefersXml } from './accept.ts';
 import { withRights } from './rights.ts';
@@ -109,8 +110,7 @@ export const LOT_RECEIPT_SCHEMA = {
 export const XML_MEDIA_TYPES = ['application/xml', 'text/xml'];
 
 function isXml(contentType: string | undefined): boolean {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  return XML_MEDIA_TYPES.includes(mediaType);
+  return XML_MEDIA_TYPES.includes(mediaTypeOf(contentType));
 }
 
 function notXml(): HttpProblem {

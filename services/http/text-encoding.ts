@@ -1,5 +1,10 @@
 import { HttpProblem } from './problem.ts';
 
+/** The media type of a Content-Type header, lower-case and without parameters (`''` when absent). */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
 /**
  * The `charset` parameter of a Content-Type header as sent (quotes removed, case kept), or
  * `undefined` when the header names none.

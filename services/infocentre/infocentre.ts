@@ -150,9 +150,10 @@ export class Infocentre {
    */
   async chiffresCles(territoire: Territoire, annee: number): Promise<ChiffresCles> {
     const borne = `${annee + 1}-01-01`;
-    const [cumuls, bruts] = await Promise.all([
-      this.queries.cumuls(territoire.perimetre, [borne]),
-      this.queries.chiffresCles(territoire.perimetre.communes[0] as string, annee),
+    // One snapshot: a household attributed meanwhile is not counted both waiting and housed.
+    const [cumuls, bruts] = await this.queries.snapshot(async (queries) => [
+      await queries.cumuls(territoire.perimetre, [borne]),
+      await queries.chiffresCles(territoire.perimetre.communes[0] as string, annee),
     ]);
     return {
       commune: territoire.perimetre.communes[0] as string,

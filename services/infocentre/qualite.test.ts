@@ -56,6 +56,22 @@ describe('secrecy of the guichets’ quality', () => {
     ],
     ['none with a contact: zero is shown', { avecContact: 0 }, 'avecContact', 'avecContactPourcent', 0, 0],
     ['all 15 with ressources', { avecRessources: 15 }, 'avecRessources', 'avecRessourcesPourcent', 15, 100],
+    [
+      '5 of 40 messages rejected',
+      { messagesRejetes: 5 },
+      'messagesRejetes',
+      'messagesRejetesPourcent',
+      null,
+      null,
+    ],
+    [
+      '3 of 40 messages failed',
+      { messagesEchoues: 3 },
+      'messagesEchoues',
+      'messagesEchouesPourcent',
+      null,
+      null,
+    ],
   ])('%s', (_label, overrides, count, share, maskedCount, maskedShare) => {
     const [guichet] = masquerQualite(qualiteDe('59', '2014-01-01', '2014-06-30', [brut(overrides)])).guichets;
     const published = guichet as unknown as Record<string, unknown>;

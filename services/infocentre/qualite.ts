@@ -24,7 +24,9 @@ export interface QualiteGuichet {
   enregistrementsPlusUnMois: number | null;
   enregistrementsPlusUnMoisPourcent: number | null;
   messagesRecus: number | null;
+  messagesRejetes: number | null;
   messagesRejetesPourcent: number | null;
+  messagesEchoues: number | null;
   messagesEchouesPourcent: number | null;
   doublonsRefuses: number | null;
   modifications: number | null;
@@ -79,7 +81,9 @@ export function qualiteDe(
         enregistrementsPlusUnMois: b.enregistrementsTardifs,
         enregistrementsPlusUnMoisPourcent: pourcent(b.enregistrementsTardifs, b.demandesEnregistrees),
         messagesRecus: b.messagesRecus,
+        messagesRejetes: b.messagesRejetes,
         messagesRejetesPourcent: pourcent(b.messagesRejetes, b.messagesRecus),
+        messagesEchoues: b.messagesEchoues,
         messagesEchouesPourcent: pourcent(b.messagesEchoues, b.messagesRecus),
         doublonsRefuses: b.doublonsRefuses,
         modifications: b.modifications,
@@ -111,6 +115,8 @@ export function masquerQualite(reponse: QualiteReponse): QualiteReponse {
         'avecContact',
         'avecRessources',
         'messagesRecus',
+        'messagesRejetes',
+        'messagesEchoues',
         'doublonsRefuses',
         'modifications',
         'renouvellements',
@@ -129,6 +135,8 @@ export function masquerQualite(reponse: QualiteReponse): QualiteReponse {
           'avecRessourcesPourcent',
         ],
         messagesRecus: ['messagesRejetesPourcent', 'messagesEchouesPourcent'],
+        messagesRejetes: ['messagesRejetesPourcent'],
+        messagesEchoues: ['messagesEchouesPourcent'],
         attributions: ['delaiMoyenAttributionJours', 'attributionsPlusUnMoisPourcent'],
       },
     );

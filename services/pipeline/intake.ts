@@ -62,8 +62,8 @@ const WATCH_MAX_MS = 50;
  * that arrive wait, and the next group stores all of them in one statement, one transaction (one
  * commit, one fsync) — the way PostgreSQL flushes the WAL of concurrent commits at once. (A group
  * holding an id already used, or one repeated, takes a statement or two more: `settleIdempotency`,
- * `recordMembers`.) An idle intake
- * flushes a lone submission at once: nothing ever waits for company. A group is bounded
+ * `recordMembers`.) An idle intake flushes a lone submission at once: nothing ever waits for
+ * company. A group is bounded
  * (`GroupLimits`); each caller still gets its own lot and receipt, after the shared commit.
  * Acceptance order inside a group is arrival order. If the group's statement fails (one member's
  * value PostgreSQL refuses), its members are stored again one by one, so that one bad submission

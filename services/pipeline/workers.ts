@@ -102,12 +102,18 @@ export function startWorkers(
     },
     { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
   );
-  maintenance.on('failed', (job, error) =>
-    log.error(
-      { jobId: job?.id, kind: job?.data.kind, attempt: job?.attemptsMade, err: safeErrorSummary(error) },
-      'sweep failed',
-    ),
-  );
+  maintenance.on('failed', (job, error) => {
+    const details = {
+      jobId: job?.id,
+      kind: job?.data.kind,
+      attempt: job?.attemptsMade,
+      err: safeErrorSummary(error),
+    };
+    // An error only once no attempt is left (attemptsMade counts this one): a retry pages nobody.
+    const left = job ? (job.opts.attempts ?? 1) - job.attemptsMade : 0;
+    if (left > 0) log.warn({ ...details, left }, 'sweep failed, tried again later');
+    else log.error(details, 'sweep failed: no attempt left');
+  });
   maintenance.on('error', (error) => log.warn({ err: error.message }, 'maintenance worker error'));
 
   const deliveryDeps = {
@@ -232,13 +238,8 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
     }
   };
   const tick = async () => {
-    await step(
-      'sweeps',
-      async () => {
-        await planSweeps(maintenance, config.sweepCron);
-        return 0;
-      },
-      '',
+    await planSweeps(maintenance, config.sweepCron).catch((error: unknown) =>
+      log.warn({ err: safeErrorSummary(error) }, 'the daily sweeps could not be planned'),
     );
     await step(
       'requeued',

@@ -8,6 +8,7 @@ import {
   type PieceType,
 } from '../../../services/core/pieces.ts';
 import { HttpProblem, type ProblemFieldError } from '../../../services/http/problem.ts';
+import { mediaTypeOf } from '../../../services/http/text-encoding.ts';
 
 /** A pièce as read from a multipart request: its declared kind and its content, of a format read from it. */
 export interface PieceUpload {
@@ -108,8 +109,7 @@ async function sniff(content: Buffer): Promise<PieceMediaType | undefined> {
 export function requireMultipart(request: FastifyRequest): void {
   // The header, not `request.isMultipart()`: that one is set by the multipart parser, which has not
   // run yet when the hook does.
-  const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType !== 'multipart/form-data') {
+  if (mediaTypeOf(request.headers['content-type']) !== 'multipart/form-data') {
     throw new HttpProblem(
       'UNSUPPORTED_MEDIA_TYPE',
       'Send the pièce as multipart/form-data with the fields type and file.',

@@ -92,13 +92,6 @@ async function headerOf(iterator: AsyncIterator<CsvLine[]>): Promise<{ header: H
     if (first.text.includes('\u0000')) {
       throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'The body is binary, not CSV text. Nothing was kept.');
     }
-    if (first.text.includes('\r')) {
-      // The whole file read as one line: the missing columns would be a misleading reason.
-      throw new HttpProblem(
-        'CSV_HEADER_INVALID',
-        'The lines end with a lone carriage return: end them with LF or CRLF. Nothing was kept.',
-      );
-    }
     return { header: readHeader(splitFields(first.text, MAX_FIELD_CHARS)), rest };
   }
 }

@@ -112,6 +112,7 @@ export async function* csvLines(
         `The file is larger than ${options.maxBytes} bytes; nothing was kept. Split it by bailleur.`,
       );
     }
+    if (line === 0) refuseLoneCarriageReturns(pending?.length ? Buffer.concat([...pending, chunk]) : chunk);
     const lines: CsvLine[] = [];
     let start = 0;
     for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
@@ -151,4 +152,21 @@ function lineDecoder(charset: Charset): (bytes: Buffer) => string | undefined {
       return undefined;
     }
   };
+}
+
+/**
+ * Lines ending with a lone CR (old Mac files) would make the whole file one line: refused at its
+ * first bytes, saying why, rather than after reading it all as a header line too long to read.
+ * `start` is the file's beginning up to its first line feed (or all read so far).
+ */
+function refuseLoneCarriageReturns(start: Buffer): void {
+  const firstLineFeed = start.indexOf(0x0a);
+  const head = firstLineFeed === -1 ? start : start.subarray(0, firstLineFeed);
+  const carriageReturn = head.indexOf(0x0d);
+  if (carriageReturn !== -1 && carriageReturn < head.length - 1) {
+    throw new HttpProblem(
+      'CSV_HEADER_INVALID',
+      'The lines end with a lone carriage return: end them with LF or CRLF. Nothing was kept.',
+    );
+  }
 }

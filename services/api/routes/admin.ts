@@ -272,12 +272,13 @@ export default async function adminRoutes(app: FastifyInstance) {
         if (!(await replaceWebhook(db, id, request.body, secrets.seal(webhookSecret)))) {
           throw new HttpProblem('CLIENT_UNKNOWN', `No live client ${id}.`);
         }
-        // The secret never enters the audit log: only that the webhook was set, and where it points.
+        // Neither the secret nor the whole URL (its path or query may hold a key) enters the audit
+        // log, which every operator reads: the receiver's origin and the types.
         await audit(db, {
           actor: ADMIN_ACTOR,
           action: 'admin.client.webhook',
           target: id,
-          details: { url: request.body.url, types: request.body.types ?? null },
+          details: { origin: new URL(request.body.url).origin, types: request.body.types ?? null },
         });
       });
       return { id, webhookSecret };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { TYPOLOGIES } from '../../core/commands.ts';
 import { findDemande, listDemandes } from '../../core/store/queries-pg.ts';
+import { departementOfCommune } from '../../core/territoire.ts';
 import { requireDepartement, requireNumeroInScope } from '../../http/guards.ts';
 import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
@@ -96,6 +97,9 @@ export default async function sneRoutes(app: FastifyInstance) {
     async (request) => {
       const { departement, commune, statut, typologie, limit, cursor } = request.query;
       if (departement) requireDepartement(request.actor, departement);
+      // A commune of another département is that département asked for: 403, not an empty list.
+      const ofCommune = commune ? departementOfCommune(commune) : undefined;
+      if (ofCommune) requireDepartement(request.actor, ofCommune);
       // An actor of every département lists them all: no condition on the département at all.
       const departements = departement
         ? [departement]
