@@ -227,6 +227,37 @@ describe('GET /feeds/events', () => {
     expect(summary(page.events)).toEqual(['demande.enregistree 062']);
     expect(page.next > next).toBe(true);
   });
+
+  it('ends a long-poll whose token is revoked while it waits: it hears nothing committed after', async () => {
+    const token = await provision(hub.app, {
+      id: 'arras-bis',
+      role: 'guichet',
+      codeGuichet: 'AR62B',
+      departements: ['62'],
+    });
+    const { next } = await readFeed(hub.app, token);
+    const waiting = hub.app.inject({
+      method: 'GET',
+      url: `/feeds/events?after=${next}&wait=20`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    // The poll is waiting (its first read found nothing); then the token is revoked.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const revoked = await hub.app.inject({
+      method: 'DELETE',
+      url: '/admin/clients/arras-bis',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(revoked.statusCode).toBe(204);
+    await sendLot(
+      hub.app,
+      tokens.guichet62 as string,
+      enregistrement({ id: 'E-revoque', nom: 'Apres Revocation', departement: '62', communes: ['62041'] }),
+    );
+    const reply = await waiting;
+    expect(reply.json()).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(reply.body).not.toContain('Apres');
+  });
 });
 
 describe('webhook provisioning', () => {

@@ -132,4 +132,26 @@ describe('rate limits', () => {
     // Another address is not counted.
     expect((await as(hub.app, '198.51.100.8', valid)).statusCode).toBe(200);
   });
+
+  it("counts the refused tokens of the queues' dashboard too, which authenticates by itself", async () => {
+    const dashboard = (token: string) =>
+      hub.app.inject({
+        method: 'GET',
+        url: '/ops/queues/api/queues',
+        remoteAddress: '198.51.100.9',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    for (const guess of ['guess-a', 'guess-b', 'guess-c'])
+      expect((await dashboard(guess)).statusCode).toBe(401);
+    const over = await dashboard('guess-d');
+    expect(over.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    // And the address is refused on the other routes as well.
+    const elsewhere = await hub.app.inject({
+      method: 'GET',
+      url: '/sne/demandes',
+      remoteAddress: '198.51.100.9',
+      headers: { authorization: 'Bearer guess-e' },
+    });
+    expect(elsewhere.statusCode).toBe(429);
+  });
 });

@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The clients this process authenticated lately (`ActorCache`); `forget` after changing one. */
     actors: ActorCache;
+    /** Refused tokens per address: every route that authenticates by itself counts them too. */
+    refusedTokens: RefusedTokens;
   }
 }
 
@@ -42,6 +44,7 @@ async function authPlugin(app: FastifyInstance) {
   );
   const actors = new ActorCache(app.config.databaseUrl, app.log);
   app.decorate('actors', actors);
+  app.decorate('refusedTokens', refusals);
   app.addHook('onClose', () => actors.close());
   app.decorateRequest('actor', undefined as unknown as Actor);
   app.decorateRequest('isAdmin', false);
@@ -81,7 +84,7 @@ async function authPlugin(app: FastifyInstance) {
  * round trip: only a refusal does. Each process also remembers the tokens it accepted lately
  * (their hashes), which an address over the limit may still use.
  */
-class RefusedTokens {
+export class RefusedTokens {
   /** Addresses over the limit, and when their minute ends (epoch ms). */
   private readonly blocked = new Map<string, number>();
   /** Hashes (hex) of tokens this process accepted. */

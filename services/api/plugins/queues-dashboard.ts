@@ -107,6 +107,13 @@ export default async function queuesDashboard(app: FastifyInstance) {
       );
     }
     const hash = tokenHash(token);
+    // The same limit on refused tokens as every other route: guesses here cost PostgreSQL too.
+    try {
+      app.refusedTokens.check(request.ip, hash, reply);
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) throw error;
+      return sendProblem(reply, error.code, error.message);
+    }
     if (timingSafeEqual(hash, adminHash)) {
       return refuse(reply, 403, "The administrator's token only serves /admin routes.");
     }
@@ -116,7 +123,11 @@ export default async function queuesDashboard(app: FastifyInstance) {
     } catch (error) {
       return unavailable(request, reply, error);
     }
-    if (!actor) return refuse(reply, 401, 'Unknown or revoked token.');
+    if (!actor) {
+      await app.refusedTokens.count(request.ip);
+      return refuse(reply, 401, 'Unknown or revoked token.');
+    }
+    app.refusedTokens.accepted(hash);
     if (actor.role !== 'operator')
       return refuse(reply, 403, `The role ${actor.role} may not use this route.`);
     request.actor = actor;

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { BIGINT_CURSOR_PATTERN } from '../../http/pagination.ts';
+import { HttpProblem } from '../../http/problem.ts';
 import { embeddable, eventContracts } from '../../pipeline/event-contracts.ts';
 import { EventNotifier } from '../../pipeline/event-notifier.ts';
 import { readFeed, summaryInScope } from '../../pipeline/events.ts';
+import { tokenHash } from '../clients.ts';
+import { tokenOf } from '../plugins/credentials.ts';
 
 interface FeedQuery {
   after?: string;
@@ -86,6 +89,10 @@ export default async function feedRoutes(app: FastifyInstance) {
           if (request.raw.destroyed || watch.closed()) return page;
           after = page.next;
           await watch.wait(remaining);
+          // Revoked or rotated while it waited: it hears no more (revocation works at once).
+          if (!(await app.actors.actorOf(app.pg, tokenHash(tokenOf(request) ?? '')))) {
+            throw new HttpProblem('UNAUTHENTICATED', 'The token was revoked while the request waited.');
+          }
         }
       } finally {
         watch?.stop();

@@ -103,6 +103,19 @@ describe('enregistrement: dates, numéro unique and échéance', () => {
   });
 });
 
+describe('enregistrement: a demandeur born after the dépôt', () => {
+  it('is refused without the date of birth in the error (kept with the message, shown to operators)', () => {
+    const command = enregistrement({
+      dateDepot: '2014-06-01',
+      demandeur: identite('Martin', 'Jean-Marc', '2014-06-02'),
+    });
+    const outcome = attempt({}, command, GUICHET, TODAY);
+    expect(outcome).toBeInstanceOf(BusinessError);
+    expect((outcome as BusinessError).code).toBe('DATE_INVALIDE');
+    expect((outcome as BusinessError).message).not.toContain('2014-06-02');
+  });
+});
+
 describe('enregistrement: refusals', () => {
   const active = demande({ demandeur: identite('Martin', 'Jean-Marc'), referenceGuichet: 'REF-1' });
   const withActive = (d = active): RegistryState => ({ demandes: [d] });

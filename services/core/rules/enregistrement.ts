@@ -30,9 +30,11 @@ export function enregistrer(view: RegistryView, cmd: EnregistrementCommand, ctx:
   }
   requireNotFuture(cmd.dateDepot, ctx.today, 'dateDepot');
   if (cmd.demandeur.dateNaissance > cmd.dateDepot) {
+    // Not the date itself: an error is kept with the message and shown to operators, and a date
+    // of birth is personal data the retention purge erases from the payload, not from the error.
     throw new BusinessError(
       'DATE_INVALIDE',
-      `dateNaissance ${cmd.demandeur.dateNaissance} is after the dépôt (${cmd.dateDepot}).`,
+      `demandeur.dateNaissance is after the dépôt (${cmd.dateDepot}).`,
     );
   }
   checkCommunes(cmd.communesSouhaitees, cmd.departement);

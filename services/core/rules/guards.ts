@@ -4,11 +4,15 @@ import { type Actor, actsOn } from '../actor.ts';
 import type { DemandeRef, IsoDate } from '../commands.ts';
 import type { Demande, Logement } from '../demande.ts';
 import { BusinessError } from '../errors.ts';
+import { departementOfNumero } from '../numero-departement.ts';
 import { departementOfCommune } from '../territoire.ts';
 import type { RegistryView } from './context.ts';
 
 /** The demande named by numéro unique or by the sender's own referenceGuichet, in the sender's territory. */
 export function resolve(view: RegistryView, ref: DemandeRef, actor: Actor): Demande {
+  // A numéro tells its département: out of scope is HORS_TERRITOIRE before any lookup, whether the
+  // demande exists or not (a guichet must not learn another département's demandes by probing).
+  if ('numeroUnique' in ref) requireScope(actor, departementOfNumero(ref.numeroUnique));
   const demande =
     'numeroUnique' in ref
       ? view.byNumero(ref.numeroUnique)

@@ -86,6 +86,15 @@ describe('renouvellement of an active demande (dépôt 2013-10-15)', () => {
       { numeroUnique: NUMERO },
       'HORS_TERRITOIRE',
     ],
+    [
+      'of a numéro of another département that does not exist: out of scope all the same (nothing revealed)',
+      {},
+      '2014-09-15',
+      '2014-10-01',
+      GUICHET,
+      { numeroUnique: '0621013000042LH59A' },
+      'HORS_TERRITOIRE',
+    ],
   ])('refused %s', (_label, overrides, date, today, actor, ref, code) => {
     expect(run({ demandes: [demande(overrides)] }, renouvellement(date, ref), actor, today)).toBe(code);
   });

@@ -14,6 +14,9 @@ describe('webhook addresses', () => {
       'fc00::1',
       'fe80::1',
       '::ffff:127.0.0.1',
+      // IPv4-compatible: an IPv4 address inside, which some networks route.
+      '::127.0.0.1',
+      '::10.0.0.1',
       '100.64.0.1',
     ]) {
       expect(isPrivateAddress(address), address).toBe(true);

@@ -9,6 +9,9 @@ export function isPrivateAddress(address: string): boolean {
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
+  // IPv4-compatible (::a.b.c.d, deprecated): ipaddr.js calls it unicast, but it embeds an IPv4
+  // address that some networks route, and Node connects to an IP literal without any lookup check.
+  if (parsed.kind() === 'ipv6' && parsed.match(ipaddr.parseCIDR('::/96'))) return true;
   return parsed.range() !== 'unicast';
 }
 
