@@ -1,5 +1,7 @@
 import type { Queryable } from '../../db/pool.ts';
 import type { Demande, HistoryEntry } from '../demande.ts';
+import { territoireCode } from '../numero-unique.ts';
+import { departementOfCommune } from '../territoire.ts';
 import { type DemandeRow, demandeFromRow } from './store-pg.ts';
 
 export type DemandeWithHistory = Omit<Demande, 'identiteHash'> & {
@@ -67,8 +69,18 @@ export interface DemandeListItem {
 /**
  * Keyset-paginated by numéro unique. `commune` matches any commune souhaitée, written `@>` so that
  * the GIN index `demandes_communes` (migration 009) serves it.
+ *
+ * A numéro starts with its département's code, so one département's demandes are one range of the
+ * primary key: asked for some départements (or a commune, whose département is known), each range
+ * is read on its own and the pages merged. Walking the whole key with a filter instead read every
+ * demande of the départements sorted before (a first page of 93-95 read 450,000 rows).
  */
 export async function listDemandes(db: Queryable, filter: DemandeFilter): Promise<DemandeListItem[]> {
+  const ofCommune = filter.commune ? departementOfCommune(filter.commune) : undefined;
+  const departements = ofCommune
+    ? [ofCommune].filter((d) => !filter.departements || filter.departements.includes(d))
+    : filter.departements;
+  const starts = departements?.map(territoireCode).sort();
   const { rows } = await db.query<{
     numero_unique: string;
     reference_guichet: string | null;
@@ -79,15 +91,20 @@ export async function listDemandes(db: Queryable, filter: DemandeFilter): Promis
     typologie: Demande['typologie'];
     code_guichet: string;
   }>(
-    `SELECT numero_unique, reference_guichet, statut, departement, date_depot, date_echeance, typologie, code_guichet
-       FROM demandes
-      WHERE ($1::text[] IS NULL OR departement = ANY($1::text[])) AND numero_unique > $2
-        AND ($3::text IS NULL OR communes_souhaitees @> ARRAY[$3::text])
-        AND ($4::text IS NULL OR statut = $4)
-        AND ($5::text IS NULL OR typologie = $5)
-      ORDER BY numero_unique LIMIT $6`,
+    // `~` sorts after every character of a numéro ([0-9A-Z]): [code, code~) is the département's range.
+    `SELECT d.* FROM unnest(coalesce($1::text[], ARRAY[''])) AS r(start)
+       CROSS JOIN LATERAL (
+         SELECT numero_unique, reference_guichet, statut, departement, date_depot, date_echeance, typologie, code_guichet
+           FROM demandes
+          WHERE numero_unique > $2
+            AND ($1::text[] IS NULL OR (numero_unique >= r.start AND numero_unique < r.start || '~'))
+            AND ($3::text IS NULL OR communes_souhaitees @> ARRAY[$3::text])
+            AND ($4::text IS NULL OR statut = $4)
+            AND ($5::text IS NULL OR typologie = $5)
+          ORDER BY numero_unique LIMIT $6) d
+      ORDER BY d.numero_unique LIMIT $6`,
     [
-      filter.departements ?? null,
+      starts ?? null,
       filter.after,
       filter.commune ?? null,
       filter.statut ?? null,

@@ -68,8 +68,10 @@ export class PgRetentionStore implements RetentionStore {
       [numeros, keys],
     );
     await this.db.query(
+      // `deleted_at IS NULL` (the same rows, by pieces_content_until_deleted) is what the partial
+      // index pieces_demande holds: written as `content IS NOT NULL`, every page read the whole table.
       `UPDATE pieces SET content = NULL, deleted_at = now()
-        WHERE numero_unique = ANY($1::text[]) AND content IS NOT NULL`,
+        WHERE numero_unique = ANY($1::text[]) AND deleted_at IS NULL`,
       [numeros],
     );
     return numeros.length;
