@@ -10,7 +10,7 @@ import {
   freePort,
   type PrivatePostgres,
   type PrivateRedis,
-  privateServicesMissing,
+  requirePrivateServices,
   startPrivatePostgres,
   startPrivateRedis,
 } from './private-services.ts';
@@ -26,7 +26,7 @@ const TOTAL = Number(process.env.FAULTS_MESSAGES ?? 50_000);
 const PER_LOT = 500;
 const LOTS = Math.ceil(TOTAL / PER_LOT);
 const ADMIN_TOKEN = 'faults-admin-token-0123456789';
-const missing = privateServicesMissing('faults at scale');
+requirePrivateServices('faults at scale');
 
 /** Polls `check` every second (the counts are over the whole registry) until it holds. */
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
@@ -48,174 +48,170 @@ const HUB_ENV = {
   SNE_WEBHOOK_ALLOW_PRIVATE: 'true',
 };
 
-describe.skipIf(missing)(
-  `faults at scale (${TOTAL} messages)${missing ? `: skipped, ${missing}` : ''}`,
-  () => {
-    let postgres: PrivatePostgres;
-    let redis: PrivateRedis;
-    let pool: pg.Pool;
-    let env: Record<string, string>;
-    const receiver = new Receiver();
-    const apiPorts: number[] = [];
-    const apis: HubProcess[] = [];
-    const workers: HubProcess[] = [];
+describe(`faults at scale (${TOTAL} messages)`, () => {
+  let postgres: PrivatePostgres;
+  let redis: PrivateRedis;
+  let pool: pg.Pool;
+  let env: Record<string, string>;
+  const receiver = new Receiver();
+  const apiPorts: number[] = [];
+  const apis: HubProcess[] = [];
+  const workers: HubProcess[] = [];
 
-    const startApi = (i: number) => {
-      apis[i] = startHubProcess({ ...env, SNE_ROLES: 'api', PORT: String(apiPorts[i]) });
-      return apis[i].ready(60_000);
+  const startApi = (i: number) => {
+    apis[i] = startHubProcess({ ...env, SNE_ROLES: 'api', PORT: String(apiPorts[i]) });
+    return apis[i].ready(60_000);
+  };
+  const startWorker = (i: number) => {
+    workers[i] = startHubProcess({ ...env, SNE_ROLES: 'worker' });
+    return workers[i].ready(60_000);
+  };
+
+  beforeAll(async () => {
+    [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    env = { ...HUB_ENV, DATABASE_URL: postgres.url('sne'), REDIS_URL: redis.url };
+    apiPorts.push(await freePort(), await freePort());
+    // The first process creates the database and applies the migrations; the others find them done.
+    await startApi(0);
+    await Promise.all([startApi(1), startWorker(0), startWorker(1)]);
+    startHubProcess({ ...env, SNE_ROLES: 'scheduler' });
+    pool = createPool({ connectionString: postgres.url('sne'), max: 2 });
+    await receiver.start();
+  }, 180_000);
+
+  afterAll(async () => {
+    await stopAllHubProcesses();
+    await pool?.end();
+    await receiver.stop();
+    await redis?.stop();
+    await postgres?.stop();
+  });
+
+  it('applies every accepted message exactly once and delivers every event', async () => {
+    const admin = await postUntilAnswered(
+      apiPorts,
+      '/admin/clients',
+      JSON.stringify({
+        id: 'guichet-faults',
+        role: 'guichet',
+        organisme: '123456789',
+        nom: 'Guichet des pannes',
+        departements: ['59'],
+        codeGuichet: 'GF59A',
+        webhook: { url: receiver.url },
+      }),
+      { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      0,
+    );
+    expect(admin.status, await admin.clone().text()).toBe(201);
+    const { token, webhookSecret } = (await admin.json()) as { token: string; webhookSecret: string };
+    receiver.secret = webhookSecret;
+
+    /** Kills worker process `i` (SIGKILL, as in a crash) and starts another in its place. */
+    /** The restart of the API process killed while it received a lot, awaited before the counts. */
+    let apiRestart: Promise<unknown> = Promise.resolve();
+    const crashWorker = async (i: number) => {
+      await workers[i]?.kill();
+      await startWorker(i);
     };
-    const startWorker = (i: number) => {
-      workers[i] = startHubProcess({ ...env, SNE_ROLES: 'worker' });
-      return workers[i].ready(60_000);
-    };
+    /** What happens as the stream reaches each lot: the faults, in this order, spread over the run. */
+    const at = (fraction: number) => Math.floor(LOTS * fraction);
+    const faults: [lot: number, fault: () => Promise<unknown>][] = [
+      [at(0.1), () => crashWorker(0)],
+      [at(0.25), () => redis.flush()],
+      // Killed while it receives the lot (lot n goes first to API n % 2): the sender retries on the other one.
+      [
+        2 * at(0.2),
+        async () => {
+          apiRestart = new Promise((resolve) => setTimeout(resolve, 30))
+            .then(() => apis[0]?.kill())
+            .then(() => startApi(0));
+        },
+      ],
+      [at(0.5), () => receiver.stop()],
+      [at(0.55), () => postgres.crashAndRestart()],
+      [at(0.65), () => crashWorker(1)],
+      [at(0.75), () => receiver.start()],
+      [at(0.85), () => Promise.all([crashWorker(0), crashWorker(1)])],
+    ];
 
-    beforeAll(async () => {
-      [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
-      env = { ...HUB_ENV, DATABASE_URL: postgres.url('sne'), REDIS_URL: redis.url };
-      apiPorts.push(await freePort(), await freePort());
-      // The first process creates the database and applies the migrations; the others find them done.
-      await startApi(0);
-      await Promise.all([startApi(1), startWorker(0), startWorker(1)]);
-      startHubProcess({ ...env, SNE_ROLES: 'scheduler' });
-      pool = createPool({ connectionString: postgres.url('sne'), max: 2 });
-      await receiver.start();
-    }, 180_000);
-
-    afterAll(async () => {
-      await stopAllHubProcesses();
-      await pool?.end();
-      await receiver.stop();
-      await redis?.stop();
-      await postgres?.stop();
-    });
-
-    it('applies every accepted message exactly once and delivers every event', async () => {
-      const admin = await postUntilAnswered(
-        apiPorts,
-        '/admin/clients',
-        JSON.stringify({
-          id: 'guichet-faults',
-          role: 'guichet',
-          organisme: '123456789',
-          nom: 'Guichet des pannes',
-          departements: ['59'],
-          codeGuichet: 'GF59A',
-          webhook: { url: receiver.url },
-        }),
-        { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        0,
+    const accepted: string[] = [];
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/xml' };
+    for (let n = 0; n < LOTS; n++) {
+      for (const [when, fault] of faults) if (when === n) await fault();
+      const xml = lot(
+        ...Array.from({ length: Math.min(PER_LOT, TOTAL - n * PER_LOT) }, (_, i) =>
+          enregistrement({
+            id: `F-${n}-${i}`,
+            nom: `Panne ${n}`,
+            prenom: `P${i}`,
+            dateDepot: '2014-03-01',
+          }),
+        ),
       );
-      expect(admin.status, await admin.clone().text()).toBe(201);
-      const { token, webhookSecret } = (await admin.json()) as { token: string; webhookSecret: string };
-      receiver.secret = webhookSecret;
-
-      /** Kills worker process `i` (SIGKILL, as in a crash) and starts another in its place. */
-      /** The restart of the API process killed while it received a lot, awaited before the counts. */
-      let apiRestart: Promise<unknown> = Promise.resolve();
-      const crashWorker = async (i: number) => {
-        await workers[i]?.kill();
-        await startWorker(i);
+      const reply = await postUntilAnswered(apiPorts, '/connectors/spt/v2/lots', xml, headers, n);
+      const receipt = (await reply.json()) as {
+        accepted: number;
+        messages: { messageId: string; status: string }[];
       };
-      /** What happens as the stream reaches each lot: the faults, in this order, spread over the run. */
-      const at = (fraction: number) => Math.floor(LOTS * fraction);
-      const faults: [lot: number, fault: () => Promise<unknown>][] = [
-        [at(0.1), () => crashWorker(0)],
-        [at(0.25), () => redis.flush()],
-        // Killed while it receives the lot (lot n goes first to API n % 2): the sender retries on the other one.
-        [
-          2 * at(0.2),
-          async () => {
-            apiRestart = new Promise((resolve) => setTimeout(resolve, 30))
-              .then(() => apis[0]?.kill())
-              .then(() => startApi(0));
-          },
-        ],
-        [at(0.5), () => receiver.stop()],
-        [at(0.55), () => postgres.crashAndRestart()],
-        [at(0.65), () => crashWorker(1)],
-        [at(0.75), () => receiver.start()],
-        [at(0.85), () => Promise.all([crashWorker(0), crashWorker(1)])],
-      ];
+      expect(reply.status).toBe(202);
+      expect(receipt.messages.every((m) => m.status !== 'rejected')).toBe(true);
+      accepted.push(...receipt.messages.map((m) => m.messageId));
+    }
+    expect(new Set(accepted).size).toBe(TOTAL);
+    await apiRestart;
 
-      const accepted: string[] = [];
-      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/xml' };
-      for (let n = 0; n < LOTS; n++) {
-        for (const [when, fault] of faults) if (when === n) await fault();
-        const xml = lot(
-          ...Array.from({ length: Math.min(PER_LOT, TOTAL - n * PER_LOT) }, (_, i) =>
-            enregistrement({
-              id: `F-${n}-${i}`,
-              nom: `Panne ${n}`,
-              prenom: `P${i}`,
-              dateDepot: '2014-03-01',
-            }),
-          ),
-        );
-        const reply = await postUntilAnswered(apiPorts, '/connectors/spt/v2/lots', xml, headers, n);
-        const receipt = (await reply.json()) as {
-          accepted: number;
-          messages: { messageId: string; status: string }[];
-        };
-        expect(reply.status).toBe(202);
-        expect(receipt.messages.every((m) => m.status !== 'rejected')).toBe(true);
-        accepted.push(...receipt.messages.map((m) => m.messageId));
-      }
-      expect(new Set(accepted).size).toBe(TOTAL);
-      await apiRestart;
+    // Every 202 ends applied: counted from PostgreSQL, whatever the queues lost on the way.
+    const one = async (sql: string) => (await pool.query(sql)).rows[0] as Record<string, number>;
+    await until(
+      async () => (await one(`SELECT count(*)::int AS n FROM messages WHERE status = 'applied'`)).n === TOTAL,
+      'every accepted message applied',
+    );
+    // Exactly once: one demande, one numéro, one enregistrement line and one event per message.
+    expect(
+      await one(
+        `SELECT count(*)::int AS messages, count(*) FILTER (WHERE status <> 'applied')::int AS other FROM messages`,
+      ),
+    ).toEqual({ messages: TOTAL, other: 0 });
+    expect(
+      await one(
+        'SELECT count(*)::int AS demandes, count(DISTINCT numero_unique)::int AS numeros FROM demandes',
+      ),
+    ).toEqual({ demandes: TOTAL, numeros: TOTAL });
+    expect(
+      await one(
+        `SELECT count(*)::int AS lines, count(DISTINCT message_id)::int AS messages FROM demande_historique WHERE kind = 'enregistrement'`,
+      ),
+    ).toEqual({ lines: TOTAL, messages: TOTAL });
+    expect(
+      await one(
+        `SELECT count(*)::int AS events, count(DISTINCT subject)::int AS subjects FROM events WHERE type = 'fr.sne.demande.enregistree.v1'`,
+      ),
+    ).toEqual({ events: TOTAL, subjects: TOTAL });
+    expect(await one('SELECT sum(dernier)::int AS dernier FROM numero_sequences')).toEqual({
+      dernier: TOTAL,
+    });
+    // The hot path's child rows have their parents (foreign keys no longer check it, migration 013).
+    expect(Object.entries(await orphanCounts(pool)).filter(([, n]) => n > 0)).toEqual([]);
 
-      // Every 202 ends applied: counted from PostgreSQL, whatever the queues lost on the way.
-      const one = async (sql: string) => (await pool.query(sql)).rows[0] as Record<string, number>;
-      await until(
-        async () =>
-          (await one(`SELECT count(*)::int AS n FROM messages WHERE status = 'applied'`)).n === TOTAL,
-        'every accepted message applied',
-      );
-      // Exactly once: one demande, one numéro, one enregistrement line and one event per message.
-      expect(
-        await one(
-          `SELECT count(*)::int AS messages, count(*) FILTER (WHERE status <> 'applied')::int AS other FROM messages`,
-        ),
-      ).toEqual({ messages: TOTAL, other: 0 });
-      expect(
-        await one(
-          'SELECT count(*)::int AS demandes, count(DISTINCT numero_unique)::int AS numeros FROM demandes',
-        ),
-      ).toEqual({ demandes: TOTAL, numeros: TOTAL });
-      expect(
-        await one(
-          `SELECT count(*)::int AS lines, count(DISTINCT message_id)::int AS messages FROM demande_historique WHERE kind = 'enregistrement'`,
-        ),
-      ).toEqual({ lines: TOTAL, messages: TOTAL });
-      expect(
-        await one(
-          `SELECT count(*)::int AS events, count(DISTINCT subject)::int AS subjects FROM events WHERE type = 'fr.sne.demande.enregistree.v1'`,
-        ),
-      ).toEqual({ events: TOTAL, subjects: TOTAL });
-      expect(await one('SELECT sum(dernier)::int AS dernier FROM numero_sequences')).toEqual({
-        dernier: TOTAL,
-      });
-      // The hot path's child rows have their parents (foreign keys no longer check it, migration 013).
-      expect(Object.entries(await orphanCounts(pool)).filter(([, n]) => n > 0)).toEqual([]);
-
-      // Every event reaches the subscriber that was down for a while: one delivery each, all delivered.
-      await until(
-        async () =>
-          (await one(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'delivered'`)).n === TOTAL,
-        'every event delivered',
-      );
-      expect(
-        await one(
-          `SELECT count(*)::int AS deliveries, count(DISTINCT event_sequence)::int AS events FROM deliveries`,
-        ),
-      ).toEqual({ deliveries: TOTAL, events: TOTAL });
-      const ids = new Set(receiver.received.map((r) => r.event.id));
-      const { rows } = await pool.query<{ id: string }>('SELECT id FROM events');
-      expect(rows.filter((r) => !ids.has(r.id))).toEqual([]);
-      expect(receiver.rejected).toEqual([]);
-      console.log(
-        `faults: ${TOTAL} messages applied once each; ${receiver.received.length} webhook requests for ${ids.size} events ` +
-          `(${receiver.received.length - ids.size} repeated, at least once)`,
-      );
-    }, 1_800_000);
-  },
-);
+    // Every event reaches the subscriber that was down for a while: one delivery each, all delivered.
+    await until(
+      async () =>
+        (await one(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'delivered'`)).n === TOTAL,
+      'every event delivered',
+    );
+    expect(
+      await one(
+        `SELECT count(*)::int AS deliveries, count(DISTINCT event_sequence)::int AS events FROM deliveries`,
+      ),
+    ).toEqual({ deliveries: TOTAL, events: TOTAL });
+    const ids = new Set(receiver.received.map((r) => r.event.id));
+    const { rows } = await pool.query<{ id: string }>('SELECT id FROM events');
+    expect(rows.filter((r) => !ids.has(r.id))).toEqual([]);
+    expect(receiver.rejected).toEqual([]);
+    console.log(
+      `faults: ${TOTAL} messages applied once each; ${receiver.received.length} webhook requests for ${ids.size} events ` +
+        `(${receiver.received.length - ids.size} repeated, at least once)`,
+    );
+  }, 1_800_000);
+});

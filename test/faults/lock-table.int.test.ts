@@ -8,7 +8,7 @@ import {
   freePort,
   type PrivatePostgres,
   type PrivateRedis,
-  privateServicesMissing,
+  requirePrivateServices,
   startPrivatePostgres,
   startPrivateRedis,
 } from './private-services.ts';
@@ -25,9 +25,9 @@ import {
  * the table would be refused however often it is tried.
  */
 const ADMIN_TOKEN = 'lock-table-admin-token-0123456789';
-const missing = privateServicesMissing('the lock table test');
+requirePrivateServices('the lock table test');
 
-describe.skipIf(missing)(`a full lock table${missing ? `: skipped, ${missing}` : ''}`, () => {
+describe('a full lock table', () => {
   let postgres: PrivatePostgres;
   let redis: PrivateRedis;
   let pool: pg.Pool;

@@ -35,14 +35,17 @@ function postgresBin(): string | undefined {
 }
 
 /**
- * What this machine lacks to run the private services, if anything: the suite then says why and
- * skips. Under `.ci/run`, which installs every prerequisite and sets SNE_TESTS_REQUIRE_ALL, a missing
- * one fails the run instead (`suite` names what cannot run).
+ * Fails the suite, saying what to install, when this machine lacks what the private services need.
+ * The fault suite runs only when asked for (`npm run test:faults`, and `.ci/run`, which installs
+ * every prerequisite): it never passes by skipping.
  */
-export function privateServicesMissing(suite: string): string | undefined {
+export function requirePrivateServices(suite: string): void {
   const missing = missingPrerequisite();
-  if (missing && process.env.SNE_TESTS_REQUIRE_ALL) throw new Error(`${suite} cannot run: ${missing}`);
-  return missing;
+  if (missing) {
+    throw new Error(
+      `${suite} cannot run: ${missing}. Install Debian's postgresql and redis-server packages (as .ci/run does).`,
+    );
+  }
 }
 
 function missingPrerequisite(): string | undefined {
