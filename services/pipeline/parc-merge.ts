@@ -4,11 +4,10 @@ import type pg from 'pg';
 import { LOCK_KEYS } from '../db/lock-keys.ts';
 import { withTransaction } from '../db/pool.ts';
 import { FILE_COLUMNS, stagingTable } from './parc-staging.ts';
-import { mergeJob, type RplsJobData } from './queues.ts';
+import { liveJobs, mergeJob, type RplsJobData } from './queues.ts';
 
 /** RPLS merges run one at a time (two snapshots of one bailleur must not interleave). */
 const MERGE_LOCK = LOCK_KEYS.parcMerge;
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 export interface MergeCounts {
   inserted: number;
@@ -196,9 +195,13 @@ export async function reconcileImports(
       WHERE status = 'received' AND updated_at < now() - make_interval(secs => $1::float8 / 1000)`,
     [graceMs],
   );
+  const live = await liveJobs(
+    queue,
+    rows.flatMap((row) => (row.job_id ? [row.job_id] : [])),
+  );
   let requeued = 0;
   for (const { id, job_id } of rows) {
-    if (job_id && (await isLive(queue, job_id))) continue;
+    if (job_id && live.has(job_id)) continue;
     const job = mergeJob(id, `merge-${id}-${randomUUID()}`);
     await pool.query('UPDATE rpls_imports SET job_id = $2, updated_at = now() WHERE id = $1', [
       id,
@@ -208,9 +211,4 @@ export async function reconcileImports(
     requeued++;
   }
   return requeued;
-}
-
-async function isLive(queue: Queue<RplsJobData>, jobId: string): Promise<boolean> {
-  const job = await queue.getJob(jobId);
-  return job ? LIVE_STATES.has(await job.getState()) : false;
 }

@@ -101,3 +101,28 @@ export function mergeJob(importId: string, jobId = `merge-${importId}`) {
 export function isLastAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
+
+/** Job states in which a job will still run: what it carries needs no other job. */
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+/** Job states asked of Redis at once. */
+const CHECKS_AT_ONCE = 50;
+
+/**
+ * Which of these jobs Redis still holds live (waiting, active, delayed…): the reconcilers queue
+ * again only what PostgreSQL says is not done and whose job is not among them.
+ */
+export async function liveJobs(
+  queue: Pick<Queue, 'getJobState'>,
+  jobIds: readonly string[],
+): Promise<Set<string>> {
+  const distinct = [...new Set(jobIds)];
+  const live = new Set<string>();
+  for (let i = 0; i < distinct.length; i += CHECKS_AT_ONCE) {
+    const chunk = distinct.slice(i, i + CHECKS_AT_ONCE);
+    const states = await Promise.all(chunk.map((jobId) => queue.getJobState(jobId)));
+    chunk.forEach((jobId, k) => {
+      if (LIVE_STATES.has(states[k] as string)) live.add(jobId);
+    });
+  }
+  return live;
+}

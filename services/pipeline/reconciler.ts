@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
-import type { ApplyJobData } from './queues.ts';
+import { type ApplyJobData, liveJobs } from './queues.ts';
 
-/** Job states in which the job will still run: its messages need nothing more. */
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 const JOB_SIZE = 500;
 /** Messages one pass reads at most: a backlog of millions is gone through over several passes. */
 const PAGE_MESSAGES = 10_000;
-/** Jobs whose state one pass asks Redis at once. */
-const CHECKS_AT_ONCE = 50;
 
 export interface ReconcilePass {
   /** Messages queued again. */
@@ -53,14 +49,10 @@ export async function reconcile(
     ids.push(id);
     idsOf.set(job_id, ids);
   }
-  const jobs = [...idsOf.keys()].filter((job) => job !== null);
-  const live = new Set<string>();
-  for (let i = 0; i < jobs.length; i += CHECKS_AT_ONCE) {
-    const states = await Promise.all(jobs.slice(i, i + CHECKS_AT_ONCE).map((job) => queue.getJobState(job)));
-    states.forEach((state, k) => {
-      if (LIVE_STATES.has(state)) live.add(jobs[i + k] as string);
-    });
-  }
+  const live = await liveJobs(
+    queue,
+    [...idsOf.keys()].filter((job) => job !== null),
+  );
   let requeued = 0;
   for (const [job, ids] of idsOf) {
     if (job !== null && live.has(job)) continue;

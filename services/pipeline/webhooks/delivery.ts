@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { SecretBox } from '../../shared/secret-box.ts';
 import { cloudEventOf, type EventRow } from '../events.ts';
-import { type WebhookJobData, webhookJob } from '../queues.ts';
+import { liveJobs, type WebhookJobData, webhookJob } from '../queues.ts';
 import { type SendOptions, type SendOutcome, send } from './send.ts';
 import type { SendSlots } from './send-slots.ts';
 
@@ -187,11 +187,6 @@ async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
   if (retries.length > 0) await deps.queue.addBulk(retries).catch(() => {});
 }
 
-/** Job states in which the job will still run: its delivery needs no other job. */
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-/** Liveness checks sent to Redis at once. */
-const CHECKS_AT_ONCE = 50;
-
 /**
  * Plans again the pending deliveries overdue by more than `graceMs` whose job Redis lost. A
  * delivery's job is the one of its next attempt (`<id>.<attempt>`), or the last re-plan recorded
@@ -209,30 +204,18 @@ export async function reconcileDeliveries(
       ORDER BY next_attempt_at LIMIT 10000`,
     [graceMs],
   );
-  let queued = 0;
-  for (let i = 0; i < rows.length; i += CHECKS_AT_ONCE) {
-    const lost = await filterAsync(rows.slice(i, i + CHECKS_AT_ONCE), async ({ id, attempts, job_id }) => {
-      const expected = webhookJob(id, attempts + 1).opts.jobId;
-      if (await isLive(queue, expected)) return false;
-      return !(job_id && job_id !== expected && (await isLive(queue, job_id)));
-    });
-    for (const { id, attempts } of lost) {
-      const job = webhookJob(id, attempts + 1);
-      // A job that already ran for this attempt keeps its id: name the re-plan apart, and remember it.
-      const jobId = `${job.opts.jobId}.r${Date.now()}`;
-      await pool.query('UPDATE deliveries SET job_id = $2 WHERE id = $1', [id, jobId]);
-      await queue.add(job.name, job.data, { ...job.opts, jobId });
-      queued++;
-    }
+  const expected = (row: (typeof rows)[number]) => webhookJob(row.id, row.attempts + 1).opts.jobId;
+  const live = await liveJobs(
+    queue,
+    rows.flatMap((row) => (row.job_id ? [expected(row), row.job_id] : [expected(row)])),
+  );
+  const lost = rows.filter((row) => !live.has(expected(row)) && !(row.job_id && live.has(row.job_id)));
+  for (const { id, attempts } of lost) {
+    const job = webhookJob(id, attempts + 1);
+    // A job that already ran for this attempt keeps its id: name the re-plan apart, and remember it.
+    const jobId = `${job.opts.jobId}.r${Date.now()}`;
+    await pool.query('UPDATE deliveries SET job_id = $2 WHERE id = $1', [id, jobId]);
+    await queue.add(job.name, job.data, { ...job.opts, jobId });
   }
-  return queued;
-}
-
-async function isLive(queue: Queue<WebhookJobData>, jobId: string): Promise<boolean> {
-  return LIVE_STATES.has(await queue.getJobState(jobId));
-}
-
-async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
-  const kept = await Promise.all(items.map(keep));
-  return items.filter((_, i) => kept[i]);
+  return lost.length;
 }
