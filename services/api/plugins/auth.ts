@@ -13,8 +13,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The clients this process authenticated lately (`ActorCache`); `forget` after changing one. */
     actors: ActorCache;
-    /** Refused tokens per address: every route that authenticates by itself counts them too. */
-    refusedTokens: RefusedTokens;
+    /**
+     * Who a token is: a client, or the administrator; throws the problem a refused token gets (401
+     * unknown or revoked, 429 past the refused tokens' limit of its address). Every way in uses it:
+     * the routes' hook below, and the queues' dashboard, which reads its token its own way.
+     */
+    authenticate(request: FastifyRequest, reply: FastifyReply, token: string): Promise<Actor | 'admin'>;
   }
 }
 
@@ -44,7 +48,21 @@ async function authPlugin(app: FastifyInstance) {
   );
   const actors = new ActorCache(app.config.databaseUrl, app.log);
   app.decorate('actors', actors);
-  app.decorate('refusedTokens', refusals);
+  app.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply, token: string) => {
+    const hash = tokenHash(token);
+    refusals.check(request.ip, hash, reply);
+    if (timingSafeEqual(hash, adminHash)) {
+      refusals.accepted(hash);
+      return 'admin' as const;
+    }
+    const actor = await actors.actorOf(app.pg, hash);
+    if (!actor) {
+      await refusals.count(request.ip);
+      throw new HttpProblem('UNAUTHENTICATED', 'Unknown or revoked token.');
+    }
+    refusals.accepted(hash);
+    return actor;
+  });
   app.addHook('onClose', () => actors.close());
   app.decorateRequest('actor', undefined as unknown as Actor);
   app.decorateRequest('isAdmin', false);
@@ -55,22 +73,14 @@ async function authPlugin(app: FastifyInstance) {
     const token = tokenOf(request);
     if (!token)
       throw new HttpProblem('UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
-    const hash = tokenHash(token);
-    refusals.check(request.ip, hash, reply);
-    if (timingSafeEqual(hash, adminHash)) {
-      refusals.accepted(hash);
+    const actor = await app.authenticate(request, reply, token);
+    if (actor === 'admin') {
       if (!roles.includes('admin')) {
         throw new HttpProblem('FORBIDDEN', "The administrator's token only serves /admin routes.");
       }
       request.isAdmin = true;
       return;
     }
-    const actor = await actors.actorOf(app.pg, hash);
-    if (!actor) {
-      await refusals.count(request.ip);
-      throw new HttpProblem('UNAUTHENTICATED', 'Unknown or revoked token.');
-    }
-    refusals.accepted(hash);
     if (!roles.includes(actor.role)) {
       throw new HttpProblem('FORBIDDEN', `The role ${actor.role} may not use this route.`);
     }
@@ -84,7 +94,7 @@ async function authPlugin(app: FastifyInstance) {
  * round trip: only a refusal does. Each process also remembers the tokens it accepted lately
  * (their hashes), which an address over the limit may still use.
  */
-export class RefusedTokens {
+class RefusedTokens {
   /** Addresses over the limit, and when their minute ends (epoch ms). */
   private readonly blocked = new Map<string, number>();
   /** Hashes (hex) of tokens this process accepted. */

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
@@ -7,7 +6,6 @@ import { problemBody, sendProblem, unexpectedProblem } from '../../http/plugins/
 import { HttpProblem } from '../../http/problem.ts';
 import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { audit } from '../audit.ts';
-import { tokenHash } from '../clients.ts';
 import { tokenOf as headerOrCookieToken } from './credentials.ts';
 
 /** Where the dashboard is served (interfaces.md §11). */
@@ -84,7 +82,6 @@ function dashboardAction(method: string, url: string): DashboardAction | undefin
  * buttons send no reason; a script may give one in the `X-Audit-Reason` header.
  */
 export default async function queuesDashboard(app: FastifyInstance) {
-  const adminHash = tokenHash(app.config.adminToken);
   const refuse = (reply: FastifyReply, status: 401 | 403, detail: string) => {
     if (status === 401) reply.header('www-authenticate', 'Basic realm="sne-hub operators", charset="UTF-8"');
     return sendProblem(reply, status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', detail);
@@ -106,28 +103,18 @@ export default async function queuesDashboard(app: FastifyInstance) {
         "The queues' dashboard needs an operator token (Bearer, or Basic as password).",
       );
     }
-    const hash = tokenHash(token);
-    // The same limit on refused tokens as every other route: guesses here cost PostgreSQL too.
+    // As every route authenticates, refused tokens counted the same: guesses here cost PostgreSQL too.
+    let actor: Awaited<ReturnType<typeof app.authenticate>>;
     try {
-      app.refusedTokens.check(request.ip, hash, reply);
+      actor = await app.authenticate(request, reply, token);
     } catch (error) {
-      if (!(error instanceof HttpProblem)) throw error;
+      if (!(error instanceof HttpProblem)) return unavailable(request, reply, error);
+      if (error.code === 'UNAUTHENTICATED') return refuse(reply, 401, error.message);
       return sendProblem(reply, error.code, error.message);
     }
-    if (timingSafeEqual(hash, adminHash)) {
+    if (actor === 'admin') {
       return refuse(reply, 403, "The administrator's token only serves /admin routes.");
     }
-    let actor: Awaited<ReturnType<typeof app.actors.actorOf>>;
-    try {
-      actor = await app.actors.actorOf(app.pg, hash);
-    } catch (error) {
-      return unavailable(request, reply, error);
-    }
-    if (!actor) {
-      await app.refusedTokens.count(request.ip);
-      return refuse(reply, 401, 'Unknown or revoked token.');
-    }
-    app.refusedTokens.accepted(hash);
     if (actor.role !== 'operator')
       return refuse(reply, 403, `The role ${actor.role} may not use this route.`);
     request.actor = actor;
