@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileDeliveries, SECRET_UNREADABLE } from '../services/pipeline/webhooks/delivery.ts';
+import { listDeliveries } from '../services/pipeline/webhooks/delivery-queries.ts';
 import { fanOut, type NewDelivery } from '../services/pipeline/webhooks/fanout.ts';
 import { batchJobs } from '../services/pipeline/webhooks/fanout-runner.ts';
 import { type Stoppable, startWorkers } from '../services/pipeline/workers.ts';
@@ -242,5 +243,74 @@ describe('the bulk replay of deliveries', () => {
         details: { filter: { status: 'failed', client: 'abonne-a' }, replayed: 1 },
       },
     ]);
+  });
+});
+
+describe('the list of deliveries', () => {
+  /** Every delivery the operators' list gives, page after page, with this query. */
+  async function listed(query: string): Promise<{ id: string; createdAt: string }[]> {
+    const seen: { id: string; createdAt: string }[] = [];
+    let cursor = '';
+    for (;;) {
+      const reply = await hub.app.inject({
+        method: 'GET',
+        url: `/ops/deliveries?limit=7${query}${cursor}`,
+        headers: { authorization: `Bearer ${operator}` },
+      });
+      expect(reply.statusCode, reply.body).toBe(200);
+      const page = reply.json<{ items: { id: string; createdAt: string }[]; next?: string }>();
+      seen.push(...page.items);
+      if (!page.next) return seen;
+      cursor = `&cursor=${page.next}`;
+    }
+  }
+
+  it('pages through them in order of creation, a window of time included', async () => {
+    // Created a minute apart, in the reverse order of their ids, two of them at the same instant.
+    await hub.pool.query(
+      `UPDATE deliveries d SET created_at = timestamptz '2026-03-01T00:00:00Z' + least(n.rank, 50) * interval '1 minute'
+         FROM (SELECT id, row_number() OVER (ORDER BY id DESC) AS rank FROM deliveries) n WHERE n.id = d.id`,
+    );
+    const { rows } = await hub.pool.query<{ id: string; created_at: Date }>(
+      'SELECT id, created_at FROM deliveries ORDER BY created_at, id',
+    );
+    const all = await listed('');
+    expect(all.map((d) => d.id)).toEqual(rows.map((r) => r.id));
+
+    const window = await listed('&from=2026-03-01T00:10:00Z&to=2026-03-01T00:20:00Z');
+    expect(window.map((d) => d.createdAt)).toEqual(
+      Array.from({ length: 10 }, (_, i) => new Date(Date.UTC(2026, 2, 1, 0, 10 + i)).toISOString()),
+    );
+  });
+
+  it('reads a window of time as one range of an index, not the table through', async () => {
+    let statement: { text: string; values: unknown[] } | undefined;
+    const capture = {
+      query: async (text: string, values: unknown[]) => {
+        statement = { text, values };
+        return { rows: [] };
+      },
+    };
+    await listDeliveries(
+      capture as never,
+      { from: '2026-03-01T00:10:00Z', to: '2026-03-01T00:20:00Z' },
+      undefined,
+      101,
+    );
+    const client = await hub.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${statement?.text}`,
+        statement?.values,
+      );
+      expect(rows.map((row) => row['QUERY PLAN']).join('\n')).toMatch(
+        /deliveries_created[^\n]*\n\s*Index Cond: \(\(created_at >= /,
+      );
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 });

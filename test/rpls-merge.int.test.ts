@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeImport } from '../services/pipeline/parc-merge.ts';
+import { mergeImport, sortisStatement } from '../services/pipeline/parc-merge.ts';
 import { createRplsQueue } from '../services/pipeline/queues.ts';
 import { provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 
@@ -141,5 +141,44 @@ describe('the merge into logements', () => {
     expect(await mergeImport(hub.pool, next.importId)).toBeUndefined();
     const again = await hub.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM logements`);
     expect(again.rows[0]?.n).toBe(55);
+  });
+
+  it("reads a snapshot's bailleurs in the sender's départements only, by the index's two columns", async () => {
+    // The plan, not the result (other tests check which logements go out): a regional client's
+    // snapshot naming a national bailleur must not read the bailleur's logements elsewhere in France.
+    const client = await hub.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // A national bailleur: 20,000 logements in Paris, 20 in the Nord; a file of the Nord's.
+      await client.query(
+        `INSERT INTO logements (identifiant_rpls, siren_bailleur, code_commune, departement)
+         SELECT 'PL' || lpad(i::text, 8, '0'), '987654321', CASE WHEN i <= 20 THEN '59350' ELSE '75056' END,
+                CASE WHEN i <= 20 THEN '59' ELSE '75' END
+           FROM generate_series(1, 20000) AS i`,
+      );
+      await client.query(
+        `CREATE TEMP TABLE staged ON COMMIT DROP AS
+         SELECT 'PL' || lpad(i::text, 8, '0') AS identifiant_rpls, '987654321' AS siren_bailleur, true AS valid
+           FROM generate_series(1, 10) AS i`,
+      );
+      await client.query('ANALYZE logements');
+      await client.query('ANALYZE staged');
+      const plan = async (departements: string[]) => {
+        const { text, values } = sortisStatement(
+          'staged',
+          '00000000-0000-4000-8000-000000000000',
+          departements,
+        );
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      };
+      expect(await plan(['59', '62'])).toMatch(
+        /Index Scan using logements_bailleur .*\n.*Index Cond: \(\(siren_bailleur = .*\) AND \(departement = ANY/,
+      );
+      expect(await plan(['*'])).not.toMatch(/departement/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 });

@@ -44,14 +44,7 @@ export async function mergeImport(pool: pg.Pool, importId: string): Promise<Merg
         [importId],
       );
       const departements = sender.rows[0]?.departements ?? [];
-      const marked = await db.query(
-        `UPDATE logements l SET statut = 'sorti', sorti_le = now(), sorti_import_id = $1, updated_at = now()
-          WHERE l.statut = 'en-parc'
-            AND l.siren_bailleur IN (SELECT DISTINCT siren_bailleur FROM ${staging} WHERE valid)
-            AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE s.identifiant_rpls = l.identifiant_rpls)
-            AND ($2::text[] @> ARRAY['*'] OR l.departement = ANY ($2::text[]))`,
-        [importId, departements],
-      );
+      const marked = await db.query(sortisStatement(staging, importId, departements));
       sortis = marked.rowCount ?? 0;
     }
     const counts = { inserted, updated, unchanged: valid - inserted - updated, sortis };
@@ -211,4 +204,26 @@ export async function reconcileImports(
     requeued++;
   }
   return requeued;
+}
+
+/**
+ * The snapshot's UPDATE marking `sorti` the logements of the file's valid bailleurs that the file
+ * does not list, in the sender's départements (`['*']`: all). Written without an OR on the
+ * départements so that `logements_bailleur` is read by the bailleur and the département, one range
+ * each: with the OR, a regional client naming a national bailleur read all its logements in France.
+ */
+export function sortisStatement(
+  staging: string,
+  importId: string,
+  departements: string[],
+): { text: string; values: unknown[] } {
+  const national = departements.includes('*');
+  return {
+    text: `UPDATE logements l SET statut = 'sorti', sorti_le = now(), sorti_import_id = $1, updated_at = now()
+      WHERE l.statut = 'en-parc'
+        AND l.siren_bailleur IN (SELECT DISTINCT siren_bailleur FROM ${staging} WHERE valid)
+        AND NOT EXISTS (SELECT 1 FROM ${staging} s WHERE s.identifiant_rpls = l.identifiant_rpls)
+        ${national ? '' : 'AND l.departement = ANY ($2::text[])'}`,
+    values: national ? [importId] : [importId, departements],
+  };
 }

@@ -96,6 +96,10 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
       config,
       schema: {
         summary: 'Webhook deliveries, by status and client',
+        description:
+          'Oldest first (by creation, then id), filtered by status, client and a window of creation ' +
+          '(`from` inclusive, `to` exclusive). Cursor-paginated: pass `next` as `cursor` (the id of ' +
+          "the page's last delivery); `next` is absent on the last page.",
         querystring: {
           type: 'object',
           additionalProperties: false,

@@ -77,7 +77,12 @@ function viewOf(row: DeliveryRow): DeliveryView {
   };
 }
 
-/** Deliveries matching the filter, by id after the cursor. */
+/**
+ * Deliveries matching the filter, oldest first, after the cursor (the id of the last one of the
+ * previous page; an id no delivery has gives an empty page). Ordered by (created_at, id), which
+ * `deliveries_created` and `deliveries_status` hold in order: a window or a status is read as one
+ * index range, never the whole table.
+ */
 export async function listDeliveries(
   db: Queryable,
   filter: DeliveryFilter,
@@ -86,7 +91,9 @@ export async function listDeliveries(
 ): Promise<DeliveryView[]> {
   const { sql, params } = where(filter);
   const { rows } = await db.query<DeliveryRow>(
-    `${SELECT} WHERE ${sql} AND ($5::uuid IS NULL OR d.id > $5) ORDER BY d.id LIMIT $6`,
+    `${SELECT} WHERE ${sql}
+       AND ($5::uuid IS NULL OR (d.created_at, d.id) > (SELECT c.created_at, c.id FROM deliveries c WHERE c.id = $5))
+     ORDER BY d.created_at, d.id LIMIT $6`,
     [...params, after ?? null, limit],
   );
   return rows.map(viewOf);
