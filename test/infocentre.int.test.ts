@@ -638,6 +638,32 @@ describe('GET /infocentre/guichets/qualite', () => {
       (await get(`/infocentre/guichets/qualite?departement=59&du=${DU}&au=${AU}`, infocentre62)).statusCode,
     ).toBe(403);
   });
+
+  it("reads a guichet's history lines of the département only, not of every département it acts in", async () => {
+    let statement: { text: string; values: unknown[] } | undefined;
+    const capture = {
+      query: async (text: string, values: unknown[]) => {
+        statement = { text, values };
+        return { rows: [] };
+      },
+    };
+    await new PgInfocentreQueries(hub.pool, capture as never).qualiteGuichets('59', DU, AU);
+    const db = await hub.pool.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${statement?.text}`,
+        statement?.values,
+      );
+      expect(rows.map((row) => row['QUERY PLAN']).join('\n')).toMatch(
+        /infocentre_historique_client[^\n]*\n\s*Index Cond: \(\(client_id = [^\n]*\("left"\(numero_unique, 3\) = '059'::text\) AND \(date_effet >= /,
+      );
+    } finally {
+      await db.query('ROLLBACK');
+      db.release();
+    }
+  });
 });
 
 describe('public routes', () => {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { TYPOLOGIES, type Typologie } from '../core/commands.ts';
+import { territoireCode } from '../core/numero-unique.ts';
 import { departementOfCommune } from '../core/territoire.ts';
 import { type Queryable, withTransaction } from '../db/pool.ts';
 import { cumulVide, type Mouvement } from './flux.ts';
@@ -87,7 +88,9 @@ const RECU = `(msg.received_at AT TIME ZONE 'Europe/Paris')::date`;
  * Per guichet (a client with a codeGuichet acting on the département): what it registered in the
  * period (by dépôt date) and how late, what it sent (by arrival), and what its messages did (by
  * business date). "Late" is received more than one month after the business date. Each part is one
- * grouped pass over its table, whatever the number of guichets.
+ * grouped pass over its table, whatever the number of guichets. History lines are those of the
+ * département's numéros ($4, the territory code every one of them starts with): one range of
+ * `infocentre_historique_client` per guichet, even for a guichet acting all over France.
  */
 const QUALITE = `
   WITH g AS (
@@ -122,9 +125,9 @@ const QUALITE = `
   h AS MATERIALIZED (
     SELECT h.client_id, h.kind, h.details->>'motif' AS motif, h.date_effet, ${RECU} AS recu
       FROM demande_historique h
-      JOIN demandes d ON d.numero_unique = h.numero_unique AND d.departement = $1
       LEFT JOIN messages msg ON msg.id = h.message_id
-     WHERE h.client_id IN (SELECT id FROM g) AND h.date_effet BETWEEN $2 AND $3
+     WHERE h.client_id IN (SELECT id FROM g) AND left(h.numero_unique, 3) = $4
+       AND h.date_effet BETWEEN $2 AND $3
        AND h.kind IN ('modification', 'renouvellement', 'reactivation', 'radiation', 'attribution')),
   hc AS (
     SELECT client_id,
@@ -245,7 +248,12 @@ export class PgInfocentreQueries implements InfocentreQueries {
   }
 
   async qualiteGuichets(departement: string, du: string, au: string): Promise<QualiteGuichetBrute[]> {
-    const { rows } = await this.db.query<QualiteRow>(QUALITE, [departement, du, au]);
+    const { rows } = await this.db.query<QualiteRow>(QUALITE, [
+      departement,
+      du,
+      au,
+      territoireCode(departement),
+    ]);
     return rows.map((r) => ({
       clientId: r.clientId,
       nom: r.nom,
