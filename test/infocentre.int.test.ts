@@ -5,6 +5,7 @@ import { Infocentre } from '../services/infocentre/infocentre.ts';
 import type { InfocentreQueries } from '../services/infocentre/queries.ts';
 import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
 import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
+import { planOf } from './helpers/plan.ts';
 import {
   attribution,
   type EnregistrementSpec,
@@ -640,29 +641,12 @@ describe('GET /infocentre/guichets/qualite', () => {
   });
 
   it("reads a guichet's history lines of the département only, not of every département it acts in", async () => {
-    let statement: { text: string; values: unknown[] } | undefined;
-    const capture = {
-      query: async (text: string, values: unknown[]) => {
-        statement = { text, values };
-        return { rows: [] };
-      },
-    };
-    await new PgInfocentreQueries(hub.pool, capture as never).qualiteGuichets('59', DU, AU);
-    const db = await hub.pool.connect();
-    try {
-      await db.query('BEGIN');
-      await db.query('SET LOCAL enable_seqscan = off');
-      const { rows } = await db.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN ${statement?.text}`,
-        statement?.values,
-      );
-      expect(rows.map((row) => row['QUERY PLAN']).join('\n')).toMatch(
-        /infocentre_historique_client[^\n]*\n\s*Index Cond: \(\(client_id = [^\n]*\("left"\(numero_unique, 3\) = '059'::text\) AND \(date_effet >= /,
-      );
-    } finally {
-      await db.query('ROLLBACK');
-      db.release();
-    }
+    const plan = await planOf(hub.pool, (db) =>
+      new PgInfocentreQueries(hub.pool, db).qualiteGuichets('59', DU, AU),
+    );
+    expect(plan).toMatch(
+      /infocentre_historique_client[^\n]*\n\s*Index Cond: \(\(client_id = [^\n]*\("left"\(numero_unique, 3\) = '059'::text\) AND \(date_effet >= /,
+    );
   });
 });
 

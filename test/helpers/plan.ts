@@ -1,0 +1,30 @@
+import type pg from 'pg';
+import type { Queryable } from '../../services/db/pool.ts';
+
+/**
+ * The plan PostgreSQL makes of the statement `run` sends (the last one, if several), with
+ * sequential scans off so that a small test table does not hide which index the statement can
+ * use: how a test checks that a read stays one range of an index at any volume. The statement is
+ * captured, not run (`run` sees no rows), then explained on `pool`.
+ */
+export async function planOf(pool: pg.Pool, run: (db: Queryable) => Promise<unknown>): Promise<string> {
+  let statement: { text: string; values: unknown[] } | undefined;
+  const capture = {
+    query: async (text: string, values: unknown[]) => {
+      statement = { text, values };
+      return { rows: [] };
+    },
+  };
+  await run(capture as unknown as Queryable);
+  if (!statement) throw new Error('no statement was sent');
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    await db.query('SET LOCAL enable_seqscan = off');
+    const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.text}`, statement.values);
+    return rows.map((row) => row['QUERY PLAN']).join('\n');
+  } finally {
+    await db.query('ROLLBACK');
+    db.release();
+  }
+}
