@@ -85,7 +85,7 @@ describe('GET /metrics', () => {
 
   it('reports every queue by state, and moves when messages are applied or fail', async () => {
     const before = await scrape();
-    for (const queue of ['sne-apply', 'sne-webhooks', 'sne-maintenance', 'sne-rpls']) {
+    for (const queue of ['sne-apply', 'sne-webhooks', 'sne-maintenance', 'sne-rpls', 'sne-ops']) {
       expect(before.has(`sne_queue_jobs{queue=${queue},state=waiting}`), queue).toBe(true);
     }
     const out = await sendLot(

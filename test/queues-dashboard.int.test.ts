@@ -62,7 +62,7 @@ describe('the queues dashboard', () => {
     });
     expect(api.statusCode).toBe(200);
     const names = api.json<{ queues: { name: string }[] }>().queues.map((q) => q.name);
-    expect(names.sort()).toEqual(['sne-apply', 'sne-maintenance', 'sne-rpls', 'sne-webhooks']);
+    expect(names.sort()).toEqual(['sne-apply', 'sne-maintenance', 'sne-ops', 'sne-rpls', 'sne-webhooks']);
   });
 
   it('retries a failed job and removes a done one', async () => {

@@ -15,7 +15,7 @@ import {
   replayChunk,
   replayMessage,
 } from '../../pipeline/ops/message-replay.ts';
-import { createOpsQueue, createReplayJob, findOpsJob, REPLAY_CHUNK } from '../../pipeline/ops/replay-job.ts';
+import { createReplayJob, findOpsJob, REPLAY_CHUNK } from '../../pipeline/ops/replay-job.ts';
 import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { audit } from '../audit.ts';
 import {
@@ -45,10 +45,6 @@ interface ListQuery extends MessageFilter {
  */
 export default async function opsMessageRoutes(app: FastifyInstance) {
   const config = { roles: ['operator' as const] };
-  const opsQueue = createOpsQueue(app.redis, app.config.queuePrefix);
-  app.addHook('onClose', async () => {
-    await opsQueue.close();
-  });
 
   /**
    * Adds apply jobs once their transaction has committed. Redis away, the request does not wait for
@@ -245,7 +241,7 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
           return id;
         });
         // Redis away: the job's row says it is running, and the scheduler's reconciler adds it.
-        await withTimeout(opsQueue.add('replay', { jobId }, { jobId }), REDIS_WAIT_MS, 'Redis').catch(
+        await withTimeout(app.opsQueue.add('replay', { jobId }, { jobId }), REDIS_WAIT_MS, 'Redis').catch(
           (error: Error) => app.log.warn({ jobId, err: error.message }, 'bulk replay job not queued yet'),
         );
         return reply.code(202).send({ jobId, matched: count });
