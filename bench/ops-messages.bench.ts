@@ -14,7 +14,7 @@ import pg from 'pg';
 import { searchAudit } from '../services/api/audit-search.ts';
 import { migrate } from '../services/db/migrate.ts';
 import type { MessageFilter } from '../services/pipeline/ops/message-filter.ts';
-import { listMessages, pageQuery } from '../services/pipeline/ops/message-list.ts';
+import { listMessages, pageQueries, seqBounds } from '../services/pipeline/ops/message-list.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -90,7 +90,10 @@ async function measure(pool: pg.Pool): Promise<void> {
     ['status=failed&errorCode=DOUBLON', { status: 'failed', errorCode: 'DOUBLON' }],
     ['from/to (one day, 30 days ago)', { from: day(31), to: day(30) }],
     ['from (last 2 days, no end)', { from: day(2) }],
+    ['to (30 days ago, no start)', { to: day(30) }],
+    ['from/to (58 days)', { from: day(59), to: day(1) }],
     ['receivedSince/Until (one day, 45 days ago)', { receivedSince: day(46), receivedUntil: day(45) }],
+    ['receivedUntil (45 days ago, no start)', { receivedUntil: day(45) }],
     ['receivedSince (last hour)', { receivedSince: new Date(Date.now() - 3600_000).toISOString() }],
     ['status=failed&receivedSince (2 days)', { status: 'failed', receivedSince: day(2) }],
     ['client=client-3&status=failed', { client: 'client-3', status: 'failed' }],
@@ -113,6 +116,7 @@ async function measure(pool: pg.Pool): Promise<void> {
     ['audit actor=ops-3', { actor: 'ops-3' }],
     ['audit action=message.discard', { action: 'message.discard' }],
     ['audit from/to (one day)', { from: day(31), to: day(30) }],
+    ['audit to (30 days ago, no start)', { to: day(30) }],
   ] as const) {
     const ms = await timed(() => searchAudit(pool, filter, { limit: 100 }));
     console.log(`${label} | ${ms.toFixed(1)} | - | -`);
@@ -131,20 +135,23 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
   return times.sort((a, b) => a - b)[2] as number;
 }
 
-/** The indexes the first page's plan uses (the query of `listMessages`, both of its forms). */
+/** The indexes the first page's plans use (the queries of `listMessages`, every part). */
 async function planOf(pool: pg.Pool, filter: MessageFilter): Promise<string> {
-  const query = pageQuery(filter, 'm.id');
-  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${query.sql}`, [
-    null,
-    101,
-    ...query.params,
-  ]);
-  const indexes = rows
-    .map((r) =>
-      /Index(?: Only)? Scan(?: Backward)? using (\S+)|Bitmap Index Scan on (\S+)/.exec(r['QUERY PLAN']),
-    )
-    .filter(Boolean);
-  return [...new Set(indexes.map((m) => m?.[1] ?? m?.[2]))].join(', ') || 'seq scan';
+  const indexes = new Set<string>();
+  for (const query of pageQueries(filter, await seqBounds(pool, filter), 'm.id')) {
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${query.sql}`, [
+      null,
+      101,
+      ...query.params,
+    ]);
+    for (const row of rows) {
+      const match = /Index(?: Only)? Scan(?: Backward)? using (\S+)|Bitmap Index Scan on (\S+)/.exec(
+        row['QUERY PLAN'],
+      );
+      if (match) indexes.add((match[1] ?? match[2]) as string);
+    }
+  }
+  return [...indexes].join(', ') || 'seq scan';
 }
 
 await main();

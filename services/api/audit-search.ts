@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.ts';
 import { type AuditLine, type AuditRow, auditLineOf } from '../pipeline/ops/message-detail.ts';
-import { pageOf, rowsFor } from '../shared/pagination.ts';
+import { pageOf, rowsFor, TRANSACTION_SLACK } from '../shared/pagination.ts';
 
 /** What GET /ops/audit selects by; `from` inclusive, `to` exclusive. */
 export interface AuditFilter {
@@ -12,6 +12,11 @@ export interface AuditFilter {
 
 /**
  * A page of the audit log, newest first, keyset-paginated by id. Served by audit_actor, audit_action and audit_at (migration 006).
+ *
+ * A period's times are first turned into bounds of `id`, each one probe of audit_at
+ * (TRANSACTION_SLACK says why a time plus an hour bounds the ids): the page then walks `id`
+ * backwards between them, from the period's end rather than from the newest line, and stops at the
+ * period's start rather than at the first line ever written.
  */
 export async function searchAudit(
   db: Queryable,
@@ -29,18 +34,36 @@ export async function searchAudit(
   if (page.cursor) add((p) => `id < ${p}::bigint`, page.cursor);
   if (filter.actor) add((p) => `actor = ${p}`, filter.actor);
   if (filter.action) add((p) => `action = ${p}`, filter.action);
-  if (filter.from) add((p) => `at >= ${p}::timestamptz`, filter.from);
-  if (filter.to) add((p) => `at < ${p}::timestamptz`, filter.to);
+  if (filter.from) {
+    add((p) => `at >= ${p}::timestamptz`, filter.from);
+    const above = await firstLine(db, 'before', filter.from);
+    if (above !== undefined) add((p) => `id > ${p}::bigint`, above);
+  }
+  if (filter.to) {
+    add((p) => `at < ${p}::timestamptz`, filter.to);
+    const below = await firstLine(db, 'after', filter.to);
+    if (below !== undefined) add((p) => `id < ${p}::bigint`, below);
+  }
   const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-  // A closed period usually lies in the past: its lines are selected through audit_at, then sorted
-  // (walking ids backwards from the newest would read every later line first).
   const { rows } = await db.query<AuditRow>(
-    filter.from && filter.to
-      ? // `id + 0`: sorting by an expression keeps the planner off the backward walk of `id`.
-        `SELECT id, at, actor, action, target, reason, details FROM audit ${where} ORDER BY id + 0 DESC LIMIT $1`
-      : `SELECT id, at, actor, action, target, reason, details FROM audit ${where} ORDER BY id DESC LIMIT $1`,
+    `SELECT id, at, actor, action, target, reason, details FROM audit ${where} ORDER BY id DESC LIMIT $1`,
     params,
   );
   const { items, next } = pageOf(rows, page.limit, (row) => row.id);
   return { items: items.map(auditLineOf), ...(next ? { next } : {}) };
+}
+
+/**
+ * The id of the line nearest in time `before` `time` less the slack (every line from `time` on has
+ * a greater id), or `after` `time` plus the slack (every line before `time` has a smaller id); none
+ * when no line is there. One step into audit_at.
+ */
+async function firstLine(db: Queryable, side: 'before' | 'after', time: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    side === 'before'
+      ? `SELECT id FROM audit WHERE at < $1::timestamptz - ${TRANSACTION_SLACK} ORDER BY at DESC LIMIT 1`
+      : `SELECT id FROM audit WHERE at >= $1::timestamptz + ${TRANSACTION_SLACK} ORDER BY at LIMIT 1`,
+    [time],
+  );
+  return rows[0]?.id;
 }

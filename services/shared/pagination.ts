@@ -24,3 +24,13 @@ export function pageOf<T>(rows: T[], limit: number, cursorOf: (item: T) => strin
   const last = items.at(-1);
   return rows.length > limit && last !== undefined ? { items, next: cursorOf(last) } : { items };
 }
+
+/**
+ * How long a transaction writing listed rows may last, at most, for a time to bound their ids. A
+ * row's time is its transaction's start (`now()`) and its id (`seq`, a bigserial) is drawn inside
+ * that transaction: so every row timed before T has a smaller id than every row timed from
+ * T + TRANSACTION_SLACK. Intake and audit transactions last milliseconds; an hour is far beyond.
+ * The lists turn a time bound into an id bound with it, to walk their id index from the right place
+ * instead of from the newest row (message-list.ts, audit-search.ts).
+ */
+export const TRANSACTION_SLACK = "interval '1 hour'";

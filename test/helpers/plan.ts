@@ -28,3 +28,34 @@ export async function planOf(pool: pg.Pool, run: (db: Queryable) => Promise<unkn
     db.release();
   }
 }
+
+/**
+ * What PostgreSQL did running the last statement `run` sends (earlier ones, such as the probes that
+ * compute a bound, run for real on `pool` first): EXPLAIN ANALYZE's text, and the rows its scans
+ * read and threw away (`Rows Removed by Filter`, summed). How a test checks that a page reads about
+ * its own rows, not every row between the newest and the period it asks for.
+ */
+export async function analyzedRun(
+  pool: pg.Pool,
+  run: (db: Queryable) => Promise<unknown>,
+): Promise<{ plan: string; rowsRemoved: number }> {
+  let statement: { text: string; values: unknown[] } | undefined;
+  const recording = {
+    query: (text: string, values: unknown[]) => {
+      statement = { text, values };
+      return pool.query(text, values);
+    },
+  };
+  await run(recording as unknown as Queryable);
+  if (!statement) throw new Error('no statement was sent');
+  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(
+    `EXPLAIN (ANALYZE, COSTS OFF) ${statement.text}`,
+    statement.values,
+  );
+  const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+  const rowsRemoved = [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
+  );
+  return { plan, rowsRemoved };
+}

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool.ts';
-import { pageOf, rowsFor } from '../../shared/pagination.ts';
+import { pageOf, rowsFor, TRANSACTION_SLACK } from '../../shared/pagination.ts';
 import { COLUMNS, type MessageRow, type MessageView, viewOf } from '../message-queries.ts';
 import { filterCondition, type MessageFilter } from './message-filter.ts';
 
@@ -42,46 +42,148 @@ export function itemOf(row: ItemRow): OpsMessageItem {
  * A page of messages, newest first (by acceptance order, `seq`). The cursor is the `seq` of the
  * last message of the previous page.
  *
- * A closed period (`from` and `to`, or `receivedSince` and `receivedUntil`) usually lies in the past:
- * walking `seq` backwards from the newest message would read every message after it before finding
- * one (the planner cannot know that `seq` and the times go together). Its messages are then selected
- * through the time index, and only they are sorted. An open period (a start only: "since 02:00")
- * reaches the newest messages, where the backward walk finds a page at once.
+ * Times select messages, `seq` orders them, and the planner cannot know that the two go together:
+ * walking `seq` backwards from the newest message to reach a period in the past would read every
+ * message after it. So the period's times are first turned into bounds of `seq` (seqBounds), and
+ * the page is read by the parts of pageQueries, in order, until it is full.
  */
 export async function listMessages(
   db: Queryable,
   filter: MessageFilter,
   page: { limit: number; cursor?: string },
 ): Promise<{ items: OpsMessageItem[]; next?: string }> {
-  const query = pageQuery(filter, ITEM_COLUMNS);
-  const { rows } = await db.query<ItemRow>(query.sql, [
-    page.cursor ?? null,
-    rowsFor(page.limit),
-    ...query.params,
-  ]);
+  const wanted = rowsFor(page.limit);
+  const rows: ItemRow[] = [];
+  for (const part of pageQueries(filter, await seqBounds(db, filter), ITEM_COLUMNS)) {
+    if (rows.length >= wanted) break;
+    const result = await db.query<ItemRow>(part.sql, [
+      page.cursor ?? null,
+      wanted - rows.length,
+      ...part.params,
+    ]);
+    rows.push(...result.rows);
+  }
   const { items, next } = pageOf(rows, page.limit, (row) => row.seq);
   return { items: items.map(itemOf), ...(next ? { next } : {}) };
 }
 
 /**
- * The SQL of a page of `columns` (of `messages m`), newest first: `$1` the cursor (or null), `$2`
- * the rows to read, then `params`. bench/ops-messages.bench.ts explains this same query.
+ * What a filter's times say of `seq` (each bound exclusive, absent when the times say nothing):
+ * - `below`: every message received before `receivedUntil`, or whose status changed before `to`
+ *   (a status changes after the message arrives), has a smaller `seq`;
+ * - `above`: every message received from `receivedSince` on has a greater `seq`;
+ * - `split`, with `from` but no `receivedSince`: the last message received before `from` (and the
+ *   slack). Messages above it were received around the period or later; those at or below it
+ *   arrived earlier and changed status in the period (a replay, a discard), which is rare.
  */
-export function pageQuery(filter: MessageFilter, columns: string): { sql: string; params: unknown[] } {
+export interface SeqBounds {
+  below?: string;
+  above?: string;
+  split?: string;
+}
+
+/**
+ * Reads the bounds of `seq` that the filter's times imply. Each is a probe of the BRIN of
+ * `received_at` over the hour after (or before) the time, widened only when that hour holds no
+ * message: a few milliseconds. TRANSACTION_SLACK says why a time plus an hour bounds `seq`.
+ */
+export async function seqBounds(db: Queryable, filter: MessageFilter): Promise<SeqBounds> {
+  const until = earliest(filter.to, filter.receivedUntil);
+  const bounds: SeqBounds = {};
+  if (until !== undefined) {
+    const below = await probe(db, 'min', `$1::timestamptz + ${TRANSACTION_SLACK}`, until);
+    if (below !== null) bounds.below = below;
+  }
+  if (filter.receivedSince !== undefined) {
+    // Nothing received before it (and the slack): every message is above 0.
+    const above = await probe(db, 'max', `$1::timestamptz - ${TRANSACTION_SLACK}`, filter.receivedSince);
+    bounds.above = above ?? '0';
+  } else if (filter.from !== undefined) {
+    const split = await probe(db, 'max', `$1::timestamptz - ${TRANSACTION_SLACK}`, filter.from);
+    if (split !== null) bounds.split = split;
+  }
+  return bounds;
+}
+
+/** Widths of the windows a probe tries in turn, before reading without one. */
+const PROBE_WINDOWS = ["interval '1 hour'", "interval '1 day'", "interval '31 days'", null];
+
+/**
+ * `min`: the smallest `seq` received from `time` on; `max`: the greatest received before it; null
+ * if none. One statement a window, each small: a single statement holding them all looked costly
+ * enough to the planner for JIT compilation, which took longer than the probes. `seq + 0`: for a
+ * bare `min(seq)` the planner would walk messages_seq_key from the oldest message, filtering by time.
+ */
+async function probe(
+  db: Queryable,
+  edge: 'min' | 'max',
+  time: string,
+  value: string,
+): Promise<string | null> {
+  for (const width of PROBE_WINDOWS) {
+    const window =
+      edge === 'min'
+        ? `s.received_at >= ${time}${width ? ` AND s.received_at < ${time} + ${width}` : ''}`
+        : `s.received_at < ${time}${width ? ` AND s.received_at >= ${time} - ${width}` : ''}`;
+    const { rows } = await db.query<{ seq: string | null }>(
+      `SELECT ${edge}(s.seq + 0) AS seq FROM messages s WHERE ${window}`,
+      [value],
+    );
+    const seq = rows[0]?.seq;
+    if (seq !== null && seq !== undefined) return seq;
+  }
+  return null;
+}
+
+/** The earlier of two ISO times, either of which may be absent. */
+function earliest(a?: string, b?: string): string | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+/**
+ * The SQL of a page of `columns` (of `messages m`), newest first, as parts to read in order until
+ * the page is full: `$1` the cursor (or null), `$2` the rows still wanted, then each part's params.
+ * - The first part walks `seq` backwards between the bounds, the times and the other fields
+ *   filtering what it meets: its cost is the page, not the table.
+ * - With a `split` (a `from` without `receivedSince`), a second part reads the messages at or below
+ *   it whose status changed in the period, through the BRIN of `updated_at`, and sorts only them.
+ *   Its `seq + 0` keeps the planner off the backward walk of `seq`, which would read every older
+ *   message. It runs only when the first part could not fill the page: at the end of the period.
+ * bench/ops-messages.bench.ts explains these same queries.
+ */
+export function pageQueries(
+  filter: MessageFilter,
+  bounds: SeqBounds,
+  columns: string,
+): { sql: string; params: unknown[] }[] {
   const where = filterCondition(filter, 3);
-  const bounded =
-    (filter.from !== undefined && filter.to !== undefined) ||
-    (filter.receivedSince !== undefined && filter.receivedUntil !== undefined);
-  // In a closed period the cursor is `seq + 0` too: as an index condition it made the planner read
-  // every entry of `messages_seq_key` below the cursor (half the table at a deep page) and filter
-  // them by time, instead of the period's few BRIN ranges.
-  const condition = `($1::bigint IS NULL OR m.${bounded ? 'seq + 0' : 'seq'} < $1) AND ${where.sql}`;
-  const sql = bounded
-    ? // `seq + 0`: sorting by an expression keeps the planner off the backward walk of `seq`.
-      `WITH page AS MATERIALIZED (SELECT m.seq FROM messages m WHERE ${condition} ORDER BY m.seq + 0 DESC LIMIT $2)
-       SELECT ${columns} FROM messages m JOIN page USING (seq) ORDER BY m.seq DESC`
-    : `SELECT ${columns} FROM messages m WHERE ${condition} ORDER BY m.seq DESC LIMIT $2`;
-  return { sql, params: where.params };
+  const walk = [...where.params];
+  const walkBounds = [
+    ...(bounds.below !== undefined ? [`m.seq < $${3 + walk.push(bounds.below) - 1}`] : []),
+    ...(bounds.above !== undefined ? [`m.seq > $${3 + walk.push(bounds.above) - 1}`] : []),
+    ...(bounds.split !== undefined ? [`m.seq > $${3 + walk.push(bounds.split) - 1}`] : []),
+  ];
+  const parts = [
+    {
+      sql: `SELECT ${columns} FROM messages m
+             WHERE ($1::bigint IS NULL OR m.seq < $1) AND ${[where.sql, ...walkBounds].join(' AND ')}
+             ORDER BY m.seq DESC LIMIT $2`,
+      params: walk,
+    },
+  ];
+  if (bounds.split !== undefined) {
+    const split = `m.seq + 0 <= $${3 + where.params.length}`;
+    parts.push({
+      sql: `WITH page AS MATERIALIZED (
+              SELECT m.seq FROM messages m
+               WHERE ($1::bigint IS NULL OR m.seq + 0 < $1) AND ${where.sql} AND ${split}
+               ORDER BY m.seq + 0 DESC LIMIT $2)
+            SELECT ${columns} FROM messages m JOIN page USING (seq) ORDER BY m.seq DESC`,
+      params: [...where.params, bounds.split],
+    });
+  }
+  return parts;
 }
 
 /** The first messages matching, oldest first: what a dry run shows of a bulk replay. */
