@@ -1,9 +1,17 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../services/core/actor.ts';
-import { type EventSummary, parseSummary, scopeOf, summaryInScope } from '../services/pipeline/events.ts';
+import {
+  type EventSummary,
+  parseSummary,
+  readFeed as readFeedPage,
+  scopeOf,
+  scopeParts,
+  summaryInScope,
+} from '../services/pipeline/events.ts';
 import { createTestDatabase } from './helpers/database.ts';
 import { provision, readFeed, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
+import { planOf } from './helpers/plan.ts';
 import { enregistrement, type LotReply, lot, postLot, sendLot } from './helpers/spt.ts';
 
 /**
@@ -11,6 +19,12 @@ import { enregistrement, type LotReply, lot, postLot, sendLot } from './helpers/
  * long-poll wakes only for its scope, and the notification's summary agrees with scopeOf.
  */
 const DESIGNATION = 'fr.sne.designation.creee.v1';
+/** More départements than a région has: the feed walks the log instead of merging one range each. */
+const MANY_DEPARTEMENTS = [
+  '59',
+  '62',
+  ...Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0')),
+];
 const COMMUNES: Record<string, string> = { '59': '59350', '62': '62041', '75': '75056' };
 
 let hub: TestHub;
@@ -167,7 +181,7 @@ describe('long polling', () => {
         `?after=${(await headOfLog()) as string}`,
       );
       const countFor75 = () =>
-        feedQueries.mock.calls.filter(([deps]) => (deps as string[])[0] === '75').length;
+        feedQueries.mock.calls.filter(([departement]) => departement === '75').length;
       const before = countFor75();
       const waiting75 = readFeed(hub.app, tokens['75'] as string, `?after=${next}&wait=25`);
       await vi.waitFor(() => expect(countFor75()).toBe(before + 1));
@@ -202,6 +216,8 @@ describe('the notification summary', () => {
     { clientId: 'd-all', role: 'dalo', organisme: '333333333', departements: ['*'] },
     { clientId: 'p59', role: 'contingent', organisme: '444444444', departements: ['59'] },
     { clientId: 'p75', role: 'contingent', organisme: '444444444', departements: ['75'] },
+    { clientId: 'p-two', role: 'contingent', organisme: '444444444', departements: ['59', '62'] },
+    { clientId: 'g-many', role: 'guichet', organisme: '111111111', departements: MANY_DEPARTEMENTS },
     { clientId: 'rpls', role: 'rpls', organisme: '555555555', departements: ['*'] },
   ];
   type Row = {
@@ -314,5 +330,40 @@ describe('the notification summary', () => {
     expect(summary).toBeUndefined();
     for (const actor of actors.filter((a) => a.role !== 'rpls'))
       expect(summaryInScope(actor, summary)).toBe(true);
+  });
+
+  it('the feed, merging one range per département, reads exactly what scopeOf selects, page after page', async () => {
+    for (const actor of actors) {
+      const scope = scopeOf(actor, 1);
+      const { rows: expected } = await writer.query<{ sequence: string }>(
+        `SELECT e.sequence FROM events e WHERE ${scope.sql} ORDER BY e.sequence`,
+        scope.params,
+      );
+      const read: string[] = [];
+      let after = '0';
+      for (;;) {
+        const page = await readFeedPage(writer, actor, after, 2);
+        read.push(...page.events.map((event) => String(BigInt(event.sequence))));
+        after = page.next;
+        if (page.events.length < 2) break;
+      }
+      expect(read, actor.clientId).toEqual(expected.map((row) => row.sequence));
+    }
+  });
+
+  it('reads a client of a few départements through one index range each, merged in order', async () => {
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    try {
+      for (const actor of actors.filter((a) => ['b59', 'd59', 'p-two'].includes(a.clientId))) {
+        const plan = await planOf(pool, (db) => readFeedPage(db, actor, '0', 100));
+        // d59's scope is one range: nothing to merge.
+        if (actor.clientId !== 'd59') expect(plan, actor.clientId).toMatch(/Merge Append/);
+        expect(plan, actor.clientId).toMatch(/Index Cond: \(\(departement = /);
+        expect(plan, actor.clientId).not.toMatch(/ANY/);
+      }
+      expect(scopeParts(actors.find((a) => a.clientId === 'g-many') as Actor, 1)).toHaveLength(1);
+    } finally {
+      await pool.end();
+    }
   });
 });

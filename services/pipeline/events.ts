@@ -95,6 +95,50 @@ export function scopeOf(actor: Actor, first: number): SqlCondition {
   }
 }
 
+/** The most départements a région has (Occitanie): up to this many, the feed merges one range each. */
+const MERGED_DEPARTEMENTS = 13;
+
+/**
+ * The actor's scope as disjoint parts that together select what scopeOf selects, each one range of
+ * one index in sequence order: one part per département (`e.departement = $n`, where `= ANY($n)`
+ * kept the planner off events_departement and events_dalo, reading every event of the log to find
+ * those of a département with 0.2 % of them), and one for the désignations a client sees. The feed
+ * merges them (readFeed). A scope of more départements than a région has sees a large share of the
+ * log: one walk of it finds a page sooner than a hundred merged ranges (30 ms for 95 of them).
+ */
+export function scopeParts(actor: Actor, first: number): SqlCondition[] {
+  const departements = new Set(actor.departements);
+  if (departements.has('*') || departements.size > MERGED_DEPARTEMENTS) return [scopeOf(actor, first)];
+  const demandeEvent = `e.type <> '${DESIGNATION}'`;
+  const perDepartement = (condition: string) =>
+    [...departements].map((departement, i) => ({
+      sql: `e.departement = $${first + i} AND ${condition}`,
+      params: [departement],
+    }));
+  const designations = (column: 'bailleur' | 'client_id', value: string, parts: SqlCondition[]) => ({
+    sql: `e.type = '${DESIGNATION}' AND e.${column} = $${first + parts.length}`,
+    params: [value],
+  });
+  switch (actor.role) {
+    case 'guichet':
+      return perDepartement(demandeEvent);
+    case 'bailleur': {
+      const parts = perDepartement(demandeEvent);
+      return [...parts, designations('bailleur', actor.organisme, parts)];
+    }
+    case 'dalo':
+      return perDepartement(`e.dalo_decision IS NOT NULL AND ${demandeEvent}`);
+    case 'contingent': {
+      const parts = perDepartement(
+        `(e.prioritaire OR e.dalo_decision = 'prioritaire-urgent') AND ${demandeEvent}`,
+      );
+      return [...parts, designations('client_id', actor.clientId, parts)];
+    }
+    default:
+      return [scopeOf(actor, first)];
+  }
+}
+
 /**
  * What one INSERT into `events` committed, as its NOTIFY carries it (migration 011): the
  * départements of its demande events (`d`), of those with a DALO decision (`dalo`), of the
@@ -162,15 +206,23 @@ export interface FeedPage {
  * instead of re-reading them. A full page ends at its last event.
  */
 export async function readFeed(db: Queryable, actor: Actor, after: string, limit: number): Promise<FeedPage> {
-  const scope = scopeOf(actor, 3);
+  const parts = scopeParts(actor, 3);
+  // Each part read in order from its index and cut at `limit`, the parts merged (Merge Append) and
+  // cut again: the page reads about its own events, however few of the log's they are. Without the
+  // parts' own LIMIT the planner sorted every event of the parts instead.
+  const union = parts
+    .map(
+      (part) =>
+        `(SELECT e.sequence, e.id, e.type, e.subject, e.time, e.data FROM events e
+           WHERE e.sequence > $1 AND ${part.sql} ORDER BY e.sequence LIMIT $2)`,
+    )
+    .join(' UNION ALL ');
   const { rows } = await db.query<{ head: string } & { [K in keyof EventRow]: EventRow[K] | null }>(
     `SELECT h.head, e.sequence, e.id, e.type, e.subject, e.time, e.data
        FROM (SELECT coalesce(max(sequence), 0) AS head FROM events) h
-       LEFT JOIN (SELECT e.sequence, e.id, e.type, e.subject, e.time, e.data FROM events e
-                   WHERE e.sequence > $1 AND ${scope.sql}
-                   ORDER BY e.sequence LIMIT $2) e ON true
+       LEFT JOIN (SELECT * FROM (${union}) e ORDER BY e.sequence LIMIT $2) e ON true
       ORDER BY e.sequence`,
-    [after, limit, ...scope.params],
+    [after, limit, ...parts.flatMap((part) => part.params)],
   );
   const events = rows.filter((row) => row.sequence !== null).map((row) => cloudEventOf(row as EventRow));
   const head = BigInt(rows[0]?.head ?? 0);
