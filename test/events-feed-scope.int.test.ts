@@ -180,8 +180,7 @@ describe('long polling', () => {
         tokens['75'] as string,
         `?after=${(await headOfLog()) as string}`,
       );
-      const countFor75 = () =>
-        feedQueries.mock.calls.filter(([departement]) => departement === '75').length;
+      const countFor75 = () => feedQueries.mock.calls.filter(([departement]) => departement === '75').length;
       const before = countFor75();
       const waiting75 = readFeed(hub.app, tokens['75'] as string, `?after=${next}&wait=25`);
       await vi.waitFor(() => expect(countFor75()).toBe(before + 1));
