@@ -278,6 +278,16 @@ describe('the list of deliveries', () => {
     const all = await listed('');
     expect(all.map((d) => d.id)).toEqual(rows.map((r) => r.id));
 
+    // One client's, whatever their status: the ranges of each status merged in the same order.
+    await hub.pool.query(
+      `UPDATE deliveries SET status = (ARRAY['pending', 'delivered', 'failed', 'discarded'])[1 + event_sequence % 4]`,
+    );
+    const { rows: ofA } = await hub.pool.query<{ id: string }>(
+      "SELECT id FROM deliveries WHERE client_id = 'abonne-a' ORDER BY created_at, id",
+    );
+    expect(ofA.length).toBeGreaterThan(7);
+    expect((await listed('&client=abonne-a')).map((d) => d.id)).toEqual(ofA.map((r) => r.id));
+
     const window = await listed('&from=2026-03-01T00:10:00Z&to=2026-03-01T00:20:00Z');
     expect(window.map((d) => d.createdAt)).toEqual(
       Array.from({ length: 10 }, (_, i) => new Date(Date.UTC(2026, 2, 1, 0, 10 + i)).toISOString()),
@@ -289,5 +299,11 @@ describe('the list of deliveries', () => {
       listDeliveries(db, { from: '2026-03-01T00:10:00Z', to: '2026-03-01T00:20:00Z' }, undefined, 101),
     );
     expect(plan).toMatch(/deliveries_created[^\n]*\n\s*Index Cond: \(\(created_at >= /);
+  });
+
+  it("reads one client's deliveries as a range of each status, merged, not every client's", async () => {
+    const plan = await planOf(hub.pool, (db) => listDeliveries(db, { client: 'abonne-a' }, undefined, 101));
+    expect(plan).toMatch(/Merge Append/);
+    expect(plan.match(/deliveries_status[^\n]*\n\s*Index Cond: \(\(status = /g)).toHaveLength(4);
   });
 });

@@ -6,6 +6,7 @@ import { PROBLEM_SCHEMA } from '../../http/problem-schema.ts';
 import { webhookJob } from '../../pipeline/queues.ts';
 import {
   countReplayable,
+  DELIVERY_STATUSES,
   type DeliveryFilter,
   discardDelivery,
   findDelivery,
@@ -16,7 +17,7 @@ import { pageOf, rowsFor } from '../../shared/pagination.ts';
 import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { audit } from '../audit.ts';
 
-const STATUSES = ['pending', 'delivered', 'failed', 'discarded'];
+const STATUSES = [...DELIVERY_STATUSES];
 
 const filterProperties = {
   status: { enum: STATUSES },

@@ -1,6 +1,9 @@
 import type { Queryable } from '../../db/pool.ts';
 import { formatSequence } from '../events.ts';
 
+/** Every status a delivery can have. */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'discarded'] as const;
+
 /** A webhook delivery as operators see it. */
 export interface DeliveryView {
   id: string;
@@ -9,7 +12,7 @@ export interface DeliveryView {
   eventType: string;
   subject: string;
   sequence: string;
-  status: 'pending' | 'delivered' | 'failed' | 'discarded';
+  status: (typeof DELIVERY_STATUSES)[number];
   attempts: number;
   nextAttemptAt?: string;
   lastError?: { error: string; statusCode?: number | null };
@@ -90,12 +93,20 @@ export async function listDeliveries(
   limit: number,
 ): Promise<DeliveryView[]> {
   const { sql, params } = where(filter);
-  const { rows } = await db.query<DeliveryRow>(
-    `${SELECT} WHERE ${sql}
+  const page = (condition: string) =>
+    `${SELECT} WHERE ${condition}
        AND ($5::uuid IS NULL OR (d.created_at, d.id) > (SELECT c.created_at, c.id FROM deliveries c WHERE c.id = $5))
-     ORDER BY d.created_at, d.id LIMIT $6`,
-    [...params, after ?? null, limit],
-  );
+     ORDER BY d.created_at, d.id LIMIT $6`;
+  // A client without a status: one range of deliveries_status per status, merged in order (Merge
+  // Append). Alone, the planner walked deliveries_created and filtered the client, reading every
+  // delivery of every client since the cursor to find those of one.
+  const statement =
+    filter.client !== undefined && filter.status === undefined
+      ? `SELECT * FROM (${DELIVERY_STATUSES.map(
+          (status) => `(${page(`d.status = '${status}' AND ${sql}`)})`,
+        ).join(' UNION ALL ')}) d ORDER BY d.created_at, d.id LIMIT $6`
+      : page(sql);
+  const { rows } = await db.query<DeliveryRow>(statement, [...params, after ?? null, limit]);
   return rows.map(viewOf);
 }
 
