@@ -108,7 +108,9 @@ const MERGED_DEPARTEMENTS = 13;
  */
 export function scopeParts(actor: Actor, first: number): SqlCondition[] {
   const departements = new Set(actor.departements);
-  if (departements.has('*') || departements.size > MERGED_DEPARTEMENTS) return [scopeOf(actor, first)];
+  // No département (the admin route refuses it, a hand-made row might not): scopeOf's `= ANY('{}')`.
+  const merged = departements.size > 0 && departements.size <= MERGED_DEPARTEMENTS && !departements.has('*');
+  if (!merged) return [scopeOf(actor, first)];
   const demandeEvent = `e.type <> '${DESIGNATION}'`;
   const perDepartement = (condition: string) =>
     [...departements].map((departement, i) => ({

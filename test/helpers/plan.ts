@@ -31,14 +31,14 @@ export async function planOf(pool: pg.Pool, run: (db: Queryable) => Promise<unkn
 
 /**
  * What PostgreSQL did running the last statement `run` sends (earlier ones, such as the probes that
- * compute a bound, run for real on `pool` first): EXPLAIN ANALYZE's text, and the rows its scans
- * read and threw away (`Rows Removed by Filter`, summed). How a test checks that a page reads about
+ * compute a bound, run for real on `pool` first): what `run` returned, EXPLAIN ANALYZE's text, and the rows its scans
+ * read and threw away (`Rows Removed by` a filter or a lossy bitmap's recheck, summed). How a test checks that a page reads about
  * its own rows, not every row between the newest and the period it asks for.
  */
-export async function analyzedRun(
+export async function analyzedRun<T>(
   pool: pg.Pool,
-  run: (db: Queryable) => Promise<unknown>,
-): Promise<{ plan: string; rowsRemoved: number }> {
+  run: (db: Queryable) => Promise<T>,
+): Promise<{ plan: string; rowsRemoved: number; result: T }> {
   let statement: { text: string; values: unknown[] } | undefined;
   const recording = {
     query: (text: string, values: unknown[]) => {
@@ -46,16 +46,15 @@ export async function analyzedRun(
       return pool.query(text, values);
     },
   };
-  await run(recording as unknown as Queryable);
+  const result = await run(recording as unknown as Queryable);
   if (!statement) throw new Error('no statement was sent');
   const { rows } = await pool.query<{ 'QUERY PLAN': string }>(
     `EXPLAIN (ANALYZE, COSTS OFF) ${statement.text}`,
     statement.values,
   );
   const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
-  const rowsRemoved = [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].reduce(
-    (sum, match) => sum + Number(match[1]),
-    0,
-  );
-  return { plan, rowsRemoved };
+  const rowsRemoved = [
+    ...plan.matchAll(/Rows Removed by (?:Filter|Index Recheck|Join Filter): (\d+)/g),
+  ].reduce((sum, match) => sum + Number(match[1]), 0);
+  return { plan, rowsRemoved, result };
 }

@@ -105,14 +105,23 @@ export async function seqBounds(db: Queryable, filter: MessageFilter): Promise<S
   return bounds;
 }
 
-/** Widths of the windows a probe tries in turn, before reading without one. */
-const PROBE_WINDOWS = ["interval '1 hour'", "interval '1 day'", "interval '31 days'", null];
+/** Widths of the windows a probe tries in turn. */
+const PROBE_WINDOWS = ["interval '1 hour'", "interval '1 day'", "interval '31 days'"];
 
 /**
- * `min`: the smallest `seq` received from `time` on; `max`: the greatest received before it; null
- * if none. One statement a window, each small: a single statement holding them all looked costly
- * enough to the planner for JIT compilation, which took longer than the probes. `seq + 0`: for a
- * bare `min(seq)` the planner would walk messages_seq_key from the oldest message, filtering by time.
+ * A bound of `seq` at `time`: with `min`, the `seq` of a message received from `time` on (the
+ * smallest, when the nearest windows find one); with `max`, of a message received before it (the
+ * greatest). Null when the windows beside `time` hold no message and the log's end says nothing
+ * either: no bound, which is always right, only slower.
+ * - One statement a window, each small: a single statement holding them all looked costly enough
+ *   to the planner for JIT compilation, which took longer than the probes.
+ * - `seq + 0`: for a bare `min(seq)` the planner would walk messages_seq_key from the oldest
+ *   message, filtering by time.
+ * - The month-wide window takes any message in it (LIMIT 1, the first the BRIN finds): a bound
+ *   that is looser but valid, without aggregating a month of messages.
+ * - Past the windows, one step into messages_seq_key: a time beyond the newest message (`max`) or
+ *   before the oldest (`min`) bounds nothing but the log's end, and reading without a window would
+ *   read the whole table.
  */
 async function probe(
   db: Queryable,
@@ -120,19 +129,27 @@ async function probe(
   time: string,
   value: string,
 ): Promise<string | null> {
-  for (const width of PROBE_WINDOWS) {
+  for (const [i, width] of PROBE_WINDOWS.entries()) {
     const window =
       edge === 'min'
-        ? `s.received_at >= ${time}${width ? ` AND s.received_at < ${time} + ${width}` : ''}`
-        : `s.received_at < ${time}${width ? ` AND s.received_at >= ${time} - ${width}` : ''}`;
+        ? `s.received_at >= ${time} AND s.received_at < ${time} + ${width}`
+        : `s.received_at < ${time} AND s.received_at >= ${time} - ${width}`;
     const { rows } = await db.query<{ seq: string | null }>(
-      `SELECT ${edge}(s.seq + 0) AS seq FROM messages s WHERE ${window}`,
+      i < PROBE_WINDOWS.length - 1
+        ? `SELECT ${edge}(s.seq + 0) AS seq FROM messages s WHERE ${window}`
+        : `SELECT s.seq FROM messages s WHERE ${window} LIMIT 1`,
       [value],
     );
     const seq = rows[0]?.seq;
     if (seq !== null && seq !== undefined) return seq;
   }
-  return null;
+  const { rows } = await db.query<{ seq: string }>(
+    edge === 'min'
+      ? `SELECT s.seq FROM (SELECT seq, received_at FROM messages ORDER BY seq LIMIT 1) s WHERE s.received_at >= ${time}`
+      : `SELECT s.seq FROM (SELECT seq, received_at FROM messages ORDER BY seq DESC LIMIT 1) s WHERE s.received_at < ${time}`,
+    [value],
+  );
+  return rows[0]?.seq ?? null;
 }
 
 /** The earlier of two ISO times, either of which may be absent. */
