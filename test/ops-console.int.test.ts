@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { summarizeMessages } from '../services/pipeline/message-summary.ts';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { planOf } from './helpers/plan.ts';
 import { attribution, enregistrement, postLot, radiation, sendLot } from './helpers/spt.ts';
 
 /**
@@ -255,6 +257,14 @@ describe('GET /ops/messages/summary', () => {
       headers: auth(operator),
     });
     expect(none.json()).toEqual({ status: 'failed', total: 0, groups: [] });
+  });
+
+  it('reads only its index, never the rows of the failed messages scattered in the table', async () => {
+    await hub.pool.query('VACUUM messages'); // as autovacuum does: the index-only scan needs the visibility map
+    for (const status of ['failed', 'rejected'] as const) {
+      const plan = await planOf(hub.pool, (db) => summarizeMessages(db, { status }));
+      expect(plan, status).toMatch(/Index Only Scan using messages_summary/);
+    }
   });
 
   it('is for operators only, and refuses bad filters with a problem', async () => {

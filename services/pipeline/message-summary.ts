@@ -30,9 +30,9 @@ export interface MessageSummary {
 
 /**
  * Messages waiting for an operator, counted by system and error code — the console's first
- * screen. Served by the partial index `messages_waiting_operator (status, received_at)` (migration
- * 012, whose predicate the query repeats): only failed and rejected messages are in it, never the
- * applied millions.
+ * screen. Served by the partial index `messages_summary` (migration 027, whose predicate the query
+ * repeats) as an index-only scan in its own order: only failed and rejected messages are in it,
+ * never the applied millions, and it holds every column the summary reads.
  */
 export async function summarizeMessages(db: Queryable, filter: SummaryFilter): Promise<MessageSummary> {
   const { rows } = await db.query<{
