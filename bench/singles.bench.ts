@@ -19,7 +19,9 @@
  * groups the WAL flushes of concurrent commits).
  *
  * A step is sustained when every request of it was answered 202 and its `202 → applied` p99 stays
- * under 1 s (the backlog does not grow). Exits by itself; 1 if a message was not applied.
+ * under 1 s (the backlog does not grow). Last, the ratios: the highest rate sustained against the
+ * bare ceiling, and at 100/s the two p99s against their targets and the 202's against a bare commit's.
+ * Exits by itself; 1 if a message was not applied.
  *
  * Options (environment): BENCH_SECONDS (per step, 10), BENCH_STEPS (rates after 100/s,
  * `250,500,1000,1500,2000`), BENCH_LOT_EVERY_MS (2000; 0: no lots beside), BENCH_LOT (500),
@@ -92,7 +94,14 @@ async function openLoop(rate: number, seconds: number, send: (i: number) => Prom
 // ---------------------------------------------------------------------------------------------
 // Baseline: bare PostgreSQL, one row per transaction.
 
-async function baseline(rates: number[]): Promise<void> {
+/** What the baseline measured: commit p99 by rate, and the ceiling of separate transactions. */
+interface Baseline {
+  p99: Map<number, number>;
+  ceiling: number;
+}
+
+async function baseline(rates: number[]): Promise<Baseline> {
+  const p99 = new Map<number, number>();
   const { name, url } = await createScratchDatabase(ADMIN_URL, 'sne_bench_singles_base');
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   pool.on('error', () => {});
@@ -110,6 +119,7 @@ async function baseline(rates: number[]): Promise<void> {
         await insert();
         latencies.push(now() - begin);
       });
+      p99.set(rate, percentile(latencies, 99));
       console.log(
         `  bare INSERT+COMMIT at ${String(rate).padStart(5)}/s: commit p50 ${ms(percentile(latencies, 50))}  p99 ${ms(percentile(latencies, 99))}  (${load()})`,
       );
@@ -124,9 +134,9 @@ async function baseline(rates: number[]): Promise<void> {
         }
       }),
     );
-    console.log(
-      `  ceiling, separate transactions (10 connections back to back): ${Math.round(commits / 5)} commits/s`,
-    );
+    const ceiling = Math.round(commits / 5);
+    console.log(`  ceiling, separate transactions (10 connections back to back): ${ceiling} commits/s`);
+    return { p99, ceiling };
   } finally {
     await pool.end();
     await dropScratchDatabase(ADMIN_URL, name);
@@ -157,7 +167,7 @@ interface StepResult {
   answeredRate: number;
 }
 
-async function hub(): Promise<boolean> {
+async function hub(base: Baseline): Promise<boolean> {
   const { name: database, url: databaseUrl } = await createScratchDatabase(ADMIN_URL, 'sne_bench_singles');
   const env = {
     DATABASE_URL: databaseUrl,
@@ -296,13 +306,24 @@ async function hub(): Promise<boolean> {
     console.log(
       `hub, portail filings at a steady rate${LOT_EVERY_MS > 0 ? `, a lot of ${LOT_SIZE} every ${LOT_EVERY_MS} ms beside` : ''}:`,
     );
-    let best = report(await runStep(100, Math.max(SECONDS, 20))) ? 100 : 0;
+    const first = await runStep(100, Math.max(SECONDS, 20));
+    let best = report(first) ? 100 : 0;
     for (const rate of best > 0 ? STEPS : []) {
       if (!report(await runStep(rate, SECONDS))) break;
       best = rate;
     }
     console.log(
       `hub, highest sustained single-message rate: ${best > 0 ? `${best}/s` : 'none'} (of steps ${[100, ...STEPS].join(', ')})`,
+    );
+    console.log(
+      `ratio highest sustained / bare ceiling of separate transactions: ${(best / base.ceiling).toFixed(2)} ` +
+        `(${best}/s against ${base.ceiling} commits/s; target: at least 1,000/s)`,
+    );
+    const bareP99 = base.p99.get(100) ?? Number.NaN;
+    console.log(
+      `at 100/s, 202 p99 ${ms(percentile(first.ack, 99)).trim()} (target < 50 ms), 202→applied p99 ` +
+        `${ms(percentile(first.applied, 99)).trim()} (target < 100 ms); bare commit p99 ${ms(bareP99).trim()}: ` +
+        `202 p99 / bare ${(percentile(first.ack, 99) / bareP99).toFixed(1)}×`,
     );
     if (lotErrors.length > 0) console.log(`  lots refused: ${lotErrors.join(', ')}`);
     const { rows } = await pool.query<{ n: number; jobs: number }>(
@@ -323,8 +344,8 @@ async function hub(): Promise<boolean> {
 
 console.log(`bench:singles — ${SECONDS} s per step (100/s: ${Math.max(SECONDS, 20)} s), ${load()}`);
 console.log('baseline, bare PostgreSQL, one single-row INSERT per transaction, same PostgreSQL:');
-await baseline([100, ...STEPS]);
-if (!(await hub())) {
+const base = await baseline([100, ...STEPS]);
+if (!(await hub(base))) {
   console.error('a message answered 202 was not applied');
   process.exitCode = 1;
 }
