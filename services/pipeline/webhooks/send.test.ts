@@ -23,7 +23,12 @@ afterAll(async () => {
   server.close();
 });
 
-const request = (path: string) => ({ url: `${base}${path}`, id: 'evt-1', body: '{}', secret: 'whsec_c2VjcmV0' });
+const request = (path: string) => ({
+  url: `${base}${path}`,
+  id: 'evt-1',
+  body: '{}',
+  secret: 'whsec_c2VjcmV0',
+});
 const options = { timeoutMs: 300, allowPrivate: true };
 
 describe('send', () => {
@@ -52,6 +57,9 @@ describe('send', () => {
       ok: false,
       error: 'ECONNREFUSED',
     });
-    expect(await send({ ...request(''), url: 'not a url' }, options)).toEqual({ ok: false, error: 'invalid URL' });
+    expect(await send({ ...request(''), url: 'not a url' }, options)).toEqual({
+      ok: false,
+      error: 'invalid URL',
+    });
   });
 });

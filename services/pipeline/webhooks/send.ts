@@ -86,7 +86,9 @@ export function send(request: SignedRequest, options: SendOptions): Promise<Send
         res.on('error', (error) => settle({ ok: false, error: error.message }));
       },
     );
-    req.on('error', (error: NodeJS.ErrnoException) => settle({ ok: false, error: error.code ?? error.message }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      settle({ ok: false, error: error.code ?? error.message }),
+    );
     req.end(request.body);
   });
 }
