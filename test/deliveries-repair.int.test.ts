@@ -6,6 +6,7 @@ import { fanOut, type NewDelivery } from '../services/pipeline/webhooks/fanout.t
 import { batchJobs } from '../services/pipeline/webhooks/fanout-runner.ts';
 import { type Stoppable, startWorkers } from '../services/pipeline/workers.ts';
 import { createSecretBox } from '../services/shared/secret-box.ts';
+import { askedWhile } from './helpers/asked-queue.ts';
 import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 import { planOf } from './helpers/plan.ts';
 import { enregistrement, sendLot } from './helpers/spt.ts';
@@ -135,6 +136,32 @@ describe('the delivery reconciler over a backlog', () => {
       expect(await reconcileDeliveries(hub.pool, hub.infrastructure.webhookQueue, 1000)).toBe(0);
       expect(await waitingJobs()).toBe(total);
     }
+  });
+
+  it('re-plans none of the deliveries a job sends while Redis is asked about them', async () => {
+    const total = EVENTS * SUBSCRIBERS.length;
+    await hub.infrastructure.webhookQueue.drain(true);
+    await hub.pool.query(`UPDATE deliveries SET next_attempt_at = now() - interval '1 hour'`);
+    const before = await hub.pool.query<{ id: string; job_id: string }>(
+      'SELECT id, job_id FROM deliveries ORDER BY next_attempt_at, id',
+    );
+    // The head of the backlog is sent meanwhile: what a batch job does while the reconciler asks Redis.
+    const sent = before.rows.slice(0, total / 3).map((row) => row.id);
+    const queue = askedWhile(hub.infrastructure.webhookQueue, () =>
+      hub.pool.query(
+        `UPDATE deliveries SET status = 'delivered', delivered_at = now(), attempts = attempts + 1
+          WHERE id = ANY($1::uuid[])`,
+        [sent],
+      ),
+    );
+    expect(await reconcileDeliveries(hub.pool, queue, 1000)).toBe(total - sent.length);
+    expect(await waitingJobs()).toBe(total - sent.length);
+    const { rows } = await hub.pool.query<{ id: string; job_id: string }>(
+      'SELECT id, job_id FROM deliveries WHERE id = ANY($1::uuid[])',
+      [sent],
+    );
+    const jobOf = new Map(before.rows.map((row) => [row.id, row.job_id]));
+    for (const row of rows) expect(row.job_id).toBe(jobOf.get(row.id));
   });
 });
 

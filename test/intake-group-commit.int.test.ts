@@ -11,6 +11,7 @@ import { findLot } from '../services/pipeline/message-queries.ts';
 import { APPLY_QUEUE, type ApplyJobData } from '../services/pipeline/queues.ts';
 import { reconcile } from '../services/pipeline/reconciler.ts';
 import { startWorkers } from '../services/pipeline/workers.ts';
+import { askedWhile } from './helpers/asked-queue.ts';
 import { inscription } from './helpers/commands.ts';
 import { provision, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
@@ -512,6 +513,31 @@ describe('the reconciler', () => {
     // A page's jobs hold what the page read: 3 messages at most.
     expect(Math.max(...jobs.map((job) => job?.data.messageIds.length ?? 0))).toBeLessThanOrEqual(3);
     expect(await apply(ids)).toEqual({ applied: 7, failed: 0, deferred: 0 });
+  });
+
+  it('queues nothing for messages a job applies while Redis is asked about it', async () => {
+    const group = intake();
+    const receipts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => group.acceptLot(single(inscription(`Course${i}`)))),
+    );
+    await group.close();
+    const ids = receipts.map((r) => r.messages[0]?.messageId ?? '');
+    await hub.pool.query(`UPDATE messages SET job_id = 'ending-' || id WHERE id = ANY($1::uuid[])`, [ids]);
+    // Their job ends while the reconciler asks Redis about it: four of the six are applied.
+    const queue = askedWhile(hub.infrastructure.applyQueue, () => apply(ids.slice(0, 4)));
+    await reconcile(hub.pool, queue, 0);
+    const { rows } = await hub.pool.query<{ id: string; job_id: string; status: string }>(
+      'SELECT id, job_id, status FROM messages WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    const applied = rows.filter((row) => row.status === 'applied');
+    expect(applied.map((row) => row.id).sort()).toEqual(ids.slice(0, 4).sort());
+    // The applied ones keep their job; the two left open are in a new one, and only they are.
+    for (const row of applied) expect(row.job_id).toBe(`ending-${row.id}`);
+    const open = rows.filter((row) => row.status !== 'applied');
+    const jobs = await Promise.all(open.map((row) => hub.infrastructure.applyQueue.getJob(row.job_id)));
+    expect(new Set(jobs.flatMap((job) => job?.data.messageIds ?? []))).toEqual(new Set(ids.slice(4)));
+    expect(await apply(ids.slice(4))).toEqual({ applied: 2, failed: 0, deferred: 0 });
   });
 });
 

@@ -196,10 +196,13 @@ export async function reconcileImports(
   for (const { id, job_id } of rows) {
     if (job_id && live.has(job_id)) continue;
     const job = mergeJob(id, `merge-${id}-${randomUUID()}`);
-    await pool.query('UPDATE rpls_imports SET job_id = $2, updated_at = now() WHERE id = $1', [
-      id,
-      job.opts.jobId,
-    ]);
+    // Only if still waiting under the job asked about: a merge that ended while Redis was asked is done.
+    const { rowCount } = await pool.query(
+      `UPDATE rpls_imports SET job_id = $2, updated_at = now()
+        WHERE id = $1 AND status = 'received' AND job_id IS NOT DISTINCT FROM $3`,
+      [id, job.opts.jobId, job_id],
+    );
+    if (!rowCount) continue;
     await queue.add(job.name, job.data, job.opts);
     requeued++;
   }

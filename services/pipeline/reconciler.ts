@@ -59,12 +59,21 @@ export async function reconcile(
     for (let i = 0; i < ids.length; i += JOB_SIZE) {
       const chunk = ids.slice(i, i + JOB_SIZE);
       const jobId = `reconcile-${randomUUID()}`;
-      await pool.query('UPDATE messages SET job_id = $2, updated_at = now() WHERE id = ANY($1::uuid[])', [
-        chunk,
-        jobId,
-      ]);
-      await queue.add('apply', { messageIds: chunk }, { jobId });
-      requeued += chunk.length;
+      // Only what is still open, stale and under the job asked about: a job that ended while Redis
+      // was asked (no longer live) has applied its messages, and one re-planned meanwhile has a new job.
+      const { rows: taken } = await pool.query<{ id: string }>(
+        `UPDATE messages SET job_id = $2, updated_at = now()
+          WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'processing')
+            AND job_id IS NOT DISTINCT FROM $3
+            AND updated_at < now() - make_interval(secs => $4::float8 / 1000)
+         RETURNING id`,
+        [chunk, jobId, job, graceMs],
+      );
+      if (taken.length === 0) continue;
+      const kept = new Set(taken.map((row) => row.id));
+      const messageIds = chunk.filter((id) => kept.has(id));
+      await queue.add('apply', { messageIds }, { jobId });
+      requeued += messageIds.length;
     }
   }
   const last = page.at(-1);

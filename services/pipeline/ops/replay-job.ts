@@ -194,6 +194,11 @@ export async function reconcileOpsJobs(
     const job = await queue.getJob(id);
     const state = job ? await job.getState() : 'unknown';
     if (['waiting', 'active', 'delayed', 'prioritized'].includes(state)) continue;
+    // A run that ended while its state was asked has settled its row: nothing to run again.
+    const { rowCount } = await pool.query(`SELECT 1 FROM ops_jobs WHERE id = $1 AND status = 'running'`, [
+      id,
+    ]);
+    if (!rowCount) continue;
     // A completed or failed BullMQ job with a running row: its last run stopped early; run it again.
     if (job) await job.remove().catch(() => {});
     await queue.add('replay', { jobId: id }, { jobId: id });

@@ -190,8 +190,15 @@ async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
 /**
  * Plans again the pending deliveries overdue by more than `graceMs` whose job Redis lost. A
  * delivery's job is the one of its next attempt (`<id>.<attempt>`), or the last re-plan recorded
- * in `deliveries.job_id`: while either is still live (a backlog waiting for workers) nothing is
- * added, so ticks over a backlog never multiply jobs. Returns how many were queued.
+ * in `deliveries.job_id` (at first the fan-out's batch): while either is still live (a backlog
+ * waiting for workers) nothing is added, so ticks over a backlog never multiply jobs. Returns how
+ * many were queued.
+ *
+ * Over a backlog the oldest overdue deliveries are the ones being sent: a batch job that ends while
+ * Redis is asked about it is no longer live, yet has delivered them. So a delivery is re-planned
+ * only if PostgreSQL still says, in the same statement that records its new job, that it is pending,
+ * overdue and at the same attempt. The batches are asked first, then only the deliveries outside a
+ * live batch: one question a batch, not two a delivery.
  */
 export async function reconcileDeliveries(
   pool: pg.Pool,
@@ -204,18 +211,35 @@ export async function reconcileDeliveries(
       ORDER BY next_attempt_at LIMIT 10000`,
     [graceMs],
   );
-  const expected = (row: (typeof rows)[number]) => webhookJob(row.id, row.attempts + 1).opts.jobId;
-  const live = await liveJobs(
+  const recorded = await liveJobs(
     queue,
-    rows.flatMap((row) => (row.job_id ? [expected(row), row.job_id] : [expected(row)])),
+    rows.flatMap((row) => (row.job_id ? [row.job_id] : [])),
   );
-  const lost = rows.filter((row) => !live.has(expected(row)) && !(row.job_id && live.has(row.job_id)));
-  for (const { id, attempts } of lost) {
-    const job = webhookJob(id, attempts + 1);
-    // A job that already ran for this attempt keeps its id: name the re-plan apart, and remember it.
-    const jobId = `${job.opts.jobId}.r${Date.now()}`;
-    await pool.query('UPDATE deliveries SET job_id = $2 WHERE id = $1', [id, jobId]);
-    await queue.add(job.name, job.data, { ...job.opts, jobId });
-  }
-  return lost.length;
+  const unsure = rows.filter((row) => !(row.job_id && recorded.has(row.job_id)));
+  const expected = (row: (typeof rows)[number]) => webhookJob(row.id, row.attempts + 1).opts.jobId;
+  const live = await liveJobs(queue, unsure.map(expected));
+  const lost = unsure.filter((row) => !live.has(expected(row)));
+  if (lost.length === 0) return 0;
+  // A job that already ran for this attempt keeps its id: name the re-plan apart, and remember it.
+  const suffix = `.r${Date.now()}`;
+  const { rows: replanned } = await pool.query<{ id: string; attempts: number; job_id: string }>(
+    `UPDATE deliveries d SET job_id = l.job_id
+       FROM unnest($1::uuid[], $2::int[], $3::text[]) AS l(id, attempts, job_id)
+      WHERE d.id = l.id AND d.attempts = l.attempts AND d.status = 'pending'
+        AND d.next_attempt_at < now() - make_interval(secs => $4::float8 / 1000)
+     RETURNING d.id, d.attempts, d.job_id`,
+    [
+      lost.map((row) => row.id),
+      lost.map((row) => row.attempts),
+      lost.map((row) => expected(row) + suffix),
+      graceMs,
+    ],
+  );
+  await queue.addBulk(
+    replanned.map(({ id, attempts, job_id }) => {
+      const job = webhookJob(id, attempts + 1);
+      return { ...job, opts: { ...job.opts, jobId: job_id } };
+    }),
+  );
+  return replanned.length;
 }
