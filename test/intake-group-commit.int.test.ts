@@ -484,13 +484,18 @@ describe('a statement after the commit that fails', () => {
 });
 
 describe('the reconciler', () => {
-  it('goes through a backlog larger than its page one page a pass, and queues every message whose job was lost', async () => {
+  /** `count` single inscriptions accepted together (one group), left for the reconciler: their message ids. */
+  async function acceptSingles(count: number, nom: string): Promise<string[]> {
     const group = intake();
     const receipts = await Promise.all(
-      Array.from({ length: 7 }, (_, i) => group.acceptLot(single(inscription(`Arriere${i}`)))),
+      Array.from({ length: count }, (_, i) => group.acceptLot(single(inscription(`${nom}${i}`)))),
     );
     await group.close();
-    const ids = receipts.map((r) => r.messages[0]?.messageId ?? '');
+    return receipts.map((r) => r.messages[0]?.messageId ?? '');
+  }
+
+  it('goes through a backlog larger than its page one page a pass, and queues every message whose job was lost', async () => {
+    const ids = await acceptSingles(7, 'Arriere');
     // Their job lost: it names no job Redis holds.
     await hub.pool.query(`UPDATE messages SET job_id = 'lost-' || id WHERE id = ANY($1::uuid[])`, [ids]);
     let after: string | undefined;
@@ -516,12 +521,7 @@ describe('the reconciler', () => {
   });
 
   it('queues nothing for messages a job applies while Redis is asked about it', async () => {
-    const group = intake();
-    const receipts = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => group.acceptLot(single(inscription(`Course${i}`)))),
-    );
-    await group.close();
-    const ids = receipts.map((r) => r.messages[0]?.messageId ?? '');
+    const ids = await acceptSingles(6, 'Course');
     await hub.pool.query(`UPDATE messages SET job_id = 'ending-' || id WHERE id = ANY($1::uuid[])`, [ids]);
     // Their job ends while the reconciler asks Redis about it: four of the six are applied.
     const queue = askedWhile(hub.infrastructure.applyQueue, () => apply(ids.slice(0, 4)));

@@ -124,6 +124,21 @@ function selected(times: {
     .map((m) => m.id);
 }
 
+/** What a paged list gives, page after page from the first, as `key`s. */
+async function allPages<T>(
+  read: (page: { cursor?: string }) => Promise<{ items: T[]; next?: string | undefined }>,
+  key: (item: T) => string,
+): Promise<string[]> {
+  const listed: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await read(cursor ? { cursor } : {});
+    listed.push(...page.items.map(key));
+    cursor = page.next;
+  } while (cursor);
+  return listed;
+}
+
 describe('a period selects exactly its rows, page after page', () => {
   it('GET /ops/messages', async () => {
     let nonEmpty = 0;
@@ -146,18 +161,16 @@ describe('a period selects exactly its rows, page after page', () => {
         });
         const expected = selected(times);
         if (expected.length > 0) nonEmpty++;
-        const listed: string[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await listMessages(pool, filter, { limit, ...(cursor ? { cursor } : {}) });
-          listed.push(...page.items.map((item) => item.messageId));
-          cursor = page.next;
-        } while (cursor);
+        const listed = await allPages(
+          (page) => listMessages(pool, filter, { limit, ...page }),
+          (item) => item.messageId,
+        );
         expect(listed).toEqual(expected);
       }),
-      { numRuns: 60 },
+      { numRuns: 150 },
     );
-    expect(nonEmpty).toBeGreaterThan(15);
+    // About one filter in five selects something (7 to 17 in 60 runs, measured): not a vacuous property.
+    expect(nonEmpty).toBeGreaterThanOrEqual(8);
   });
 
   it('GET /ops/messages, messages received long before a period of updates and changed in it', async () => {
@@ -167,13 +180,10 @@ describe('a period selects exactly its rows, page after page', () => {
     const expected = selected(times);
     expect(expected).toHaveLength(16);
     const filter = { from: iso(times.from), to: iso(times.to) } as MessageFilter;
-    const listed: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await listMessages(pool, filter, { limit: 5, ...(cursor ? { cursor } : {}) });
-      listed.push(...page.items.map((item) => item.messageId));
-      cursor = page.next;
-    } while (cursor);
+    const listed = await allPages(
+      (page) => listMessages(pool, filter, { limit: 5, ...page }),
+      (item) => item.messageId,
+    );
     expect(listed).toEqual(expected);
   });
 
@@ -197,18 +207,16 @@ describe('a period selects exactly its rows, page after page', () => {
           .sort((a, b) => Number(b.id) - Number(a.id))
           .map((line) => line.id);
         if (expected.length > 0) nonEmpty++;
-        const listed: string[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await searchAudit(pool, filter, { limit, ...(cursor ? { cursor } : {}) });
-          listed.push(...page.items.map((line) => line.id));
-          cursor = page.next;
-        } while (cursor);
+        const listed = await allPages(
+          (page) => searchAudit(pool, filter, { limit, ...page }),
+          (line) => line.id,
+        );
         expect(listed).toEqual(expected);
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
-    expect(nonEmpty).toBeGreaterThan(10);
+    // About one filter in two selects something (18 to 24 in 40 runs, measured).
+    expect(nonEmpty).toBeGreaterThanOrEqual(10);
   });
 });
 
