@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import { type EnregistrementSpec, enregistrement, radiation, sendLot } from './helpers/spt.ts';
+import { UUID_V7 } from './helpers/uuid-v7.ts';
 import { waitForMessagesDone } from './helpers/wait.ts';
 
 /**
@@ -181,7 +182,7 @@ describe('POST /connectors/contingent/v1/designations', () => {
     const message = await applied('contingent/v1/designations', body);
     expect(message).toMatchObject({ status: 'applied', type: 'designation' });
     const rows = await hub.pool.query(
-      'SELECT logement, siren_bailleur, date_designation, client_id, message_id FROM designations WHERE numero_unique = $1',
+      'SELECT logement, siren_bailleur, date_designation, client_id, message_id, id::text FROM designations WHERE numero_unique = $1',
       [n],
     );
     expect(rows.rows).toEqual([
@@ -191,6 +192,8 @@ describe('POST /connectors/contingent/v1/designations', () => {
         date_designation: '2014-06-01',
         client_id: 'syplo-59',
         message_id: message.messageId,
+        // Made by PostgreSQL (sne_uuid_v7): time-ordered, written at the key's right edge.
+        id: expect.stringMatching(UUID_V7),
       },
     ]);
     const events = await hub.pool.query(

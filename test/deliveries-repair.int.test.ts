@@ -10,6 +10,7 @@ import { askedWhile } from './helpers/asked-queue.ts';
 import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 import { planOf } from './helpers/plan.ts';
 import { enregistrement, sendLot } from './helpers/spt.ts';
+import { msOfUuidV7, UUID_V7 } from './helpers/uuid-v7.ts';
 import { Receiver } from './helpers/webhook-receiver.ts';
 
 /**
@@ -102,6 +103,11 @@ describe('the fan-out under a burst', () => {
     expect(batches.length).toBeGreaterThanOrEqual(5);
     for (const batch of batches) expect(batch.length).toBeLessThanOrEqual(24);
     expect(new Set(batches.flat().map((d) => d.id)).size).toBe(created);
+    // Ids made by PostgreSQL as UUIDs v7 of the fan-out's time: the primary key grows at its right edge.
+    for (const { id } of batches.flat()) {
+      expect(id).toMatch(UUID_V7);
+      expect(Math.abs(msOfUuidV7(id) - Date.now())).toBeLessThan(60_000);
+    }
     const { rows } = await hub.pool.query(
       `SELECT count(*)::int AS n FROM deliveries WHERE status = 'pending'`,
     );

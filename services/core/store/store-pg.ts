@@ -499,7 +499,7 @@ export class PgRegistryStore implements RegistryStore {
     if (writes.designations.length > 0) {
       await this.db.query(
         `INSERT INTO designations (id, numero_unique, logement, siren_bailleur, date_designation, client_id, message_id)
-         SELECT gen_random_uuid(), d."numeroUnique", d.logement, d."sirenBailleur", d."dateDesignation", d."clientId",
+         SELECT sne_uuid_v7(), d."numeroUnique", d.logement, d."sirenBailleur", d."dateDesignation", d."clientId",
            d."messageId"
            FROM ${unnestColumns(DESIGNATION_COLUMNS)} AS d`,
         columnParameters(DESIGNATION_COLUMNS, writes.designations),

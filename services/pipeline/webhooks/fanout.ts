@@ -89,7 +89,7 @@ export async function fanOut(
         // Job ids: this insert's own prefix (never one of an earlier database on the same Redis), then the rank.
         const { rows } = await db.query<{ id: string; job_id: string }>(
           `INSERT INTO deliveries (id, client_id, event_sequence, status, job_id)
-           SELECT gen_random_uuid(), $1, e.sequence, 'pending',
+           SELECT sne_uuid_v7(), $1, e.sequence, 'pending',
                   $5::text || '.b' || (row_number() OVER (ORDER BY e.sequence) - 1) / $6::int
              FROM events e
             WHERE e.sequence > $2 AND e.sequence <= $3
