@@ -3,6 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import { enregistrement, sendLot } from './helpers/spt.ts';
+import { UUID_V7 } from './helpers/uuid-v7.ts';
 import { waitForMessagesDone } from './helpers/wait.ts';
 import { jpeg, multipart, pdf, png } from './pgp-fixtures.ts';
 
@@ -366,7 +367,7 @@ describe('dossier unique', () => {
       ]);
       expect(reply.statusCode, reply.body).toBe(201);
       expect(reply.json()).toEqual({
-        pieceId: expect.any(String),
+        pieceId: expect.stringMatching(UUID_V7),
         sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         size: content.length,
         type,

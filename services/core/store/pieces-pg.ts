@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool.ts';
+import { uuidV7 } from '../../shared/uuid-v7.ts';
 import { type Actor, actsOn } from '../actor.ts';
 import type { NewPiece, PieceContent, PieceStore, PieceSummary } from '../pieces.ts';
 
@@ -36,7 +37,8 @@ export class PgPieceStore implements PieceStore {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          RETURNING id, numero_unique, type, media_type, size, sha256, created_at`,
         [
-          randomUUID(),
+          // Time-ordered: the key of a table of millions of pièces grows at its right edge.
+          uuidV7(),
           piece.numeroUnique,
           piece.type,
           piece.mediaType,
