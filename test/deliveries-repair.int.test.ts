@@ -144,24 +144,39 @@ describe('the delivery reconciler over a backlog', () => {
     }
   });
 
-  it('re-plans none of the deliveries a job sends while Redis is asked about them', async () => {
+  it('re-plans none of the deliveries a job sends or claims while Redis is asked about them', async () => {
     const total = EVENTS * SUBSCRIBERS.length;
     await hub.infrastructure.webhookQueue.drain(true);
     await hub.pool.query(`UPDATE deliveries SET next_attempt_at = now() - interval '1 hour'`);
     const before = await hub.pool.query<{ id: string; job_id: string }>(
       'SELECT id, job_id FROM deliveries ORDER BY next_attempt_at, id',
     );
-    // The head of the backlog is sent meanwhile: what a batch job does while the reconciler asks Redis.
+    // Meanwhile a batch job sends the head of the backlog, and claims the next third (a lease of a
+    // minute: pending still, one attempt more), what a job does while the reconciler asks Redis.
     const sent = before.rows.slice(0, total / 3).map((row) => row.id);
-    const queue = askedWhile(hub.infrastructure.webhookQueue, () =>
-      hub.pool.query(
+    const claimed = before.rows.slice(total / 3, (2 * total) / 3).map((row) => row.id);
+    const queue = askedWhile(hub.infrastructure.webhookQueue, async () => {
+      await hub.pool.query(
         `UPDATE deliveries SET status = 'delivered', delivered_at = now(), attempts = attempts + 1
           WHERE id = ANY($1::uuid[])`,
         [sent],
-      ),
+      );
+      await hub.pool.query(
+        `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + interval '1 minute'
+          WHERE id = ANY($1::uuid[])`,
+        [claimed],
+      );
+    });
+    const left = total - sent.length - claimed.length;
+    expect(await reconcileDeliveries(hub.pool, queue, 1000)).toBe(left);
+    expect(await waitingJobs()).toBe(left);
+    // The claim's lease runs out (its job died): those are planned again, at their next attempt.
+    await hub.pool.query(
+      `UPDATE deliveries SET next_attempt_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`,
+      [claimed],
     );
-    expect(await reconcileDeliveries(hub.pool, queue, 1000)).toBe(total - sent.length);
-    expect(await waitingJobs()).toBe(total - sent.length);
+    expect(await reconcileDeliveries(hub.pool, hub.infrastructure.webhookQueue, 1000)).toBe(claimed.length);
+    expect(await waitingJobs()).toBe(left + claimed.length);
     const { rows } = await hub.pool.query<{ id: string; job_id: string }>(
       'SELECT id, job_id FROM deliveries WHERE id = ANY($1::uuid[])',
       [sent],

@@ -124,6 +124,12 @@ function selected(times: {
     .map((m) => m.id);
 }
 
+/**
+ * The properties' seed, fixed: their non-vacuity checks count the filters that select rows, which
+ * a random seed would make a matter of chance. Another seed, to explore: FC_SEED=….
+ */
+const SEED = Number(process.env.FC_SEED ?? 20261202);
+
 /** What a paged list gives, page after page from the first, as `key`s. */
 async function allPages<T>(
   read: (page: { cursor?: string }) => Promise<{ items: T[]; next?: string | undefined }>,
@@ -167,7 +173,7 @@ describe('a period selects exactly its rows, page after page', () => {
         );
         expect(listed).toEqual(expected);
       }),
-      { numRuns: 150 },
+      { numRuns: 150, seed: SEED },
     );
     // About one filter in five selects something (7 to 17 in 60 runs, measured): not a vacuous property.
     expect(nonEmpty).toBeGreaterThanOrEqual(8);
@@ -213,7 +219,7 @@ describe('a period selects exactly its rows, page after page', () => {
         );
         expect(listed).toEqual(expected);
       }),
-      { numRuns: 60 },
+      { numRuns: 60, seed: SEED },
     );
     // About one filter in two selects something (18 to 24 in 40 runs, measured).
     expect(nonEmpty).toBeGreaterThanOrEqual(10);

@@ -325,6 +325,28 @@ describe('contract errors', () => {
   it('refuse other roles', async () => {
     expect((await post('/demandes', demande(), guichet59)).statusCode).toBe(403);
   });
+
+  it('keep a message whose errors are longer than an index row, and count it on the console', async () => {
+    // 300 unknown properties of long names, each its own error: the stored error runs to tens of kB.
+    const extra = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => [`${'propriete-inconnue-'.repeat(6)}${i}-${Math.random()}`, i]),
+    );
+    const body = { ...demande(), ...extra };
+    const reply = await post('/demandes', body);
+    expect(reply.statusCode).toBe(400);
+    const { rows } = await hub.pool.query<{ status: string; error_code: string; size: number }>(
+      'SELECT status, error_code, length(error::text) AS size FROM messages WHERE sender_id = $1',
+      [body.id],
+    );
+    expect(rows).toEqual([{ status: 'rejected', error_code: expect.any(String), size: expect.any(Number) }]);
+    expect(rows[0]?.size).toBeGreaterThan(2704);
+    const operator = await provision(hub.app, { id: 'ops-pgp', role: 'operator', departements: ['*'] });
+    const summary = await get('/ops/messages/summary?status=rejected', operator);
+    expect(summary.statusCode).toBe(200);
+    expect(summary.json().groups).toContainEqual(
+      expect.objectContaining({ system: 'pgp', errorCode: rows[0]?.error_code }),
+    );
+  });
 });
 
 describe('dossier unique', () => {

@@ -55,7 +55,7 @@ describe('a job that ends while the reconciler asks Redis about it', () => {
     }
   });
 
-  it('a bulk replay: the job finished meanwhile is not run again', async () => {
+  it('a bulk replay: the job finished meanwhile is not run again, a lost one is', async () => {
     const queue = createOpsQueue(hub.infrastructure.redis, hub.config.queuePrefix);
     try {
       const jobId = await createReplayJob(hub.pool, {
@@ -65,14 +65,23 @@ describe('a job that ends while the reconciler asks Redis about it', () => {
         matched: 0,
         maxSeq: '0',
       });
-      await hub.pool.query(`UPDATE ops_jobs SET updated_at = now() - interval '1 hour' WHERE id = $1`, [
-        jobId,
+      // Another whose BullMQ job was lost: that one runs again.
+      const lost = await createReplayJob(hub.pool, {
+        actor: 'ops',
+        reason: 'perdu',
+        filter: { status: 'failed' },
+        matched: 0,
+        maxSeq: '0',
+      });
+      await hub.pool.query(`UPDATE ops_jobs SET updated_at = now() - interval '1 hour' WHERE id = ANY($1)`, [
+        [jobId, lost],
       ]);
       const asked = askedWhile(queue, () =>
         hub.pool.query(`UPDATE ops_jobs SET status = 'completed' WHERE id = $1`, [jobId]),
       );
-      expect(await reconcileOpsJobs(hub.pool, asked, 1000)).toBe(0);
+      expect(await reconcileOpsJobs(hub.pool, asked, 1000)).toBe(1);
       expect(await queue.getJob(jobId)).toBeUndefined();
+      expect((await queue.getJob(lost))?.data).toEqual({ jobId: lost });
     } finally {
       await queue.obliterate({ force: true });
       await queue.close();

@@ -366,7 +366,8 @@ async function recordOutcomes(
   ];
   await db.query(
     `WITH done AS (
-       UPDATE messages m SET status = o.status, result = o.result, error = o.error, updated_at = now(),
+       UPDATE messages m SET status = o.status, result = o.result, error = o.error, error_code = o.error->>'code',
+              updated_at = now(),
               attempts = m.attempts + 1,
               applied_at = CASE WHEN o.outcome = 'already-applied' THEN m.applied_at
                                 WHEN o.status = 'applied' THEN now() END
@@ -402,7 +403,8 @@ async function markFailed(pool: pg.Pool, ids: string[], failure: MessageFailure)
   await withTransaction(pool, async (db) => {
     await db.query(
       `WITH done AS (
-         UPDATE messages SET status = 'failed', error = $2::jsonb, updated_at = now(), attempts = attempts + 1
+         UPDATE messages SET status = 'failed', error = $2::jsonb, error_code = $2::jsonb->>'code', updated_at = now(),
+                attempts = attempts + 1
           WHERE id = ANY($1::uuid[]) AND ${notDoneYet()}
          RETURNING id, attempts)
        INSERT INTO message_attempts (message_id, attempt, outcome, error)

@@ -108,9 +108,13 @@ const MERGED_DEPARTEMENTS = 13;
  */
 export function scopeParts(actor: Actor, first: number): SqlCondition[] {
   const departements = new Set(actor.departements);
-  // No département (the admin route refuses it, a hand-made row might not): scopeOf's `= ANY('{}')`.
-  const merged = departements.size > 0 && departements.size <= MERGED_DEPARTEMENTS && !departements.has('*');
-  if (!merged) return [scopeOf(actor, first)];
+  if (departements.size > MERGED_DEPARTEMENTS || departements.has('*')) return [scopeOf(actor, first)];
+  const parts = mergedParts(actor, departements, first);
+  // No département (the admin route refuses it, a hand-made row might not) and no désignations: nothing.
+  return parts.length > 0 ? parts : [{ sql: 'false', params: [] }];
+}
+
+function mergedParts(actor: Actor, departements: Set<string>, first: number): SqlCondition[] {
   const demandeEvent = `e.type <> '${DESIGNATION}'`;
   const perDepartement = (condition: string) =>
     [...departements].map((departement, i) => ({

@@ -245,9 +245,9 @@ export async function storeAll(
      given AS MATERIALIZED (SELECT * FROM ${unnestColumns(STORED_COLUMNS, 7)} AS m),
      new_messages AS (
        INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status, content_hash, error,
-                             job_id)
+                             error_code, job_id)
        SELECT m.id, m.lot_id, m.client_id, m.sender_id, m.system, m.version, m.type, m.status, m.content_hash,
-              m.error, CASE WHEN m.status = 'accepted' THEN $6 END
+              m.error, m.error->>'code', CASE WHEN m.status = 'accepted' THEN $6 END
          FROM given m, locked
         ORDER BY m.n
        ON CONFLICT (client_id, sender_id) WHERE status <> 'rejected' DO NOTHING

@@ -32,7 +32,8 @@ export interface MessageSummary {
  * Messages waiting for an operator, counted by system and error code — the console's first
  * screen. Served by the partial index `messages_summary` (migration 027, whose predicate the query
  * repeats) as an index-only scan in its own order: only failed and rejected messages are in it,
- * never the applied millions, and it holds every column the summary reads.
+ * never the applied millions, and it holds every column the summary reads (`error_code`, the
+ * error's code, written with `error`).
  */
 export async function summarizeMessages(db: Queryable, filter: SummaryFilter): Promise<MessageSummary> {
   const { rows } = await db.query<{
@@ -42,13 +43,13 @@ export async function summarizeMessages(db: Queryable, filter: SummaryFilter): P
     first: Date;
     last: Date;
   }>(
-    `SELECT system, error->>'code' AS code, count(*) AS n, min(received_at) AS first, max(received_at) AS last
+    `SELECT system, error_code AS code, count(*) AS n, min(received_at) AS first, max(received_at) AS last
        FROM messages
       WHERE status = $1 AND status IN ('failed', 'rejected')
         AND ($2::timestamptz IS NULL OR received_at >= $2)
         AND ($3::timestamptz IS NULL OR received_at < $3)
-      GROUP BY system, error->>'code'
-      ORDER BY count(*) DESC, system, error->>'code'`,
+      GROUP BY system, error_code
+      ORDER BY count(*) DESC, system, error_code`,
     [filter.status, filter.receivedSince ?? null, filter.receivedUntil ?? null],
   );
   const groups = rows.map((row) => ({

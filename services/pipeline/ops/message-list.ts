@@ -117,8 +117,9 @@ const PROBE_WINDOWS = ["interval '1 hour'", "interval '1 day'", "interval '31 da
  *   to the planner for JIT compilation, which took longer than the probes.
  * - `seq + 0`: for a bare `min(seq)` the planner would walk messages_seq_key from the oldest
  *   message, filtering by time.
- * - The month-wide window takes any message in it (LIMIT 1, the first the BRIN finds): a bound
- *   that is looser but valid, without aggregating a month of messages.
+ * - Every window aggregates, the month-wide one too: a `LIMIT 1` there (any message of the month,
+ *   a looser bound) made the planner walk the table from its start rather than read the BRIN,
+ *   240 ms on 2 M messages when the month was empty, where the aggregate reads the BRIN in 0.5 ms.
  * - Past the windows, one step into messages_seq_key: a time beyond the newest message (`max`) or
  *   before the oldest (`min`) bounds nothing but the log's end, and reading without a window would
  *   read the whole table.
@@ -129,15 +130,13 @@ async function probe(
   time: string,
   value: string,
 ): Promise<string | null> {
-  for (const [i, width] of PROBE_WINDOWS.entries()) {
+  for (const width of PROBE_WINDOWS) {
     const window =
       edge === 'min'
         ? `s.received_at >= ${time} AND s.received_at < ${time} + ${width}`
         : `s.received_at < ${time} AND s.received_at >= ${time} - ${width}`;
     const { rows } = await db.query<{ seq: string | null }>(
-      i < PROBE_WINDOWS.length - 1
-        ? `SELECT ${edge}(s.seq + 0) AS seq FROM messages s WHERE ${window}`
-        : `SELECT s.seq FROM messages s WHERE ${window} LIMIT 1`,
+      `SELECT ${edge}(s.seq + 0) AS seq FROM messages s WHERE ${window}`,
       [value],
     );
     const seq = rows[0]?.seq;

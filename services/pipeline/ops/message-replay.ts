@@ -233,7 +233,7 @@ async function requeue(
     const chunk = ready.slice(i, i + JOB_SIZE);
     const job = { jobId: `replay-${randomUUID()}`, messageIds: chunk.map((m) => m.id) };
     await db.query(
-      `UPDATE messages m SET status = 'accepted', error = NULL, job_id = $2, updated_at = now(), revision = r.revision
+      `UPDATE messages m SET status = 'accepted', error = NULL, error_code = NULL, job_id = $2, updated_at = now(), revision = r.revision
          FROM unnest($1::uuid[], $3::int[]) AS r(id, revision) WHERE m.id = r.id`,
       [job.messageIds, job.jobId, chunk.map((m) => m.revision)],
     );

@@ -42,11 +42,11 @@ describe('send', () => {
       expect(await send(request(path), options), path).toEqual({ ok: false, error: 'timeout' });
       expect(Date.now() - started, path).toBeGreaterThanOrEqual(290);
     }
-    // The connections it gave up were destroyed, not put back for the next attempt.
+    // The next attempt to the same receiver goes through.
     expect(await send(request('/ok'), options)).toEqual({ ok: true, statusCode: 204 });
   });
 
-  it('reports a refused connection and a bad URL without throwing', async () => {
+  it('reports a refused connection, another protocol and a bad URL without throwing', async () => {
     const closed = http.createServer();
     closed.listen(0, '127.0.0.1');
     await once(closed, 'listening');
@@ -57,6 +57,12 @@ describe('send', () => {
       ok: false,
       error: 'ECONNREFUSED',
     });
+    // A protocol node:http refuses at once: an outcome, and no timer left to fire on a request never made.
+    expect(await send({ ...request(''), url: 'ftp://127.0.0.1/' }, options)).toEqual({
+      ok: false,
+      error: 'ERR_INVALID_PROTOCOL',
+    });
+    await new Promise((resolve) => setTimeout(resolve, options.timeoutMs + 50));
     expect(await send({ ...request(''), url: 'not a url' }, options)).toEqual({
       ok: false,
       error: 'invalid URL',

@@ -52,11 +52,6 @@ export function send(request: SignedRequest, options: SendOptions): Promise<Send
       resolve({ ok: false, error: 'invalid URL' });
       return;
     }
-    // The whole attempt, answer's body included; on timeout the socket is destroyed, never reused.
-    const timer = setTimeout(() => {
-      settle({ ok: false, error: 'timeout' });
-      req.destroy();
-    }, options.timeoutMs);
     let settled = false;
     const settle = (outcome: SendOutcome) => {
       if (settled) return;
@@ -65,27 +60,41 @@ export function send(request: SignedRequest, options: SendOptions): Promise<Send
       resolve(outcome);
     };
     const client = url.protocol === 'https:' ? https : http;
-    const req = client.request(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'sne-hub-webhooks',
-          ...signatureHeaders(request, new Date()),
+    let req: http.ClientRequest;
+    try {
+      req = client.request(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'sne-hub-webhooks',
+            ...signatureHeaders(request, new Date()),
+          },
+          ...(options.allowPrivate ? {} : { lookup: publicOnlyLookup }),
         },
-        ...(options.allowPrivate ? {} : { lookup: publicOnlyLookup }),
-      },
-      (res) => {
-        // The answer's body is not read for meaning; drain it so the socket is released.
-        res.resume();
-        res.on('end', () => {
-          const statusCode = res.statusCode ?? 0;
-          settle({ ok: statusCode >= 200 && statusCode < 300, statusCode });
-        });
-        res.on('error', (error) => settle({ ok: false, error: error.message }));
-      },
-    );
+        (res) => {
+          // The answer's body is not read for meaning; drain it so the socket is released.
+          res.resume();
+          res.on('end', () => {
+            const statusCode = res.statusCode ?? 0;
+            settle({ ok: statusCode >= 200 && statusCode < 300, statusCode });
+          });
+          res.on('error', (error: NodeJS.ErrnoException) =>
+            settle({ ok: false, error: error.code ?? error.message }),
+          );
+        },
+      );
+    } catch (error) {
+      // A URL node:http cannot send to (another protocol): a hand-made row, the admin route refuses them.
+      resolve({ ok: false, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+      return;
+    }
+    // The whole attempt, answer's body included; on timeout the socket is destroyed, never reused.
+    const timer = setTimeout(() => {
+      settle({ ok: false, error: 'timeout' });
+      req.destroy();
+    }, options.timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) =>
       settle({ ok: false, error: error.code ?? error.message }),
     );
