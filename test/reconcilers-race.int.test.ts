@@ -22,6 +22,17 @@ afterAll(async () => {
   await hub?.close();
 });
 
+/** A bulk replay's row, `running`, as its route records it (with nothing to replay). */
+function runningReplay(reason: string): Promise<string> {
+  return createReplayJob(hub.pool, {
+    actor: 'ops',
+    reason,
+    filter: { status: 'failed' },
+    matched: 0,
+    maxSeq: '0',
+  });
+}
+
 describe('a job that ends while the reconciler asks Redis about it', () => {
   it('an RPLS merge: the import completed meanwhile gets no new merge', async () => {
     const queue = createRplsQueue({ connection: hub.infrastructure.redis, prefix: hub.config.queuePrefix });
@@ -58,21 +69,9 @@ describe('a job that ends while the reconciler asks Redis about it', () => {
   it('a bulk replay: the job finished meanwhile is not run again, a lost one is', async () => {
     const queue = createOpsQueue(hub.infrastructure.redis, hub.config.queuePrefix);
     try {
-      const jobId = await createReplayJob(hub.pool, {
-        actor: 'ops',
-        reason: 'course',
-        filter: { status: 'failed' },
-        matched: 0,
-        maxSeq: '0',
-      });
+      const jobId = await runningReplay('course');
       // Another whose BullMQ job was lost: that one runs again.
-      const lost = await createReplayJob(hub.pool, {
-        actor: 'ops',
-        reason: 'perdu',
-        filter: { status: 'failed' },
-        matched: 0,
-        maxSeq: '0',
-      });
+      const lost = await runningReplay('perdu');
       await hub.pool.query(`UPDATE ops_jobs SET updated_at = now() - interval '1 hour' WHERE id = ANY($1)`, [
         [jobId, lost],
       ]);
