@@ -354,4 +354,10 @@ describe('the list of deliveries', () => {
     expect(plan).toMatch(/Merge Append/);
     expect(plan.match(/deliveries_status[^\n]*\n\s*Index Cond: \(\(status = /g)).toHaveLength(4);
   });
+
+  it('holds no delivery of another status, which no range would list', async () => {
+    await expect(
+      hub.pool.query(`UPDATE deliveries SET status = 'sent' WHERE id = (SELECT id FROM deliveries LIMIT 1)`),
+    ).rejects.toThrow(/deliveries_status_known/);
+  });
 });
