@@ -8,6 +8,7 @@ import { type Stoppable, startWorkers } from '../services/pipeline/workers.ts';
 import { createSecretBox } from '../services/shared/secret-box.ts';
 import { askedWhile } from './helpers/asked-queue.ts';
 import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
+import { allPages } from './helpers/pages.ts';
 import { planOf } from './helpers/plan.ts';
 import { enregistrement, sendLot } from './helpers/spt.ts';
 import { msOfUuidV7, UUID_V7 } from './helpers/uuid-v7.ts';
@@ -297,21 +298,19 @@ describe('the bulk replay of deliveries', () => {
 
 describe('the list of deliveries', () => {
   /** Every delivery the operators' list gives, page after page, with this query. */
-  async function listed(query: string): Promise<{ id: string; createdAt: string }[]> {
-    const seen: { id: string; createdAt: string }[] = [];
-    let cursor = '';
-    for (;;) {
-      const reply = await hub.app.inject({
-        method: 'GET',
-        url: `/ops/deliveries?limit=7${query}${cursor}`,
-        headers: { authorization: `Bearer ${operator}` },
-      });
-      expect(reply.statusCode, reply.body).toBe(200);
-      const page = reply.json<{ items: { id: string; createdAt: string }[]; next?: string }>();
-      seen.push(...page.items);
-      if (!page.next) return seen;
-      cursor = `&cursor=${page.next}`;
-    }
+  function listed(query: string): Promise<{ id: string; createdAt: string }[]> {
+    return allPages(
+      async ({ cursor }) => {
+        const reply = await hub.app.inject({
+          method: 'GET',
+          url: `/ops/deliveries?limit=7${query}${cursor ? `&cursor=${cursor}` : ''}`,
+          headers: { authorization: `Bearer ${operator}` },
+        });
+        expect(reply.statusCode, reply.body).toBe(200);
+        return reply.json<{ items: { id: string; createdAt: string }[]; next?: string }>();
+      },
+      (delivery) => delivery,
+    );
   }
 
   it('pages through them in order of creation, a window of time included', async () => {

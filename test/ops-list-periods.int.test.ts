@@ -6,6 +6,7 @@ import { createPool } from '../services/db/pool.ts';
 import type { MessageFilter } from '../services/pipeline/ops/message-filter.ts';
 import { listMessages } from '../services/pipeline/ops/message-list.ts';
 import { createTestDatabase } from './helpers/database.ts';
+import { allPages } from './helpers/pages.ts';
 import { analyzedRun } from './helpers/plan.ts';
 
 /**
@@ -129,21 +130,6 @@ function selected(times: {
  * a random seed would make a matter of chance. Another seed, to explore: FC_SEED=….
  */
 const SEED = Number(process.env.FC_SEED ?? 20261202);
-
-/** What a paged list gives, page after page from the first, as `key`s. */
-async function allPages<T>(
-  read: (page: { cursor?: string }) => Promise<{ items: T[]; next?: string | undefined }>,
-  key: (item: T) => string,
-): Promise<string[]> {
-  const listed: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await read(cursor ? { cursor } : {});
-    listed.push(...page.items.map(key));
-    cursor = page.next;
-  } while (cursor);
-  return listed;
-}
 
 describe('a period selects exactly its rows, page after page', () => {
   it('GET /ops/messages', async () => {

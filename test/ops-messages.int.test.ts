@@ -7,6 +7,7 @@ import {
 } from '../services/pipeline/ops/replay-job.ts';
 import { postLotDone, provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 import { call, importParc } from './helpers/ops.ts';
+import { allPages } from './helpers/pages.ts';
 import {
   attribution,
   enregistrement,
@@ -247,20 +248,19 @@ describe('the list', () => {
       enregistrement({ id: uid('P'), nom: 'Page', prenom: 'Trois' }),
     );
     const expected = Object.values(ids).reverse();
-    const seen: string[] = [];
-    let cursor: string | undefined;
     let pages = 0;
-    do {
-      const reply = await ops(
-        'GET',
-        `/ops/messages?client=lille-habitat&system=spt&type=enregistrement&status=applied&receivedSince=${since}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      expect(reply.statusCode, reply.body).toBe(200);
-      const page = reply.json<{ items: { messageId: string; revision: number }[]; next?: string }>();
-      seen.push(...page.items.map((m) => m.messageId));
-      cursor = page.next;
-      pages++;
-    } while (cursor);
+    const seen = await allPages(
+      async ({ cursor }) => {
+        const reply = await ops(
+          'GET',
+          `/ops/messages?client=lille-habitat&system=spt&type=enregistrement&status=applied&receivedSince=${since}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        expect(reply.statusCode, reply.body).toBe(200);
+        pages++;
+        return reply.json<{ items: { messageId: string; revision: number }[]; next?: string }>();
+      },
+      (m) => m.messageId,
+    );
     expect(seen).toEqual(expected);
     expect(pages).toBe(2);
     const none = await ops('GET', `/ops/messages?client=mairie-lille&receivedSince=${since}`);
@@ -616,13 +616,14 @@ describe('audit in the same transaction as the action', () => {
     const all = await ops('GET', '/ops/audit?limit=1000');
     const total = all.json().items.length;
     expect(total).toBeGreaterThan(3);
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await ops('GET', `/ops/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-      ids.push(...page.json().items.map((l: { id: string }) => l.id));
-      cursor = page.json().next;
-    } while (cursor);
+    const ids = await allPages(
+      async ({ cursor }) =>
+        (await ops('GET', `/ops/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json<{
+          items: { id: string }[];
+          next?: string;
+        }>(),
+      (l) => l.id,
+    );
     expect(ids).toEqual(all.json().items.map((l: { id: string }) => l.id));
     expect(ids.map(Number)).toEqual([...ids.map(Number)].sort((a, b) => b - a));
     const future = await ops('GET', `/ops/audit?from=${new Date(Date.now() + 60_000).toISOString()}`);
