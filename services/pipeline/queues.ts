@@ -103,7 +103,7 @@ export function isLastAttempt(job: Pick<Job, 'attemptsMade' | 'opts'>): boolean 
 }
 
 /** Job states in which a job will still run: what it carries needs no other job. */
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+export const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 /** Job states asked of Redis at once. */
 const CHECKS_AT_ONCE = 50;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import type pg from 'pg';
 import { type Queryable, withTransaction } from '../../db/pool.ts';
-import type { ApplyJobData } from '../queues.ts';
+import { type ApplyJobData, LIVE_STATES } from '../queues.ts';
 import { filterCondition, type MessageFilter } from './message-filter.ts';
 import { type BulkReplayStatus, replayChunk } from './message-replay.ts';
 import type { Revisers } from './revisers.ts';
@@ -193,7 +193,7 @@ export async function reconcileOpsJobs(
   for (const { id } of rows) {
     const job = await queue.getJob(id);
     const state = job ? await job.getState() : 'unknown';
-    if (['waiting', 'active', 'delayed', 'prioritized'].includes(state)) continue;
+    if (LIVE_STATES.has(state)) continue;
     // A run that ended while its state was asked has settled its row: nothing to run again.
     const { rowCount } = await pool.query(`SELECT 1 FROM ops_jobs WHERE id = $1 AND status = 'running'`, [
       id,
