@@ -10,6 +10,8 @@
 -- bytes, and a contract error lists every faulty field of a message, named by its sender (a lot
 -- refused with `index row size … exceeds btree version 4 maximum 2704`). Like its sibling, the
 -- index holds only failed and rejected messages: the hot path writes into it only for those.
+-- A plain column the writers fill, not `GENERATED ALWAYS AS (error->>'code') STORED`: adding a stored
+-- generated column rewrites the whole table under an exclusive lock, millions of messages long.
 ALTER TABLE messages ADD COLUMN error_code text;
 UPDATE messages SET error_code = error->>'code' WHERE status IN ('failed', 'rejected') AND error ? 'code';
 CREATE INDEX messages_summary ON messages (status, system, error_code, received_at)
