@@ -346,7 +346,7 @@ describe('the retention purge of messages that never made a demande', () => {
 
     const reply = await retention(asOf);
     expect(reply.statusCode, reply.body).toBe(200);
-    expect(reply.json()).toEqual({ asOf, purgees: 0, messagesPurges: 2 });
+    expect(reply.json()).toEqual({ asOf, purgees: 0, messagesPurges: 2, livraisonsPurgees: 0 });
     expect(await tablesHolding(hub.pool, 'Rejeteezz')).toEqual([]);
     expect(await tablesHolding(hub.pool, 'Echoueezz')).toEqual([]);
     expect(await tablesHolding(hub.pool, 'Gardeeyy')).not.toEqual([]);
@@ -399,6 +399,11 @@ describe('the retention purge of messages that never made a demande', () => {
     ]);
     expect(applied[0].status).toBe('applied');
 
-    expect((await retention(asOf)).json()).toEqual({ asOf, purgees: 0, messagesPurges: 0 });
+    expect((await retention(asOf)).json()).toEqual({
+      asOf,
+      purgees: 0,
+      messagesPurges: 0,
+      livraisonsPurgees: 0,
+    });
   });
 });

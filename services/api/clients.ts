@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { type Actor, actorOf, type Role } from '../core/actor.ts';
 import { type Queryable, withTransaction } from '../db/pool.ts';
@@ -37,7 +37,7 @@ export function newToken(): { token: string; hash: Buffer } {
 }
 
 export function tokenHash(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return hash('sha256', token, 'buffer');
 }
 
 function recordOf(row: ClientRow): ClientRecord {

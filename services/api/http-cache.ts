@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -19,7 +19,7 @@ export function sendCached(
   { maxAgeSeconds }: CacheOptions,
 ): FastifyReply {
   const json = JSON.stringify(body);
-  const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+  const etag = `"${hash('sha256', json, 'base64url').slice(0, 27)}"`;
   reply.header('cache-control', `public, max-age=${maxAgeSeconds}`).header('etag', etag);
   if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
   return reply.type('application/json; charset=utf-8').send(json);

@@ -69,6 +69,8 @@ export interface Config {
   webhookTimeoutMs: number;
   /** Webhook deliveries sent at once per worker process. Default 8. */
   webhookConcurrency: number;
+  /** Days a delivered webhook delivery is kept before the retention sweep deletes it; 0: for ever. Default 90. */
+  deliveriesRetentionDays: number;
   /** Largest RPLS CSV file, bytes (streamed; larger → 413, nothing kept). Default 2 GiB. */
   rplsMaxBytes: number;
   /** Rejected rows an RPLS import may have; one more fails it and nothing of it is kept. Default 1000. */
@@ -166,6 +168,7 @@ const ENV_SCHEMA = {
     SNE_WEBHOOK_ALLOW_PRIVATE: { enum: ['true', 'false'], default: 'false' },
     SNE_WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10_000 },
     SNE_WEBHOOK_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
+    SNE_DELIVERIES_RETENTION_DAYS: { type: 'integer', minimum: 0, default: 90 },
     SNE_RPLS_MAX_BYTES: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 * 1024 },
     SNE_RPLS_MAX_REJECTED: { type: 'integer', minimum: 0, default: 1000 },
     SNE_RPLS_IMPORT_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 32, default: 2 },
@@ -236,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: v.SNE_WEBHOOK_ALLOW_PRIVATE === 'true',
     webhookTimeoutMs: v.SNE_WEBHOOK_TIMEOUT_MS,
     webhookConcurrency: v.SNE_WEBHOOK_CONCURRENCY,
+    deliveriesRetentionDays: v.SNE_DELIVERIES_RETENTION_DAYS,
     rplsMaxBytes: v.SNE_RPLS_MAX_BYTES,
     rplsMaxRejected: v.SNE_RPLS_MAX_REJECTED,
     rplsImportConnections: v.SNE_RPLS_IMPORT_CONNECTIONS,

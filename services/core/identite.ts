@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Demandeur } from './commands.ts';
 
 /**
@@ -29,5 +29,5 @@ export function normaliserNom(value: string): string {
  */
 export function identiteHash(demandeur: Pick<Demandeur, 'nom' | 'prenom' | 'dateNaissance'>): string {
   const key = `${normaliserNom(demandeur.nom)}|${normaliserNom(demandeur.prenom)}|${demandeur.dateNaissance}`;
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }

@@ -7,6 +7,7 @@ import { type SweepResult, type SweepStore, sweepRenouvellement } from '../core/
 import { retentionBound } from '../core/sweep-bounds.ts';
 import { type Queryable, withTransaction } from '../db/pool.ts';
 import { withSweepLock } from './sweep-lock.ts';
+import { deliveriesBound, purgeDeliveries } from './webhooks/delivery-retention.ts';
 
 /** Who runs a sweep, for its audit line. */
 export interface SweepRun {
@@ -17,6 +18,9 @@ export interface SweepRun {
   wait: boolean;
 }
 
+/** The sweeps' audit actions: each run writes one line, `sweep.<kind>`. */
+export const SWEEP_ACTIONS = ['sweep.renouvellement', 'sweep.retention'] as const;
+
 /** The actor written in the audit log for the sweeps the scheduler plans. */
 export const SCHEDULER_ACTOR = 'hub:scheduler';
 
@@ -25,6 +29,15 @@ export interface RetentionResult {
   purgees: number;
   /** Messages that never made a demande whose personal data were erased. */
   messagesPurges: number;
+  /** Webhook deliveries delivered longer ago than they are kept, deleted with their attempts. */
+  livraisonsPurgees: number;
+}
+
+export interface RetentionOptions {
+  /** Days a delivered webhook delivery is kept (`SNE_DELIVERIES_RETENTION_DAYS`); 0: for ever. */
+  deliveriesRetentionDays: number;
+  /** Rows per page, each page in its own transaction with its audit count. */
+  pageSize?: number;
 }
 
 /**
@@ -34,7 +47,7 @@ export interface RetentionResult {
  */
 export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate, run: SweepRun): Promise<SweepResult> {
   return withSweepLock(pool, 'renouvellement', run.wait, async () => {
-    const auditId = await openAudit(pool, 'sweep.renouvellement', asOf, run, { preavis: 0, radiees: 0 });
+    const auditId = await openAudit(pool, SWEEP_ACTIONS[0], asOf, run, { preavis: 0, radiees: 0 });
     return closingAudit(pool, auditId, () =>
       sweepRenouvellement(
         <T>(work: (store: SweepStore) => Promise<T>) =>
@@ -55,26 +68,31 @@ export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate, run: SweepR
 /**
  * The retention purge as of a date: every demande radiée a year or more before it loses its
  * personal data, then every message that never made a demande (rejected, failed, discarded) and
- * arrived a year or more before it; in pages of `pageSize`, each page with its audit count in one
- * transaction. Idempotent: what is purged leaves the purge's indexes.
+ * arrived a year or more before it; then the webhook deliveries delivered longer ago than they are
+ * kept are deleted (webhooks/delivery-retention.ts). In pages of `pageSize`, each page with its
+ * audit count in one transaction. Idempotent: what is purged leaves the purge's indexes.
  */
 export function runRetentionSweep(
   pool: pg.Pool,
   asOf: IsoDate,
   run: SweepRun,
-  pageSize = 500,
+  { deliveriesRetentionDays, pageSize = 500 }: RetentionOptions,
 ): Promise<RetentionResult> {
   return withSweepLock(pool, 'retention', run.wait, async () => {
-    const auditId = await openAudit(pool, 'sweep.retention', asOf, run, { purgees: 0, messagesPurges: 0 });
+    const auditId = await openAudit(pool, SWEEP_ACTIONS[1], asOf, run, {
+      purgees: 0,
+      messagesPurges: 0,
+      livraisonsPurgees: 0,
+    });
     const bound = retentionBound(asOf);
     const inPages = async (
       count: keyof RetentionResult,
-      purge: (store: RetentionStore) => Promise<number>,
+      purge: (store: RetentionStore, db: Queryable) => Promise<number>,
     ) => {
       let total = 0;
       for (;;) {
         const purged = await withTransaction(pool, async (db) => {
-          const n = await purge(new PgRetentionStore(db, asOf));
+          const n = await purge(new PgRetentionStore(db, asOf), db);
           if (n > 0) await addToAudit(db, auditId, { [count]: n });
           return n;
         });
@@ -85,7 +103,11 @@ export function runRetentionSweep(
     return closingAudit(pool, auditId, async () => {
       const purgees = await inPages('purgees', (store) => store.purge(bound, pageSize));
       const messagesPurges = await inPages('messagesPurges', (store) => store.purgeMessages(bound, pageSize));
-      return { purgees, messagesPurges };
+      const delivered = deliveriesBound(asOf, deliveriesRetentionDays);
+      const livraisonsPurgees = delivered
+        ? await inPages('livraisonsPurgees', (_store, db) => purgeDeliveries(db, delivered, pageSize))
+        : 0;
+      return { purgees, messagesPurges, livraisonsPurgees };
     });
   });
 }

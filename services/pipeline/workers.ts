@@ -92,7 +92,9 @@ export function startWorkers(
       // The daily sweeps wait for an operator's sweep of the same kind rather than fail.
       const run = { actor: SCHEDULER_ACTOR, wait: true };
       if (job.data.kind === 'retention') {
-        const result = await runRetentionSweep(infrastructure.pool, asOf, run);
+        const result = await runRetentionSweep(infrastructure.pool, asOf, run, {
+          deliveriesRetentionDays: config.deliveriesRetentionDays,
+        });
         log.info({ asOf, ...result }, 'retention sweep done');
         return result;
       }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.ts';
+import { SWEEP_ACTIONS } from '../../pipeline/maintenance.ts';
 
 /** The upper bounds (seconds) of the apply latency buckets, as migration 007's `metric_latency_bucket`. */
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600];
@@ -62,12 +63,18 @@ export async function readLatency(db: Queryable): Promise<LatencyHistogram> {
   return { buckets, sum, count: cumulative };
 }
 
-/** The last finished run of each sweep, from its audit line (a partial index serves it). */
+/**
+ * The last finished run of each sweep, from its audit line: one backward step per sweep into the
+ * partial index `audit_sweeps (action, id)`, past the few lines of runs still going or failed.
+ * (A DISTINCT ON over the index read every sweep line ever written, on every scrape.)
+ */
 export async function readSweepRuns(db: Queryable): Promise<SweepRunFigures[]> {
   const { rows } = await db.query<{ action: string; details: Record<string, unknown>; at: Date }>(
-    `SELECT DISTINCT ON (action) action, details, at FROM audit
-      WHERE action LIKE 'sweep.%' AND details->>'status' = 'done'
-      ORDER BY action, id DESC`,
+    `SELECT s.action, l.details, l.at FROM unnest($1::text[]) AS s(action)
+       CROSS JOIN LATERAL (SELECT details, at FROM audit
+                            WHERE action = s.action AND action LIKE 'sweep.%' AND details->>'status' = 'done'
+                            ORDER BY id DESC LIMIT 1) l`,
+    [SWEEP_ACTIONS],
   );
   return rows.map((r) => ({
     sweep: r.action.replace(/^sweep\./, ''),

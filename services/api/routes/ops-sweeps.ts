@@ -87,12 +87,14 @@ export default async function opsSweepRoutes(app: FastifyInstance) {
           'resources stay, so statistics do not change. Then the same for messages that never made a demande ' +
           '(rejected, failed, discarded) received a year or more before `asOf`: their raw text is emptied and ' +
           'their canonical command loses its personal keys, and they can be replayed only with a corrected ' +
-          'payload. Idempotent.',
+          'payload. Then the webhook deliveries delivered on or before `asOf` minus ' +
+          '`SNE_DELIVERIES_RETENTION_DAYS` days (90 by default; 0 keeps them for ever) are deleted with their ' +
+          'attempts: pending, failed and discarded ones stay, and nothing is sent again. Idempotent.',
         body: sweepBody,
         response: {
           200: {
             type: 'object',
-            required: ['asOf', 'purgees', 'messagesPurges'],
+            required: ['asOf', 'purgees', 'messagesPurges', 'livraisonsPurgees'],
             properties: {
               asOf: { type: 'string', format: 'date' },
               purgees: { type: 'integer', description: 'Demandes purged by this run.' },
@@ -100,6 +102,10 @@ export default async function opsSweepRoutes(app: FastifyInstance) {
                 type: 'integer',
                 description:
                   'Messages that never made a demande (rejected, failed, discarded) purged by this run.',
+              },
+              livraisonsPurgees: {
+                type: 'integer',
+                description: 'Delivered webhook deliveries deleted by this run, with their attempts.',
               },
             },
           },
@@ -110,11 +116,12 @@ export default async function opsSweepRoutes(app: FastifyInstance) {
     async (request) => {
       const { asOf, reason } = request.body;
       checkAsOf(asOf);
-      const result = await runRetentionSweep(app.pg, asOf, {
-        actor: request.actor.clientId,
-        ...(reason ? { reason } : {}),
-        wait: false,
-      }).catch(refuseConcurrent);
+      const result = await runRetentionSweep(
+        app.pg,
+        asOf,
+        { actor: request.actor.clientId, ...(reason ? { reason } : {}), wait: false },
+        { deliveriesRetentionDays: app.config.deliveriesRetentionDays },
+      ).catch(refuseConcurrent);
       return { asOf, ...result };
     },
   );
