@@ -173,6 +173,8 @@ interface ImportRun {
   ms: number;
   rate: number;
   receiveMs: number;
+  /** When the 202 came (performance.now()): the file was received and staged, the merge starts. */
+  receivedAt: number;
   view: ImportView;
 }
 
@@ -180,7 +182,8 @@ interface ImportRun {
 async function importFile(token: string, file: string): Promise<ImportRun> {
   const begin = performance.now();
   const reply = await call('POST', '/connectors/rpls/v1/imports?mode=upsert', token, { file });
-  const receiveMs = performance.now() - begin;
+  const receivedAt = performance.now();
+  const receiveMs = receivedAt - begin;
   if (reply.status !== 202) throw new Error(`file refused: ${reply.status} ${reply.text}`);
   const { importId } = reply.json() as { importId: string };
   let view: ImportView | undefined;
@@ -192,7 +195,7 @@ async function importFile(token: string, file: string): Promise<ImportRun> {
     return view.status === 'completed';
   }, 'the import to complete');
   const ms = performance.now() - begin;
-  return { ms, rate: rate(ROWS, ms), receiveMs, view: view as ImportView };
+  return { ms, rate: rate(ROWS, ms), receiveMs, receivedAt, view: view as ImportView };
 }
 
 /** A file of a few rows that are all rejected (nb_pieces out of range): merged, nothing inserted. */
@@ -201,9 +204,10 @@ function warmUpCsv(): string {
   return header + rows.replace(/;123456789;59350;[0-9]+;/g, ';123456789;59350;99;');
 }
 
-/** The 202 latencies of one route, ms, and the replies that were not 202. */
+/** The 202 latencies of one route, ms, each with the time its request was sent, and the replies that were not 202. */
 interface Latencies {
   ms: number[];
+  sentAt: number[];
   refused: string[];
 }
 
@@ -216,17 +220,19 @@ let probeSequence = 0;
  * replies still due. Returns each route's 202 latencies.
  */
 async function probe(tokens: { portail: string; guichet: string }, stop: Promise<unknown>): Promise<Probed> {
-  const portail: Latencies = { ms: [], refused: [] };
-  const spt: Latencies = { ms: [], refused: [] };
-  const live: Latencies = { ms: [], refused: [] };
+  const portail: Latencies = { ms: [], sentAt: [], refused: [] };
+  const spt: Latencies = { ms: [], sentAt: [], refused: [] };
+  const live: Latencies = { ms: [], sentAt: [], refused: [] };
   const pending: Promise<void>[] = [];
   const send = (into: Latencies, path: string, token: string, body?: object) => {
     const start = performance.now();
     pending.push(
       call(body ? 'POST' : 'GET', path, token, body).then(
         (reply) => {
-          if (reply.status === (body ? 202 : 200)) into.ms.push(performance.now() - start);
-          else into.refused.push(`${reply.status} ${reply.text.slice(0, 200)}`);
+          if (reply.status === (body ? 202 : 200)) {
+            into.ms.push(performance.now() - start);
+            into.sentAt.push(start);
+          } else into.refused.push(`${reply.status} ${reply.text.slice(0, 200)}`);
         },
         (error: Error) => {
           into.refused.push(error.message);
@@ -258,6 +264,12 @@ async function probe(tokens: { portail: string; guichet: string }, stop: Promise
   for (const timer of timers) clearInterval(timer);
   await Promise.all(pending);
   return { portail, spt, live };
+}
+
+/** The latencies of the requests sent before `time` (`before` true) or from it on. */
+function split({ ms, sentAt, refused }: Latencies, time: number, before: boolean): Latencies {
+  const kept = ms.flatMap((_m, i) => ((sentAt[i] as number) < time === before ? [i] : []));
+  return { ms: kept.map((i) => ms[i] as number), sentAt: kept.map((i) => sentAt[i] as number), refused };
 }
 
 /** `p50 / p99 ms (n)` of a list of latencies (202s, or 200s for /health/live). */
@@ -424,6 +436,22 @@ try {
     );
     console.log(`                                   SPT     : ${percentiles(latency.during.spt)}`);
     console.log(`                                   live    : ${percentiles(latency.during.live)}`);
+    // Its two halves: receiving and staging the file (until its 202), then the worker's merge.
+    const staged = latency.second.receivedAt;
+    for (const [phase, before] of [
+      [`  of which receiving (${(latency.second.receiveMs / 1000).toFixed(1)} s)`, true],
+      [`  of which merging (${((latency.second.ms - latency.second.receiveMs) / 1000).toFixed(1)} s)`, false],
+    ] as const) {
+      console.log(
+        `${phase.padEnd(35)}portail : ${percentiles(split(latency.during.portail, staged, before))}`,
+      );
+      console.log(
+        `                                   SPT     : ${percentiles(split(latency.during.spt, staged, before))}`,
+      );
+      console.log(
+        `                                   live    : ${percentiles(split(latency.during.live, staged, before))}`,
+      );
+    }
     console.log(
       `  the import beside them: ${latency.second.rate} rows/s (202 after ${(latency.second.receiveMs / 1000).toFixed(2)} s; ${latency.second.view.inserted} inserted)`,
     );

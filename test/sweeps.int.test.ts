@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runRenouvellementSweep } from '../services/pipeline/maintenance.ts';
 import { MAINTENANCE_QUEUE } from '../services/pipeline/queues.ts';
 import { startScheduler } from '../services/pipeline/workers.ts';
@@ -331,6 +331,7 @@ describe('audit in the same transaction', () => {
 describe('the daily sweeps', () => {
   it('are planned by the scheduler with BullMQ job schedulers, and run by the workers, audited', async () => {
     const config = { ...hub.config, reconcileIntervalMs: 50 };
+    const upserts = vi.spyOn(Queue.prototype, 'upsertJobScheduler');
     const scheduler = startScheduler(
       config,
       hub.infrastructure,
@@ -355,6 +356,27 @@ describe('the daily sweeps', () => {
       ]);
       // A daily sweep that fails (PostgreSQL restarting at 02:00) is tried again.
       expect(planned.map((s) => s.template?.opts?.attempts)).toEqual([5, 5]);
+      // A tick upserts a sweep only when Redis does not hold it as planned: its next job lost (a
+      // Redis evicting keys under memory pressure), it is planned again.
+      // Ticks every 50 ms upsert nothing more: each would compute the pattern's next time again.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(upserts).toHaveBeenCalledTimes(2);
+      const retention = planned.find((s) => s.key === 'daily-retention');
+      const nextJob = `repeat:daily-retention:${retention?.next}`;
+      expect(await queue.getJobState(nextJob)).toBe('delayed');
+      const keys = `${config.queuePrefix}:${MAINTENANCE_QUEUE}`;
+      await hub.infrastructure.redis
+        .multi()
+        .del(`${keys}:${nextJob}`)
+        .zrem(`${keys}:delayed`, nextJob)
+        .exec();
+      expect(await queue.getJobState(nextJob)).toBe('unknown');
+      await waitFor(
+        async () => ((await queue.getJobState(nextJob)) === 'delayed' ? true : undefined),
+        20_000,
+        'the sweep planned again',
+      );
+      expect(upserts).toHaveBeenCalledTimes(3);
       // What a scheduled run does, as of a date: the worker runs it and audits it as the scheduler.
       const n = await registered('2021-05-03');
       await queue.add('renouvellement', { kind: 'renouvellement', asOf: '2022-04-03' });
@@ -376,6 +398,7 @@ describe('the daily sweeps', () => {
       );
       expect(audited.details).toMatchObject({ preavis: 1, radiees: expect.any(Number) });
     } finally {
+      upserts.mockRestore();
       await scheduler.close();
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
