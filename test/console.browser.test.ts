@@ -71,22 +71,22 @@ describe('the operator console in Chromium', () => {
     const problem = page.locator('.problem');
     await expect.poll(() => problem.textContent()).toContain('FORBIDDEN');
     expect(await problem.textContent()).toContain('The role bailleur may not use this route.');
-    expect(await page.evaluate('sessionStorage.getItem("sne-console-token")')).toBeNull();
+    expect(await page.evaluate('sessionStorage.getItem("sne-console-client")')).toBeNull();
   });
 
-  it('signs an operator in: token in sessionStorage, HttpOnly SameSite=Strict cookie for linked pages', async () => {
+  it('signs an operator in: a session in an HttpOnly SameSite=Strict cookie, the token kept nowhere', async () => {
     await page.fill('#token', scenario.operatorToken);
     await page.click('button[type=submit]');
     await page.locator('#failure-groups').waitFor();
-    expect(await page.evaluate('sessionStorage.getItem("sne-console-token")')).toBe(scenario.operatorToken);
-    const cookie = (await page.context().cookies()).find((c) => c.name === 'sne_token');
-    expect(cookie).toMatchObject({
-      value: scenario.operatorToken,
-      httpOnly: true,
-      sameSite: 'Strict',
-      path: '/',
-    });
-    expect(await page.evaluate('document.cookie')).not.toContain('sne_token'); // no script reads it
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'sne_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookie?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookie?.value).not.toContain(scenario.operatorToken);
+    expect(await page.evaluate('document.cookie')).not.toContain('sne_session'); // no script reads it
+    // Neither the tab's storage nor any cookie holds the token once the session is open.
+    const storage = await page.evaluate('JSON.stringify({ ...sessionStorage, ...localStorage })');
+    expect(storage).not.toContain(scenario.operatorToken);
+    expect(JSON.stringify(await page.context().cookies())).not.toContain(scenario.operatorToken);
     expect(await page.locator('#who').textContent()).toBe('signed in as exploitation');
   });
 
@@ -265,13 +265,19 @@ describe('the operator console in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('signs out: the cookie is cleared and the sign-in form comes back', async () => {
+  it('signs out: the session is closed, its cookie cleared, and the sign-in form comes back', async () => {
     await page.goto(`${baseUrl}/ops/console#/failures`);
     await page.locator('#failure-groups').waitFor();
+    const session = (await page.context().cookies()).find((c) => c.name === 'sne_session')?.value;
     await page.click('#sign-out');
     await page.locator('#token').waitFor();
-    expect((await page.context().cookies()).find((c) => c.name === 'sne_token')).toBeUndefined();
+    expect((await page.context().cookies()).find((c) => c.name === 'sne_session')).toBeUndefined();
     const reply = await page.goto(`${baseUrl}/ops/deliveries`);
     expect(reply?.status()).toBe(401);
+    // A copy of the cookie taken before the sign-out opens nothing.
+    const copied = await fetch(`${baseUrl}/ops/deliveries`, {
+      headers: { cookie: `sne_session=${session}` },
+    });
+    expect(copied.status).toBe(401);
   });
 });

@@ -4,6 +4,7 @@ import { emptyWrites } from '../services/core/store.ts';
 import { Infocentre } from '../services/infocentre/infocentre.ts';
 import type { InfocentreQueries } from '../services/infocentre/queries.ts';
 import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
+import { consoleSession } from './helpers/console-session.ts';
 import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitForMessagesDone } from './helpers/hub.ts';
 import { planOf } from './helpers/plan.ts';
 import {
@@ -774,11 +775,11 @@ describe('printable reports', () => {
   const flux = `/infocentre/rapports/flux?territoire=departement:59&territoire=departement:62&du=${DU}&au=${AU}`;
   const rythme = `/infocentre/rapports/attributions?territoire=departement:59&du=${DU}&au=${AU}&rythmeAnnuel=12000`;
 
-  it('renders the flux table and its chart as HTML, the token in the sne_token cookie', async () => {
+  it('renders the flux table and its chart as HTML, signed in by the console session cookie', async () => {
     const reply = await hub.app.inject({
       method: 'GET',
       url: flux,
-      headers: { cookie: `theme=dark; sne_token=${operator}` },
+      headers: { cookie: `theme=dark; sne_session=${await consoleSession(hub.app, operator)}` },
     });
     expect(reply.statusCode, reply.body).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
@@ -810,15 +811,16 @@ describe('printable reports', () => {
     expect(masked.body).toContain('Secret statistique');
     expect((await hub.app.inject({ method: 'GET', url: flux })).statusCode).toBe(401);
     expect((await get(flux, bailleur)).statusCode).toBe(403);
+    // A token in the cookie is no session (only an operator opens one, at the console).
     expect(
-      (await hub.app.inject({ method: 'GET', url: flux, headers: { cookie: `sne_token=${bailleur}` } }))
+      (await hub.app.inject({ method: 'GET', url: flux, headers: { cookie: `sne_session=${bailleur}` } }))
         .statusCode,
-    ).toBe(403);
+    ).toBe(401);
     // The console's cookie serves every GET of its holder's role (services/api/plugins/credentials.ts).
     const json = await hub.app.inject({
       method: 'GET',
       url: `/infocentre/flux?territoire=departement:59&du=${DU}&au=${AU}`,
-      headers: { cookie: `sne_token=${operator}` },
+      headers: { cookie: `sne_session=${await consoleSession(hub.app, operator)}` },
     });
     expect(json.statusCode).toBe(200);
     const bad = await get(`/infocentre/rapports/flux?territoire=nowhere&du=${DU}&au=${AU}`);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenHash } from '../services/api/clients.ts';
 import { summarizeMessages } from '../services/pipeline/message-summary.ts';
-import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { consoleSession } from './helpers/console-session.ts';
+import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
 import { planOf } from './helpers/plan.ts';
 import { attribution, enregistrement, postLot, radiation, sendLot } from './helpers/spt.ts';
 
@@ -11,9 +13,11 @@ import { attribution, enregistrement, postLot, radiation, sendLot } from './help
 let hub: TestHub;
 let operator: string;
 let bailleur: string;
+/** The operator's console session, opened by signing in. */
+let session: string;
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-const cookie = (token: string) => ({ cookie: `theme=dark; sne_token=${token}` });
+const cookie = (value: string) => ({ cookie: `theme=dark; sne_session=${value}` });
 
 beforeAll(async () => {
   hub = await startTestHub();
@@ -24,6 +28,7 @@ beforeAll(async () => {
     organisme: '123456789',
     codeGuichet: 'LH59A',
   });
+  session = await consoleSession(hub.app, operator);
 });
 
 afterAll(async () => {
@@ -86,7 +91,7 @@ describe('the console page', () => {
 });
 
 describe('signing in', () => {
-  it('gives an operator an HttpOnly, SameSite=Strict cookie holding its token', async () => {
+  it('opens a session for an operator: an HttpOnly, SameSite=Strict cookie holding its id, never the token', async () => {
     const reply = await hub.app.inject({
       method: 'POST',
       url: '/ops/console/session',
@@ -94,12 +99,26 @@ describe('signing in', () => {
     });
     expect(reply.statusCode).toBe(200);
     expect(reply.json()).toEqual({ clientId: 'ops', role: 'operator', expiresInSeconds: 28800 });
-    const setCookie = String(reply.headers['set-cookie']);
-    expect(setCookie).toContain(`sne_token=${operator};`);
+    const [setCookie, former] = reply.headers['set-cookie'] as string[];
+    const id = /^sne_session=([A-Za-z0-9_-]{43});/.exec(setCookie ?? '')?.[1] as string;
+    expect(id).toBeDefined();
+    expect(setCookie).not.toContain(operator);
     expect(setCookie).toContain('HttpOnly');
     expect(setCookie).toContain('SameSite=Strict');
     expect(setCookie).toContain('Path=/');
+    expect(setCookie).toContain('Max-Age=28800');
     expect(setCookie).not.toContain('Secure'); // plain HTTP here; set over HTTPS
+    // The cookie of the console before its sessions, which held the token, is cleared.
+    expect(former).toMatch(/^sne_token=; .*Max-Age=0/);
+    // PostgreSQL holds hashes only: of the session id and of the token it stands for.
+    const { rows } = await hub.pool.query(
+      'SELECT client_id, token_hash, expires_at - created_at AS lasts FROM console_sessions WHERE id_hash = $1',
+      [tokenHash(id)],
+    );
+    expect(rows).toEqual([{ client_id: 'ops', token_hash: tokenHash(operator), lasts: { hours: 8 } }]);
+    const stored = await hub.pool.query('SELECT * FROM console_sessions');
+    expect(JSON.stringify(stored.rows)).not.toContain(id);
+    expect(JSON.stringify(stored.rows)).not.toContain(operator);
   });
 
   it('refuses other roles (403) and unknown tokens (401), setting no cookie', async () => {
@@ -122,10 +141,58 @@ describe('signing in', () => {
     expect(none.statusCode).toBe(401);
   });
 
-  it('signs out by clearing the cookie', async () => {
-    const reply = await hub.app.inject({ method: 'DELETE', url: '/ops/console/session' });
+  it('signs out by closing the session: its cookie, copied or not, opens nothing any more', async () => {
+    const closing = await consoleSession(hub.app, operator);
+    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(closing) })).statusCode).toBe(200);
+    const reply = await hub.app.inject({
+      method: 'DELETE',
+      url: '/ops/console/session',
+      headers: cookie(closing),
+    });
     expect(reply.statusCode).toBe(204);
-    expect(String(reply.headers['set-cookie'])).toMatch(/^sne_token=; .*Max-Age=0/);
+    expect(reply.headers['set-cookie']).toEqual([
+      expect.stringMatching(/^sne_session=; .*Max-Age=0/),
+      expect.stringMatching(/^sne_token=; .*Max-Age=0/),
+    ]);
+    const after = await hub.app.inject({ url: '/ops/deliveries', headers: cookie(closing) });
+    expect(after.statusCode).toBe(401);
+    expect(after.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    // Without a session, signing out still answers 204 (public: a revoked token must sign out too).
+    expect((await hub.app.inject({ method: 'DELETE', url: '/ops/console/session' })).statusCode).toBe(204);
+  });
+
+  it('ends a session at its expiry, and when its token is rotated or revoked', async () => {
+    const expiring = await consoleSession(hub.app, operator);
+    await hub.pool.query(
+      `UPDATE console_sessions SET expires_at = now() - interval '1 second' WHERE id_hash = $1`,
+      [tokenHash(expiring)],
+    );
+    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(expiring) })).statusCode).toBe(
+      401,
+    );
+
+    const other = await provision(hub.app, { id: 'ops-2', role: 'operator', departements: ['*'] });
+    const rotated = await consoleSession(hub.app, other);
+    const revoked = await consoleSession(hub.app, other);
+    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(rotated) })).statusCode).toBe(200);
+    const rotation = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients/ops-2/token',
+      headers: auth(ADMIN_TOKEN),
+    });
+    expect(rotation.statusCode, rotation.body).toBeLessThan(300);
+    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(rotated) })).statusCode).toBe(401);
+    // A session opened with the new token, then the client revoked: it ends too.
+    const renewed = await consoleSession(hub.app, rotation.json<{ token: string }>().token);
+    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(renewed) })).statusCode).toBe(200);
+    const revocation = await hub.app.inject({
+      method: 'DELETE',
+      url: '/admin/clients/ops-2',
+      headers: auth(ADMIN_TOKEN),
+    });
+    expect(revocation.statusCode, revocation.body).toBeLessThan(300);
+    for (const ended of [renewed, revoked])
+      expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(ended) })).statusCode).toBe(401);
   });
 });
 
@@ -133,25 +200,31 @@ describe('the cookie in place of the Authorization header', () => {
   it('authenticates GET requests, with the role checks of the route', async () => {
     const asOperator = await hub.app.inject({
       url: '/ops/deliveries?status=failed',
-      headers: cookie(operator),
+      headers: cookie(session),
     });
     expect(asOperator.statusCode).toBe(200);
-    const asBailleur = await hub.app.inject({ url: '/ops/deliveries', headers: cookie(bailleur) });
-    expect(asBailleur.statusCode).toBe(403);
-    const revoked = await hub.app.inject({ url: '/ops/deliveries', headers: cookie('sne_revoked') });
-    expect(revoked.statusCode).toBe(401);
+    // Only what the operator's role may: the administrator's routes are refused.
+    const adminRoute = await hub.app.inject({ url: '/admin/clients', headers: cookie(session) });
+    expect(adminRoute.statusCode).toBe(403);
+    const unknown = await hub.app.inject({ url: '/ops/deliveries', headers: cookie('sne_revoked') });
+    expect(unknown.statusCode).toBe(401);
+    // A token in the cookie is no session: the cookie never stands for a token.
+    for (const token of [operator, bailleur]) {
+      const asToken = await hub.app.inject({ url: '/ops/deliveries', headers: cookie(token) });
+      expect(asToken.statusCode).toBe(401);
+    }
   });
 
   it('refuses a request that changes something unless its Origin is the hub itself (CSRF)', async () => {
     const body = { filter: { status: 'failed' }, reason: 'csrf check', dryRun: true };
     const url = '/ops/deliveries/replay';
-    const noOrigin = await hub.app.inject({ method: 'POST', url, headers: cookie(operator), payload: body });
+    const noOrigin = await hub.app.inject({ method: 'POST', url, headers: cookie(session), payload: body });
     expect(noOrigin.statusCode).toBe(403);
     expect(noOrigin.json()).toMatchObject({ code: 'CSRF_REFUSED', status: 403 });
     const foreign = await hub.app.inject({
       method: 'POST',
       url,
-      headers: { ...cookie(operator), origin: 'https://evil.example', host: 'hub.example:8080' },
+      headers: { ...cookie(session), origin: 'https://evil.example', host: 'hub.example:8080' },
       payload: body,
     });
     expect(foreign.statusCode).toBe(403);
@@ -159,14 +232,14 @@ describe('the cookie in place of the Authorization header', () => {
     const nullOrigin = await hub.app.inject({
       method: 'POST',
       url,
-      headers: { ...cookie(operator), origin: 'null', host: 'hub.example:8080' },
+      headers: { ...cookie(session), origin: 'null', host: 'hub.example:8080' },
       payload: body,
     });
     expect(nullOrigin.statusCode).toBe(403);
     const sameHost = await hub.app.inject({
       method: 'POST',
       url,
-      headers: { ...cookie(operator), origin: 'https://hub.example:8080', host: 'hub.example:8080' },
+      headers: { ...cookie(session), origin: 'https://hub.example:8080', host: 'hub.example:8080' },
       payload: body,
     });
     expect(sameHost.statusCode).toBe(200);
@@ -174,18 +247,18 @@ describe('the cookie in place of the Authorization header', () => {
   });
 
   it("opens the queues' dashboard, whose actions need the hub's own Origin too", async () => {
-    const page = await hub.app.inject({ url: '/ops/queues', headers: cookie(operator) });
+    const page = await hub.app.inject({ url: '/ops/queues', headers: cookie(session) });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
-    expect((await hub.app.inject({ url: '/ops/queues', headers: cookie(bailleur) })).statusCode).toBe(403);
+    expect((await hub.app.inject({ url: '/ops/queues', headers: cookie(bailleur) })).statusCode).toBe(401);
     const url = '/ops/queues/api/queues/sne-apply/retry/failed';
-    const forged = await hub.app.inject({ method: 'PUT', url, headers: cookie(operator) });
+    const forged = await hub.app.inject({ method: 'PUT', url, headers: cookie(session) });
     expect(forged.statusCode).toBe(403);
     expect(forged.json()).toMatchObject({ code: 'CSRF_REFUSED' });
     const fromTheHub = await hub.app.inject({
       method: 'PUT',
       url,
-      headers: { ...cookie(operator), origin: 'http://hub.example', host: 'hub.example' },
+      headers: { ...cookie(session), origin: 'http://hub.example', host: 'hub.example' },
     });
     expect([401, 403]).not.toContain(fromTheHub.statusCode);
   });

@@ -1,25 +1,24 @@
 /**
- * Talking to the hub. The operator's token stays in sessionStorage (gone when the tab closes)
- * and is sent as `Authorization: Bearer`; errors come back as problem+json and are thrown as
- * `ApiError` carrying that problem, for the views to show.
+ * Talking to the hub. The operator's token is sent once, to open a session (`signIn`); the hub
+ * answers with an HttpOnly cookie that no script reads, and every later call is authenticated by
+ * it. The page keeps only who signed in (sessionStorage, gone when the tab closes). Errors come
+ * back as problem+json and are thrown as `ApiError` carrying that problem, for the views to show.
  */
 
-const TOKEN_KEY = 'sne-console-token';
 const CLIENT_KEY = 'sne-console-client';
+/** Where the console before its sessions kept the token itself: removed at sign-in and sign-out. */
+const FORMER_TOKEN_KEY = 'sne-console-token';
 
 export const session = {
-  get token() {
-    return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
-  },
   get clientId() {
     return sessionStorage.getItem(CLIENT_KEY) ?? undefined;
   },
-  save(token, clientId) {
-    sessionStorage.setItem(TOKEN_KEY, token);
+  save(clientId) {
+    sessionStorage.removeItem(FORMER_TOKEN_KEY);
     sessionStorage.setItem(CLIENT_KEY, clientId);
   },
   clear() {
-    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(FORMER_TOKEN_KEY);
     sessionStorage.removeItem(CLIENT_KEY);
   },
 };
@@ -33,7 +32,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Called when the hub answers 401: the token is unknown or revoked. */
+/** Called when the hub answers 401 to the session: expired, closed, or its token revoked. */
 let onUnauthenticated = () => {};
 export function whenUnauthenticated(handler) {
   onUnauthenticated = handler;
@@ -44,9 +43,9 @@ export function whenUnauthenticated(handler) {
  * @param {'GET'|'POST'|'DELETE'} method
  * @param {string} path starting with `/`
  * @param {unknown} [body] sent as JSON
- * @param {string} [token] overrides the session's (sign-in)
+ * @param {string} [token] sent instead of the session's cookie (sign-in)
  */
-export async function api(method, path, body, token = session.token) {
+export async function api(method, path, body, token) {
   const headers = { accept: 'application/json, application/problem+json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -77,7 +76,7 @@ export async function api(method, path, body, token = session.token) {
       data && typeof data === 'object'
         ? data
         : { title: response.statusText, code: `HTTP_${response.status}`, detail: text.slice(0, 300) };
-    if (response.status === 401 && token === session.token) onUnauthenticated(problem);
+    if (response.status === 401 && token === undefined) onUnauthenticated(problem);
     throw new ApiError(response.status, problem);
   }
   return data;
@@ -93,15 +92,15 @@ export function query(params) {
   return text ? `?${text}` : '';
 }
 
-/** Signs in: checks the token is an operator's and sets the cookie the linked pages need. */
+/** Signs in: checks the token is an operator's and opens the session whose cookie every call carries. */
 export async function signIn(token) {
   const who = await api('POST', '/ops/console/session', undefined, token);
-  session.save(token, who.clientId);
+  session.save(who.clientId);
   return who;
 }
 
-/** Signs out: forgets the token and clears the cookie. */
+/** Signs out: closes the session (its cookie opens nothing any more) and forgets who signed in. */
 export async function signOut() {
   session.clear();
-  await api('DELETE', '/ops/console/session', undefined, '').catch(() => {});
+  await api('DELETE', '/ops/console/session').catch(() => {});
 }

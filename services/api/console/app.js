@@ -1,6 +1,6 @@
 /**
  * The console's entry: a hash router (`#/failures`, `#/messages/<id>`…) over views that each
- * render into <main>. Without a token, the sign-in view shows whatever was asked.
+ * render into <main>. Signed out, the sign-in view shows whatever was asked.
  */
 import { session, signOut, whenUnauthenticated } from './api.js';
 import { problemBox, show } from './dom.js';
@@ -38,7 +38,7 @@ let rendering = 0;
 
 async function render() {
   const turn = ++rendering;
-  const signedIn = Boolean(session.token);
+  const signedIn = Boolean(session.clientId);
   nav.hidden = !signedIn;
   account.hidden = !signedIn;
   who.textContent = signedIn ? `signed in as ${session.clientId ?? ''}` : '';

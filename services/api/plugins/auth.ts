@@ -6,7 +6,8 @@ import type { Actor } from '../../core/actor.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { ActorCache } from '../actor-cache.ts';
 import { tokenHash } from '../clients.ts';
-import { tokenOf } from './credentials.ts';
+import { sessionTokenHash } from '../console-sessions.ts';
+import { type Credential, credentialOf } from './credentials.ts';
 import { limiterRedis } from './limiter-redis.ts';
 
 declare module 'fastify' {
@@ -14,11 +15,20 @@ declare module 'fastify' {
     /** The clients this process authenticated lately (`ActorCache`); `forget` after changing one. */
     actors: ActorCache;
     /**
-     * Who a token is: a client, or the administrator; throws the problem a refused token gets (401
-     * unknown or revoked, 429 past the refused tokens' limit of its address). Every way in uses it:
-     * the routes' hook below, and the queues' dashboard, which reads its token its own way.
+     * Who a credential is: a client, or the administrator; throws the problem a refused one gets
+     * (401 unknown, revoked or expired, 429 past the refused credentials' limit of its address).
+     * Every way in uses it: the routes' hook below, and the queues' dashboard, which reads its
+     * credential its own way. Sets `request.tokenHash`.
      */
-    authenticate(request: FastifyRequest, reply: FastifyReply, token: string): Promise<Actor | 'admin'>;
+    authenticate(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      credential: Credential,
+    ): Promise<Actor | 'admin'>;
+  }
+  interface FastifyRequest {
+    /** The hash of the client's token the request authenticated with (through a console session or not). */
+    tokenHash: Buffer | undefined;
   }
 }
 
@@ -48,32 +58,45 @@ async function authPlugin(app: FastifyInstance) {
   );
   const actors = new ActorCache(app.config.databaseUrl, app.log);
   app.decorate('actors', actors);
-  app.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply, token: string) => {
-    const hash = tokenHash(token);
-    refusals.check(request.ip, hash, reply);
-    if (timingSafeEqual(hash, adminHash)) {
-      refusals.accepted(hash);
-      return 'admin' as const;
-    }
-    const actor = await actors.actorOf(app.pg, hash);
-    if (!actor) {
-      await refusals.count(request.ip);
-      throw new HttpProblem('UNAUTHENTICATED', 'Unknown or revoked token.');
-    }
-    refusals.accepted(hash);
-    return actor;
-  });
+  app.decorate(
+    'authenticate',
+    async (request: FastifyRequest, reply: FastifyReply, credential: Credential) => {
+      // What the request presents, hashed: a token, or a console session's id.
+      const presented = tokenHash(credential.kind === 'token' ? credential.token : credential.session);
+      refusals.check(request.ip, presented, reply);
+      if (credential.kind === 'token' && timingSafeEqual(presented, adminHash)) {
+        refusals.accepted(presented);
+        return 'admin' as const;
+      }
+      const hash =
+        credential.kind === 'token' ? presented : await sessionTokenHash(app.pg, credential.session);
+      const actor = hash && (await actors.actorOf(app.pg, hash));
+      if (!actor) {
+        await refusals.count(request.ip);
+        throw new HttpProblem(
+          'UNAUTHENTICATED',
+          credential.kind === 'token'
+            ? 'Unknown or revoked token.'
+            : 'The console session is unknown, expired or closed, or its token was revoked: sign in again.',
+        );
+      }
+      refusals.accepted(presented);
+      request.tokenHash = hash;
+      return actor;
+    },
+  );
   app.addHook('onClose', () => actors.close());
   app.decorateRequest('actor', undefined as unknown as Actor);
   app.decorateRequest('isAdmin', false);
+  app.decorateRequest('tokenHash', undefined);
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const roles = request.routeOptions.config?.roles;
     if (!roles) return;
-    const token = tokenOf(request);
-    if (!token)
+    const credential = credentialOf(request);
+    if (!credential)
       throw new HttpProblem('UNAUTHENTICATED', 'An Authorization: Bearer <token> header is required.');
-    const actor = await app.authenticate(request, reply, token);
+    const actor = await app.authenticate(request, reply, credential);
     if (actor === 'admin') {
       if (!roles.includes('admin')) {
         throw new HttpProblem('FORBIDDEN', "The administrator's token only serves /admin routes.");

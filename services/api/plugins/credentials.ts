@@ -4,16 +4,20 @@ import { HttpProblem } from '../../http/problem.ts';
 /**
  * The cookie the operator console sets (`POST /ops/console/session`) so that pages a browser
  * opens by navigation — the queues' dashboard, the infocentre's HTML reports — are
- * authenticated: a link cannot carry an `Authorization` header.
+ * authenticated: a link cannot carry an `Authorization` header. It holds a session id, never the
+ * operator's token (`console-sessions.ts`).
  */
-export const SESSION_COOKIE = 'sne_token';
+export const SESSION_COOKIE = 'sne_session';
 
 /** Methods that change nothing: a cookie is enough for them. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** What a request authenticates with: a client's token, or a console session standing for one. */
+export type Credential = { kind: 'token'; token: string } | { kind: 'session'; session: string };
+
 /**
- * The bearer token of a request: the `Authorization: Bearer` header first, else the
- * `sne_token` cookie.
+ * The credential of a request: the `Authorization: Bearer` header first, else the console's
+ * session cookie.
  *
  * The cookie is `HttpOnly; SameSite=Strict`, so another site can neither read it nor make the
  * browser send it. As a second, independent defence against cross-site request forgery, a
@@ -25,18 +29,26 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * @throws HttpProblem 403 `CSRF_REFUSED` for a cookie-authenticated unsafe request whose
  *   `Origin` is missing or foreign.
  */
-export function tokenOf(request: FastifyRequest): string | undefined {
+export function credentialOf(request: FastifyRequest): Credential | undefined {
   const header = request.headers.authorization;
-  if (header !== undefined) return /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  const cookie = cookieValue(request.headers.cookie, SESSION_COOKIE);
-  if (cookie === undefined) return undefined;
+  if (header !== undefined) {
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    return token === undefined ? undefined : { kind: 'token', token };
+  }
+  const session = sessionCookie(request);
+  if (session === undefined) return undefined;
   if (!SAFE_METHODS.has(request.method) && !sameOrigin(request)) {
     throw new HttpProblem(
       'CSRF_REFUSED',
       'A request authenticated by the console cookie that changes something must come from a page of this hub (Origin header). Use Authorization: Bearer <token> from other programs.',
     );
   }
-  return cookie;
+  return { kind: 'session', session };
+}
+
+/** The console's session id, from its cookie, or undefined. */
+export function sessionCookie(request: FastifyRequest): string | undefined {
+  return cookieValue(request.headers.cookie, SESSION_COOKIE);
 }
 
 /** The value of one cookie of a `Cookie` header, or undefined. */

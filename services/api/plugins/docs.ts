@@ -16,7 +16,7 @@ const { version } = JSON.parse(readFileSync(new URL('../../../package.json', imp
 
 const DESCRIPTION = `The interoperability hub of the Système National d'Enregistrement (SNE).
 
-Every route but /health/*, /docs, /openapi.json, /asyncapi.json, /public/* and the console's page and sign-out (/ops/console, whose session is the sne_token cookie) needs \`Authorization: Bearer <token>\`
+Every route but /health/*, /docs, /openapi.json, /asyncapi.json, /public/* and the console's page and sign-out (/ops/console, whose session is the sne_session cookie) needs \`Authorization: Bearer <token>\`
 (tokens are given at provisioning). Errors are RFC 9457 \`application/problem+json\` with a stable \`code\`.
 Writes from external systems are stored durably and answered 202 with a \`messageId\`; follow them with
 GET /messages/{messageId}. Events (feed and webhooks) are described by /asyncapi.json.`;

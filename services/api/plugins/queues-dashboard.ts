@@ -6,29 +6,26 @@ import { problemBody, sendProblem, unexpectedProblem } from '../../http/plugins/
 import { HttpProblem } from '../../http/problem.ts';
 import { REDIS_WAIT_MS, withTimeout } from '../../shared/with-timeout.ts';
 import { audit } from '../audit.ts';
-import { tokenOf as headerOrCookieToken } from './credentials.ts';
+import { type Credential, credentialOf } from './credentials.ts';
 
 /** Where the dashboard is served (interfaces.md §11). */
 export const QUEUES_DASHBOARD_PATH = '/ops/queues';
 
 /**
- * The operator's token, from `Authorization: Bearer <token>` (scripts, the console's requests) or
+ * The operator's credential: a token, from `Authorization: Bearer <token>` (scripts) or
  * `Authorization: Basic` with the token as password, any user name: a browser asks for it once
  * (the 401 carries `WWW-Authenticate: Basic`) and then sends it with every page, asset and API
  * call of the dashboard by itself, which a Bearer header cannot do for a page opened by hand.
  * Without an Authorization header, the operator console's cookie (`credentials.ts`: any GET, other
  * methods only from a page of the hub): the console's "Queues" link opens without a prompt.
  */
-function tokenOf(request: FastifyRequest): string | undefined {
-  if (request.headers.authorization === undefined) return headerOrCookieToken(request);
+function credentialOfDashboard(request: FastifyRequest): Credential | undefined {
   const header = request.headers.authorization;
-  const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  if (bearer) return bearer;
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)?.[1];
-  if (!basic) return undefined;
+  const basic = header === undefined ? undefined : /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header)?.[1];
+  if (basic === undefined) return credentialOf(request);
   const decoded = Buffer.from(basic, 'base64').toString('utf8');
   const password = decoded.slice(decoded.indexOf(':') + 1);
-  return password || undefined;
+  return password ? { kind: 'token', token: password } : undefined;
 }
 
 /** Methods that change nothing on the dashboard. */
@@ -89,14 +86,14 @@ export default async function queuesDashboard(app: FastifyInstance) {
 
   // Replies directly rather than throwing: bull-board's routes have an error handler of their own.
   app.addHook('onRequest', async (request, reply) => {
-    let token: string | undefined;
+    let credential: Credential | undefined;
     try {
-      token = tokenOf(request);
+      credential = credentialOfDashboard(request);
     } catch (error) {
       if (!(error instanceof HttpProblem)) throw error;
       return sendProblem(reply, error.code, error.message);
     }
-    if (!token) {
+    if (!credential) {
       return refuse(
         reply,
         401,
@@ -106,7 +103,7 @@ export default async function queuesDashboard(app: FastifyInstance) {
     // As every route authenticates, refused tokens counted the same: guesses here cost PostgreSQL too.
     let actor: Awaited<ReturnType<typeof app.authenticate>>;
     try {
-      actor = await app.authenticate(request, reply, token);
+      actor = await app.authenticate(request, reply, credential);
     } catch (error) {
       if (!(error instanceof HttpProblem)) return unavailable(request, reply, error);
       if (error.code === 'UNAUTHENTICATED') return refuse(reply, 401, error.message);

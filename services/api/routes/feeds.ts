@@ -4,8 +4,6 @@ import { HttpProblem } from '../../http/problem.ts';
 import { embeddable, eventContracts } from '../../pipeline/event-contracts.ts';
 import { EventNotifier } from '../../pipeline/event-notifier.ts';
 import { readFeed, summaryInScope } from '../../pipeline/events.ts';
-import { tokenHash } from '../clients.ts';
-import { tokenOf } from '../plugins/credentials.ts';
 
 interface FeedQuery {
   after?: string;
@@ -90,7 +88,7 @@ export default async function feedRoutes(app: FastifyInstance) {
           after = page.next;
           await watch.wait(remaining);
           // Revoked or rotated while it waited: it hears no more (revocation works at once).
-          if (!(await app.actors.actorOf(app.pg, tokenHash(tokenOf(request) ?? '')))) {
+          if (!request.tokenHash || !(await app.actors.actorOf(app.pg, request.tokenHash))) {
             throw new HttpProblem('UNAUTHENTICATED', 'The token was revoked while the request waited.');
           }
         }

@@ -8,7 +8,7 @@ import { asked, infocentreOf, periodeQuery, territoiresFor, underSecrecy } from 
 
 const HTML_REPLY = { type: 'string', description: 'A printable HTML page (text/html).' } as const;
 const AUTH =
-  "The token may also come as the cookie sne_token (set by the operators' console), since a browser following a link " +
+  "An operator may also be signed in by the cookie sne_session (the operators' console's session), since a browser following a link " +
   'sends no Authorization header. Statistical secrecy for the infocentre role ("-" for 1 to 10).';
 
 /** Printable HTML reports of the infocentre: tables and inline SVG charts, rendered on the server. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PROBLEM_SCHEMA } from '../../http/problem-schema.ts';
-import { SESSION_COOKIE } from '../plugins/credentials.ts';
+import { closeSession, openSession, SESSION_SECONDS } from '../console-sessions.ts';
+import { SESSION_COOKIE, sessionCookie } from '../plugins/credentials.ts';
 
 /** The console's files, served as they are (plain ES modules: no build step). Listed, never discovered. */
 const FILES: Record<string, string> = {
@@ -21,8 +22,11 @@ const FILES: Record<string, string> = {
 
 const CONSOLE_DIR = new URL('../console/', import.meta.url);
 
-/** How long the session cookie lives: a working day. The token itself lives until rotated. */
-const SESSION_SECONDS = 8 * 3600;
+/**
+ * Cleared at every sign-in and sign-out: the cookie of the console before migration 030, which
+ * held the operator's token itself.
+ */
+const FORMER_COOKIE = 'sne_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0';
 
 /**
  * The page may only run its own scripts and styles and talk to this hub: a payload that slipped
@@ -45,9 +49,11 @@ function send(reply: FastifyReply, type: string, body: string) {
  * API. The page and its files hold no data and are public like `/docs`; everything it shows comes
  * from the operator routes, called with the token the operator signs in with.
  *
- * `POST /ops/console/session` also puts that token in an `HttpOnly; SameSite=Strict` cookie, so
- * that links the browser follows by itself (`/ops/queues`, the infocentre's HTML reports) are
- * authenticated; `plugins/credentials.ts` says when the cookie is accepted.
+ * `POST /ops/console/session` opens a session (`console-sessions.ts`) whose id goes in an
+ * `HttpOnly; SameSite=Strict` cookie: the page's own calls and the links the browser follows by
+ * itself (`/ops/queues`, the infocentre's HTML reports) are authenticated by it, and no script of
+ * the page ever holds the token after the sign-in; `plugins/credentials.ts` says when the cookie
+ * is accepted.
  */
 export default async function opsConsoleRoutes(app: FastifyInstance) {
   const page = readFileSync(new URL('index.html', CONSOLE_DIR), 'utf8');
@@ -100,9 +106,10 @@ export default async function opsConsoleRoutes(app: FastifyInstance) {
     {
       config: { roles: ['operator'] },
       schema: {
-        summary: 'Sign the browser in: the operator token becomes an HttpOnly, SameSite=Strict cookie',
+        summary:
+          'Sign the browser in: opens a console session, whose id becomes an HttpOnly, SameSite=Strict cookie',
         description:
-          'Call it with `Authorization: Bearer <operator token>`. The reply sets the cookie `sne_token` (HttpOnly, SameSite=Strict, Path=/, 8 hours; Secure over HTTPS), which the hub accepts in place of the header for GET requests, and for other methods only with an `Origin` header naming the hub (CSRF defence).',
+          'Call it with `Authorization: Bearer <operator token>`. The reply sets the cookie `sne_session` (HttpOnly, SameSite=Strict, Path=/, 8 hours; Secure over HTTPS): a random session id, never the token (the hub keeps only its hash). The hub accepts it in place of the header for GET requests, and for other methods only with an `Origin` header naming the hub (CSRF defence), until the session expires, is closed by `DELETE /ops/console/session`, or its token is rotated or revoked. Called with the cookie alone, it opens no new session.',
         response: {
           200: {
             type: 'object',
@@ -119,15 +126,15 @@ export default async function opsConsoleRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      // The auth plugin has checked the token; it came from the header or an existing cookie.
-      const header = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-      // Issued tokens are base64url; anything else could not travel in a cookie unquoted.
-      if (header && /^[A-Za-z0-9._~-]+$/.test(header)) {
+      // The auth plugin has checked the credential: a token in the header, or an open session.
+      const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (token) {
+        const session = await openSession(app.pg, request.actor.clientId, token);
         const secure = request.protocol === 'https' ? '; Secure' : '';
-        reply.header(
-          'set-cookie',
-          `${SESSION_COOKIE}=${header}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}${secure}`,
-        );
+        reply.header('set-cookie', [
+          `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}${secure}`,
+          FORMER_COOKIE,
+        ]);
       }
       reply.header('cache-control', 'no-store');
       return { clientId: request.actor.clientId, role: 'operator', expiresInSeconds: SESSION_SECONDS };
@@ -139,12 +146,17 @@ export default async function opsConsoleRoutes(app: FastifyInstance) {
     {
       // Public on purpose: signing out must work even once the token has been revoked.
       schema: {
-        summary: 'Sign the browser out: the console cookie is cleared',
+        summary: 'Sign the browser out: the console session is closed and its cookie cleared',
         response: { 204: { type: 'null' } },
       },
     },
-    async (_request, reply) => {
-      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    async (request, reply) => {
+      const session = sessionCookie(request);
+      if (session) await closeSession(app.pg, session);
+      reply.header('set-cookie', [
+        `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`,
+        FORMER_COOKIE,
+      ]);
       return reply.code(204).send();
     },
   );

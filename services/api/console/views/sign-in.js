@@ -30,7 +30,7 @@ export function signInView(main, done) {
     h(
       'p',
       { class: 'muted' },
-      'Paste your operator token. It is kept in this tab only (sessionStorage) and in a cookie readable by no script, so that the queues dashboard and the reports open from here.',
+      'Paste your operator token. It is sent once, to open a session of 8 hours: this tab then holds only a cookie readable by no script, which also opens the queues dashboard and the reports from here.',
     ),
     field('Operator token', token),
     errors,
