@@ -47,7 +47,7 @@ function send(reply: FastifyReply, type: string, body: string) {
 /**
  * The operator console (interfaces.md §11): one static page and its ES modules, served by the
  * API. The page and its files hold no data and are public like `/docs`; everything it shows comes
- * from the operator routes, called with the token the operator signs in with.
+ * from the operator routes, called within the session the operator opens with its token.
  *
  * `POST /ops/console/session` opens a session (`console-sessions.ts`) whose id goes in an
  * `HttpOnly; SameSite=Strict` cookie: the page's own calls and the links the browser follows by
