@@ -666,6 +666,7 @@ describe('bulk replay in the background', () => {
       reason: 'perdu',
       filter,
       matched: 2,
+      afterSeq: '0',
       maxSeq: '9223372036854775807',
     });
     const queue = createOpsQueue(hub.infrastructure.redis, hub.config.queuePrefix);

@@ -29,6 +29,7 @@ function runningReplay(reason: string): Promise<string> {
     reason,
     filter: { status: 'failed' },
     matched: 0,
+    afterSeq: '0',
     maxSeq: '0',
   });
 }

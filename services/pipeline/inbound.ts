@@ -25,7 +25,16 @@ export interface InboundMessage {
   errors?: MessageError[];
 }
 
-export type MessageStatus = 'accepted' | 'processing' | 'applied' | 'failed' | 'rejected' | 'discarded';
+/** Every status a message may have (`messages.status`). */
+export const MESSAGE_STATUSES = [
+  'accepted',
+  'processing',
+  'applied',
+  'failed',
+  'rejected',
+  'discarded',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export interface ReceiptEntry {
   id: string;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
 import { HttpProblem } from '../../http/problem.ts';
+import { MESSAGE_STATUSES } from '../../pipeline/inbound.ts';
 import { findLot, findMessage } from '../../pipeline/message-queries.ts';
 
 const uuidParam = (name: string) => ({
@@ -27,7 +28,7 @@ const errorSchema = {
 
 const resultSchema = { type: 'object', properties: { numeroUnique: { type: 'string' } } } as const;
 const statusSchema = {
-  enum: ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'],
+  enum: MESSAGE_STATUSES,
   description:
     '`accepted`: stored and queued (it stays so while a worker applies it: the apply is one transaction, ' +
     'its outcome visible at its commit); `processing`: a try met a transient error, the next try is planned; ' +

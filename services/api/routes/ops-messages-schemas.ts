@@ -1,8 +1,7 @@
 import { BIGINT_CURSOR_PATTERN } from '../../http/pagination.ts';
+import { MESSAGE_STATUSES } from '../../pipeline/inbound.ts';
 
 /** JSON schemas of the operators' message routes (GET/POST /ops/messages..., GET /ops/jobs/{jobId}). */
-
-const STATUSES = ['accepted', 'processing', 'applied', 'failed', 'rejected', 'discarded'] as const;
 
 /**
  * These properties and no other: a misspelt filter (`errorcode`) is a 400, never dropped, or a bulk
@@ -14,7 +13,7 @@ export function closed<P extends Record<string, unknown>>(properties: P) {
 
 /** The filter fields, shared by the list's query string and the bulk replay's body. */
 const FILTER_PROPERTIES = {
-  status: { enum: STATUSES },
+  status: { enum: MESSAGE_STATUSES },
   system: {
     type: 'string',
     pattern: '^[a-z0-9-]{1,32}$',
@@ -74,7 +73,7 @@ export const MESSAGE_ITEM = {
     system: { type: 'string' },
     version: { type: 'string' },
     type: { type: 'string' },
-    status: { enum: STATUSES },
+    status: { enum: MESSAGE_STATUSES },
     lotId: { type: 'string', format: 'uuid' },
     receivedAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time', description: 'Last status change.' },

@@ -227,10 +227,17 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
         const { count } = await countMessages(app.pg, filter);
         return { matched: count, replayed: 0, sample: await sampleMessages(app.pg, filter, SAMPLE_SIZE) };
       }
-      const { count, maxSeq } = await countMessages(app.pg, filter);
+      const { count, maxSeq, afterSeq: firstAfter } = await countMessages(app.pg, filter);
       if (count > app.config.replayBackgroundAbove) {
         const jobId = await withTransaction(app.pg, async (db) => {
-          const id = await createReplayJob(db, { actor, reason, filter, matched: count, maxSeq });
+          const id = await createReplayJob(db, {
+            actor,
+            reason,
+            filter,
+            matched: count,
+            afterSeq: firstAfter,
+            maxSeq,
+          });
           await audit(db, {
             actor,
             action: 'message.replay-bulk',
@@ -250,7 +257,7 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
       // does: the advisory locks of 10,000 messages' ordering keys, held to one commit, would not fit
       // PostgreSQL's lock table (README: Horizontal scale). Each chunk's messages commit with their
       // audit lines; the last transaction, which finds none left, writes the request's own line.
-      let afterSeq = '0';
+      let afterSeq = firstAfter;
       let replayed = 0;
       try {
         for (;;) {

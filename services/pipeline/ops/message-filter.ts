@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../inbound.ts';
+import { MESSAGE_STATUSES, type MessageStatus } from '../inbound.ts';
 
 /**
  * What operators select messages by (GET /ops/messages, POST /ops/messages/replay). Every field is
@@ -42,13 +42,12 @@ export function filterCondition(filter: MessageFilter, first = 1): SqlCondition 
     params.push(value);
     clauses.push(template(`$${first + params.length - 1}`));
   };
-  // Any status but `applied` is read through messages_status_seq, partial: its predicate is repeated
-  // so the planner can use it. `applied` is nearly every row: the walk of messages_seq_key finds them.
-  if (filter.status)
-    add(
-      (p) => (filter.status === 'applied' ? `m.status = ${p}` : `m.status = ${p} AND m.status <> 'applied'`),
-      filter.status,
-    );
+  // The status as a literal, one of a closed set: the planner then sees which partial indexes hold
+  // it (messages_status_seq for any but `applied`, which nearly every row is; messages_waiting_client
+  // and messages_waiting_operator for failed and rejected ones). As a parameter it needed its
+  // index's predicate repeated beside it, which the planner took for a second, independent
+  // condition: it expected a client's failed messages to be a handful and read them all, by arrival.
+  if (filter.status) clauses.push(`m.status = ${statusLiteral(filter.status)}`);
   if (filter.system) add((p) => `m.system = ${p}`, filter.system);
   if (filter.type) add((p) => `m.type = ${p}`, filter.type);
   if (filter.client) add((p) => `m.client_id = ${p}`, filter.client);
@@ -59,6 +58,12 @@ export function filterCondition(filter: MessageFilter, first = 1): SqlCondition 
   if (filter.receivedSince) add((p) => `m.received_at >= ${p}::timestamptz`, filter.receivedSince);
   if (filter.receivedUntil) add((p) => `m.received_at < ${p}::timestamptz`, filter.receivedUntil);
   return { sql: clauses.length > 0 ? clauses.join(' AND ') : 'true', params };
+}
+
+/** A status as an SQL literal; anything but a known status is refused (it is never interpolated). */
+function statusLiteral(status: MessageStatus): string {
+  if (!MESSAGE_STATUSES.includes(status)) throw new Error(`not a message status: ${JSON.stringify(status)}`);
+  return `'${status}'`;
 }
 
 /** A period whose end comes before its start selects nothing: say so rather than answer an empty page. */

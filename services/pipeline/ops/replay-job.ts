@@ -74,17 +74,24 @@ interface OpsJobRow {
 
 /**
  * Records a background bulk replay, inside the caller's transaction (with its audit line). What it
- * will replay is fixed now: the `failed` messages matching, up to `maxSeq`.
+ * will replay is fixed now: the `failed` messages matching, after `afterSeq` and up to `maxSeq`.
  */
 export async function createReplayJob(
   db: Queryable,
-  job: { actor: string; reason: string; filter: MessageFilter; matched: number; maxSeq: string },
+  job: {
+    actor: string;
+    reason: string;
+    filter: MessageFilter;
+    matched: number;
+    afterSeq: string;
+    maxSeq: string;
+  },
 ): Promise<string> {
   const id = randomUUID();
   await db.query(
-    `INSERT INTO ops_jobs (id, kind, actor, reason, filter, max_seq, status, matched)
-     VALUES ($1, 'message-replay', $2, $3, $4, $5, 'running', $6)`,
-    [id, job.actor, job.reason, JSON.stringify(job.filter), job.maxSeq, job.matched],
+    `INSERT INTO ops_jobs (id, kind, actor, reason, filter, after_seq, max_seq, status, matched)
+     VALUES ($1, 'message-replay', $2, $3, $4, $5, $6, 'running', $7)`,
+    [id, job.actor, job.reason, JSON.stringify(job.filter), job.afterSeq, job.maxSeq, job.matched],
   );
   return id;
 }
