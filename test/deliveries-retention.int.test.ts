@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRetentionSweep } from '../services/pipeline/maintenance.ts';
 import { deliveriesBound } from '../services/pipeline/webhooks/delivery-retention.ts';
-import { ADMIN_TOKEN, provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
+import { provision, startTestHub, subscribe, type TestHub, waitFor } from './helpers/hub.ts';
 import { enregistrement, sendLot } from './helpers/spt.ts';
 import { Receiver } from './helpers/webhook-receiver.ts';
 
@@ -68,22 +68,9 @@ beforeAll(async () => {
   });
   operator = await provision(hub.app, { id: 'ops', role: 'operator', departements: ['*'] });
   const bailleur = await provision(hub.app, { id: 'lille-habitat', role: 'bailleur', codeGuichet: 'LH59A' });
-  const subscribed = await hub.app.inject({
-    method: 'POST',
-    url: '/admin/clients',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    payload: {
-      id: 'abonne',
-      role: 'bailleur',
-      organisme: '123456789',
-      nom: 'Abonné',
-      departements: ['59'],
-      codeGuichet: 'AB59A',
-      webhook: { url: receiver.url },
-    },
-  });
-  expect(subscribed.statusCode, subscribed.body).toBe(201);
-  receiver.secret = subscribed.json<{ webhookSecret: string }>().webhookSecret;
+  receiver.secret = (
+    await subscribe(hub.app, { id: 'abonne', codeGuichet: 'AB59A', url: receiver.url })
+  ).webhookSecret;
   const ids = Array.from({ length: EVENTS }, (_, i) => `R-${i}`);
   await sendLot(
     hub.app,

@@ -162,37 +162,31 @@ describe('signing in', () => {
   });
 
   it('ends a session at its expiry, and when its token is rotated or revoked', async () => {
+    const statusWith = async (session: string) =>
+      (await hub.app.inject({ url: '/ops/deliveries', headers: cookie(session) })).statusCode;
+    const asAdmin = async (method: 'POST' | 'DELETE', url: string) => {
+      const reply = await hub.app.inject({ method, url, headers: auth(ADMIN_TOKEN) });
+      expect(reply.statusCode, reply.body).toBeLessThan(300);
+      return reply;
+    };
     const expiring = await consoleSession(hub.app, operator);
     await hub.pool.query(
       `UPDATE console_sessions SET expires_at = now() - interval '1 second' WHERE id_hash = $1`,
       [tokenHash(expiring)],
     );
-    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(expiring) })).statusCode).toBe(
-      401,
-    );
+    expect(await statusWith(expiring)).toBe(401);
 
     const other = await provision(hub.app, { id: 'ops-2', role: 'operator', departements: ['*'] });
     const rotated = await consoleSession(hub.app, other);
     const revoked = await consoleSession(hub.app, other);
-    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(rotated) })).statusCode).toBe(200);
-    const rotation = await hub.app.inject({
-      method: 'POST',
-      url: '/admin/clients/ops-2/token',
-      headers: auth(ADMIN_TOKEN),
-    });
-    expect(rotation.statusCode, rotation.body).toBeLessThan(300);
-    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(rotated) })).statusCode).toBe(401);
+    expect(await statusWith(rotated)).toBe(200);
+    const rotation = await asAdmin('POST', '/admin/clients/ops-2/token');
+    expect(await statusWith(rotated)).toBe(401);
     // A session opened with the new token, then the client revoked: it ends too.
     const renewed = await consoleSession(hub.app, rotation.json<{ token: string }>().token);
-    expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(renewed) })).statusCode).toBe(200);
-    const revocation = await hub.app.inject({
-      method: 'DELETE',
-      url: '/admin/clients/ops-2',
-      headers: auth(ADMIN_TOKEN),
-    });
-    expect(revocation.statusCode, revocation.body).toBeLessThan(300);
-    for (const ended of [renewed, revoked])
-      expect((await hub.app.inject({ url: '/ops/deliveries', headers: cookie(ended) })).statusCode).toBe(401);
+    expect(await statusWith(renewed)).toBe(200);
+    await asAdmin('DELETE', '/admin/clients/ops-2');
+    for (const ended of [renewed, revoked]) expect(await statusWith(ended)).toBe(401);
   });
 });
 

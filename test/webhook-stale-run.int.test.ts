@@ -6,7 +6,7 @@ import { attemptDeliveries, type DeliveryDeps } from '../services/pipeline/webho
 import { fanOut } from '../services/pipeline/webhooks/fanout.ts';
 import { webhookSecretBox } from '../services/pipeline/webhooks/secrets.ts';
 import { SendSlots } from '../services/pipeline/webhooks/send-slots.ts';
-import { ADMIN_TOKEN, provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { provision, startTestHub, subscribe, type TestHub } from './helpers/hub.ts';
 import { enregistrement, sendLot } from './helpers/spt.ts';
 
 /**
@@ -35,21 +35,7 @@ beforeAll(async () => {
   // From here deliveries are driven by the test alone.
   await hub.workers?.close();
   const { port } = subscriber.address() as AddressInfo;
-  const created = await hub.app.inject({
-    method: 'POST',
-    url: '/admin/clients',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    payload: {
-      id: 'abonne',
-      role: 'bailleur',
-      organisme: '123456789',
-      nom: 'Abonné',
-      departements: ['59'],
-      codeGuichet: 'AB59A',
-      webhook: { url: `http://127.0.0.1:${port}/hook` },
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
+  await subscribe(hub.app, { id: 'abonne', codeGuichet: 'AB59A', url: `http://127.0.0.1:${port}/hook` });
   // The subscriber was there before the event (as if the fan-out had been away).
   await hub.pool.query('UPDATE webhook_cursors SET last_sequence = (SELECT min(sequence) - 1 FROM events)');
 });

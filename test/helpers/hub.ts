@@ -113,6 +113,29 @@ export async function provision(app: FastifyInstance, spec: ClientSpec): Promise
   return reply.json<{ token: string }>().token;
 }
 
+/** Provisions a bailleur of the Nord subscribed to webhooks at `url`; returns its token and webhook secret. */
+export async function subscribe(
+  app: FastifyInstance,
+  spec: { id: string; codeGuichet: string; url: string },
+): Promise<{ token: string; webhookSecret: string }> {
+  const reply = await app.inject({
+    method: 'POST',
+    url: '/admin/clients',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload: {
+      id: spec.id,
+      role: 'bailleur',
+      organisme: '123456789',
+      nom: spec.id,
+      departements: ['59'],
+      codeGuichet: spec.codeGuichet,
+      webhook: { url: spec.url },
+    },
+  });
+  if (reply.statusCode !== 201) throw new Error(`subscribing ${spec.id}: ${reply.statusCode} ${reply.body}`);
+  return reply.json<{ token: string; webhookSecret: string }>();
+}
+
 export { waitFor, waitForMessagesDone } from './wait.ts';
 
 /** A page of `GET /feeds/events` as `token` sees it (`query`: `?after=…&limit=…&wait=…`); expects 200. */
