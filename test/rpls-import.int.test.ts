@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRplsQueue } from '../services/pipeline/queues.ts';
 import { provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 import { attribution, enregistrement, sendLot } from './helpers/spt.ts';
@@ -390,5 +390,29 @@ describe('roles and scope', () => {
     expect((await getLogement('RO00000002', bailleur)).statusCode).toBe(200);
     expect((await getLogement('RO00000002', guichet)).statusCode).toBe(403);
     expect((await getLogement('bad', operator)).statusCode).toBe(400);
+  });
+});
+
+describe('beside the other requests of the process', () => {
+  it('gives way to them between batches of lines, counting neither itself nor a long poll among them', async () => {
+    const busyAtEachLook: boolean[] = [];
+    const giveWay = vi.spyOn(hub.app.foreground, 'giveWay').mockImplementation(async () => {
+      busyAtEachLook.push(hub.app.foreground.busy);
+    });
+    try {
+      // A bailleur long-polling the feed the whole time: it waits, it does not work.
+      const poll = hub.app.inject({
+        method: 'GET',
+        url: '/feeds/events?wait=2',
+        headers: { authorization: `Bearer ${bailleur}` },
+      });
+      const { status } = await imported(csv(row('RW00000001'), row('RW00000002')));
+      expect(status).toBe('completed');
+      expect(busyAtEachLook.length).toBeGreaterThan(0);
+      expect(busyAtEachLook.every((busy) => !busy)).toBe(true);
+      expect((await poll).statusCode).toBe(200);
+    } finally {
+      giveWay.mockRestore();
+    }
   });
 });

@@ -11,6 +11,7 @@ import { EDGE_SERVER_OPTIONS } from '../http/edge-options.ts';
 import configPlugin from '../http/plugins/config.ts';
 import connectionsPlugin from '../http/plugins/connections.ts';
 import errorsPlugin from '../http/plugins/errors.ts';
+import foregroundPlugin from '../http/plugins/foreground.ts';
 import inputGuardPlugin from '../http/plugins/input-guard.ts';
 import jsonBodiesPlugin from '../http/plugins/json-bodies.ts';
 import parcImportsPlugin from '../http/plugins/parc-imports.ts';
@@ -88,6 +89,7 @@ export async function buildApp({
   await app.register(errorsPlugin, {
     contractVersions: Object.fromEntries(CONNECTORS.map((c) => [c.system, c.versions.map((v) => v.name)])),
   });
+  await app.register(foregroundPlugin);
   await app.register(inputGuardPlugin);
   await app.register(jsonBodiesPlugin);
   await app.register(authPlugin);

@@ -13,5 +13,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route. Absent: the route is public. */
     roles?: RouteRole[];
+    /**
+     * Not counted among the process's foreground requests (`plugins/foreground.ts`), which the RPLS
+     * import gives way to: a long upload that gives way itself, or a long poll that mostly waits.
+     */
+    background?: boolean;
   }
 }

@@ -18,6 +18,8 @@ export interface ImportFileInput {
   lines: AsyncIterable<CsvLine[]>;
   /** The current year in Europe/Paris: no logement was completed after it. */
   thisYear: number;
+  /** Called between batches of lines: resolves when the process's other requests let the import go on. */
+  giveWay?: () => Promise<void>;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function importFile(imports: ParcImports, input: ImportFileInput): 
       }
       await session.drain();
       await slices.next();
+      await input.giveWay?.();
       const next = await iterator.next();
       batch = next.done ? undefined : next.value;
     }

@@ -25,7 +25,7 @@ export async function rplsV1Routes(app: FastifyInstance): Promise<void> {
   app.post<{ Querystring: { mode: ImportMode } }>(
     `${PREFIX}/imports`,
     {
-      config: { roles: ['rpls'] },
+      config: { roles: ['rpls'], background: true },
       schema: {
         summary: 'Import the parc of logements (CSV)',
         description:
@@ -53,6 +53,7 @@ export async function rplsV1Routes(app: FastifyInstance): Promise<void> {
         mode: request.query.mode,
         lines: csvLines(source, { charset, maxBytes, maxLineBytes: MAX_LINE_BYTES }),
         thisYear: Number(todayInParis().slice(0, 4)),
+        giveWay: () => app.foreground.giveWay(),
       });
       return reply.code(202).send({ importId });
     },

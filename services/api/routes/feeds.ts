@@ -27,7 +27,8 @@ export default async function feedRoutes(app: FastifyInstance) {
   app.get<{ Querystring: FeedQuery }>(
     '/feeds/events',
     {
-      config: { roles: ['guichet', 'bailleur', 'dalo', 'contingent', 'pgp', 'operator'] },
+      // A long poll waits up to 30 s: counted as foreground, 50 of them would hold every RPLS import 10 ms a batch.
+      config: { roles: ['guichet', 'bailleur', 'dalo', 'contingent', 'pgp', 'operator'], background: true },
       schema: {
         summary: 'Events in the caller’s scope after a cursor (at least once: keep your cursor)',
         querystring: {
