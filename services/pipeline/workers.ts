@@ -273,11 +273,15 @@ export function startScheduler(config: Config, infrastructure: Infrastructure, l
       'reconciler queued bulk replays whose jobs were lost',
     );
   };
-  const timer = setInterval(() => {
+  const runTick = () => {
     running ??= tick().finally(() => {
       running = undefined;
     });
-  }, config.reconcileIntervalMs);
+  };
+  // The first tick at once: a process just started plans the daily sweeps without waiting for the
+  // interval, and the cron computation of their first upsert comes before the process serves much.
+  runTick();
+  const timer = setInterval(runTick, config.reconcileIntervalMs);
   return {
     async close() {
       clearInterval(timer);
