@@ -7,7 +7,7 @@ import { problemResponses } from '../../http/problem-schema.ts';
 import { findMessageDetail } from '../../pipeline/ops/message-detail.ts';
 import type { MessageFilter } from '../../pipeline/ops/message-filter.ts';
 import { filterCondition, periodProblems } from '../../pipeline/ops/message-filter.ts';
-import { countMessages, listMessages, sampleMessages } from '../../pipeline/ops/message-list.ts';
+import { countMessages, listMessages, sampleMessages, seqBounds } from '../../pipeline/ops/message-list.ts';
 import {
   type BulkReplayStatus,
   discardMessage,
@@ -223,11 +223,19 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
       const filter: MessageFilter = { ...request.body.filter, status };
       checkPeriods(filter, '/filter');
       const actor = request.actor.clientId;
+      // The bounds of `seq` the filter's times imply: what the count, the sample and the chunks read.
+      const bounds = await seqBounds(app.pg, filter);
       if (dryRun) {
-        const { count } = await countMessages(app.pg, filter);
-        return { matched: count, replayed: 0, sample: await sampleMessages(app.pg, filter, SAMPLE_SIZE) };
+        const { count } = await countMessages(app.pg, filter, bounds);
+        return {
+          matched: count,
+          replayed: 0,
+          sample: await sampleMessages(app.pg, filter, bounds, SAMPLE_SIZE),
+        };
       }
-      const { count, maxSeq, afterSeq: firstAfter } = await countMessages(app.pg, filter);
+      const { count, maxSeq } = await countMessages(app.pg, filter, bounds);
+      // Every message matching lies above `bounds.above`, when the times give one.
+      const firstAfter = bounds.above ?? '0';
       if (count > app.config.replayBackgroundAbove) {
         const jobId = await withTransaction(app.pg, async (db) => {
           const id = await createReplayJob(db, {

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/pool.ts';
 import { pageOf, rowsFor, TRANSACTION_SLACK } from '../../shared/pagination.ts';
 import { COLUMNS, type MessageRow, type MessageView, viewOf } from '../message-queries.ts';
-import { filterCondition, type MessageFilter } from './message-filter.ts';
+import { filterCondition, type MessageFilter, type SqlCondition } from './message-filter.ts';
 
 /**
  * One message as operators list it (GET /ops/messages): its sender's view, the error without its
@@ -174,18 +174,14 @@ export function pageQueries(
   columns: string,
 ): { sql: string; params: unknown[] }[] {
   const where = filterCondition(filter, 3);
-  const walk = [...where.params];
-  const walkBounds = [
-    ...(bounds.below !== undefined ? [`m.seq < $${3 + walk.push(bounds.below) - 1}`] : []),
-    ...(bounds.above !== undefined ? [`m.seq > $${3 + walk.push(bounds.above) - 1}`] : []),
-    ...(bounds.split !== undefined ? [`m.seq > $${3 + walk.push(bounds.split) - 1}`] : []),
-  ];
+  const walk = withSeqBounds(where, bounds, 3);
+  if (bounds.split !== undefined) walk.sql += ` AND m.seq > $${3 + walk.params.push(bounds.split) - 1}`;
   const parts = [
     {
       sql: `SELECT ${columns} FROM messages m
-             WHERE ($1::bigint IS NULL OR m.seq < $1) AND ${[where.sql, ...walkBounds].join(' AND ')}
+             WHERE ($1::bigint IS NULL OR m.seq < $1) AND ${walk.sql}
              ORDER BY m.seq DESC LIMIT $2`,
-      params: walk,
+      params: walk.params,
     },
   ];
   if (bounds.split !== undefined) {
@@ -203,32 +199,28 @@ export function pageQueries(
 }
 
 /**
- * The filter's condition (of `messages m`, parameters from `first`) with the bounds of `seq` its
- * times imply that always hold (`above`, `below`; `split` bounds only a part: see pageQueries).
+ * A filter's condition (of `messages m`, its parameters from `first`) with the bounds of `seq` its
+ * times imply that always hold, `below` and `above` (`split` bounds only a part: see pageQueries).
  * Without them, a bulk replay's sample and chunks walked `messages_status_seq` from the oldest
  * failed message, filtering by time: 150 ms to show 20 messages failed in the last two days among
  * 100,000 failed (2 M messages, bench:ops-messages' database), 2 ms with them.
  */
-function boundedCondition(
-  filter: MessageFilter,
-  bounds: SeqBounds,
-  first: number,
-): { sql: string; params: unknown[] } {
-  const where = filterCondition(filter, first);
+function withSeqBounds(where: SqlCondition, bounds: SeqBounds, first: number): SqlCondition {
   const params = [...where.params];
   const parts = [where.sql];
-  if (bounds.above !== undefined) parts.push(`m.seq > $${first + params.push(bounds.above) - 1}`);
   if (bounds.below !== undefined) parts.push(`m.seq < $${first + params.push(bounds.below) - 1}`);
+  if (bounds.above !== undefined) parts.push(`m.seq > $${first + params.push(bounds.above) - 1}`);
   return { sql: parts.join(' AND '), params };
 }
 
-/** The first messages matching, oldest first: what a dry run shows of a bulk replay. */
+/** The first messages matching, oldest first, within `bounds` (`seqBounds`): what a dry run shows of a bulk replay. */
 export async function sampleMessages(
   db: Queryable,
   filter: MessageFilter,
+  bounds: SeqBounds,
   size: number,
 ): Promise<OpsMessageItem[]> {
-  const where = boundedCondition(filter, await seqBounds(db, filter), 2);
+  const where = withSeqBounds(filterCondition(filter, 2), bounds, 2);
   const { rows } = await db.query<ItemRow>(
     `SELECT ${ITEM_COLUMNS} FROM messages m WHERE ${where.sql} ORDER BY m.seq LIMIT $1`,
     [size, ...where.params],
@@ -236,23 +228,16 @@ export async function sampleMessages(
   return rows.map(itemOf);
 }
 
-/**
- * How many messages match, with the last `seq` among them (0 when none) and a `seq` below every
- * one of them (`afterSeq`, 0 when the times bound nothing): the range a bulk replay walks.
- */
+/** How many messages match within `bounds` (`seqBounds`), with the last `seq` among them (0 when none). */
 export async function countMessages(
   db: Queryable,
   filter: MessageFilter,
-): Promise<{ count: number; maxSeq: string; afterSeq: string }> {
-  const bounds = await seqBounds(db, filter);
-  const where = boundedCondition(filter, bounds, 1);
+  bounds: SeqBounds,
+): Promise<{ count: number; maxSeq: string }> {
+  const where = withSeqBounds(filterCondition(filter, 1), bounds, 1);
   const { rows } = await db.query<{ count: string; max_seq: string | null }>(
     `SELECT count(*) AS count, max(m.seq) AS max_seq FROM messages m WHERE ${where.sql}`,
     where.params,
   );
-  return {
-    count: Number(rows[0]?.count ?? 0),
-    maxSeq: rows[0]?.max_seq ?? '0',
-    afterSeq: bounds.above ?? '0',
-  };
+  return { count: Number(rows[0]?.count ?? 0), maxSeq: rows[0]?.max_seq ?? '0' };
 }
