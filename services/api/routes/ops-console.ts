@@ -126,10 +126,10 @@ export default async function opsConsoleRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      // The auth plugin has checked the credential: a token in the header, or an open session.
-      const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-      if (token) {
-        const session = await openSession(app.pg, request.actor.clientId, token);
+      // The auth plugin has checked the credential: a token in the header (a sign-in), or an open
+      // session's cookie alone (no new session). Either way it left the token's hash.
+      if (request.headers.authorization !== undefined && request.tokenHash) {
+        const session = await openSession(app.pg, request.actor.clientId, request.tokenHash);
         const secure = request.protocol === 'https' ? '; Secure' : '';
         reply.header('set-cookie', [
           `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}${secure}`,
