@@ -18,8 +18,11 @@ export interface SweepRun {
   wait: boolean;
 }
 
-/** The sweeps' audit actions: each run writes one line, `sweep.<kind>`. */
-export const SWEEP_ACTIONS = ['sweep.renouvellement', 'sweep.retention'] as const;
+/** The sweeps' audit actions, by kind: each run writes one line. */
+export const SWEEP_ACTIONS = {
+  renouvellement: 'sweep.renouvellement',
+  retention: 'sweep.retention',
+} as const;
 
 /** The actor written in the audit log for the sweeps the scheduler plans. */
 export const SCHEDULER_ACTOR = 'hub:scheduler';
@@ -47,7 +50,10 @@ export interface RetentionOptions {
  */
 export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate, run: SweepRun): Promise<SweepResult> {
   return withSweepLock(pool, 'renouvellement', run.wait, async () => {
-    const auditId = await openAudit(pool, SWEEP_ACTIONS[0], asOf, run, { preavis: 0, radiees: 0 });
+    const auditId = await openAudit(pool, SWEEP_ACTIONS.renouvellement, asOf, run, {
+      preavis: 0,
+      radiees: 0,
+    });
     return closingAudit(pool, auditId, () =>
       sweepRenouvellement(
         <T>(work: (store: SweepStore) => Promise<T>) =>
@@ -79,7 +85,7 @@ export function runRetentionSweep(
   { deliveriesRetentionDays, pageSize = 500 }: RetentionOptions,
 ): Promise<RetentionResult> {
   return withSweepLock(pool, 'retention', run.wait, async () => {
-    const auditId = await openAudit(pool, SWEEP_ACTIONS[1], asOf, run, {
+    const auditId = await openAudit(pool, SWEEP_ACTIONS.retention, asOf, run, {
       purgees: 0,
       messagesPurges: 0,
       livraisonsPurgees: 0,

@@ -74,7 +74,7 @@ export async function readSweepRuns(db: Queryable): Promise<SweepRunFigures[]> {
        CROSS JOIN LATERAL (SELECT details, at FROM audit
                             WHERE action = s.action AND action LIKE 'sweep.%' AND details->>'status' = 'done'
                             ORDER BY id DESC LIMIT 1) l`,
-    [SWEEP_ACTIONS],
+    [Object.values(SWEEP_ACTIONS)],
   );
   return rows.map((r) => ({
     sweep: r.action.replace(/^sweep\./, ''),
