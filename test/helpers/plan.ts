@@ -31,9 +31,10 @@ export async function planOf(pool: pg.Pool, run: (db: Queryable) => Promise<unkn
 
 /**
  * What PostgreSQL did running the last statement `run` sends (earlier ones, such as the probes that
- * compute a bound, run for real on `pool` first): what `run` returned, EXPLAIN ANALYZE's text, and the rows its scans
- * read and threw away (`Rows Removed by` a filter or a lossy bitmap's recheck, summed). How a test checks that a page reads about
- * its own rows, not every row between the newest and the period it asks for.
+ * compute a bound, run for real on `pool` first): what `run` returned, EXPLAIN ANALYZE's text, and
+ * the rows its scans read and threw away (`Rows Removed by` a filter or a lossy bitmap's recheck,
+ * summed). How a test checks that a page reads about its own rows, not every row between the newest
+ * and the period it asks for.
  */
 export async function analyzedRun<T>(
   pool: pg.Pool,
