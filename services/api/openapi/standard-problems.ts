@@ -10,7 +10,7 @@ export interface DocumentedRoute {
 
 const WHY: Record<number, string> = {
   400: 'A parameter, the query or the body does not match its schema (INVALID_PARAMETER, CONTRACT_INVALID...), or a JSON body is not UTF-8 (ENCODING_INVALID).',
-  401: 'No bearer token, or an unknown or revoked one (UNAUTHENTICATED).',
+  401: 'No bearer token, or an unknown or revoked one; for a request signed in by the operators’ console cookie, a session unknown, expired, closed or whose token was revoked (UNAUTHENTICATED).',
   403: 'The client’s role may not use this route, or the département is outside its scope (FORBIDDEN).',
   404: 'Nothing of that id, or nothing the client may see (reads as unknown).',
   413: 'The body exceeds its limit (PAYLOAD_TOO_LARGE).',
