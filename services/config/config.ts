@@ -81,6 +81,17 @@ export interface Config {
    * uploads at once wait for one of these. Default 2.
    */
   rplsImportConnections: number;
+  /**
+   * `idle_in_transaction_session_timeout` of the hub's PostgreSQL sessions, ms; 0: none. Default
+   * 60000. A hub transaction runs its statements back to back, with only milliseconds of JavaScript
+   * between two. One left waiting longer belongs to a process frozen or cut off from PostgreSQL, and
+   * it holds its locks: an apply holds EVENTS_LOCK, which every other apply waits for, and PostgreSQL
+   * would otherwise keep it until TCP gave up on the silent peer (hours). Ended, the transaction rolls
+   * back; its work is a job tried again (the process's next statement fails as a lost connection,
+   * transient) or a request answered 503. It also keeps the lists' TRANSACTION_SLACK true
+   * (pagination.ts): no transaction writing messages or audit lines can sit open between statements.
+   */
+  pgIdleInTransactionMs: number;
   /** The hub's public base URL, the `servers` of the OpenAPI document. Default `http://localhost:<PORT>`. */
   publicUrl: string;
   /**
@@ -172,6 +183,7 @@ const ENV_SCHEMA = {
     SNE_RPLS_MAX_BYTES: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 * 1024 },
     SNE_RPLS_MAX_REJECTED: { type: 'integer', minimum: 0, default: 1000 },
     SNE_RPLS_IMPORT_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 32, default: 2 },
+    SNE_PG_IDLE_IN_TRANSACTION_MS: { type: 'integer', minimum: 0, default: 60_000 },
     SNE_PUBLIC_URL: { type: 'string', pattern: '^https?://' },
     SNE_RATE_LIMIT_PER_MINUTE: { type: 'string' },
     SNE_REPLAY_BACKGROUND_ABOVE: { type: 'integer', minimum: 0, default: 10_000 },
@@ -243,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rplsMaxBytes: v.SNE_RPLS_MAX_BYTES,
     rplsMaxRejected: v.SNE_RPLS_MAX_REJECTED,
     rplsImportConnections: v.SNE_RPLS_IMPORT_CONNECTIONS,
+    pgIdleInTransactionMs: v.SNE_PG_IDLE_IN_TRANSACTION_MS,
     publicUrl: (input.SNE_PUBLIC_URL as string | undefined) ?? `http://localhost:${v.PORT}`,
     rateLimits,
     replayBackgroundAbove: v.SNE_REPLAY_BACKGROUND_ABOVE,

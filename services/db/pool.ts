@@ -9,10 +9,30 @@ export interface PoolOptions {
   connectionString: string;
   /** Connections at most. Default 10. */
   max?: number;
+  /**
+   * What `pg_stat_activity` shows for these connections (`application_name`), so that an operator
+   * tells the hub's processes apart. An `application_name` in the URL wins.
+   */
+  applicationName?: string;
+  /**
+   * `idle_in_transaction_session_timeout`, ms (0, the default: none): PostgreSQL ends a session whose
+   * transaction waits this long for its next statement (why: `Config.pgIdleInTransactionMs`).
+   */
+  idleInTransactionMs?: number;
 }
 
-export function createPool({ connectionString, max = 10 }: PoolOptions): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max });
+export function createPool({
+  connectionString,
+  max = 10,
+  applicationName,
+  idleInTransactionMs = 0,
+}: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    ...(applicationName ? { application_name: applicationName } : {}),
+    ...(idleInTransactionMs > 0 ? { idle_in_transaction_session_timeout: idleInTransactionMs } : {}),
+  });
   // A client losing its connection (PostgreSQL restarting) must not crash the process: an idle one
   // reports it on the pool, one checked out on itself. Between two statements of a transaction
   // (while the apply's JavaScript runs, or its numbers are drawn on another connection) nothing

@@ -17,7 +17,8 @@ export const APPLY_ERROR = 'APPLY_ERROR';
 export const RETRIES_EXHAUSTED = 'RETRIES_EXHAUSTED';
 
 /** SQLSTATE classes and codes a later attempt may pass. */
-const TRANSIENT_SQLSTATES = ['08', '40', '53', '57', '58', '55P03'];
+// 25P03: the session's transaction sat idle past SNE_PG_IDLE_IN_TRANSACTION_MS (a process that froze).
+const TRANSIENT_SQLSTATES = ['08', '25P03', '40', '53', '57', '58', '55P03'];
 const TRANSIENT_NODE_CODES = [
   'ECONNREFUSED',
   'ECONNRESET',

@@ -23,8 +23,17 @@ export function redisConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
 }
 
+/** What `pg_stat_activity.application_name` shows for a hub process's connections: `sne-hub api,worker`. */
+export function applicationName(config: Config, purpose: string = config.roles.join(',')): string {
+  return `sne-hub ${purpose}`;
+}
+
 export function createInfrastructure(config: Config): Infrastructure {
-  const pool = createPool({ connectionString: config.databaseUrl });
+  const pool = createPool({
+    connectionString: config.databaseUrl,
+    applicationName: applicationName(config),
+    idleInTransactionMs: config.pgIdleInTransactionMs,
+  });
   const redis = redisConnection(config.redisUrl);
   redis.on('error', () => {});
   const applyQueue = createApplyQueue({
@@ -73,7 +82,11 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<void
   } finally {
     await admin.end().catch(() => {});
   }
-  const pool = createPool({ connectionString: config.databaseUrl, max: 1 });
+  const pool = createPool({
+    connectionString: config.databaseUrl,
+    max: 1,
+    applicationName: applicationName(config, 'migrate'),
+  });
   try {
     const applied = await whileUnavailable(() => migrate(pool), log);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');

@@ -29,7 +29,9 @@ export function pageOf<T>(rows: T[], limit: number, cursorOf: (item: T) => strin
  * How long a transaction writing listed rows may last, at most, for a time to bound their ids. A
  * row's time is its transaction's start (`now()`) and its id (`seq`, a bigserial) is drawn inside
  * that transaction: so every row timed before T has a smaller id than every row timed from
- * T + TRANSACTION_SLACK. Intake and audit transactions last milliseconds; an hour is far beyond.
+ * T + TRANSACTION_SLACK. Intake and audit transactions last milliseconds; an hour is far beyond,
+ * and none can sit open between its statements: the hub's sessions end a transaction idle for
+ * `SNE_PG_IDLE_IN_TRANSACTION_MS` (default a minute; `Config.pgIdleInTransactionMs`).
  * The lists turn a time bound into an id bound with it, to walk their id index from the right place
  * instead of from the newest row (message-list.ts, audit-search.ts).
  */
