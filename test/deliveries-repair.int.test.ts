@@ -163,7 +163,7 @@ describe('the delivery reconciler over a backlog', () => {
         [sent],
       );
       await hub.pool.query(
-        `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = now() + interval '1 minute'
+        `UPDATE deliveries SET attempts = attempts + 1, leased_until = now() + interval '1 minute'
           WHERE id = ANY($1::uuid[])`,
         [claimed],
       );
@@ -173,7 +173,7 @@ describe('the delivery reconciler over a backlog', () => {
     expect(await waitingJobs()).toBe(left);
     // The claim's lease runs out (its job died): those are planned again, at their next attempt.
     await hub.pool.query(
-      `UPDATE deliveries SET next_attempt_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`,
+      `UPDATE deliveries SET leased_until = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`,
       [claimed],
     );
     expect(await reconcileDeliveries(hub.pool, hub.infrastructure.webhookQueue, 1000)).toBe(claimed.length);

@@ -17,7 +17,7 @@ describe('orphanCounts: the parents the hot path no longer checks by foreign key
   });
 
   it('is all zero on a whole registry and names each kind of child row left without its parent', async () => {
-    expect(Object.values(await orphanCounts(pool))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(await orphanCounts(pool))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     const missing = '01900000-0000-7000-8000-000000000001';
     await pool.query(
       `INSERT INTO messages (id, lot_id, client_id, sender_id, system, version, type, status)
@@ -37,6 +37,14 @@ describe('orphanCounts: the parents the hot path no longer checks by foreign key
     await pool.query(
       `INSERT INTO demande_historique (numero_unique, kind, date_effet) VALUES ('0591013000042LH59A', 'enregistrement', '2013-10-01')`,
     );
+    await pool.query(
+      `INSERT INTO deliveries (id, client_id, event_sequence, status) VALUES ($1, 'nobody', 42, 'pending')`,
+      ['01900000-0000-7000-8000-000000000005'],
+    );
+    await pool.query(
+      `INSERT INTO delivery_attempts (delivery_id, attempt, status_code) VALUES ($1, 1, 200)`,
+      ['01900000-0000-7000-8000-000000000006'],
+    );
     expect(await orphanCounts(pool)).toEqual({
       'messages.client_id': 1,
       'messages.lot_id': 1,
@@ -45,6 +53,9 @@ describe('orphanCounts: the parents the hot path no longer checks by foreign key
       'pending_keys.message_id': 1,
       'message_attempts.message_id': 1,
       'demande_historique.numero_unique': 1,
+      'deliveries.client_id': 1,
+      'deliveries.event_sequence': 1,
+      'delivery_attempts.delivery_id': 1,
     });
   });
 });

@@ -64,7 +64,7 @@ describe('a delivery run whose lease ran out', () => {
     const first = attemptDeliveries(deps, ids);
     while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     // The first run's lease runs out (a job taken over): a second run claims and delivers.
-    await hub.pool.query(`UPDATE deliveries SET next_attempt_at = now() - interval '1 minute'`);
+    await hub.pool.query(`UPDATE deliveries SET leased_until = now() - interval '1 minute'`);
     await attemptDeliveries(deps, ids);
     held[0]?.writeHead(500).end();
     await first;

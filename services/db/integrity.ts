@@ -1,7 +1,7 @@
 import type { Queryable } from './pool.ts';
 
 /**
- * The parent every hot-path child row must have. These were foreign keys until migration 013 dropped
+ * The parent every hot-path child row must have. These were foreign keys until migrations 013 and 032 dropped
  * them (PostgreSQL checks a foreign key with one query per row); the writers keep them true, and the
  * tests that crash or poison the pipeline check with `orphanCounts` that they still hold.
  */
@@ -14,6 +14,10 @@ const PARENTS = [
   { child: 'pending_keys', column: 'message_id', parent: 'messages', key: 'id' },
   { child: 'message_attempts', column: 'message_id', parent: 'messages', key: 'id' },
   { child: 'demande_historique', column: 'numero_unique', parent: 'demandes', key: 'numero_unique' },
+  // The webhook fan-out's (migration 032).
+  { child: 'deliveries', column: 'client_id', parent: 'clients', key: 'id' },
+  { child: 'deliveries', column: 'event_sequence', parent: 'events', key: 'sequence' },
+  { child: 'delivery_attempts', column: 'delivery_id', parent: 'deliveries', key: 'id' },
 ] as const;
 
 /** Child rows whose parent is missing, per `child.column` (all zero when the registry is whole). */

@@ -148,7 +148,8 @@ export async function replayDeliveries(
 ): Promise<{ id: string; attempt: number }[]> {
   const { sql, params } = where(filter);
   const { rows } = await db.query<{ id: string; attempts: number }>(
-    `UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), schedule_from = attempts, updated_at = now()
+    `UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), leased_until = NULL, schedule_from = attempts,
+            updated_at = now()
       WHERE d.status IN ('failed', 'discarded') AND ${sql} AND ($5::uuid[] IS NULL OR d.id = ANY($5::uuid[]))
       RETURNING d.id, d.attempts`,
     [...params, filter.ids ?? null],

@@ -39,6 +39,15 @@ interface Outcome {
   delay: number;
 }
 
+/**
+ * A delivery no run holds at `at`: never claimed, its outcome recorded (which clears the lease), or
+ * its claim's lease run out (the run died). The lease is a column of its own, in no index, so that
+ * a claim can be a HOT update (migration 032).
+ */
+function notLeased(at: string, alias = ''): string {
+  return `(${alias}leased_until IS NULL OR ${alias}leased_until <= ${at})`;
+}
+
 /** One attempt at one delivery (see `attemptDeliveries`). */
 export function attemptDelivery(deps: DeliveryDeps, deliveryId: string): Promise<void> {
   return attemptDeliveries(deps, [deliveryId]);
@@ -59,8 +68,9 @@ export async function attemptDeliveries(deps: DeliveryDeps, deliveryIds: string[
   const { rows } = await deps.pool.query<Claimed>(
     `WITH claimed AS (
        UPDATE deliveries SET attempts = attempts + 1, updated_at = now(),
-              next_attempt_at = now() + make_interval(secs => $2)
+              leased_until = now() + make_interval(secs => $2)
         WHERE id = ANY($1::uuid[]) AND status = 'pending' AND next_attempt_at <= now() + interval '2 seconds'
+          AND ${notLeased('now()')}
         RETURNING id, client_id, event_sequence, attempts, schedule_from)
      SELECT claimed.id AS delivery_id, claimed.client_id, claimed.attempts, claimed.schedule_from,
             e.sequence, e.id, e.type, e.subject, e.time, e.data,
@@ -75,7 +85,8 @@ export async function attemptDeliveries(deps: DeliveryDeps, deliveryIds: string[
   const discarded = rows.filter((row) => row.revoked || !row.url || !row.webhook_secret);
   if (discarded.length > 0) {
     await deps.pool.query(
-      `UPDATE deliveries SET status = 'discarded', updated_at = now(), last_error = $2 WHERE id = ANY($1::uuid[])`,
+      `UPDATE deliveries SET status = 'discarded', updated_at = now(), last_error = $2, leased_until = NULL
+        WHERE id = ANY($1::uuid[])`,
       [
         discarded.map((row) => row.delivery_id),
         { error: 'the client was revoked or has no webhook any more' },
@@ -166,7 +177,7 @@ async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
        SELECT id, attempt, status_code, error FROM o)
      UPDATE deliveries d SET status = o.status, updated_at = now(),
             delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,
-            last_error = o.last_error, next_attempt_at = now() + make_interval(secs => o.delay)
+            last_error = o.last_error, next_attempt_at = now() + make_interval(secs => o.delay), leased_until = NULL
        FROM o WHERE d.id = o.id AND d.attempts = o.attempt AND d.status = 'pending'
      RETURNING d.id`,
     [
@@ -208,6 +219,7 @@ export async function reconcileDeliveries(
   const { rows } = await pool.query<{ id: string; attempts: number; job_id: string | null }>(
     `SELECT id, attempts, job_id FROM deliveries
       WHERE status = 'pending' AND next_attempt_at < now() - make_interval(secs => $1::float8 / 1000)
+        AND ${notLeased('now() - make_interval(secs => $1::float8 / 1000)')}
       ORDER BY next_attempt_at LIMIT 10000`,
     [graceMs],
   );
@@ -227,6 +239,7 @@ export async function reconcileDeliveries(
        FROM unnest($1::uuid[], $2::int[], $3::text[]) AS l(id, attempts, job_id)
       WHERE d.id = l.id AND d.attempts = l.attempts AND d.status = 'pending'
         AND d.next_attempt_at < now() - make_interval(secs => $4::float8 / 1000)
+        AND ${notLeased('now() - make_interval(secs => $4::float8 / 1000)', 'd.')}
      RETURNING d.id, d.attempts, d.job_id`,
     [
       lost.map((row) => row.id),
