@@ -25,6 +25,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import type pg from 'pg';
 import { loadConfig } from '../services/config/config.ts';
 import { createPool } from '../services/db/pool.ts';
 import { cloudEventOf, type EventRow } from '../services/pipeline/events.ts';
@@ -127,6 +128,10 @@ interface HubResult {
   delivered: number;
   lastEventMs: number;
   latency: Percentiles;
+  /** WAL written from the first lot sent to the last delivery recorded, bytes. */
+  walBytes: number;
+  /** UPDATEs of `deliveries`, how many of them were HOT, and the table's sizes at the end (bytes). */
+  updates: { all: number; hot: number; heap: string; indexes: string };
   events: EventRow[];
 }
 
@@ -183,6 +188,7 @@ async function hub(
         await reply.arrayBuffer();
       }
     };
+    const walBefore = await walPosition(pool);
     await Promise.all([sender(), sender()]);
     await waitUntil(
       async () => {
@@ -211,6 +217,19 @@ async function hub(
     );
     const row = rows[0];
     if (!row) throw new Error('no deliveries');
+    const walBytes = Number(
+      (await pool.query<{ n: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS n', [walBefore]))
+        .rows[0]?.n,
+    );
+    // The hub's backends report their counts within a second of going idle.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const updates = (
+      await pool.query<{ all: number; hot: number; heap: string; indexes: string }>(
+        `SELECT n_tup_upd::int AS all, n_tup_hot_upd::int AS hot, pg_table_size('deliveries') AS heap,
+                pg_indexes_size('deliveries') AS indexes
+           FROM pg_stat_user_tables WHERE relname = 'deliveries'`,
+      )
+    ).rows[0] ?? { all: 0, hot: 0, heap: '0', indexes: '0' };
     const events = await pool.query<EventRow>(
       'SELECT sequence, id, type, subject, time, data FROM events ORDER BY sequence',
     );
@@ -222,6 +241,8 @@ async function hub(
         delivered: Number(row.n),
         lastEventMs: Number(row.last_event),
         latency: { p50: Number(row.p50), p99: Number(row.p99) },
+        walBytes,
+        updates,
         events: events.rows,
       },
     };
@@ -231,6 +252,17 @@ async function hub(
     await dropScratchDatabase(ADMIN_URL, database);
     await dropScratchQueues(REDIS_URL, env.SNE_QUEUE_PREFIX);
   }
+}
+
+/** The cluster's WAL position now (this bench's hub is its only writer meanwhile). */
+async function walPosition(pool: pg.Pool): Promise<string> {
+  return (
+    (await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0'
+  );
+}
+
+function mib(bytes: string): string {
+  return (Number(bytes) / 1024 / 1024).toFixed(0);
 }
 
 type Client = 'fetch' | 'node:http';
@@ -301,6 +333,9 @@ try {
   const hubCounts = await subscribers.counts();
   console.log(
     `hub, event committed → 2xx recorded : ${result.rate} deliveries/s (${result.delivered} in ${(result.ms / 1000).toFixed(1)} s; last event committed after ${(result.lastEventMs / 1000).toFixed(1)} s); event → delivered p50 ${Math.round(result.latency.p50)} ms, p99 ${Math.round(result.latency.p99)} ms`,
+  );
+  console.log(
+    `  PostgreSQL: ${Math.round(result.walBytes / result.delivered)} B of WAL a delivery (the run's whole WAL, its lots' messages included); deliveries' updates ${result.updates.all}, of them HOT ${result.updates.hot} (the claims: migration 032); the table ${mib(result.updates.heap)} MiB, its indexes ${mib(result.updates.indexes)} MiB`,
   );
   console.log(
     `  subscribers: ${hubCounts.distinct.reduce((a, b) => a + b, 0)} distinct webhook-ids (min ${Math.min(...hubCounts.distinct)} per subscriber) in ${hubCounts.requests.reduce((a, b) => a + b, 0)} requests over ${hubCounts.connections} connections; ${hubCounts.verified} signatures verified, ${hubCounts.badSignatures} wrong`,
