@@ -73,6 +73,11 @@ describe('a transaction left idle by a frozen process', () => {
     expect(rows).toEqual([
       { application_name: `sne-hub ${hub.config.roles.join(',')}`, idle: `${IDLE_MS}ms` },
     ]);
+    // The listeners' connections too (the clients' changes, which the authentication's cache follows).
+    const { rows: names } = await hub.pool.query<{ application_name: string }>(
+      'SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database()',
+    );
+    expect(names.map((n) => n.application_name)).toContain('sne-hub listen sne_clients');
   });
 });
 

@@ -40,7 +40,11 @@ export class PgListener {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    // Named in pg_stat_activity as the pools' connections are (an application_name in the URL wins).
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      application_name: `sne-hub listen ${this.channel}`,
+    });
     client.on('notification', (message) => this.handlers.notified(message.payload ?? ''));
     client.on('error', (error) => {
       this.log.warn({ err: error.message, channel: this.channel }, 'listener lost its connection');
