@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rplsFile } from '../bench/rpls-file.ts';
 import { LOCK_KEYS } from '../services/db/lock-keys.ts';
 import { isTransient } from '../services/pipeline/apply-failure.ts';
-import { provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
+import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { importFinished } from './helpers/ops.ts';
 import { enregistrement, type LotReply, lot, postLot } from './helpers/spt.ts';
 import { waitForMessagesDone } from './helpers/wait.ts';
 
@@ -105,20 +106,7 @@ describe('an RPLS upload that pauses longer than the idle timeout', () => {
     });
     expect(reply.statusCode, reply.body).toBe(202);
     const { importId } = reply.json<{ importId: string }>();
-    const done = await waitFor(
-      async () => {
-        const view = (
-          await hub.app.inject({
-            method: 'GET',
-            url: `/connectors/rpls/v1/imports/${importId}`,
-            headers: { authorization: `Bearer ${rpls}` },
-          })
-        ).json<{ status: string }>();
-        return view.status === 'running' ? undefined : view;
-      },
-      30_000,
-      'the import to finish',
-    );
+    const done = await importFinished(hub.app, rpls, importId, 30_000);
     expect(done).toMatchObject({ status: 'completed', rowsRead: 6000, inserted: 6000, rejected: 0 });
   });
 });

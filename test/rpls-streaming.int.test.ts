@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identifiantRpls, rplsFile } from '../bench/rpls-file.ts';
-import { provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
+import { provision, startTestHub, type TestHub } from './helpers/hub.ts';
+import { importFinished } from './helpers/ops.ts';
 
 /**
  * An RPLS file sent as a stream of chunks (2,000 rows each, ten of them) arrives whole: every row
@@ -32,20 +33,7 @@ describe('RPLS import of a streamed file', () => {
     });
     expect(reply.statusCode, reply.body).toBe(202);
     const { importId } = reply.json<{ importId: string }>();
-    const done = await waitFor(
-      async () => {
-        const view = (
-          await hub.app.inject({
-            method: 'GET',
-            url: `/connectors/rpls/v1/imports/${importId}`,
-            headers: { authorization: `Bearer ${rpls}` },
-          })
-        ).json<{ status: string }>();
-        return view.status === 'running' ? undefined : view;
-      },
-      60_000,
-      'the import to finish',
-    );
+    const done = await importFinished(hub.app, rpls, importId, 60_000);
     expect(done).toMatchObject({ status: 'completed', rowsRead: ROWS, inserted: ROWS, rejected: 0 });
     const { rows } = await hub.pool.query<{ n: number; first: string; last: string }>(
       `SELECT count(*)::int AS n, min(identifiant_rpls) AS first, max(identifiant_rpls) AS last

@@ -36,14 +36,29 @@ export async function importParc(
   });
   if (reply.statusCode !== 202) throw new Error(`RPLS import refused: ${reply.statusCode} ${reply.body}`);
   const { importId } = reply.json<{ importId: string }>();
-  const status = await waitFor(async () => {
-    const view = await app.inject({
-      method: 'GET',
-      url: `/connectors/rpls/v1/imports/${importId}`,
-      headers: { authorization: `Bearer ${rplsToken}` },
-    });
-    const { status } = view.json<{ status: string }>();
-    return status === 'running' ? undefined : status;
-  });
+  const { status } = await importFinished(app, rplsToken, importId);
   if (status !== 'completed') throw new Error(`RPLS import ${status}`);
+}
+
+/** Waits until an RPLS import is no longer `running`, and returns its view (GET …/imports/{id}). */
+export function importFinished(
+  app: FastifyInstance,
+  rplsToken: string,
+  importId: string,
+  timeoutMs = 20_000,
+): Promise<{ status: string } & Record<string, unknown>> {
+  return waitFor(
+    async () => {
+      const view = (
+        await app.inject({
+          method: 'GET',
+          url: `/connectors/rpls/v1/imports/${importId}`,
+          headers: { authorization: `Bearer ${rplsToken}` },
+        })
+      ).json<{ status: string } & Record<string, unknown>>();
+      return view.status === 'running' ? undefined : view;
+    },
+    timeoutMs,
+    'the import to finish',
+  );
 }
