@@ -9,7 +9,9 @@
  * are plain node:http servers in a child process (`webhooks/subscribers.ts`): they count distinct
  * `webhook-id`s and verify the signature of a sample. Printed: deliveries per second from the
  * first event committed to the last 2xx recorded, p50/p99 of event → delivered (the event's
- * transaction time to the delivery's `delivered_at`), and when the last event was committed.
+ * transaction time to the delivery's `delivered_at`), and when the last event was committed; then
+ * what PostgreSQL wrote: the run's WAL a delivery, how many of the deliveries' updates were HOT (the
+ * claims, migration 032) and the table's sizes at the end.
  *
  * Baseline, same run, same subscribers: the same events, signed the same way, POSTed straight from
  * this process at the hub's total webhook concurrency (worker processes × SNE_WEBHOOK_CONCURRENCY),

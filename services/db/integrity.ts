@@ -1,9 +1,10 @@
 import type { Queryable } from './pool.ts';
 
 /**
- * The parent every hot-path child row must have. These were foreign keys until migrations 013 and 032 dropped
- * them (PostgreSQL checks a foreign key with one query per row); the writers keep them true, and the
- * tests that crash or poison the pipeline check with `orphanCounts` that they still hold.
+ * The parent every hot-path child row must have. These were foreign keys until migrations 013 and
+ * 032 dropped them (PostgreSQL checks a foreign key with one query per row); the writers keep them
+ * true, and the tests that crash or poison the pipeline check with `orphanCounts` that they still
+ * hold.
  */
 const PARENTS = [
   { child: 'messages', column: 'client_id', parent: 'clients', key: 'id' },
