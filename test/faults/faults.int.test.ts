@@ -17,9 +17,9 @@ import {
 
 /**
  * Faults at scale (`npm run test:faults`): a stream of FAULTS_MESSAGES enregistrements (default
- * 50,000, in lots of 500) sent to two API processes while worker processes are SIGKILLed, an API
- * process is SIGKILLed, Redis is flushed, PostgreSQL crashes and restarts, and the webhook
- * subscriber goes down and comes back. Afterwards, counted from the registry itself: every message
+ * 50,000, in lots of 500) sent to two API processes while worker processes are SIGKILLed, a worker
+ * is frozen (SIGSTOP) in the middle of a transaction, an API process is SIGKILLed, Redis is flushed,
+ * PostgreSQL crashes and restarts, and the webhook subscriber goes down and comes back. Afterwards, counted from the registry itself: every message
  * answered 202 applied exactly once, every event delivered.
  */
 const TOTAL = Number(process.env.FAULTS_MESSAGES ?? 50_000);
@@ -46,6 +46,7 @@ const HUB_ENV = {
   SNE_APPLY_BACKOFF_MS: '250',
   SNE_WEBHOOK_RETRY_SCHEDULE: '1,1,2,2,3,5,5,10,10,10,10,10',
   SNE_WEBHOOK_ALLOW_PRIVATE: 'true',
+  SNE_PG_IDLE_IN_TRANSACTION_MS: '2000',
 };
 
 describe(`faults at scale (${TOTAL} messages)`, () => {
@@ -62,8 +63,11 @@ describe(`faults at scale (${TOTAL} messages)`, () => {
     apis[i] = startHubProcess({ ...env, SNE_ROLES: 'api', PORT: String(apiPorts[i]) });
     return apis[i].ready(60_000);
   };
+  /** Each worker's connections are named apart (an application_name in the URL wins over the hub's). */
+  const workerName = (i: number) => `faults-worker-${i}`;
   const startWorker = (i: number) => {
-    workers[i] = startHubProcess({ ...env, SNE_ROLES: 'worker' });
+    const url = `${env.DATABASE_URL}?application_name=${workerName(i)}`;
+    workers[i] = startHubProcess({ ...env, DATABASE_URL: url, SNE_ROLES: 'worker' });
     return workers[i].ready(60_000);
   };
 
@@ -114,11 +118,46 @@ describe(`faults at scale (${TOTAL} messages)`, () => {
       await workers[i]?.kill();
       await startWorker(i);
     };
+    /** Transactions worker `i` has open now. */
+    const openTransactions = async (i: number) =>
+      (
+        await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE application_name = $1 AND backend_type = 'client backend' AND xact_start IS NOT NULL`,
+          [workerName(i)],
+        )
+      ).rows[0]?.n ?? 0;
+    /**
+     * Freezes worker `i` (SIGSTOP) while it has a transaction open, as a process that hangs or loses
+     * its network would: PostgreSQL must end that transaction (SNE_PG_IDLE_IN_TRANSACTION_MS), so
+     * that the other worker's applies, which wait for its locks (EVENTS_LOCK), go on. Thawed once
+     * its job's lock has expired too: its next statement fails, and nothing is applied twice.
+     */
+    const freezeWorkerInTransaction = async (i: number) => {
+      const worker = workers[i] as HubProcess;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        if (Date.now() > deadline) throw new Error(`worker ${i} was never frozen in a transaction`);
+        if ((await openTransactions(i)) === 0) continue;
+        process.kill(worker.pid, 'SIGSTOP');
+        // Still open a moment later: the frozen process holds it (not a commit already on its way).
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        if ((await openTransactions(i)) > 0) break;
+        process.kill(worker.pid, 'SIGCONT');
+      }
+      try {
+        await until(async () => (await openTransactions(i)) === 0, `worker ${i}'s transaction ended`, 30_000);
+        await new Promise((resolve) => setTimeout(resolve, Number(HUB_ENV.SNE_JOB_LOCK_MS) + 500));
+      } finally {
+        process.kill(worker.pid, 'SIGCONT');
+      }
+    };
     /** What happens as the stream reaches each lot: the faults, in this order, spread over the run. */
     const at = (fraction: number) => Math.floor(LOTS * fraction);
     const faults: [lot: number, fault: () => Promise<unknown>][] = [
       [at(0.1), () => crashWorker(0)],
       [at(0.25), () => redis.flush()],
+      [at(0.35), () => freezeWorkerInTransaction(1)],
       // Killed while it receives the lot (lot n goes first to API n % 2): the sender retries on the other one.
       [
         2 * at(0.2),
