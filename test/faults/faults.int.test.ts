@@ -19,8 +19,9 @@ import {
  * Faults at scale (`npm run test:faults`): a stream of FAULTS_MESSAGES enregistrements (default
  * 50,000, in lots of 500) sent to two API processes while worker processes are SIGKILLed, a worker
  * is frozen (SIGSTOP) in the middle of a transaction, an API process is SIGKILLed, Redis is flushed,
- * PostgreSQL crashes and restarts, and the webhook subscriber goes down and comes back. Afterwards, counted from the registry itself: every message
- * answered 202 applied exactly once, every event delivered.
+ * PostgreSQL crashes and restarts, and the webhook subscriber goes down and comes back. Afterwards,
+ * counted from the registry itself: every message answered 202 applied exactly once, every event
+ * delivered.
  */
 const TOTAL = Number(process.env.FAULTS_MESSAGES ?? 50_000);
 const PER_LOT = 500;
@@ -138,7 +139,10 @@ describe(`faults at scale (${TOTAL} messages)`, () => {
       const deadline = Date.now() + 60_000;
       for (;;) {
         if (Date.now() > deadline) throw new Error(`worker ${i} was never frozen in a transaction`);
-        if ((await openTransactions(i)) === 0) continue;
+        if ((await openTransactions(i)) === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          continue;
+        }
         process.kill(worker.pid, 'SIGSTOP');
         // Still open a moment later: the frozen process holds it (not a commit already on its way).
         await new Promise((resolve) => setTimeout(resolve, 300));
