@@ -63,6 +63,19 @@ describe('a delivery run whose lease ran out', () => {
     };
     const first = attemptDeliveries(deps, ids);
     while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    // While it is being sent, operators see its next attempt at the end of the lease, not at the
+    // scheduled time now past (the lease is a column apart: migration 032).
+    const operator = await provision(hub.app, { id: 'ops', role: 'operator', departements: ['*'] });
+    const sending = await hub.app.inject({
+      method: 'GET',
+      url: `/ops/deliveries/${ids[0]}`,
+      headers: { authorization: `Bearer ${operator}` },
+    });
+    expect(sending.statusCode, sending.body).toBe(200);
+    const { status, nextAttemptAt } = sending.json<{ status: string; nextAttemptAt: string }>();
+    expect(status).toBe('pending');
+    // The lease: the 30 s timeout of one round of sends, plus 5 s.
+    expect(Date.parse(nextAttemptAt) - Date.now()).toBeGreaterThan(30_000);
     // The first run's lease runs out (a job taken over): a second run claims and delivers.
     await hub.pool.query(`UPDATE deliveries SET leased_until = now() - interval '1 minute'`);
     await attemptDeliveries(deps, ids);

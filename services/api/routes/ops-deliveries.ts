@@ -51,7 +51,13 @@ const deliverySchema = {
     sequence: { type: 'string' },
     status: { enum: STATUSES },
     attempts: { type: 'integer' },
-    nextAttemptAt: { type: 'string', format: 'date-time' },
+    nextAttemptAt: {
+      type: 'string',
+      format: 'date-time',
+      description:
+        'Pending deliveries only: when the next attempt may start. While an attempt is being sent, the end ' +
+        "of its lease: if that attempt's worker dies, the delivery is tried again after it.",
+    },
     lastError: {
       type: 'object',
       properties: { error: { type: 'string' }, statusCode: { type: ['integer', 'null'] } },

@@ -44,8 +44,9 @@ interface DeliveryRow {
   delivered_at: Date | null;
 }
 
+// While an attempt is being sent, the next one cannot start before its lease ends (GREATEST skips a NULL).
 const SELECT = `SELECT d.id, d.client_id, e.id AS event_id, e.type, e.subject, d.event_sequence, d.status, d.attempts,
-    d.next_attempt_at, d.last_error, d.created_at, d.delivered_at
+    GREATEST(d.next_attempt_at, d.leased_until) AS next_attempt_at, d.last_error, d.created_at, d.delivered_at
   FROM deliveries d JOIN events e ON e.sequence = d.event_sequence`;
 
 /** The filter as SQL on `deliveries d`, parameters from $1. */
