@@ -25,11 +25,15 @@ export async function openSession(db: Queryable, clientId: string, tokenHash: Bu
   return session;
 }
 
-/** The hash of the token an open session stands for; undefined when unknown, expired or closed. */
-export async function sessionTokenHash(db: Queryable, session: string): Promise<Buffer | undefined> {
+/**
+ * The hash of the token an open session stands for; undefined when unknown, expired or closed.
+ * Given the session id's hash (`tokenHash` of the cookie's value), which the authentication has
+ * computed already to count refusals.
+ */
+export async function sessionTokenHash(db: Queryable, idHash: Buffer): Promise<Buffer | undefined> {
   const { rows } = await db.query<{ token_hash: Buffer }>(
     'SELECT token_hash FROM console_sessions WHERE id_hash = $1 AND expires_at > now()',
-    [hashOf(session)],
+    [idHash],
   );
   return rows[0]?.token_hash;
 }

@@ -68,8 +68,7 @@ async function authPlugin(app: FastifyInstance) {
         refusals.accepted(presented);
         return 'admin' as const;
       }
-      const hash =
-        credential.kind === 'token' ? presented : await sessionTokenHash(app.pg, credential.session);
+      const hash = credential.kind === 'token' ? presented : await sessionTokenHash(app.pg, presented);
       const actor = hash && (await actors.actorOf(app.pg, hash));
       if (!actor) {
         await refusals.count(request.ip);
