@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { applicationName } from './pool.ts';
 
 const RECONNECT_MS = 1000;
 
@@ -43,7 +44,7 @@ export class PgListener {
     // Named in pg_stat_activity as the pools' connections are (an application_name in the URL wins).
     const client = new pg.Client({
       connectionString: this.databaseUrl,
-      application_name: `sne-hub listen ${this.channel}`,
+      application_name: applicationName(`listen ${this.channel}`),
     });
     client.on('notification', (message) => this.handlers.notified(message.payload ?? ''));
     client.on('error', (error) => {

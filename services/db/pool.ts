@@ -21,6 +21,14 @@ export interface PoolOptions {
   idleInTransactionMs?: number;
 }
 
+/**
+ * What `pg_stat_activity.application_name` shows for the hub's connections of one purpose: a
+ * process's roles (`sne-hub api,worker`), `rpls-upload`, `migrate`, `listen <channel>`.
+ */
+export function applicationName(purpose: string): string {
+  return `sne-hub ${purpose}`;
+}
+
 export function createPool({
   connectionString,
   max = 10,

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
-import { createPool } from '../db/pool.ts';
+import { applicationName, createPool } from '../db/pool.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { type ApplyJobData, createApplyQueue, createWebhookQueue, type WebhookJobData } from './queues.ts';
 
@@ -23,15 +23,10 @@ export function redisConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
 }
 
-/** What `pg_stat_activity.application_name` shows for a hub process's connections: `sne-hub api,worker`. */
-export function applicationName(config: Config, purpose: string = config.roles.join(',')): string {
-  return `sne-hub ${purpose}`;
-}
-
 export function createInfrastructure(config: Config): Infrastructure {
   const pool = createPool({
     connectionString: config.databaseUrl,
-    applicationName: applicationName(config),
+    applicationName: applicationName(config.roles.join(',')),
     idleInTransactionMs: config.pgIdleInTransactionMs,
   });
   const redis = redisConnection(config.redisUrl);
@@ -85,7 +80,7 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<void
   const pool = createPool({
     connectionString: config.databaseUrl,
     max: 1,
-    applicationName: applicationName(config, 'migrate'),
+    applicationName: applicationName('migrate'),
   });
   try {
     const applied = await whileUnavailable(() => migrate(pool), log);

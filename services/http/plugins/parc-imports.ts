@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createPool } from '../../db/pool.ts';
-import { applicationName } from '../../pipeline/infrastructure.ts';
+import { applicationName, createPool } from '../../db/pool.ts';
 import type { ParcImports } from '../../pipeline/parc-import.ts';
 import { PgParcImports } from '../../pipeline/parc-import-pg.ts';
 import { createRplsQueue } from '../../pipeline/queues.ts';
@@ -27,7 +26,7 @@ async function parcImportsPlugin(app: FastifyInstance) {
   const uploads = createPool({
     connectionString: app.config.databaseUrl,
     max: app.config.rplsImportConnections,
-    applicationName: applicationName(app.config, 'rpls-upload'),
+    applicationName: applicationName('rpls-upload'),
     // While a file streams its connection is in COPY, not idle: only a stalled finish is ended.
     idleInTransactionMs: app.config.pgIdleInTransactionMs,
   });
