@@ -1,13 +1,8 @@
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attemptDeliveries, type DeliveryDeps } from '../services/pipeline/webhooks/delivery.ts';
-import { fanOut } from '../services/pipeline/webhooks/fanout.ts';
-import { webhookSecretBox } from '../services/pipeline/webhooks/secrets.ts';
-import { SendSlots } from '../services/pipeline/webhooks/send-slots.ts';
-import { provision, startTestHub, subscribe, type TestHub } from './helpers/hub.ts';
-import { enregistrement, sendLot } from './helpers/spt.ts';
+import { attemptDeliveries } from '../services/pipeline/webhooks/delivery.ts';
+import { deliveryDeps, fannedOut, hubForDrivenDeliveries } from './helpers/driven-deliveries.ts';
+import { provision, type TestHub } from './helpers/hub.ts';
 
 /**
  * Two runs of one delivery: the first one's lease runs out while its subscriber hangs, a second
@@ -26,18 +21,7 @@ const subscriber = createServer((request: IncomingMessage, response: ServerRespo
 });
 
 beforeAll(async () => {
-  subscriber.listen(0, '127.0.0.1');
-  await once(subscriber, 'listening');
-  hub = await startTestHub({ env: { SNE_WEBHOOK_ALLOW_PRIVATE: 'true', SNE_WEBHOOK_TIMEOUT_MS: '30000' } });
-  const bailleur = await provision(hub.app, { id: 'lille-habitat', role: 'bailleur', codeGuichet: 'LH59A' });
-  const out = await sendLot(hub.app, bailleur, enregistrement({ id: 'E-1', dateDepot: '2014-03-01' }));
-  expect(out['E-1']?.status).toBe('applied');
-  // From here deliveries are driven by the test alone.
-  await hub.workers?.close();
-  const { port } = subscriber.address() as AddressInfo;
-  await subscribe(hub.app, { id: 'abonne', codeGuichet: 'AB59A', url: `http://127.0.0.1:${port}/hook` });
-  // The subscriber was there before the event (as if the fan-out had been away).
-  await hub.pool.query('UPDATE webhook_cursors SET last_sequence = (SELECT min(sequence) - 1 FROM events)');
+  hub = await hubForDrivenDeliveries(subscriber, 1, { SNE_WEBHOOK_TIMEOUT_MS: '30000' });
 });
 
 afterAll(async () => {
@@ -48,19 +32,13 @@ afterAll(async () => {
 
 describe('a delivery run whose lease ran out', () => {
   it('records its attempt but leaves the state the later run set', async () => {
-    const ids: string[] = [];
-    await fanOut(hub.pool, async (batch) => {
-      ids.push(...batch.map((d) => d.id));
-    });
+    const ids = await fannedOut(hub.pool);
     expect(ids).toHaveLength(1);
-    const deps: DeliveryDeps = {
-      pool: hub.pool,
-      queue: hub.infrastructure.webhookQueue,
-      secrets: webhookSecretBox(hub.config),
+    const deps = deliveryDeps(hub, {
       retrySchedule: [1, 1],
-      send: { timeoutMs: hub.config.webhookTimeoutMs, allowPrivate: true },
-      slots: new SendSlots(2),
-    };
+      timeoutMs: hub.config.webhookTimeoutMs,
+      slots: 2,
+    });
     const first = attemptDeliveries(deps, ids);
     while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     // While it is being sent, operators see its next attempt at the end of the lease, not at the
