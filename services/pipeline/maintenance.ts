@@ -49,24 +49,23 @@ export interface RetentionOptions {
  * préavis nor radiation is ever committed without the line that records it.
  */
 export function runRenouvellementSweep(pool: pg.Pool, asOf: IsoDate, run: SweepRun): Promise<SweepResult> {
-  return withSweepLock(pool, 'renouvellement', run.wait, async () => {
+  return withSweepLock(pool, 'renouvellement', run.wait, async (lock) => {
     const auditId = await openAudit(pool, SWEEP_ACTIONS.renouvellement, asOf, run, {
       preavis: 0,
       radiees: 0,
     });
     return closingAudit(pool, auditId, () =>
-      sweepRenouvellement(
-        <T>(work: (store: SweepStore) => Promise<T>) =>
-          withTransaction(pool, async (db) => {
-            const store = new PgSweepStore(db);
-            const out = await work(store);
-            await addToAudit(db, auditId, store.saved);
-            // Last: EVENTS_LOCK is held only from the events' insert to the commit.
-            await store.writeHeldEvents();
-            return out;
-          }),
-        asOf,
-      ),
+      sweepRenouvellement(async <T>(work: (store: SweepStore) => Promise<T>) => {
+        await lock.confirm();
+        return withTransaction(pool, async (db) => {
+          const store = new PgSweepStore(db);
+          const out = await work(store);
+          await addToAudit(db, auditId, store.saved);
+          // Last: EVENTS_LOCK is held only from the events' insert to the commit.
+          await store.writeHeldEvents();
+          return out;
+        });
+      }, asOf),
     );
   });
 }
@@ -84,7 +83,7 @@ export function runRetentionSweep(
   run: SweepRun,
   { deliveriesRetentionDays, pageSize = 500 }: RetentionOptions,
 ): Promise<RetentionResult> {
-  return withSweepLock(pool, 'retention', run.wait, async () => {
+  return withSweepLock(pool, 'retention', run.wait, async (lock) => {
     const auditId = await openAudit(pool, SWEEP_ACTIONS.retention, asOf, run, {
       purgees: 0,
       messagesPurges: 0,
@@ -97,6 +96,7 @@ export function runRetentionSweep(
     ) => {
       let total = 0;
       for (;;) {
+        await lock.confirm();
         const purged = await withTransaction(pool, async (db) => {
           const n = await purge(new PgRetentionStore(db, asOf), db);
           if (n > 0) await addToAudit(db, auditId, { [count]: n });

@@ -3,7 +3,7 @@ import { todayInParis } from '../../core/dates.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { PROBLEM_SCHEMA } from '../../http/problem-schema.ts';
 import { runRenouvellementSweep, runRetentionSweep } from '../../pipeline/maintenance.ts';
-import { SweepInProgressError } from '../../pipeline/sweep-lock.ts';
+import { SweepInProgressError, SweepLockLostError } from '../../pipeline/sweep-lock.ts';
 
 const sweepBody = {
   type: 'object',
@@ -36,6 +36,8 @@ export default async function opsSweepRoutes(app: FastifyInstance) {
     if (error instanceof SweepInProgressError) {
       throw new HttpProblem('SWEEP_IN_PROGRESS', error.message, { extra: { sweep: error.kind } });
     }
+    // Only after this process went silent longer than the idle timeout (sweep-lock.ts).
+    if (error instanceof SweepLockLostError) throw new HttpProblem('SERVICE_UNAVAILABLE', error.message);
     throw error;
   };
 
