@@ -50,12 +50,28 @@ describe('a delivery run whose lease ran out', () => {
       headers: { authorization: `Bearer ${operator}` },
     });
     expect(sending.statusCode, sending.body).toBe(200);
-    const { status, nextAttemptAt } = sending.json<{ status: string; nextAttemptAt: string }>();
+    const {
+      status,
+      nextAttemptAt,
+      sending: beingSent,
+    } = sending.json<{
+      status: string;
+      nextAttemptAt: string;
+      sending: boolean;
+    }>();
     expect(status).toBe('pending');
+    expect(beingSent).toBe(true);
     // The lease: the 30 s timeout of one round of sends, plus 5 s.
     expect(Date.parse(nextAttemptAt) - Date.now()).toBeGreaterThan(30_000);
     // The first run's lease runs out (a job taken over): a second run claims and delivers.
     await hub.pool.query(`UPDATE deliveries SET leased_until = now() - interval '1 minute'`);
+    const idle = await hub.app.inject({
+      method: 'GET',
+      url: `/ops/deliveries/${ids[0]}`,
+      headers: { authorization: `Bearer ${operator}` },
+    });
+    // Its lease over, nothing is being sent as far as the hub knows.
+    expect(idle.json()).toMatchObject({ status: 'pending', sending: false });
     await attemptDeliveries(deps, ids);
     held[0]?.writeHead(500).end();
     await first;

@@ -58,6 +58,13 @@ const deliverySchema = {
         'Pending deliveries only: when the next attempt may start. While an attempt is being sent, the end ' +
         "of its lease: if that attempt's worker dies, the delivery is tried again after it.",
     },
+    sending: {
+      type: 'boolean',
+      description:
+        'Pending deliveries only: whether an attempt is being sent right now (a worker holds its lease, ' +
+        'until `nextAttemptAt`). A discard meanwhile does not stop that attempt: the subscriber may still ' +
+        'receive it, and it is recorded among the attempts, but the delivery stays discarded.',
+    },
     lastError: {
       type: 'object',
       properties: { error: { type: 'string' }, statusCode: { type: ['integer', 'null'] } },

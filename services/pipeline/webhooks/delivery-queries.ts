@@ -15,6 +15,8 @@ export interface DeliveryView {
   status: (typeof DELIVERY_STATUSES)[number];
   attempts: number;
   nextAttemptAt?: string;
+  /** Pending deliveries only: an attempt is being sent now (a worker holds its lease). */
+  sending?: boolean;
   lastError?: { error: string; statusCode?: number | null };
   createdAt: string;
   deliveredAt?: string;
@@ -39,6 +41,7 @@ interface DeliveryRow {
   status: DeliveryView['status'];
   attempts: number;
   next_attempt_at: Date;
+  sending: boolean;
   last_error: DeliveryView['lastError'] | null;
   created_at: Date;
   delivered_at: Date | null;
@@ -46,7 +49,8 @@ interface DeliveryRow {
 
 // While an attempt is being sent, the next one cannot start before its lease ends (GREATEST skips a NULL).
 const SELECT = `SELECT d.id, d.client_id, e.id AS event_id, e.type, e.subject, d.event_sequence, d.status, d.attempts,
-    GREATEST(d.next_attempt_at, d.leased_until) AS next_attempt_at, d.last_error, d.created_at, d.delivered_at
+    GREATEST(d.next_attempt_at, d.leased_until) AS next_attempt_at, coalesce(d.leased_until > now(), false) AS sending,
+    d.last_error, d.created_at, d.delivered_at
   FROM deliveries d JOIN events e ON e.sequence = d.event_sequence`;
 
 /** The filter as SQL on `deliveries d`, parameters from $1. */
@@ -74,7 +78,9 @@ function viewOf(row: DeliveryRow): DeliveryView {
     sequence: formatSequence(row.event_sequence),
     status: row.status,
     attempts: row.attempts,
-    ...(row.status === 'pending' ? { nextAttemptAt: row.next_attempt_at.toISOString() } : {}),
+    ...(row.status === 'pending'
+      ? { nextAttemptAt: row.next_attempt_at.toISOString(), sending: row.sending }
+      : {}),
     ...(row.last_error ? { lastError: row.last_error } : {}),
     createdAt: row.created_at.toISOString(),
     ...(row.delivered_at ? { deliveredAt: row.delivered_at.toISOString() } : {}),

@@ -11,7 +11,10 @@ export async function deliveryView(main, _params, id, flash) {
     ['Subject', h('code', {}, d.subject)],
     ['Sequence', d.sequence],
     ['Created', when(d.createdAt)],
-    ['Next attempt', when(d.nextAttemptAt)],
+    [
+      'Next attempt',
+      d.sending ? [when(d.nextAttemptAt), ' (an attempt is being sent now)'] : when(d.nextAttemptAt),
+    ],
     ['Delivered', when(d.deliveredAt)],
     ['Last error', d.lastError ? (d.lastError.error ?? String(d.lastError.statusCode ?? '')) : '—'],
   ];
