@@ -66,13 +66,15 @@ describe('a transaction left idle by a frozen process', () => {
     }
   });
 
-  it("names the hub's connections in pg_stat_activity", async () => {
-    const { rows } = await hub.pool.query<{ application_name: string; idle: string }>(
-      `SELECT application_name, current_setting('idle_in_transaction_session_timeout') AS idle
+  it("names the hub's connections in pg_stat_activity, and sets their session options", async () => {
+    const { rows } = await hub.pool.query<{ application_name: string; idle: string; jit: string }>(
+      `SELECT application_name, current_setting('idle_in_transaction_session_timeout') AS idle,
+              current_setting('jit') AS jit
          FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
     );
+    // JIT compilation off (services/db/pool.ts), whatever the server's default.
     expect(rows).toEqual([
-      { application_name: `sne-hub ${hub.config.roles.join(',')}`, idle: `${IDLE_MS}ms` },
+      { application_name: `sne-hub ${hub.config.roles.join(',')}`, idle: `${IDLE_MS}ms`, jit: 'off' },
     ]);
     // The listeners' connections too (the clients' changes, which the authentication's cache follows).
     const { rows: names } = await hub.pool.query<{ application_name: string }>(

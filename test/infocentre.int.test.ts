@@ -858,3 +858,59 @@ describe('a guichet catching up late', () => {
     ).toEqual(earlier.json());
   });
 });
+
+// Last: the messages it sends would change the figures of the tests above.
+describe('the quality report at its edges', () => {
+  it("counts each guichet's messages and contacts as a plain count of its rows does", async () => {
+    // A demande with a contact, its doublon, and a message its contract refuses (far from the
+    // figures of the other tests: Dunkerque, 2010).
+    const out = await sendLot(
+      hub.app,
+      bailleur,
+      enregistrement({
+        id: 'QC-1',
+        nom: 'Contact',
+        dateDepot: '2010-03-01',
+        communes: [DUNKERQUE],
+        email: 'q@example.org',
+      }),
+      enregistrement({ id: 'QC-2', nom: 'Contact', dateDepot: '2010-03-02', communes: [DUNKERQUE] }),
+      enregistrement({ id: 'QC-3', nom: 'Contact', dateDepot: '2010-02-30', communes: [DUNKERQUE] }),
+    );
+    expect(Object.values(out).map((o) => o.status)).toEqual(['applied', 'failed', 'rejected']);
+    // Every message so far, whatever its arrival date: the report's reads per guichet (an index range
+    // of its messages, a lookup of each demande's contact flag) against plain counts of the tables.
+    const rows = await new PgInfocentreQueries(hub.pool).qualiteGuichets('59', '2000-01-01', '2099-12-31');
+    const { rows: oracle } = await hub.pool.query<Record<string, number | string>>(
+      `SELECT c.id,
+              (SELECT count(*) FROM messages m WHERE m.client_id = c.id)::int AS recus,
+              (SELECT count(*) FROM messages m WHERE m.client_id = c.id AND m.status = 'rejected')::int AS rejetes,
+              (SELECT count(*) FROM messages m WHERE m.client_id = c.id AND m.status = 'failed')::int AS echoues,
+              (SELECT count(*) FROM messages m WHERE m.client_id = c.id AND m.error->>'code' = 'DOUBLON')::int
+                AS doublons,
+              (SELECT count(*) FROM demandes d JOIN infocentre_saisies s USING (numero_unique)
+                WHERE d.code_guichet = c.code_guichet AND d.departement = '59' AND s.avec_contact)::int
+                AS avec_contact
+         FROM clients c
+        WHERE c.code_guichet IS NOT NULL AND c.revoked_at IS NULL
+          AND (c.departements @> ARRAY['59'] OR c.departements @> ARRAY['*'])
+        ORDER BY c.code_guichet`,
+    );
+    expect(
+      rows.map((r) => ({
+        id: r.clientId,
+        recus: r.messagesRecus,
+        rejetes: r.messagesRejetes,
+        echoues: r.messagesEchoues,
+        doublons: r.doublonsRefuses,
+        avec_contact: r.avecContact,
+      })),
+    ).toEqual(oracle);
+    // Not vacuous: each count is one at least.
+    for (const count of ['recus', 'rejetes', 'echoues', 'doublons', 'avec_contact'])
+      expect(
+        oracle.reduce((n, r) => n + Number(r[count]), 0),
+        count,
+      ).toBeGreaterThan(0);
+  });
+});
