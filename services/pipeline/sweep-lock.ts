@@ -17,8 +17,9 @@ import { SWEEP_LOCK } from '../db/lock-keys.ts';
  * process no longer does, and PostgreSQL ends the session and frees the lock. The holder checks
  * its lock before each page (`HeldSweepLock.confirm`) and stops with SweepLockLostError once it has
  * lost it. Another sweep may have started by then, and one page of the holder may still commit
- * beside it: harmless, since each page locks its rows and checks them again once locked
- * (`core/store/sweep-pg.ts`, `retention-pg.ts`), so no row is swept twice.
+ * beside it: harmless, since each page locks its rows, and no row is swept twice (the renewal sweep
+ * checks its rows again once locked, `core/store/sweep-pg.ts`; the retention purge skips rows
+ * locked and what it purged leaves its selection, `retention-pg.ts`, `delivery-retention.ts`).
  */
 const SWEEP_LOCK_CLASS = SWEEP_LOCK.class;
 const SWEEP_LOCK_KIND = SWEEP_LOCK.kinds;
