@@ -4,6 +4,8 @@
  * bench:pipeline` (`pipeline/registry-seed.ts`: seeded once, about 10 minutes, then kept):
  * - the infocentre's quality report of the guichets (`GET /infocentre/qualite`) of the Nord, where the
  *   template's guichet registers, and of Paris, where none does, over 12 months;
+ * - two of the infocentre's reads that `npm run bench:infocentre` times too (flux France, ancienneté
+ *   of a région), for JIT's sake;
  * - the contingent's priority list (`GET /connectors/contingent/v1/demandes`), first page and a page
  *   half-way, for a national client, a région and one département; the copy first labels one active
  *   demande in 12 (`prioritaire`), as the template has none.
@@ -72,9 +74,22 @@ function reads(middle: string): Read[] {
       return `${page.length} demandes`;
     },
   });
+  const territoires = (pool: pg.Pool, codes: string[]) => infocentre(pool).territoires(codes);
   return [
     qualite('59'),
     qualite('75'),
+    {
+      name: 'flux France, 12 months',
+      run: async (pool) => {
+        const { total } = await infocentre(pool).flux(territoires(pool, ['france']), DU, AU);
+        return `${total.enCoursFin} en cours at the end`;
+      },
+    },
+    {
+      name: 'ancienneté région 32',
+      run: async (pool) =>
+        `${(await infocentre(pool).anciennete(territoires(pool, ['region:32']), AU)).total} en cours`,
+    },
     prioritaires('national, first page', allDepartements()),
     prioritaires('national, half-way', allDepartements(), middle),
     prioritaires('Hauts-de-France, first page', HAUTS_DE_FRANCE),

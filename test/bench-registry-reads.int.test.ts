@@ -37,6 +37,8 @@ describe('bench:registry-reads', () => {
     for (const read of [
       'quality report 59, 12 months',
       'quality report 75, 12 months',
+      'flux France, 12 months',
+      'ancienneté région 32',
       'priority list national, first page',
       'priority list national, half-way',
       'priority list Hauts-de-France, first page',
