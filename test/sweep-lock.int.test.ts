@@ -5,6 +5,7 @@ import { runRenouvellementSweep } from '../services/pipeline/maintenance.ts';
 import { withSweepLock } from '../services/pipeline/sweep-lock.ts';
 import { provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 import { enregistrement, sendLot } from './helpers/spt.ts';
+import { waitForSweepOnLockedRow } from './helpers/wait.ts';
 
 /**
  * A sweep holds its lock on a session of its own, outside any transaction, for the whole sweep. A
@@ -33,10 +34,11 @@ function freeze(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Whether a session holds the sweep lock of this kind. */
+/** Whether a session holds the sweep lock of this kind in this test's database (other files sweep theirs). */
 async function lockHeld(kind: keyof typeof SWEEP_LOCK.kinds): Promise<boolean> {
   const { rows } = await hub.pool.query(
-    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2`,
+    `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [SWEEP_LOCK.class, SWEEP_LOCK.kinds[kind]],
   );
   return rows.length > 0;
@@ -67,17 +69,7 @@ describe('the sweep lock of a frozen process', () => {
       await blocker.query('BEGIN');
       await blocker.query('SELECT 1 FROM demandes WHERE numero_unique = $1 FOR UPDATE', [numero]);
       const frozen = postSweep('renouvellement', '2020-01-15');
-      await waitFor(
-        async () => {
-          const { rows } = await hub.pool.query(
-            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-                AND query LIKE '%FROM demandes d%FOR UPDATE%'`,
-          );
-          return rows.length > 0 ? true : undefined;
-        },
-        20_000,
-        'the sweep to wait on the held row',
-      );
+      await waitForSweepOnLockedRow(hub.pool);
       expect((await postSweep('renouvellement', '2020-01-15')).statusCode).toBe(409);
 
       freeze(IDLE_MS * 3);

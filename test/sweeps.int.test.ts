@@ -6,6 +6,7 @@ import { MAINTENANCE_QUEUE } from '../services/pipeline/queues.ts';
 import { startScheduler } from '../services/pipeline/workers.ts';
 import { provision, startTestHub, type TestHub, waitFor } from './helpers/hub.ts';
 import { enregistrement, renouvellement, sendLot } from './helpers/spt.ts';
+import { waitForSweepOnLockedRow } from './helpers/wait.ts';
 
 /** The renewal sweep through POST /ops/sweeps/renouvellement, and the daily one through the scheduler. */
 let hub: TestHub;
@@ -254,17 +255,7 @@ describe('two sweeps at once', () => {
     await blocker.query('BEGIN');
     await blocker.query('SELECT 1 FROM demandes WHERE numero_unique = $1 FOR UPDATE', [n]);
     const first = postSweep('2020-01-15');
-    await waitFor(
-      async () => {
-        const { rows } = await hub.pool.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-              AND query LIKE '%FROM demandes d%FOR UPDATE%'`,
-        );
-        return rows.length > 0 ? true : undefined;
-      },
-      20_000,
-      'the first sweep to wait on the held row',
-    );
+    await waitForSweepOnLockedRow(hub.pool);
     const second = await postSweep('2020-01-15');
     expect(second.statusCode).toBe(409);
     expect(second.headers['content-type']).toContain('application/problem+json');

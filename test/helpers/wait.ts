@@ -33,3 +33,18 @@ export async function waitForMessagesDone(
     'messages to be done',
   );
 }
+
+/** Waits until a renewal sweep's page waits for a demande's row lock (held by the test). */
+export async function waitForSweepOnLockedRow(pool: pg.Pool): Promise<void> {
+  await waitFor(
+    async () => {
+      const { rows } = await pool.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+            AND query LIKE '%FROM demandes d%FOR UPDATE%'`,
+      );
+      return rows.length > 0 ? true : undefined;
+    },
+    20_000,
+    'the sweep to wait on the held row',
+  );
+}
