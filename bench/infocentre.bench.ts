@@ -20,7 +20,7 @@ import { migrate } from '../services/db/migrate.ts';
 import { createPool } from '../services/db/pool.ts';
 import { Infocentre } from '../services/infocentre/infocentre.ts';
 import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
-import { median } from './median.ts';
+import { median, timedRuns } from './median.ts';
 import { BUILD_INFOCENTRE_COUNTS, loadCommunes } from './pipeline/registry-seed.ts';
 
 const DEMANDES = Number(process.env.BENCH_DEMANDES ?? 3_000_000);
@@ -96,13 +96,7 @@ const INSERT_HISTORIQUE = `
     FROM generate_series($1::int, $2::int) AS j, LATERAL (SELECT (1 + (j::bigint * 7919) % $3::int)::int AS n) x`;
 
 async function measure(name: string, work: () => Promise<string>): Promise<void> {
-  const summary = await work(); // warm-up (and what it found)
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
-  }
+  const { times, found: summary } = await timedRuns(RUNS, work);
   const row = `${name.padEnd(44)} median ${median(times).toFixed(1).padStart(7)} ms   min ${Math.min(...times)
     .toFixed(1)
     .padStart(7)}   max ${Math.max(...times)

@@ -15,6 +15,7 @@ import { searchAudit } from '../services/api/audit-search.ts';
 import { migrate } from '../services/db/migrate.ts';
 import type { MessageFilter } from '../services/pipeline/ops/message-filter.ts';
 import { listMessages, pageQueries, seqBounds } from '../services/pipeline/ops/message-list.ts';
+import { median, timedRuns } from './median.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -125,14 +126,7 @@ async function measure(pool: pg.Pool): Promise<void> {
 
 /** Median of 5 runs after one warm-up, ms. */
 async function timed(run: () => Promise<unknown>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const start = process.hrtime.bigint();
-    await run();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[2] as number;
+  return median((await timedRuns(5, run)).times);
 }
 
 /** The indexes the first page's plans use (the queries of `listMessages`, every part). */

@@ -23,7 +23,7 @@ import { allDepartements } from '../services/core/territoire.ts';
 import { createPool } from '../services/db/pool.ts';
 import { Infocentre } from '../services/infocentre/infocentre.ts';
 import { PgInfocentreQueries } from '../services/infocentre/queries-pg.ts';
-import { median } from './median.ts';
+import { median, timedRuns } from './median.ts';
 import { createRegistryDatabase, registryTemplate } from './pipeline/registry-seed.ts';
 import { dropScratchDatabase } from './pipeline/scratch-database.ts';
 
@@ -34,15 +34,9 @@ const DU = '2024-01-01';
 const AU = '2024-12-31';
 const HAUTS_DE_FRANCE = ['02', '59', '60', '62', '80'];
 
-/** The median time of `work` in ms, after one warm-up run, and what its last run found. */
+/** The median time of `work` in ms over BENCH_RUNS runs after one warm-up, and what it found. */
 async function timed(work: () => Promise<string>): Promise<{ ms: number; found: string }> {
-  let found = await work();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    found = await work();
-    times.push(performance.now() - start);
-  }
+  const { times, found } = await timedRuns(RUNS, work);
   return { ms: median(times), found };
 }
 
