@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/pool.ts';
 import { formatSequence } from '../events.ts';
+import { notLeased } from './delivery.ts';
 
 /** Every status a delivery can have. */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'discarded'] as const;
@@ -47,9 +48,10 @@ interface DeliveryRow {
   delivered_at: Date | null;
 }
 
-// While an attempt is being sent, the next one cannot start before its lease ends (GREATEST skips a NULL).
+// While an attempt is being sent (a run holds its lease), the next one cannot start before the lease
+// ends (GREATEST skips a NULL).
 const SELECT = `SELECT d.id, d.client_id, e.id AS event_id, e.type, e.subject, d.event_sequence, d.status, d.attempts,
-    GREATEST(d.next_attempt_at, d.leased_until) AS next_attempt_at, coalesce(d.leased_until > now(), false) AS sending,
+    GREATEST(d.next_attempt_at, d.leased_until) AS next_attempt_at, NOT ${notLeased('now()', 'd.')} AS sending,
     d.last_error, d.created_at, d.delivered_at
   FROM deliveries d JOIN events e ON e.sequence = d.event_sequence`;
 

@@ -44,7 +44,7 @@ interface Outcome {
  * its claim's lease run out (the run died). The lease is a column of its own, in no index, so that
  * a claim can be a HOT update (migration 032).
  */
-function notLeased(at: string, alias = ''): string {
+export function notLeased(at: string, alias = ''): string {
   return `(${alias}leased_until IS NULL OR ${alias}leased_until <= ${at})`;
 }
 
