@@ -90,8 +90,9 @@ export interface Config {
    * back; its work is a job tried again (the process's next statement fails as a lost connection,
    * transient) or a request answered 503. It also keeps the lists' TRANSACTION_SLACK true
    * (pagination.ts): no transaction writing messages or audit lines can sit open between statements.
-   * A sweep's lock, a session's outside any transaction, gets the same time as its session's
-   * `idle_session_timeout` (pipeline/sweep-lock.ts).
+   * A sweep's lock and the migrations' (at every process's start), sessions' locks outside any
+   * transaction, get the same time as their session's `idle_session_timeout` (`limitIdleSession`,
+   * db/pool.ts): a process frozen while holding one no longer holds up the others.
    */
   pgIdleInTransactionMs: number;
   /** The hub's public base URL, the `servers` of the OpenAPI document. Default `http://localhost:<PORT>`. */

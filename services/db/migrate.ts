@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { Pool } from 'pg';
 import { LOCK_KEYS } from './lock-keys.ts';
+import { limitIdleSession } from './pool.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 /** Only one process migrates a database at a time. */
@@ -12,10 +13,17 @@ export async function migrationNames(): Promise<string[]> {
   return files.filter((f) => f.endsWith('.sql')).sort();
 }
 
-/** Applies the migrations not yet applied, each in its own transaction. Returns their names. */
+/**
+ * Applies the migrations not yet applied, each in its own transaction. Returns their names. The
+ * migration lock is a session's: with the pool's idle timeouts (`prepareDatabase`), a process that
+ * freezes while migrating loses its session and the lock, and the processes waiting at their start
+ * go on; the frozen one, thawed, finds its connection lost and migrates again (nothing left to do).
+ */
 export async function migrate(pool: Pool): Promise<string[]> {
   const client = await pool.connect();
+  let idleMs = 0;
   try {
+    idleMs = await limitIdleSession(client, pool);
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
@@ -41,7 +49,8 @@ export async function migrate(pool: Pool): Promise<string[]> {
     return applied;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-    client.release();
+    // With its idle timeout set, the connection is not given back to the pool.
+    client.release(idleMs > 0);
   }
 }
 

@@ -63,6 +63,20 @@ export function createPool({
   return pool;
 }
 
+/**
+ * Gives `client` an `idle_session_timeout` equal to its pool's `idle_in_transaction_session_timeout`
+ * (`Config.pgIdleInTransactionMs`) and returns it, ms (0: the pool has none, nor does the session).
+ * For a connection that holds a session's advisory lock (the migrations', a sweep's): such a lock
+ * lives outside any transaction, so only this timeout ends the session of a process that froze
+ * while holding it, and frees the lock for the others. Set it before asking for the lock: a session
+ * waiting for a lock is not idle.
+ */
+export async function limitIdleSession(client: pg.PoolClient, pool: pg.Pool): Promise<number> {
+  const idleMs = pool.options.idle_in_transaction_session_timeout ?? 0;
+  if (idleMs > 0) await client.query(`SELECT set_config('idle_session_timeout', $1, false)`, [`${idleMs}ms`]);
+  return idleMs;
+}
+
 /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
 export async function withTransaction<T>(
   pool: pg.Pool,

@@ -1,11 +1,17 @@
 import { isDatabaseError } from './safe-error.ts';
 
-/** PostgreSQL down, restarting or not yet accepting connections: trying again later can help. */
+/**
+ * PostgreSQL down, restarting or not yet accepting connections, or the connection lost (57P05: the
+ * session sat idle past its `idle_session_timeout`; node-postgres's "not queryable": a client whose
+ * connection ended between two statements): trying again later, on a new connection, can help.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001'].includes(code ?? '') ||
-    /Connection terminated|timeout exceeded when trying to connect|not yet accepting connections/i.test(
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '57P05', '08006', '08001'].includes(
+      code ?? '',
+    ) ||
+    /Connection terminated|timeout exceeded when trying to connect|not yet accepting connections|not queryable/i.test(
       message ?? '',
     )
   );

@@ -81,6 +81,8 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<void
     connectionString: config.databaseUrl,
     max: 1,
     applicationName: applicationName('migrate'),
+    // A migration runs its statements back to back (a long CREATE INDEX is active, not idle).
+    idleInTransactionMs: config.pgIdleInTransactionMs,
   });
   try {
     const applied = await whileUnavailable(() => migrate(pool), log);

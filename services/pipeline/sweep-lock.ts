@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { SWEEP_LOCK } from '../db/lock-keys.ts';
+import { limitIdleSession } from '../db/pool.ts';
 
 /**
  * Sweeps of one kind never run at once: the daily one (a BullMQ job, on any worker process) and
@@ -67,13 +68,11 @@ export async function withSweepLock<T>(
 ): Promise<T> {
   const client = await pool.connect();
   const key = [SWEEP_LOCK_CLASS, SWEEP_LOCK_KIND[kind]];
-  const idleMs = pool.options.idle_in_transaction_session_timeout ?? 0;
+  let idleMs = 0;
   let locked = false;
   let heartbeat: NodeJS.Timeout | undefined;
   try {
-    // Set before the lock is asked for: a session waiting for a lock is not idle.
-    if (idleMs > 0)
-      await client.query(`SELECT set_config('idle_session_timeout', $1, false)`, [`${idleMs}ms`]);
+    idleMs = await limitIdleSession(client, pool);
     if (wait) {
       await client.query('SELECT pg_advisory_lock($1, $2)', key);
       locked = true;
