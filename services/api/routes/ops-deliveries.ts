@@ -63,7 +63,8 @@ const deliverySchema = {
       description:
         'Pending deliveries only: whether an attempt is being sent right now (a worker holds its lease, ' +
         'until `nextAttemptAt`). A discard meanwhile does not stop that attempt: the subscriber may still ' +
-        'receive it, and it is recorded among the attempts, but the delivery stays discarded.',
+        'receive it, and it is recorded among the attempts, but the delivery stays discarded. A replay ' +
+        'meanwhile waits for it: the replayed attempt starts once that one has ended, never beside it.',
     },
     lastError: {
       type: 'object',

@@ -149,7 +149,9 @@ export async function findDelivery(db: Queryable, id: string): Promise<DeliveryD
 
 /**
  * Puts failed (or discarded) deliveries back to pending, due now, with the retry schedule starting
- * again. Returns those changed, with the number their next attempt will have.
+ * again. Returns those changed, with the number their next attempt will have. A delivery discarded
+ * while an attempt was being sent keeps that attempt's lease: its replay is not sent beside it, but
+ * once it has ended (`record`, webhooks/delivery.ts), or once its lease has run out if its run died.
  */
 export async function replayDeliveries(
   db: Queryable,
@@ -157,7 +159,7 @@ export async function replayDeliveries(
 ): Promise<{ id: string; attempt: number }[]> {
   const { sql, params } = where(filter);
   const { rows } = await db.query<{ id: string; attempts: number }>(
-    `UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), leased_until = NULL, schedule_from = attempts,
+    `UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), schedule_from = attempts,
             updated_at = now()
       WHERE d.status IN ('failed', 'discarded') AND ${sql} AND ($5::uuid[] IS NULL OR d.id = ANY($5::uuid[]))
       RETURNING d.id, d.attempts`,

@@ -32,6 +32,8 @@ interface Claimed extends EventRow {
 interface Outcome {
   id: string;
   attempt: number;
+  /** The claimed row's `schedule_from`: a replay since the claim has moved it. */
+  scheduleFrom: number;
   statusCode: number | null;
   error: string | null;
   status: 'delivered' | 'pending' | 'failed';
@@ -108,6 +110,7 @@ export async function attemptDeliveries(deps: DeliveryDeps, deliveryIds: string[
           return {
             id: row.delivery_id,
             attempt: row.attempts,
+            scheduleFrom: row.schedule_from,
             statusCode: null,
             error: SECRET_UNREADABLE,
             status: 'failed',
@@ -119,7 +122,7 @@ export async function attemptDeliveries(deps: DeliveryDeps, deliveryIds: string[
         const outcome = await deps.slots.run(() =>
           send({ url: row.url as string, id: event.id, body, secret }, deps.send),
         );
-        return outcomeOf(deps, row.delivery_id, row.attempts, row.attempts - row.schedule_from, outcome);
+        return outcomeOf(deps, row, outcome);
       }),
   );
   await record(deps, outcomes);
@@ -139,19 +142,22 @@ function openSecret(secrets: SecretBox, sealed: Buffer): string | undefined {
   }
 }
 
-function outcomeOf(
-  deps: DeliveryDeps,
-  id: string,
-  attempt: number,
-  /** The attempt's rank in the current round of the schedule. */
-  rank: number,
-  outcome: SendOutcome,
-): Outcome {
+function outcomeOf(deps: DeliveryDeps, claimed: Claimed, outcome: SendOutcome): Outcome {
   const statusCode = 'statusCode' in outcome ? outcome.statusCode : null;
   const error = 'error' in outcome ? outcome.error : outcome.ok ? null : `HTTP ${statusCode}`;
+  // The attempt's rank in the current round of the schedule.
+  const rank = claimed.attempts - claimed.schedule_from;
   const delay = deps.retrySchedule[rank - 1];
   const status = outcome.ok ? 'delivered' : delay === undefined ? 'failed' : 'pending';
-  return { id, attempt, statusCode, error, status, delay: delay ?? 0 };
+  return {
+    id: claimed.delivery_id,
+    attempt: claimed.attempts,
+    scheduleFrom: claimed.schedule_from,
+    statusCode,
+    error,
+    status,
+    delay: delay ?? 0,
+  };
 }
 
 /** `deliveries.last_error` after this outcome, as JSON text (the unreadable secret has no status code). */
@@ -162,27 +168,42 @@ function lastErrorOf({ error, statusCode }: Outcome): string | null {
 
 /**
  * Records the attempts and their deliveries' new state in one statement, then plans the retries.
- * Only the latest claim of a delivery sets its state: a run whose lease ran out while another run
- * claimed the delivery again (a job taken over) records its attempt but leaves the state alone, so
- * a `delivered` delivery never goes back to `pending`.
+ * Only the latest claim of a delivery, and only while no operator has discarded or replayed it
+ * since, sets its state:
+ * - a run whose lease ran out while another run claimed the delivery again (a job taken over)
+ *   records its attempt but leaves the state alone, so a `delivered` delivery never goes back to
+ *   `pending`;
+ * - a run whose delivery was discarded or replayed while it sent (`status` or `schedule_from` moved)
+ *   records its attempt and ends its lease, nothing more: a discarded delivery stays discarded, and
+ *   a replayed one, which waited for that lease (`replayDeliveries`), is planned now, its schedule
+ *   starting again.
  */
 async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
   if (outcomes.length === 0) return;
-  const { rows: updated } = await deps.pool.query<{ id: string }>(
+  const { rows: updated } = await deps.pool.query<{ id: string; attempt: number; settled: boolean }>(
     `WITH o AS (
-       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::float8[], $7::jsonb[])
-           AS o(id, attempt, status_code, error, status, delay, last_error)),
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::float8[], $8::jsonb[])
+           AS o(id, attempt, schedule_from, status_code, error, status, delay, last_error)),
      attempt AS (
        INSERT INTO delivery_attempts (delivery_id, attempt, status_code, error)
-       SELECT id, attempt, status_code, error FROM o)
-     UPDATE deliveries d SET status = o.status, updated_at = now(),
-            delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,
-            last_error = o.last_error, next_attempt_at = now() + make_interval(secs => o.delay), leased_until = NULL
-       FROM o WHERE d.id = o.id AND d.attempts = o.attempt AND d.status = 'pending'
-     RETURNING d.id`,
+       SELECT id, attempt, status_code, error FROM o),
+     released AS (
+       UPDATE deliveries d SET leased_until = NULL
+         FROM o WHERE d.id = o.id AND d.attempts = o.attempt AND d.leased_until IS NOT NULL
+          AND NOT (d.status = 'pending' AND d.schedule_from = o.schedule_from)
+       RETURNING d.id, d.attempts, d.status),
+     settled AS (
+       UPDATE deliveries d SET status = o.status, updated_at = now(),
+              delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,
+              last_error = o.last_error, next_attempt_at = now() + make_interval(secs => o.delay), leased_until = NULL
+         FROM o WHERE d.id = o.id AND d.attempts = o.attempt AND d.status = 'pending' AND d.schedule_from = o.schedule_from
+       RETURNING d.id, d.attempts)
+     SELECT id, attempts AS attempt, true AS settled FROM settled
+      UNION ALL SELECT id, attempts, false FROM released WHERE status = 'pending'`,
     [
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.attempt),
+      outcomes.map((o) => o.scheduleFrom),
       outcomes.map((o) => o.statusCode),
       outcomes.map((o) => o.error),
       outcomes.map((o) => o.status),
@@ -190,12 +211,21 @@ async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
       outcomes.map((o) => lastErrorOf(o)),
     ],
   );
-  const current = new Set(updated.map((row) => row.id));
+  const settled = new Set(updated.filter((row) => row.settled).map((row) => row.id));
   const retries = outcomes
-    .filter((o) => o.status === 'pending' && current.has(o.id))
+    .filter((o) => o.status === 'pending' && settled.has(o.id))
     .map((o) => webhookJob(o.id, o.attempt + 1, o.delay * 1000));
+  // The replay's own job found the lease and left the delivery: this one, under an id of its own
+  // (the replay's has run), makes the replay's first attempt.
+  const replayed = updated
+    .filter((row) => !row.settled)
+    .map((row) => {
+      const job = webhookJob(row.id, row.attempt + 1);
+      return { ...job, opts: { ...job.opts, jobId: `${job.opts.jobId}.after-lease` } };
+    });
+  const jobs = [...retries, ...replayed];
   // If Redis is away the reconciler plans them again from PostgreSQL.
-  if (retries.length > 0) await deps.queue.addBulk(retries).catch(() => {});
+  if (jobs.length > 0) await deps.queue.addBulk(jobs).catch(() => {});
 }
 
 /**
