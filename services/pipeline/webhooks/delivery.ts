@@ -174,32 +174,22 @@ function lastErrorOf({ error, statusCode }: Outcome): string | null {
  *   records its attempt but leaves the state alone, so a `delivered` delivery never goes back to
  *   `pending`;
  * - a run whose delivery was discarded or replayed while it sent (`status` or `schedule_from` moved)
- *   records its attempt and ends its lease, nothing more: a discarded delivery stays discarded, and
- *   a replayed one, which waited for that lease (`replayDeliveries`), is planned now, its schedule
- *   starting again.
+ *   records its attempt and ends its lease (`releaseLeases`), nothing more.
  */
 async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
   if (outcomes.length === 0) return;
-  const { rows: updated } = await deps.pool.query<{ id: string; attempt: number; settled: boolean }>(
+  const { rows: updated } = await deps.pool.query<{ id: string }>(
     `WITH o AS (
        SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::float8[], $8::jsonb[])
            AS o(id, attempt, schedule_from, status_code, error, status, delay, last_error)),
      attempt AS (
        INSERT INTO delivery_attempts (delivery_id, attempt, status_code, error)
-       SELECT id, attempt, status_code, error FROM o),
-     released AS (
-       UPDATE deliveries d SET leased_until = NULL
-         FROM o WHERE d.id = o.id AND d.attempts = o.attempt AND d.leased_until IS NOT NULL
-          AND NOT (d.status = 'pending' AND d.schedule_from = o.schedule_from)
-       RETURNING d.id, d.attempts, d.status),
-     settled AS (
-       UPDATE deliveries d SET status = o.status, updated_at = now(),
-              delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,
-              last_error = o.last_error, next_attempt_at = now() + make_interval(secs => o.delay), leased_until = NULL
-         FROM o WHERE d.id = o.id AND d.attempts = o.attempt AND d.status = 'pending' AND d.schedule_from = o.schedule_from
-       RETURNING d.id, d.attempts)
-     SELECT id, attempts AS attempt, true AS settled FROM settled
-      UNION ALL SELECT id, attempts, false FROM released WHERE status = 'pending'`,
+       SELECT id, attempt, status_code, error FROM o)
+     UPDATE deliveries d SET status = o.status, updated_at = now(),
+            delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,
+            last_error = o.last_error, next_attempt_at = now() + make_interval(secs => o.delay), leased_until = NULL
+       FROM o WHERE d.id = o.id AND d.attempts = o.attempt AND d.status = 'pending' AND d.schedule_from = o.schedule_from
+     RETURNING d.id`,
     [
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.attempt),
@@ -211,21 +201,38 @@ async function record(deps: DeliveryDeps, outcomes: Outcome[]) {
       outcomes.map((o) => lastErrorOf(o)),
     ],
   );
-  const settled = new Set(updated.filter((row) => row.settled).map((row) => row.id));
+  const current = new Set(updated.map((row) => row.id));
   const retries = outcomes
-    .filter((o) => o.status === 'pending' && settled.has(o.id))
+    .filter((o) => o.status === 'pending' && current.has(o.id))
     .map((o) => webhookJob(o.id, o.attempt + 1, o.delay * 1000));
-  // The replay's own job found the lease and left the delivery: this one, under an id of its own
-  // (the replay's has run), makes the replay's first attempt.
-  const replayed = updated
-    .filter((row) => !row.settled)
-    .map((row) => {
-      const job = webhookJob(row.id, row.attempt + 1);
-      return { ...job, opts: { ...job.opts, jobId: `${job.opts.jobId}.after-lease` } };
-    });
+  // A stale outcome is rare: this costs the usual batch nothing.
+  const stale = outcomes.filter((o) => !current.has(o.id));
+  const replayed = stale.length > 0 ? await releaseLeases(deps.pool, stale) : [];
   const jobs = [...retries, ...replayed];
   // If Redis is away the reconciler plans them again from PostgreSQL.
   if (jobs.length > 0) await deps.queue.addBulk(jobs).catch(() => {});
+}
+
+/**
+ * Ends the leases of these attempts whose outcomes did not settle their deliveries, unless another
+ * run has claimed a delivery since (its lease is that run's). A discarded delivery stays discarded;
+ * a replayed one, which waited for that lease (`replayDeliveries`), gets its job now: the replay's
+ * own job found the lease and left it, so this one has an id of its own. Returns those jobs.
+ */
+async function releaseLeases(pool: pg.Pool, stale: Outcome[]) {
+  const { rows } = await pool.query<{ id: string; attempts: number; status: string }>(
+    `UPDATE deliveries d SET leased_until = NULL
+       FROM unnest($1::uuid[], $2::int[]) AS o(id, attempt)
+      WHERE d.id = o.id AND d.attempts = o.attempt AND d.leased_until IS NOT NULL
+     RETURNING d.id, d.attempts, d.status`,
+    [stale.map((o) => o.id), stale.map((o) => o.attempt)],
+  );
+  return rows
+    .filter((row) => row.status === 'pending')
+    .map((row) => {
+      const job = webhookJob(row.id, row.attempts + 1);
+      return { ...job, opts: { ...job.opts, jobId: `${job.opts.jobId}.after-lease` } };
+    });
 }
 
 /**
