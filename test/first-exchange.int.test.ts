@@ -25,6 +25,8 @@ describe("the README's first exchange", () => {
     expect(readme).toContain(`@${LOT}`);
     expect(readme).toContain(`@${PARC}`);
     expect(readme).toContain('/lots/$LOT');
+    // Its step 4 waits for the apply, as this test does: right after the 202 the messages are accepted.
+    expect(readme).toContain(`jq -e '.counts.accepted + .counts.processing == 0'`);
   });
 
   it('applies every message of the example lot on a fresh database', async () => {
