@@ -6,7 +6,8 @@ import { runBenchScript } from './helpers/bench-script.ts';
 /**
  * `npm run bench:registry-reads` at a tiny size, as a child process: it seeds its registry template,
  * times the quality report and the priority list as the hub runs them and with JIT on, prints each,
- * drops its copy and exits by itself. Figures are not asserted.
+ * spreads the Nord's demandes over 120 guichets and times the Nord's report again, drops its copy and
+ * exits by itself. Figures are not asserted.
  */
 const TEMPLATE = `sne_test_reads_${randomBytes(4).toString('hex')}`;
 
@@ -43,11 +44,17 @@ describe('bench:registry-reads', () => {
       'priority list national, half-way',
       'priority list Hauts-de-France, first page',
       'priority list Nord, first page',
+      'quality report 59, 120 guichets',
     ]) {
       expect(output).toMatch(new RegExp(`${read} +[\\d.]+ ms +[\\d.]+ ms +\\d+ `));
     }
     // The Nord is where the template's guichet registers.
     expect(output).toMatch(/quality report 59, 12 months .* 1 guichet\(s\), [1-9]\d* demandes registered/);
+    // Then spread over 120 guichets of the Nord: they are all listed, beside the template's own.
+    expect(output).toMatch(/[1-9]\d* demandes of the Nord spread over 120 guichets/);
+    expect(output).toMatch(
+      /quality report 59, 120 guichets .* 121 guichet\(s\), [1-9]\d* demandes registered/,
+    );
     const copies = await admin(`SELECT 1 FROM pg_database WHERE datname LIKE 'benchreads%'`);
     expect(copies.rowCount).toBe(0);
   }, 300_000);

@@ -173,7 +173,11 @@ const INSERT_LOTS_AND_MESSAGES = [
    SELECT md5('message' || i)::uuid, 1, created_at, 'applied' FROM bench_registry_ids`,
 ];
 
-/** Two history lines per demande (its enregistrement, and a later modification or radiation) and an event. */
+/**
+ * Two history lines per demande (its enregistrement, and a later modification or radiation, whose
+ * details hold the radiation as the core writes them: the quality report counts radiations by
+ * motif) and an event.
+ */
 const INSERT_HISTORY_AND_EVENTS = [
   `INSERT INTO demande_historique (numero_unique, kind, date_effet, client_id, message_id, details, recorded_at)
    SELECT numero_unique, 'enregistrement', created_at::date,
@@ -181,8 +185,12 @@ const INSERT_HISTORY_AND_EVENTS = [
           md5('message' || i)::uuid, '{}', created_at
      FROM bench_registry_ids ORDER BY i`,
   `INSERT INTO demande_historique (numero_unique, kind, date_effet, client_id, details, recorded_at)
-   SELECT numero_unique, CASE WHEN statut = 'radiee' THEN 'radiation' ELSE 'modification' END,
-          coalesce(date_radiation, date_depot + 90), 'registre-guichet', '{}', updated_at
+   SELECT numero_unique,
+          CASE WHEN statut <> 'radiee' THEN 'modification'
+               WHEN motif_radiation = 'attribution' THEN 'attribution' ELSE 'radiation' END,
+          coalesce(date_radiation, date_depot + 90), 'registre-guichet',
+          CASE WHEN statut = 'radiee' THEN radiation || jsonb_build_object('motif', motif_radiation) ELSE '{}' END,
+          updated_at
      FROM demandes ORDER BY updated_at`,
   `INSERT INTO events (id, type, subject, departement, time, data, client_id)
    SELECT md5('event' || i)::uuid, 'fr.sne.demande.enregistree.v1', numero_unique, departement, created_at,
