@@ -57,12 +57,21 @@ export function createWebhookQueue(
   });
 }
 
-/** The job of one attempt: its id makes a second enqueue of the same attempt a no-op. */
-export function webhookJob(deliveryId: string, attempt: number, delayMs = 0) {
+/**
+ * The job of one attempt: its id makes a second enqueue of the same attempt a no-op. A job planned
+ * again after the attempt's own job ran (the reconciler's, a replay's after a lease) names itself
+ * apart with `jobId`.
+ */
+export function webhookJob(
+  deliveryId: string,
+  attempt: number,
+  delayMs = 0,
+  jobId = `${deliveryId}.${attempt}`,
+) {
   return {
     name: 'deliver',
     data: { deliveryId },
-    opts: { jobId: `${deliveryId}.${attempt}`, ...(delayMs > 0 ? { delay: delayMs } : {}) },
+    opts: { jobId, ...(delayMs > 0 ? { delay: delayMs } : {}) },
   };
 }
 

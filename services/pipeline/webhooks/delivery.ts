@@ -229,10 +229,7 @@ async function releaseLeases(pool: pg.Pool, stale: Outcome[]) {
   );
   return rows
     .filter((row) => row.status === 'pending')
-    .map((row) => {
-      const job = webhookJob(row.id, row.attempts + 1);
-      return { ...job, opts: { ...job.opts, jobId: `${job.opts.jobId}.after-lease` } };
-    });
+    .map((row) => webhookJob(row.id, row.attempts + 1, 0, `${row.id}.${row.attempts + 1}.after-lease`));
 }
 
 /**
@@ -285,11 +282,6 @@ export async function reconcileDeliveries(
       graceMs,
     ],
   );
-  await queue.addBulk(
-    replanned.map(({ id, attempts, job_id }) => {
-      const job = webhookJob(id, attempts + 1);
-      return { ...job, opts: { ...job.opts, jobId: job_id } };
-    }),
-  );
+  await queue.addBulk(replanned.map(({ id, attempts, job_id }) => webhookJob(id, attempts + 1, 0, job_id)));
   return replanned.length;
 }
