@@ -12,6 +12,12 @@ describe('normaliserNom', () => {
     ['Jean – Marc', 'jean marc'],
     ["N'Diaye", 'n diaye'],
     ['N’Diaye', 'n diaye'],
+    // Apostrophes that are also diacritics (modifier letters, spacing accents): spaces as well.
+    ['N\u02BCDiaye', 'n diaye'],
+    ['N\u02BBDiaye', 'n diaye'],
+    ['N`Diaye', 'n diaye'],
+    ['N´Diaye', 'n diaye'],
+    ['N‘Diaye', 'n diaye'],
     ['Lœuillet', 'loeuillet'],
     ['LŒUILLET', 'loeuillet'],
     ['Lætitia', 'laetitia'],
@@ -32,5 +38,12 @@ describe('identiteHash', () => {
     ['another date de naissance', { dateNaissance: '1980-03-01' }, false],
   ])('%s: same person = %s', (_label, change, same) => {
     expect(identiteHash({ ...base, ...change }) === identiteHash(base)).toBe(same);
+  });
+
+  it('is the same for a name typed with any apostrophe', () => {
+    const hashes = ["N'Diaye", 'N’Diaye', 'N\u02BCDiaye', 'N´Diaye', 'N Diaye'].map((nom) =>
+      identiteHash({ nom, prenom: 'Awa', dateNaissance: '1990-05-12' }),
+    );
+    expect(new Set(hashes).size).toBe(1);
   });
 });
