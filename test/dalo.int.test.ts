@@ -178,6 +178,32 @@ describe('GET /connectors/dalo/v1/demandes?nom=&prenom=&dateNaissance=', () => {
     ).toEqual({ items: [] });
   });
 
+  it('is cursor-paginated as every list (interfaces.md §1): limit, cursor, next', async () => {
+    const person = { nom: 'Pagination', prenom: 'Lise', dateNaissance: '1975-03-03' };
+    const first = await registered({ ...person, dateDepot: '2013-01-15' });
+    const x = uid('X');
+    expect((await sendLot(hub.app, bailleur, radiation(x, first, 'abandon', '2013-06-01')))[x]?.status).toBe(
+      'applied',
+    );
+    const second = await registered({ ...person, dateDepot: '2014-02-01' });
+    const query = '/connectors/dalo/v1/demandes?nom=Pagination&prenom=Lise&dateNaissance=1975-03-03';
+
+    const page1 = await get(`${query}&limit=1`);
+    expect(page1.statusCode).toBe(200);
+    const { items, next } = page1.json();
+    expect(items.map((d: { numeroUnique: string }) => d.numeroUnique)).toEqual([first]);
+    expect(next).toBe(first);
+    const page2 = (await get(`${query}&limit=1&cursor=${next}`)).json();
+    expect(page2.items.map((d: { numeroUnique: string }) => d.numeroUnique)).toEqual([second]);
+    expect(page2).not.toHaveProperty('next');
+    expect((await get(query)).json()).not.toHaveProperty('next');
+    for (const bad of ['limit=0', 'limit=1001', 'cursor=not-a-numero']) {
+      const reply = await get(`${query}&${bad}`);
+      expect(reply.statusCode, bad).toBe(400);
+      expect(reply.json()).toMatchObject({ code: 'INVALID_PARAMETER' });
+    }
+  });
+
   it('answers 400 for a missing or invalid parameter', async () => {
     for (const query of [
       'nom=Dupont&prenom=Amelie',

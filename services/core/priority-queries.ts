@@ -10,12 +10,14 @@ export interface PriorityQueries {
   /** The demande with this numéro, whatever its statut; undefined when there is none. */
   demande(numeroUnique: string): Promise<Demande | undefined>;
   /**
-   * The demandes, active or radiée, of one person in these départements, by numéro. The identity is
-   * matched normalised (case, accents and extra spaces ignored), as the doublon rule matches it.
+   * The demandes, active or radiée, of one person in these départements, keyset-paginated by numéro.
+   * The identity is matched normalised (case, accents and extra spaces ignored), as the doublon rule
+   * matches it.
    */
   demandesOf(
     identite: Pick<Demandeur, 'nom' | 'prenom' | 'dateNaissance'>,
     departements: readonly string[],
+    page: NumeroPage,
   ): Promise<Demande[]>;
   /** Active demandes of the priority list of these départements, keyset-paginated by numéro. */
   prioritaires(filter: PrioritaireFilter): Promise<Demande[]>;
@@ -27,11 +29,15 @@ export interface PriorityQueries {
  */
 export type PrioriteFiltre = 'prioritaire' | 'dalo' | 'tous';
 
-export interface PrioritaireFilter {
-  departements: readonly string[];
-  filtre: PrioriteFiltre;
+/** A page of demandes by numéro. */
+export interface NumeroPage {
   /** The last numéro of the previous page; '' for the first page. */
   after: string;
   /** Demandes at most. */
   limit: number;
+}
+
+export interface PrioritaireFilter extends NumeroPage {
+  departements: readonly string[];
+  filtre: PrioriteFiltre;
 }

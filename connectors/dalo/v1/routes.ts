@@ -5,6 +5,7 @@ import { allDepartements } from '../../../services/core/territoire.ts';
 import { requireNumeroInScope } from '../../../services/http/guards.ts';
 import { HttpProblem } from '../../../services/http/problem.ts';
 import { problemResponses } from '../../../services/http/problem-schema.ts';
+import { pageOf, rowsFor } from '../../../services/shared/pagination.ts';
 import { messageRoute } from '../../shared/message-route.ts';
 import { daloV1 } from './contract.ts';
 import {
@@ -41,7 +42,9 @@ export async function daloV1Routes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { nom: string; prenom: string; dateNaissance: string } }>(
+  app.get<{
+    Querystring: { nom: string; prenom: string; dateNaissance: string; limit: number; cursor?: string };
+  }>(
     '/connectors/dalo/v1/demandes',
     {
       config,
@@ -49,16 +52,25 @@ export async function daloV1Routes(app: FastifyInstance): Promise<void> {
         summary: 'Find the demandes of a person',
         description:
           'The demandes, active or radiée, of the person with this nom, prénom and date de naissance in ' +
-          'the client’s départements (case, accents and extra spaces ignored), by numéro. A person holds at ' +
-          'most one active demande per département, so the list is not paginated. Empty when none.',
+          'the client’s départements (case, accents and extra spaces ignored), by numéro, cursor-paginated ' +
+          'as every list (a person rarely has more than a page). Empty when none.',
         querystring: IDENTITE_QUERY_SCHEMA,
         response: { 200: DALO_DEMANDES_SCHEMA, ...problemResponses(400, 401, 403) },
       },
     },
     async (request) => {
-      const demandes = await app.priorityQueries.demandesOf(request.query, scopeOf(request.actor));
+      const { nom, prenom, dateNaissance, limit, cursor } = request.query;
+      const demandes = await app.priorityQueries.demandesOf(
+        { nom, prenom, dateNaissance },
+        scopeOf(request.actor),
+        { after: cursor ?? '', limit: rowsFor(limit) },
+      );
       const today = todayInParis();
-      return { items: demandes.map((demande) => toDaloDemande(demande, today)) };
+      return pageOf(
+        demandes.map((demande) => toDaloDemande(demande, today)),
+        limit,
+        (demande) => demande.numeroUnique,
+      );
     },
   );
 

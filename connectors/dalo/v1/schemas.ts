@@ -1,3 +1,4 @@
+import { LIMIT_QUERY_SCHEMA } from '../../../services/http/pagination.ts';
 import {
   DALO_SCHEMA,
   NUMERO_UNIQUE_PATTERN,
@@ -71,11 +72,20 @@ export const IDENTITE_QUERY_SCHEMA = {
     },
     prenom: { ...nom, description: 'Prénom; case, accents and extra spaces ignored.' },
     dateNaissance: { type: 'string', format: 'date' },
+    limit: LIMIT_QUERY_SCHEMA,
+    cursor: {
+      type: 'string',
+      pattern: NUMERO_UNIQUE_PATTERN,
+      description: 'The `next` of the previous page.',
+    },
   },
 } as const;
 
 export const DALO_DEMANDES_SCHEMA = {
   type: 'object',
   required: ['items'],
-  properties: { items: { type: 'array', items: DALO_DEMANDE_SCHEMA } },
+  properties: {
+    items: { type: 'array', items: DALO_DEMANDE_SCHEMA },
+    next: { type: 'string', description: 'Cursor of the next page; absent on the last page.' },
+  },
 } as const;

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/pool.ts';
 import type { Demande } from '../demande.ts';
 import { identiteHash } from '../identite.ts';
-import type { PrioriteFiltre, PriorityQueries } from '../priority-queries.ts';
+import type { NumeroPage, PrioriteFiltre, PriorityQueries } from '../priority-queries.ts';
 import { type DemandeRow, demandeFromRow } from './store-pg.ts';
 
 /**
@@ -28,12 +28,13 @@ export class PgPriorityQueries implements PriorityQueries {
   async demandesOf(
     identite: Parameters<PriorityQueries['demandesOf']>[0],
     departements: readonly string[],
+    { after, limit }: NumeroPage,
   ): Promise<Demande[]> {
     // Served by the index demandes_identite; the hash is the doublon rule's, so the match is too.
     const { rows } = await this.db.query<DemandeRow>(
-      `SELECT * FROM demandes WHERE identite_hash = $1 AND departement = ANY($2::text[])
-        ORDER BY numero_unique`,
-      [identiteHash(identite), departements],
+      `SELECT * FROM demandes WHERE identite_hash = $1 AND departement = ANY($2::text[]) AND numero_unique > $3
+        ORDER BY numero_unique LIMIT $4`,
+      [identiteHash(identite), departements, after, limit],
     );
     return rows.map(demandeFromRow);
   }
