@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../services/http/problem.ts';
 import { jsonBodyText } from '../../services/http/text-encoding.ts';
 import { isBusinessDate } from '../../services/shared/business-date.ts';
+import { isUuid } from '../../services/shared/uuid-v7.ts';
 
 // ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -50,6 +51,7 @@ export function useContractJsonBodies(app: FastifyInstance): void {
   const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false });
   addFormats(ajv);
   ajv.addFormat('date', isBusinessDate);
+  ajv.addFormat('uuid', isUuid);
   app.setValidatorCompiler(({ schema, httpPart }) =>
     httpPart === 'body' ? () => true : ajv.compile(schema),
   );

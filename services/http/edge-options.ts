@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Ajv } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { isBusinessDate } from '../shared/business-date.ts';
+import { isUuid } from '../shared/uuid-v7.ts';
 import { sendProblem } from './plugins/errors.ts';
 import { PROBLEM_CODES, type ProblemCode } from './problem-codes.ts';
 
@@ -24,10 +25,12 @@ export const EDGE_SERVER_OPTIONS = {
     // is a 400 naming it, as the API document (which says `additionalProperties: false`) promises.
     customOptions: { removeAdditional: false },
     // After ajv-formats: the same dates as the contracts (1900-01-01..2099-12-31, real days), so that
-    // `asOf: 0000-01-01` or `from=0000-01-01T00:00:00Z` is a 400 rather than a PostgreSQL error.
+    // `asOf: 0000-01-01` or `from=0000-01-01T00:00:00Z` is a 400 rather than a PostgreSQL error; and
+    // uuids without ajv-formats' `urn:uuid:` prefix, which PostgreSQL refuses.
     onCreate: (ajv: Ajv) => {
       const dateTime = ajv.formats['date-time'];
       ajv.addFormat('date', isBusinessDate);
+      ajv.addFormat('uuid', isUuid);
       ajv.addFormat(
         'date-time',
         (value: string) => passes(dateTime, value) && isBusinessDate(value.slice(0, 10)),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { LOCK_KEYS } from '../db/lock-keys.ts';
+import { safeErrorSummary } from '../db/safe-error.ts';
 
 /** How often a worker process folds the infocentre's deltas at most, ms. */
 export const INFOCENTRE_FOLD_EVERY_MS = 1000;
@@ -30,7 +31,7 @@ export function infocentreFolder(
           WHERE pg_try_advisory_xact_lock($1)`,
         [LOCK_KEYS.infocentreFold],
       )
-      .catch((error: Error) => log.warn({ err: error.message }, 'infocentre deltas not folded'));
+      .catch((error: Error) => log.warn({ err: safeErrorSummary(error) }, 'infocentre deltas not folded'));
   };
 }
 

@@ -39,6 +39,19 @@ function errorOf(errors: MessageError[] | undefined): StoredMessage['error'] {
   return first ? { code: first.code, message: first.message, errors: errors as MessageError[] } : null;
 }
 
+/**
+ * The most characters of a sender id or a type stored. Both are indexed with `seq` or the client
+ * (`messages_rejected_sender`, `messages_system_type_seq`), and a B-tree entry holds at most about
+ * 2.7 kB: a rejected message whose id (or, in a lot, whose unknown element's name) was thousands of
+ * random characters failed its whole group with a 500. The contracts allow far shorter ids; the
+ * raw text keeps the whole, and the receipt echoes the id as sent.
+ */
+const STORED_LABEL_MAX = 200;
+
+function storedLabel(text: string): string {
+  return text.length <= STORED_LABEL_MAX ? text : Array.from(text).slice(0, STORED_LABEL_MAX).join('');
+}
+
 /** A message as stored: `accepted` unless it carries errors. */
 export function storedRow(
   message: LotSubmission['messages'][number],
@@ -48,8 +61,8 @@ export function storedRow(
 ): StoredMessage {
   return {
     id: uuidV7(),
-    sender_id: message.id,
-    type: message.type,
+    sender_id: storedLabel(message.id),
+    type: storedLabel(message.type),
     status: errors ? 'rejected' : 'accepted',
     raw: message.raw,
     canonical,

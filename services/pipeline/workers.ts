@@ -164,7 +164,9 @@ export function startWorkers(
     },
     { connection: redisConnection(config.redisUrl), prefix: config.queuePrefix, concurrency: 1 },
   );
-  rpls.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error.message }, 'RPLS merge failed'));
+  rpls.on('failed', (job, error) =>
+    log.warn({ jobId: job?.id, err: safeErrorSummary(error) }, 'RPLS merge failed'),
+  );
   rpls.on('error', (error) => log.warn({ err: error.message }, 'RPLS worker error'));
 
   // Operators' bulk replays too large for one request: progress in PostgreSQL, one chunk per transaction.
@@ -184,7 +186,7 @@ export function startWorkers(
         log.info({ jobId: job.data.jobId, replayed: done?.replayed }, 'bulk replay done');
       } catch (error) {
         if (isLastAttempt(job)) {
-          await failOpsJob(infrastructure.pool, job.data.jobId, (error as Error).message);
+          await failOpsJob(infrastructure.pool, job.data.jobId, safeErrorSummary(error));
         }
         throw error;
       }

@@ -18,3 +18,14 @@ export function uuidV7(now = Date.now()): string {
   // A v4 is `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`: what follows its version digit is kept.
   return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A UUID as the hub writes them, 8-4-4-4-12 hex digits: the `uuid` format of its parameters.
+ * ajv-formats' own also takes a `urn:uuid:` prefix, which PostgreSQL's uuid type refuses: such a
+ * parameter went through the schema and failed as a 500.
+ */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

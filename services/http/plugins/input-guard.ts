@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { isUnstorable, unstorablePaths } from '../../shared/storable-text.ts';
 import { HttpProblem } from '../problem.ts';
-import { isUnstorable, unstorablePaths } from '../storable-text.ts';
 
 /**
  * Input no route may see, refused once for every route before its own validation:

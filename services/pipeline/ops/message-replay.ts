@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type Actor, actorOf, type Role } from '../../core/actor.ts';
 import type { Command } from '../../core/commands.ts';
+import { unstorablePaths } from '../../shared/storable-text.ts';
 import type { MessageError, MessageStatus } from '../inbound.ts';
 import { lockKeys } from '../intake-store.ts';
 import { ownKeys, releaseKeysOf, resolveKeys } from '../ordering.ts';
@@ -179,6 +180,21 @@ function revise(revisers: Revisers, message: LockedMessage, actor: Actor, raw: s
       'CONTRACT_INVALID',
       `The payload breaks the ${message.system} ${message.version} contract: ${decoded.errors?.[0]?.message ?? 'no command'}.`,
       decoded.errors ?? [],
+    );
+  }
+  // The request's guard saw the payload as one string: its escapes (`\u0000` in a JSON payload) are
+  // characters only now, and PostgreSQL would refuse the command they are in.
+  const unstorable = unstorablePaths(decoded.command);
+  if (unstorable.length > 0) {
+    throw new OpsRefusal(
+      'invalid',
+      'UNSUPPORTED_CHARACTER',
+      'The payload holds a character the registry cannot store (U+0000 or a lone UTF-16 surrogate): remove it.',
+      unstorable.map((path) => ({
+        code: 'UNSUPPORTED_CHARACTER',
+        path,
+        message: 'holds U+0000 or a lone surrogate',
+      })),
     );
   }
   return decoded.command;

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { safeErrorSummary } from '../../db/safe-error.ts';
 import type { EventNotifier } from '../event-notifier.ts';
 import { type WebhookJobData, webhookBatchJob } from '../queues.ts';
 import { fanOut, type NewDelivery } from './fanout.ts';
@@ -41,11 +42,13 @@ export function startFanOut({ pool, queue, notifier, intervalMs, log }: FanOutRu
           // Redis away: the deliveries are in PostgreSQL, the reconciler queues them; go on with the rest.
           await queue
             .addBulk(batchJobs(created))
-            .catch((error: Error) => log.warn({ err: error.message }, 'webhook deliveries not queued yet'));
+            .catch((error: Error) =>
+              log.warn({ err: safeErrorSummary(error) }, 'webhook deliveries not queued yet'),
+            );
         });
       } catch (error) {
         // The deliveries are in PostgreSQL; the reconciler queues them if their jobs were not.
-        log.warn({ err: (error as Error).message }, 'webhook fan-out could not complete');
+        log.warn({ err: safeErrorSummary(error) }, 'webhook fan-out could not complete');
       }
     } while (again);
   };
