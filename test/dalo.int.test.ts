@@ -148,14 +148,19 @@ describe('GET /connectors/dalo/v1/demandes/{numeroUnique}', () => {
 });
 
 describe('GET /connectors/dalo/v1/demandes?nom=&prenom=&dateNaissance=', () => {
-  it('finds the person’s demandes, active and radiée, in the client’s départements only, ignoring case, accents and spaces', async () => {
-    const person = { nom: 'Lefèvre', prenom: 'Jean  Marc', dateNaissance: '1970-01-01' };
+  /** The person's demande of 2013, radiée on 2013-06-01 (abandon), then a new one of 2014: their numéros. */
+  async function radieeThenActive(person: Pick<EnregistrementSpec, 'nom' | 'prenom' | 'dateNaissance'>) {
     const old = await registered({ ...person, dateDepot: '2013-01-15' });
     const x = uid('X');
     expect((await sendLot(hub.app, bailleur, radiation(x, old, 'abandon', '2013-06-01')))[x]?.status).toBe(
       'applied',
     );
-    const current = await registered({ ...person, dateDepot: '2014-02-01' });
+    return [old, await registered({ ...person, dateDepot: '2014-02-01' })] as const;
+  }
+
+  it('finds the person’s demandes, active and radiée, in the client’s départements only, ignoring case, accents and spaces', async () => {
+    const person = { nom: 'Lefèvre', prenom: 'Jean  Marc', dateNaissance: '1970-01-01' };
+    const [old, current] = await radieeThenActive(person);
     const in62 = await registered({ ...person, departement: '62', communes: ['62041'] }, bailleur62);
     await registered({ ...person, dateNaissance: '1970-01-02' });
 
@@ -179,13 +184,11 @@ describe('GET /connectors/dalo/v1/demandes?nom=&prenom=&dateNaissance=', () => {
   });
 
   it('is cursor-paginated as every list (interfaces.md §1): limit, cursor, next', async () => {
-    const person = { nom: 'Pagination', prenom: 'Lise', dateNaissance: '1975-03-03' };
-    const first = await registered({ ...person, dateDepot: '2013-01-15' });
-    const x = uid('X');
-    expect((await sendLot(hub.app, bailleur, radiation(x, first, 'abandon', '2013-06-01')))[x]?.status).toBe(
-      'applied',
-    );
-    const second = await registered({ ...person, dateDepot: '2014-02-01' });
+    const [first, second] = await radieeThenActive({
+      nom: 'Pagination',
+      prenom: 'Lise',
+      dateNaissance: '1975-03-03',
+    });
     const query = '/connectors/dalo/v1/demandes?nom=Pagination&prenom=Lise&dateNaissance=1975-03-03';
 
     const page1 = await get(`${query}&limit=1`);
