@@ -2,7 +2,9 @@ import pino, { type Logger, type LoggerOptions } from 'pino';
 
 /**
  * Personal data never reach the logs: whatever path they would take (a request, a canonical
- * command, a demande), these fields are censored.
+ * command, a demande), these fields are censored — SPT v1's capitalised names too, and the
+ * containers that hold a whole message (its text, its command, an operator's corrected payload).
+ * No log call passes such objects today: this is what keeps one added tomorrow harmless.
  */
 const PERSONAL_FIELDS = [
   'nom',
@@ -14,6 +16,12 @@ const PERSONAL_FIELDS = [
   'demandeur',
   'personnes',
   'raw',
+  'Nom',
+  'Prenom',
+  'DateNaissance',
+  'canonical',
+  'command',
+  'payload',
 ];
 
 export const REDACT_PATHS = [
