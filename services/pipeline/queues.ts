@@ -57,16 +57,20 @@ export function createWebhookQueue(
   });
 }
 
+/** The id of an attempt's own job: a second enqueue of the same attempt is a no-op. */
+export function webhookJobId(deliveryId: string, attempt: number): string {
+  return `${deliveryId}.${attempt}`;
+}
+
 /**
- * The job of one attempt: its id makes a second enqueue of the same attempt a no-op. A job planned
- * again after the attempt's own job ran (the reconciler's, a replay's after a lease) names itself
- * apart with `jobId`.
+ * The job of one attempt, under `webhookJobId`. A job planned again after the attempt's own job ran
+ * (the reconciler's, a replay's after a lease) names itself apart with `jobId`.
  */
 export function webhookJob(
   deliveryId: string,
   attempt: number,
   delayMs = 0,
-  jobId = `${deliveryId}.${attempt}`,
+  jobId = webhookJobId(deliveryId, attempt),
 ) {
   return {
     name: 'deliver',

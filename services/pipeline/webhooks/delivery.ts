@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { SecretBox } from '../../shared/secret-box.ts';
 import { cloudEventOf, type EventRow } from '../events.ts';
-import { liveJobs, type WebhookJobData, webhookJob } from '../queues.ts';
+import { liveJobs, type WebhookJobData, webhookJob, webhookJobId } from '../queues.ts';
 import { type SendOptions, type SendOutcome, send } from './send.ts';
 import type { SendSlots } from './send-slots.ts';
 
@@ -229,7 +229,9 @@ async function releaseLeases(pool: pg.Pool, stale: Outcome[]) {
   );
   return rows
     .filter((row) => row.status === 'pending')
-    .map((row) => webhookJob(row.id, row.attempts + 1, 0, `${row.id}.${row.attempts + 1}.after-lease`));
+    .map((row) =>
+      webhookJob(row.id, row.attempts + 1, 0, `${webhookJobId(row.id, row.attempts + 1)}.after-lease`),
+    );
 }
 
 /**
@@ -262,7 +264,7 @@ export async function reconcileDeliveries(
     rows.flatMap((row) => (row.job_id ? [row.job_id] : [])),
   );
   const unsure = rows.filter((row) => !(row.job_id && recorded.has(row.job_id)));
-  const expected = (row: (typeof rows)[number]) => webhookJob(row.id, row.attempts + 1).opts.jobId;
+  const expected = (row: (typeof rows)[number]) => webhookJobId(row.id, row.attempts + 1);
   const live = await liveJobs(queue, unsure.map(expected));
   const lost = unsure.filter((row) => !live.has(expected(row)));
   if (lost.length === 0) return 0;
