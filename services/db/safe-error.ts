@@ -13,6 +13,11 @@ export function isDatabaseError(error: unknown): error is pg.DatabaseError {
   return error instanceof pg.DatabaseError;
 }
 
+/** True for a row a unique index refused (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null | undefined)?.code === '23505';
+}
+
 /** SQLSTATE classes (the first two characters), as an operator would read them. */
 const SQLSTATE_CLASSES: Record<string, string> = {
   '08': 'connection exception',

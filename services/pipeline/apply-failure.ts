@@ -1,5 +1,5 @@
 import { BUSINESS_ERRORS } from '../core/errors.ts';
-import { isDatabaseError, safeErrorSummary } from '../db/safe-error.ts';
+import { isDatabaseError, isUniqueViolation, safeErrorSummary } from '../db/safe-error.ts';
 
 /**
  * How the apply worker reads an error that is not a business rule's. Transient errors (the
@@ -55,7 +55,7 @@ export interface MessageFailure {
  * Never the PostgreSQL detail: it holds the values (personal data).
  */
 export function failureOf(error: unknown, options: { transient?: boolean } = {}): MessageFailure {
-  if (isDatabaseError(error) && error.code === '23505') {
+  if (isDatabaseError(error) && isUniqueViolation(error)) {
     if (error.constraint === 'demandes_identite_active') {
       return { code: 'DOUBLON', message: BUSINESS_ERRORS.DOUBLON };
     }

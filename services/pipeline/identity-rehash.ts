@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Demandeur } from '../core/commands.ts';
 import { identiteHash } from '../core/identite.ts';
+import { isUniqueViolation } from '../db/safe-error.ts';
 
 /** Demandes read per statement: a keyset page of the primary key. */
 const PAGE = 5000;
@@ -52,11 +53,9 @@ export async function rehashIdentities(pool: pg.Pool, page = PAGE): Promise<Reha
         ]);
         report.rehashed++;
       } catch (error) {
-        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+        if (!isUniqueViolation(error)) throw error;
         report.doublons.push(row.numero_unique);
       }
     }
   }
 }
-
-const UNIQUE_VIOLATION = '23505';

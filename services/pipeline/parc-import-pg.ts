@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Actor } from '../core/actor.ts';
 import type { LogementRecord } from '../core/parc.ts';
+import { isUniqueViolation } from '../db/safe-error.ts';
 import { REDIS_WAIT_MS, withTimeout } from '../shared/with-timeout.ts';
 import { copyRow } from './parc-copy-row.ts';
 import type { ImportMode, ImportSession, ImportStatus, ParcImports, RowError } from './parc-import.ts';
@@ -314,7 +315,7 @@ class PgImportSession implements ImportSession {
       await this.client.query(addStagingKeySql(this.importId));
       return;
     } catch (error) {
-      if ((error as { code?: string }).code !== '23505') throw error;
+      if (!isUniqueViolation(error)) throw error;
       await this.client.query('ROLLBACK TO SAVEPOINT staging_key');
     }
     await this.client.query(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../core/actor.ts';
 import { departementOfCommune, isDepartement } from '../../core/territoire.ts';
 import { withTransaction } from '../../db/pool.ts';
+import { isUniqueViolation } from '../../db/safe-error.ts';
 import { LIMIT_QUERY_SCHEMA } from '../../http/pagination.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { problemResponses } from '../../http/problem-schema.ts';
@@ -149,7 +150,7 @@ export default async function adminRoutes(app: FastifyInstance) {
             }),
         );
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') {
+        if (isUniqueViolation(error)) {
           throw new HttpProblem('CLIENT_EXISTS', 'A client with this id or codeGuichet exists already.');
         }
         throw error;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { withTransaction } from '../../db/pool.ts';
+import { isUniqueViolation } from '../../db/safe-error.ts';
 import { databaseUnavailability } from '../../http/plugins/errors.ts';
 import { HttpProblem } from '../../http/problem.ts';
 import { isProblemCode } from '../../http/problem-codes.ts';
@@ -365,8 +366,6 @@ export default async function opsMessageRoutes(app: FastifyInstance) {
   );
 }
 
-const UNIQUE_VIOLATION = '23505';
-
 /** The pipeline's refusals as problems; a rejected message whose sender id is live again as 409. */
 async function refusalsAsProblems<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -381,7 +380,7 @@ async function refusalsAsProblems<T>(work: () => Promise<T>): Promise<T> {
           : {}),
       });
     }
-    if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+    if (isUniqueViolation(error)) {
       throw new HttpProblem(
         'IDEMPOTENCY_CONFLICT',
         'Another live message of this client carries the same id: this one cannot be accepted again.',
