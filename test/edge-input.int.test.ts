@@ -306,6 +306,7 @@ describe('identifiers PostgreSQL would refuse or could not index', () => {
     const lot = [
       enregistrement({ id: 'LONG-OK-1', nom: 'Longid', communes: ['59178'] }),
       enregistrement({ id: longId, nom: 'Longid', communes: ['59178'] }),
+      // An element no contract knows, named with thousands of characters: its type is its name.
       '<bizarre'.concat(longId.slice(0, 4000), ' id="X1"/>'),
       enregistrement({ id: 'LONG-OK-2', nom: 'Longidbis', communes: ['59178'] }),
     ].join('');

@@ -38,6 +38,14 @@ async function registered(id: string, nom: string, departement = '59'): Promise<
   return out[id]?.result?.numeroUnique as string;
 }
 
+/** Stores the hash of `numero` as the former rule did. */
+async function storedByFormerRule(numero: string): Promise<void> {
+  await hub.pool.query('UPDATE demandes SET identite_hash = $2 WHERE numero_unique = $1', [
+    numero,
+    formerHash,
+  ]);
+}
+
 async function storedHash(numero: string): Promise<string> {
   const { rows } = await hub.pool.query('SELECT identite_hash FROM demandes WHERE numero_unique = $1', [
     numero,
@@ -49,16 +57,10 @@ describe('rehashIdentities', () => {
   it('gives a demande of the former rule its hash by the rule in force, and lists the doublons it finds', async () => {
     const former = await registered('RH-1', 'N\u02BCDiaye');
     // As the former rule stored it: a later "N'Diaye" is not its doublon.
-    await hub.pool.query('UPDATE demandes SET identite_hash = $2 WHERE numero_unique = $1', [
-      former,
-      formerHash,
-    ]);
+    await storedByFormerRule(former);
     const second = await registered('RH-2', "N'Diaye");
     const elsewhere = await registered('RH-3', 'N\u02BCDiaye', '62');
-    await hub.pool.query('UPDATE demandes SET identite_hash = $2 WHERE numero_unique = $1', [
-      elsewhere,
-      formerHash,
-    ]);
+    await storedByFormerRule(elsewhere);
 
     const report = await rehashIdentities(hub.pool, 2);
     const now = identiteHash({ nom: "N'Diaye", ...person });
