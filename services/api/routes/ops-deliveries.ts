@@ -95,11 +95,13 @@ const idParams = {
 export default async function opsDeliveryRoutes(app: FastifyInstance) {
   const config = { roles: ['operator' as const] };
 
-  const enqueue = async (deliveries: { id: string; attempt: number }[]) => {
+  const enqueue = async (deliveries: { id: string; attempt: number; jobId: string }[]) => {
     if (deliveries.length === 0) return;
     // If Redis is away the request does not wait for it: the reconciler plans them from PostgreSQL,
     // where they are pending already.
-    const jobsAdded = app.webhookQueue.addBulk(deliveries.map(({ id, attempt }) => webhookJob(id, attempt)));
+    const jobsAdded = app.webhookQueue.addBulk(
+      deliveries.map(({ id, attempt, jobId }) => webhookJob(id, attempt, 0, jobId)),
+    );
     await withTimeout(jobsAdded, REDIS_WAIT_MS, 'Redis').catch((error: Error) =>
       app.log.warn({ err: error.message }, 'replayed deliveries not queued yet'),
     );

@@ -149,23 +149,28 @@ export async function findDelivery(db: Queryable, id: string): Promise<DeliveryD
 
 /**
  * Puts failed (or discarded) deliveries back to pending, due now, with the retry schedule starting
- * again. Returns those changed, with the number their next attempt will have. A delivery discarded
- * while an attempt was being sent keeps that attempt's lease: its replay is not sent beside it, but
- * once it has ended (`record`, webhooks/delivery.ts), or once its lease has run out if its run died.
+ * again. Returns those changed, with the number their next attempt will have and the id of the job
+ * that makes it. That job is named apart from `webhookJobId` (and recorded in `job_id`, which the
+ * reconciler watches): a delivery discarded while it waited for a retry still has that retry's
+ * delayed job under the attempt's own id, and BullMQ would take a job of the same id for a
+ * duplicate and drop it, leaving the replay to wait for the retry's delay (hours, late in the
+ * schedule). A delivery discarded while an attempt was being sent keeps that attempt's lease: its
+ * replay is not sent beside it, but once it has ended (`record`, webhooks/delivery.ts), or once its
+ * lease has run out if its run died.
  */
 export async function replayDeliveries(
   db: Queryable,
   filter: DeliveryFilter & { ids?: string[] },
-): Promise<{ id: string; attempt: number }[]> {
+): Promise<{ id: string; attempt: number; jobId: string }[]> {
   const { sql, params } = where(filter);
-  const { rows } = await db.query<{ id: string; attempts: number }>(
+  const { rows } = await db.query<{ id: string; attempts: number; job_id: string }>(
     `UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), schedule_from = attempts,
-            updated_at = now()
+            updated_at = now(), job_id = d.id || '.' || (d.attempts + 1) || $6::text
       WHERE d.status IN ('failed', 'discarded') AND ${sql} AND ($5::uuid[] IS NULL OR d.id = ANY($5::uuid[]))
-      RETURNING d.id, d.attempts`,
-    [...params, filter.ids ?? null],
+      RETURNING d.id, d.attempts, d.job_id`,
+    [...params, filter.ids ?? null, `.replay${Date.now()}`],
   );
-  return rows.map((r) => ({ id: r.id, attempt: r.attempts + 1 }));
+  return rows.map((r) => ({ id: r.id, attempt: r.attempts + 1, jobId: r.job_id }));
 }
 
 /** Counts what a replay with this filter would take. */
