@@ -396,6 +396,31 @@ describe('numbers and dates at the edge of their types', () => {
     expectProblem(reply, 400, 'INVALID_PARAMETER');
   });
 
+  // RFC 3339 allows offsets up to ±23:59; PostgreSQL refuses beyond ±15:59 (it was a 500).
+  it.each([
+    '/ops/deliveries?from=2024-01-01T00:00:00-16:00',
+    '/ops/deliveries?to=2024-01-01T00:00:00%2B23:59',
+    '/ops/messages?from=2024-01-01T00:00:00-16:00',
+    '/ops/audit?from=2024-01-01T00:00:00%2B16:00',
+  ])('refuses %s (an offset PostgreSQL cannot store) with 400', async (url) => {
+    expectProblem(await get(url, operator), 400, 'INVALID_PARAMETER');
+  });
+
+  it('takes the offsets PostgreSQL stores, up to ±15:59, in a filter and in a bulk replay', async () => {
+    const listed = await get(
+      '/ops/deliveries?from=2024-01-01T00:00:00-15:59&to=2024-01-02T00:00:00%2B14:00',
+      operator,
+    );
+    expect(listed.statusCode, listed.body).toBe(200);
+    const replay = await hub.app.inject({
+      method: 'POST',
+      url: '/ops/deliveries/replay',
+      headers: auth(operator),
+      payload: { filter: { to: '2024-01-01T00:00:00-16:00' }, reason: 'décalage' },
+    });
+    expectProblem(replay, 400, 'CONTRACT_INVALID');
+  });
+
   it.each([
     ['0000-01-01', 'must lie between 1900-01-01 and 2099-12-31'],
     ['9999-12-31', 'must lie between 1900-01-01 and 2099-12-31'],

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Ajv } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { isBusinessDate } from '../shared/business-date.ts';
+import { hasStorableOffset, isBusinessDate } from '../shared/business-date.ts';
 import { isUuid } from '../shared/uuid-v7.ts';
 import { sendProblem } from './plugins/errors.ts';
 import { PROBLEM_CODES, type ProblemCode } from './problem-codes.ts';
@@ -26,14 +26,16 @@ export const EDGE_SERVER_OPTIONS = {
     customOptions: { removeAdditional: false },
     // After ajv-formats: the same dates as the contracts (1900-01-01..2099-12-31, real days), so that
     // `asOf: 0000-01-01` or `from=0000-01-01T00:00:00Z` is a 400 rather than a PostgreSQL error; and
-    // uuids without ajv-formats' `urn:uuid:` prefix, which PostgreSQL refuses.
+    // uuids without ajv-formats' `urn:uuid:` prefix, and date-times whose UTC offset is beyond ±15:59
+    // (RFC 3339 allows ±23:59): PostgreSQL refuses both.
     onCreate: (ajv: Ajv) => {
       const dateTime = ajv.formats['date-time'];
       ajv.addFormat('date', isBusinessDate);
       ajv.addFormat('uuid', isUuid);
       ajv.addFormat(
         'date-time',
-        (value: string) => passes(dateTime, value) && isBusinessDate(value.slice(0, 10)),
+        (value: string) =>
+          passes(dateTime, value) && isBusinessDate(value.slice(0, 10)) && hasStorableOffset(value),
       );
     },
   },

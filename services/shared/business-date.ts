@@ -35,3 +35,19 @@ export function isCalendarDate(value: string): boolean {
 
 /** The message of a contract error on a real date outside the range (ISO form). */
 export const OUT_OF_RANGE_MESSAGE = `must lie between ${MIN_BUSINESS_DATE} and ${MAX_BUSINESS_DATE}`;
+
+/** A UTC offset at the end of a date-time: `+hh:mm`, `-hhmm` or `+hh`. */
+const UTC_OFFSET = /([+-])([0-9]{2}):?([0-9]{2})?$/;
+
+/**
+ * True when the offset of a date-time (RFC 3339, checked as such by ajv-formats) is one PostgreSQL
+ * stores: at most 15:59 either way. RFC 3339 allows up to 23:59, PostgreSQL refuses more than 15:59
+ * ("time zone displacement out of range"), and no place on Earth is further than 14:00 from UTC.
+ * `Z` has no offset to check.
+ */
+export function hasStorableOffset(dateTime: string): boolean {
+  const match = UTC_OFFSET.exec(dateTime.slice(10));
+  if (!match) return true;
+  const [, , hours = '0', minutes = '0'] = match;
+  return Number(hours) * 60 + Number(minutes) <= 15 * 60 + 59;
+}
