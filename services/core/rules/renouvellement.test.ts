@@ -154,6 +154,16 @@ describe('reactivation of a demande radiée for non-renouvellement', () => {
       'REACTIVATION_EXPIREE',
     ],
     [
+      'within the limit but after the retention purge erased its demandeur (a renewal 7 months late)',
+      {
+        ...nonRenouvelee('2014-10-15', '2014-11-15'),
+        identiteHash: null,
+        demandeur: { nom: '', prenom: '', dateNaissance: '', nationalite: 'FR' },
+      },
+      '2015-04-01',
+      'REACTIVATION_EXPIREE',
+    ],
+    [
       'dated before its last renewal (its dates would go backwards)',
       { ...nonRenouvelee('2015-09-15', '2015-10-15'), dateRenouvellement: '2014-09-15' },
       '2014-09-01',

@@ -10,8 +10,8 @@ import { requireBusinessDate, resolve } from './guards.ts';
  * Renouvellement (domain.md): an active demande is renewed at any date after its dépôt (and, as
  * any renewal, not before its last one), `dateEcheance = dateRenouvellement + 1 year`. A demande radiée for
  * non-renouvellement is reactivated by a renewal dated until its `dateEcheance + 6 months`
- * (REACTIVATION_EXPIREE after), keeping its numéro and ancienneté; any other radiation is final
- * (DEMANDE_RADIEE).
+ * (REACTIVATION_EXPIREE after, or once the retention purge has erased its demandeur), keeping its
+ * numéro and ancienneté; any other radiation is final (DEMANDE_RADIEE).
  */
 export function renouveler(view: RegistryView, cmd: RenouvellementCommand, ctx: RuleContext): Change {
   const current = resolve(view, cmd.demande, ctx.actor);
@@ -54,14 +54,22 @@ function reactiver(
   if (date > limite) {
     throw new BusinessError('REACTIVATION_EXPIREE', `The limit was ${limite}.`);
   }
+  // The retention purge (a year after the radiation) erased the demandeur and its identity hash. A
+  // renewal dated within the limit may still arrive after it (a guichet months late): reactivated,
+  // the demande would be active with no name, and the doublon rule below could not see the person's
+  // other demande. Its data are gone: the person files a new demande.
+  if (current.identiteHash === null) {
+    throw new BusinessError(
+      'REACTIVATION_EXPIREE',
+      'Its personal data were erased (retention purge, a year after its radiation): file a new demande.',
+    );
+  }
   // While it was radiée the person may have filed a new demande: two active ones would be a doublon.
-  if (current.identiteHash) {
-    const other = view.activeOf(current.departement, current.identiteHash);
-    if (other) {
-      throw new BusinessError('DOUBLON', `Existing demande: ${other.numeroUnique}.`, {
-        numeroUnique: other.numeroUnique,
-      });
-    }
+  const other = view.activeOf(current.departement, current.identiteHash);
+  if (other) {
+    throw new BusinessError('DOUBLON', `Existing demande: ${other.numeroUnique}.`, {
+      numeroUnique: other.numeroUnique,
+    });
   }
   const { radiation: _cancelled, ...rest } = current;
   const demande: Demande = { ...rest, statut: 'active', ...renewed };
