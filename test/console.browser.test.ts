@@ -56,6 +56,13 @@ describe('the operator console in Chromium', () => {
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
     });
+    // A module of the console the hub does not serve (a view missing from its list of files) is no
+    // page error: the page stays blank.
+    page.on('response', (response) => {
+      const asset = !['fetch', 'xhr'].includes(response.request().resourceType());
+      if (asset && new URL(response.url()).pathname.startsWith('/ops/console/') && response.status() >= 400)
+        pageErrors.push(`${response.status()} ${response.url()}`);
+    });
   });
 
   afterAll(async () => {
@@ -259,6 +266,26 @@ describe('the operator console in Chromium', () => {
     expect(await dashboard.evaluate('document.contentType')).toBe('text/html');
     expect(await dashboard.content()).not.toContain('UNAUTHENTICATED');
     await dashboard.close();
+  });
+
+  it('opens an infocentre report from the form that asks for its territory and period', async () => {
+    await page.goto(`${baseUrl}/ops/console#/reports`);
+    await page.locator('#report-form').waitFor();
+    await page.selectOption('#report', 'flux');
+    await page.fill('#territoire', 'departement:59, departement:62');
+    const [report] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.click('#report-form button[type=submit]'),
+    ]);
+    await report.waitForLoadState('domcontentloaded');
+    const opened = new URL(report.url());
+    expect(opened.pathname).toBe('/infocentre/rapports/flux');
+    expect(opened.searchParams.getAll('territoire')).toEqual(['departement:59', 'departement:62']);
+    expect(opened.searchParams.get('du')).toMatch(/^[0-9]{4}-01-01$/);
+    // Without the territory and the period, the link answered 400 INVALID_PARAMETER (problem+json).
+    expect(await report.evaluate('document.contentType')).toBe('text/html');
+    expect(await report.content()).not.toContain('INVALID_PARAMETER');
+    await report.close();
   });
 
   it('ran without an uncaught error or a blocked resource', () => {

@@ -10,6 +10,7 @@ import { deliveryView } from './views/delivery.js';
 import { failuresView } from './views/failures.js';
 import { messageView } from './views/message.js';
 import { messagesView } from './views/messages.js';
+import { reportsView } from './views/reports.js';
 import { signInView } from './views/sign-in.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
@@ -25,6 +26,7 @@ const ROUTES = [
   [/^\/deliveries$/, deliveriesView],
   [/^\/deliveries\/([0-9a-fA-F-]{36})$/, deliveryView],
   [/^\/audit$/, auditView],
+  [/^\/reports$/, reportsView],
 ];
 
 /** The current location: its path and its query parameters. */

@@ -18,6 +18,7 @@ const FILES: Record<string, string> = {
   'views/deliveries.js': 'text/javascript; charset=utf-8',
   'views/delivery.js': 'text/javascript; charset=utf-8',
   'views/audit.js': 'text/javascript; charset=utf-8',
+  'views/reports.js': 'text/javascript; charset=utf-8',
 };
 
 const CONSOLE_DIR = new URL('../console/', import.meta.url);
