@@ -482,6 +482,23 @@ describe('authentication and scopes', () => {
     expect((await postLot(hub.app, newToken, lot())).statusCode).toBe(401);
     const list = await hub.app.inject({ method: 'GET', url: '/admin/clients', headers: admin });
     expect(list.json().items.map((c: { id: string }) => c.id)).not.toContain('temp');
+    // Not listed, yet its id stays taken, and the refusal says why.
+    const again = await hub.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: admin,
+      payload: {
+        id: 'temp',
+        role: 'guichet',
+        organisme: '111111111',
+        nom: 'T',
+        departements: ['59'],
+        codeGuichet: 'TM59B',
+      },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'CLIENT_EXISTS' });
+    expect(again.json().detail).toContain('revoked');
     const stored = await hub.pool.query(`SELECT token_hash FROM clients WHERE id = 'lille-habitat'`);
     expect(stored.rows[0].token_hash.toString('utf8')).not.toContain(bailleur);
   });

@@ -151,7 +151,10 @@ export default async function adminRoutes(app: FastifyInstance) {
         );
       } catch (error) {
         if (isUniqueViolation(error)) {
-          throw new HttpProblem('CLIENT_EXISTS', 'A client with this id or codeGuichet exists already.');
+          throw new HttpProblem(
+            'CLIENT_EXISTS',
+            'A client with this id or codeGuichet exists already, live or revoked (a revoked one keeps them).',
+          );
         }
         throw error;
       }
@@ -164,7 +167,10 @@ export default async function adminRoutes(app: FastifyInstance) {
     {
       config,
       schema: {
-        summary: 'List the clients, live and revoked',
+        summary: 'List the live clients',
+        description:
+          'By id, cursor-paginated. A revoked client is not listed, yet its id and codeGuichet stay taken ' +
+          '(its messages and history name it): provisioning either again is 409 CLIENT_EXISTS.',
         querystring: {
           type: 'object',
           properties: {
