@@ -60,8 +60,9 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
         title: 'Webhook',
         description:
           'POSTed to the URL given at provisioning, filtered by its `types`. Signed per Standard Webhooks: ' +
-          '`webhook-signature: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with the ' +
-          'secret returned at provisioning. A 2xx within 10 s is success; otherwise retried after 5 s, 30 s, ' +
+          '`webhook-signature: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">`, keyed by ' +
+          'the bytes that the base64 after `whsec_` in the secret returned at provisioning decodes to (not ' +
+          'the `whsec_…` text itself: the Standard Webhooks libraries do this from the whole secret). A 2xx within 10 s is success; otherwise retried after 5 s, 30 s, ' +
           '2 min, 10 min, 30 min, 1 h, 3 h, 6 h and 12 h (`SNE_WEBHOOK_RETRY_SCHEDULE`), then `failed` until ' +
           'an operator replays it.',
         parameters: { webhookUrl: { description: 'The subscriber’s webhook URL.' } },

@@ -61,6 +61,14 @@ const clientReply = {
   },
 } as const;
 
+/** The signing secret as the provisioning and the webhook's replacement return it, once. */
+const WEBHOOK_SECRET_REPLY = {
+  type: 'string',
+  description:
+    'Standard Webhooks signing secret (`whsec_…`), shown once; stored encrypted. The HMAC-SHA256 key is ' +
+    'the bytes the base64 after `whsec_` decodes to (as the Standard Webhooks libraries read it).',
+} as const;
+
 const clientIdParams = {
   type: 'object',
   required: ['id'],
@@ -98,10 +106,7 @@ export default async function adminRoutes(app: FastifyInstance) {
             properties: {
               id: { type: 'string' },
               token: { type: 'string', description: 'Shown once; stored hashed.' },
-              webhookSecret: {
-                type: 'string',
-                description: 'Standard Webhooks signing secret (`whsec_…`), shown once; stored encrypted.',
-              },
+              webhookSecret: WEBHOOK_SECRET_REPLY,
             },
           },
           ...problemResponses(409),
@@ -261,7 +266,7 @@ export default async function adminRoutes(app: FastifyInstance) {
         response: {
           200: {
             type: 'object',
-            properties: { id: { type: 'string' }, webhookSecret: { type: 'string' } },
+            properties: { id: { type: 'string' }, webhookSecret: WEBHOOK_SECRET_REPLY },
           },
         },
       },

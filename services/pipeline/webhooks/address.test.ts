@@ -31,6 +31,8 @@ describe('webhook addresses', () => {
     expect(urlProblem('http://127.0.0.1:8080/', false)).toBe('private or loopback address');
     expect(urlProblem('http://[::1]/', false)).toBe('private or loopback address');
     expect(urlProblem('http://localhost/', false)).toBe('loopback host');
+    expect(urlProblem('http://localhost./hook', false)).toBe('loopback host');
+    expect(urlProblem('http://api.localhost./hook', false)).toBe('loopback host');
     expect(urlProblem('http://127.0.0.1:8080/', true)).toBeUndefined();
     expect(urlProblem('ftp://example.org/', true)).toBe('only http and https URLs');
     expect(urlProblem('https://user:pw@example.org/', true)).toBe('no credentials in the URL');

@@ -29,10 +29,17 @@ export function urlProblem(url: string, allowPrivate: boolean): string | undefin
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'only http and https URLs';
   if (parsed.username || parsed.password) return 'no credentials in the URL';
   if (allowPrivate) return undefined;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  // `localhost.` (a fully qualified name, its trailing dot) is localhost too.
+  const host = parsed.hostname.replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback host';
-  if (ipaddr.isValid(host) && isPrivateAddress(host)) return 'private or loopback address';
+  if (isLiteralPrivate(host)) return 'private or loopback address';
   return undefined;
+}
+
+/** True when a URL's host (`[::1]` as URL gives it, or `127.0.0.1`) is an IP literal of a private address. */
+export function isLiteralPrivate(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return ipaddr.isValid(host) && isPrivateAddress(host);
 }
 
 /**

@@ -46,6 +46,18 @@ describe('send', () => {
     expect(await send(request('/ok'), options)).toEqual({ ok: true, statusCode: 204 });
   });
 
+  it('never connects to a private IP literal unless allowed (Node calls no lookup for one)', async () => {
+    let reached = 0;
+    server.once('request', () => reached++);
+    const privateOnly = { ...options, allowPrivate: false };
+    expect(await send(request('/ok'), privateOnly)).toEqual({ ok: false, error: 'WEBHOOK_ADDRESS_PRIVATE' });
+    expect(await send({ ...request(''), url: 'http://[::1]:9/' }, privateOnly)).toEqual({
+      ok: false,
+      error: 'WEBHOOK_ADDRESS_PRIVATE',
+    });
+    expect(reached).toBe(0);
+  });
+
   it('reports a refused connection, another protocol and a bad URL without throwing', async () => {
     const closed = http.createServer();
     closed.listen(0, '127.0.0.1');

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { publicOnlyLookup } from './address.ts';
+import { isLiteralPrivate, publicOnlyLookup } from './address.ts';
 
 export interface SignedRequest {
   url: string;
@@ -50,6 +50,12 @@ export function send(request: SignedRequest, options: SendOptions): Promise<Send
       url = new URL(request.url);
     } catch {
       resolve({ ok: false, error: 'invalid URL' });
+      return;
+    }
+    // Node connects to an IP literal without calling `lookup`: its address is checked here (a URL
+    // stored while private addresses were allowed, or written into the database by hand).
+    if (!options.allowPrivate && isLiteralPrivate(url.hostname)) {
+      resolve({ ok: false, error: 'WEBHOOK_ADDRESS_PRIVATE' });
       return;
     }
     let settled = false;
