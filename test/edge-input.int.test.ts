@@ -406,6 +406,16 @@ describe('numbers and dates at the edge of their types', () => {
     expectProblem(await get(url, operator), 400, 'INVALID_PARAMETER');
   });
 
+  it('says so when a deliveries cursor names a delivery that is gone, rather than ending the list', async () => {
+    // As after the retention sweep deleted the last delivery of the page before: it was an empty page.
+    const problem = expectProblem(
+      await get('/ops/deliveries?cursor=01900000-0000-7000-8000-000000000000', operator),
+      400,
+      'INVALID_PARAMETER',
+    );
+    expect(problem.detail).toContain('no longer exists');
+  });
+
   it('takes the offsets PostgreSQL stores, up to ±15:59, in a filter and in a bulk replay', async () => {
     const listed = await get(
       '/ops/deliveries?from=2024-01-01T00:00:00-15:59&to=2024-01-02T00:00:00%2B14:00',

@@ -116,7 +116,8 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
         description:
           'Oldest first (by creation, then id), filtered by status, client and a window of creation ' +
           '(`from` inclusive, `to` exclusive). Cursor-paginated: pass `next` as `cursor` (the id of ' +
-          "the page's last delivery); `next` is absent on the last page.",
+          "the page's last delivery); `next` is absent on the last page. A cursor naming a delivery that no " +
+          'longer exists (the retention sweep deletes delivered ones) is 400 INVALID_PARAMETER.',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -138,6 +139,15 @@ export default async function opsDeliveryRoutes(app: FastifyInstance) {
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
       const rows = await listDeliveries(app.pg, filter, cursor, rowsFor(limit));
+      // The page after a delivery that is gone (the retention sweep deleted it since the last page)
+      // would come back empty, as if the list had ended: said instead.
+      if (rows.length === 0 && cursor && !(await findDelivery(app.pg, cursor))) {
+        throw new HttpProblem(
+          'INVALID_PARAMETER',
+          'The cursor names a delivery that no longer exists (the retention sweep may have deleted it since ' +
+            'the last page): list again, from the creation time of the last delivery you have (`from`).',
+        );
+      }
       return pageOf(rows, limit, (delivery) => delivery.id);
     },
   );
