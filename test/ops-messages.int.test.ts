@@ -417,11 +417,23 @@ describe('replay with a corrected payload', () => {
     expect(await detail(messageId)).toMatchObject({ status: 'failed', error: { code: 'DEMANDE_INCONNUE' } });
     expect(JSON.parse((await detail(messageId)).raw)).toEqual(body);
 
-    const notJson = await ops('POST', `/ops/messages/${messageId}/replay`, {
+    // Text that is not JSON, or JSON that is not an object, names no message: its contract errors
+    // say what is wrong with it, not "a decision with id (none)".
+    for (const payload of ['{"id":', 'not json', '[]', 'null', '"x"']) {
+      const refused = await ops('POST', `/ops/messages/${messageId}/replay`, { reason: 'r', payload });
+      expect(refused.statusCode, payload).toBe(400);
+      expect(refused.json(), payload).toMatchObject({
+        code: 'CONTRACT_INVALID',
+        errors: [expect.objectContaining({ path: '', code: 'CONTRACT_INVALID' })],
+      });
+    }
+    const otherId = await ops('POST', `/ops/messages/${messageId}/replay`, {
       reason: 'r',
-      payload: '{"id":',
+      payload: JSON.stringify({ ...body, id: 'AUTRE', numeroUnique: numero }),
     });
-    expect(notJson.json().code).toBe('REVISION_MISMATCH');
+    expect(otherId.statusCode).toBe(400);
+    expect(otherId.json()).toMatchObject({ code: 'REVISION_MISMATCH' });
+    expect(otherId.json().detail).toContain(`with id ${id}`);
     const invalid = await ops('POST', `/ops/messages/${messageId}/replay`, {
       reason: 'r',
       payload: JSON.stringify({ ...body, numeroUnique: numero, decision: 'peut-etre' }),

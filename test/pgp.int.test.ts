@@ -281,6 +281,34 @@ describe('contract errors', () => {
     expect(rows[0]).toEqual({ status: 'rejected', raw: text });
   });
 
+  it('list the first 100 of thousands, in the reply and in the stored error, and say how many more', async () => {
+    // Distinct codes: ajv compares every pair of a list for uniqueItems, thousands are enough here.
+    const communes = Array.from({ length: 5000 }, (_, i) => `X${i}`);
+    const reply = await post('/demandes', demande({ communesSouhaitees: communes }));
+    expect(reply.statusCode).toBe(400);
+    const problem = reply.json<{
+      code: string;
+      messageId: string;
+      errors: { path: string; message: string }[];
+    }>();
+    expect(problem.code).toBe('CONTRACT_INVALID');
+    // maxItems once, then one error per commune: 5001, of which the first 100 are listed.
+    expect(problem.errors).toHaveLength(101);
+    expect(problem.errors[1]?.path).toBe('/communesSouhaitees/0');
+    expect(problem.errors.at(-1)).toEqual({
+      code: 'CONTRACT_INVALID',
+      path: '',
+      message: '4901 more errors are not listed: only the first 100 are',
+    });
+    const { rows } = await hub.pool.query(
+      `SELECT status, jsonb_array_length(error->'errors') AS listed, length(error::text) AS chars
+         FROM messages WHERE id = $1`,
+      [problem.messageId],
+    );
+    expect(rows[0]).toMatchObject({ status: 'rejected', listed: 101 });
+    expect(rows[0].chars).toBeLessThan(20_000);
+  });
+
   it('refuse a nom or a prénom of spaces only, as the SPT contracts do (their reader trims it to empty)', async () => {
     const body = demande({
       demandeur: { nom: '   ', prenom: 'Amélie', dateNaissance: '1985-04-12', nationalite: 'FR' },

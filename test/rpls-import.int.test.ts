@@ -207,21 +207,25 @@ describe('row errors', () => {
     expect((await getLogement('RE00000008')).statusCode).toBe(404);
   });
 
-  it('fails the import past the rejection limit and keeps nothing of it (422 with the importId)', async () => {
+  it('fails the import past the rejection limit and keeps nothing of it (202, then failed on GET)', async () => {
     const bad = Array.from({ length: MAX_REJECTED + 1 }, (_, i) =>
       row(`CAP0000${String(i).padStart(3, '0')}`, { siren: 'x' }),
     );
+    // interfaces.md §8: a stored file is answered 202 { importId }, its outcome read on GET; a client
+    // that takes anything else for a refused upload would never poll.
     const reply = await post(csv(row('CAPGOOD001'), ...bad, row('CAPGOOD002')));
-    expect(reply.statusCode, reply.body).toBe(422);
-    const problem = reply.json();
-    expect(problem).toMatchObject({ code: 'TOO_MANY_REJECTED', importId: expect.any(String) });
-    const view = (await getImport(problem.importId)).json<ImportStatus>();
+    expect(reply.statusCode, reply.body).toBe(202);
+    const accepted = reply.json<{ importId: string }>();
+    expect(Object.keys(accepted)).toEqual(['importId']);
+    const view = (await getImport(accepted.importId)).json<ImportStatus>();
     expect(view).toMatchObject({
       status: 'failed',
       failure: 'TOO_MANY_REJECTED',
       rejected: MAX_REJECTED + 1,
       inserted: 0,
     });
+    expect(view.finishedAt).toEqual(expect.any(String));
+    expect(view.errors).toHaveLength(MAX_REJECTED + 1);
     expect(view.errors[0]).toMatchObject({ line: 3, code: 'CONTRACT_INVALID' });
     expect(await countOf(`SELECT count(*)::int AS n FROM logements WHERE identifiant_rpls LIKE 'CAP%'`)).toBe(
       0,
@@ -229,6 +233,15 @@ describe('row errors', () => {
     expect(await countOf(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'rpls_staging'`)).toBe(
       0,
     );
+  });
+
+  it('documents an upload past the rejection limit as a 202, not a refusal', async () => {
+    const doc = (await hub.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const upload = doc.paths['/connectors/rpls/v1/imports'].post;
+    expect(Object.keys(upload.responses)).toContain('202');
+    expect(Object.keys(upload.responses)).not.toContain('422');
+    expect(upload.description).not.toContain('422');
+    expect(upload.description).toContain('TOO_MANY_REJECTED');
   });
 });
 

@@ -7,6 +7,13 @@ import { isBusinessDate, isCalendarDate, OUT_OF_RANGE_MESSAGE } from '../../serv
 // ajv-formats is CommonJS with `exports.default`: under NodeNext the default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
+/**
+ * Most errors listed for one message. Past it, one last error says how many more there were: a
+ * message of 60,000 bad communes would otherwise get a receipt, and a stored error, of 20 MB, when
+ * its first errors are enough to show the sender what to fix.
+ */
+export const MAX_MESSAGE_ERRORS = 100;
+
 /** A JSON Schema as read from a contract file. */
 export type JsonSchema = { [key: string]: unknown };
 
@@ -18,7 +25,10 @@ export type JsonSchema = { [key: string]: unknown };
 export interface Contract {
   /** The message types the contract defines. */
   readonly types: readonly string[];
-  /** The contract violations of one message in its JSON form; empty when it is valid. */
+  /**
+   * The contract violations of one message in its JSON form; empty when it is valid. At most
+   * `MAX_MESSAGE_ERRORS` of them, then one that says how many more there were (`capErrors`).
+   */
   validate(type: string, message: unknown): MessageError[];
   /**
    * The schema of a message type made self-contained for documentation (OpenAPI): references to
@@ -62,7 +72,9 @@ export function loadContract(
       if (!validator)
         return [{ code: 'CONTRACT_INVALID', path: '', message: `Unknown message type ${type}.` }];
       // Valid against its schema: of a bounded depth, so the walk for blank names may recurse.
-      if (validator(message)) return blankNames(message, '');
+      if (validator(message)) return capErrors(blankNames(message, ''));
+      // ajv has no option to stop after some errors (allErrors: false stops at the first, and the
+      // sender would learn one fault per attempt): it lists them all, and only the list kept is cut.
       const seen = new Set<string>();
       const errors: MessageError[] = [];
       for (const error of validator.errors ?? []) {
@@ -72,7 +84,7 @@ export function loadContract(
         seen.add(key);
         errors.push({ code: 'CONTRACT_INVALID', ...found });
       }
-      return errors;
+      return capErrors(errors);
     },
     documentation(type) {
       const schema = schemas.get(type);
@@ -80,6 +92,34 @@ export function loadContract(
       return inlined(schema, schema, files);
     },
   };
+}
+
+/** The last error of each list `capErrors` cut, with how many errors it stands for. */
+const omittedBy = new WeakMap<MessageError, number>();
+
+/**
+ * `errors` cut to their first `MAX_MESSAGE_ERRORS`, and when there were more, one last error that says
+ * how many: a contract error of the whole message (path ""), so that it fits every reply and stored
+ * error as any other does. A list cut already may be cut again with more errors after it (a version's
+ * own checks after its schema's): its last error then counts for the errors it stands for.
+ */
+export function capErrors(errors: readonly MessageError[]): MessageError[] {
+  const kept: MessageError[] = [];
+  let omitted = 0;
+  for (const error of errors) {
+    const standsFor = omittedBy.get(error);
+    if (standsFor !== undefined) omitted += standsFor;
+    else if (kept.length < MAX_MESSAGE_ERRORS) kept.push(error);
+    else omitted++;
+  }
+  if (omitted === 0) return kept;
+  const last: MessageError = {
+    code: 'CONTRACT_INVALID',
+    path: '',
+    message: `${omitted} more ${omitted === 1 ? 'error is' : 'errors are'} not listed: only the first ${MAX_MESSAGE_ERRORS} are`,
+  };
+  omittedBy.set(last, omitted);
+  return [...kept, last];
 }
 
 /** Fields that name a person. */

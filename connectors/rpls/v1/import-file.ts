@@ -25,8 +25,8 @@ export interface ImportFileInput {
 /**
  * Reads an RPLS file into an import while it streams: the header first (a bad one refuses the
  * file before anything is stored), then each row mapped and staged, or rejected with its line.
- * Returns the import once committed; past the rejection limit, stops reading and answers 422 with
- * the failed import's id. On any other error nothing is kept.
+ * Returns the import's id once it is stored: committed, or, past the rejection limit, `failed`
+ * (reading stops there). On any other error nothing is kept.
  */
 export async function importFile(imports: ParcImports, input: ImportFileInput): Promise<string> {
   const iterator = input.lines[Symbol.asyncIterator]();
@@ -63,15 +63,9 @@ export async function importFile(imports: ParcImports, input: ImportFileInput): 
       const next = await iterator.next();
       batch = next.done ? undefined : next.value;
     }
-    const { importId, accepted } = await session.finish();
-    if (!accepted) {
-      throw new HttpProblem(
-        'TOO_MANY_REJECTED',
-        `More rows were rejected than the import allows: it failed and nothing of it was kept. ` +
-          `GET /connectors/rpls/v1/imports/${importId} lists the first errors by line.`,
-        { extra: { importId } },
-      );
-    }
+    // An import past the rejection limit is stored too, failed with TOO_MANY_REJECTED and its first
+    // errors: the sender learns it by GET, as it learns every outcome of a file it sent (§8).
+    const { importId } = await session.finish();
     return importId;
   } catch (error) {
     await session.abort();

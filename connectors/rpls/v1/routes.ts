@@ -32,8 +32,8 @@ export async function rplsV1Routes(app: FastifyInstance): Promise<void> {
           `Streams a CSV file of at most ${maxBytes} bytes into an import. Each bad row is rejected with its ` +
           'line number and the import goes on; 202 { importId } once the file is stored (the merge into the ' +
           'parc follows: GET the import). A bad header or separator refuses the file (400 CSV_HEADER_INVALID); ' +
-          'past the rejection limit the import fails, nothing of it is kept (422 TOO_MANY_REJECTED, with its ' +
-          'importId).',
+          'past the rejection limit reading stops and the import fails, nothing of it kept: still 202 { importId }, ' +
+          'and GET shows it failed with failure TOO_MANY_REJECTED and its first errors by line.',
         querystring: IMPORT_QUERY,
         body: IMPORT_BODY,
         response: IMPORT_RESPONSES,
@@ -46,7 +46,8 @@ export async function rplsV1Routes(app: FastifyInstance): Promise<void> {
         throw new HttpProblem('PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes} bytes.`);
       }
       const body = request.body as Readable | undefined;
-      // Not destroyed when the import stops early: the reply (413, 422) must still reach the sender.
+      // Not destroyed when the import stops early: the reply (413, or the 202 of an import failed past
+      // the rejection limit) must still reach the sender.
       const source = body ? body.iterator({ destroyOnReturn: false }) : emptyBody();
       const importId = await importFile(app.parcImports, {
         actor: request.actor,

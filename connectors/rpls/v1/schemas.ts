@@ -90,11 +90,17 @@ export const IMPORT_STATUS = {
         },
       },
     },
-    failure: { type: 'string', description: 'Why a failed import failed: TOO_MANY_REJECTED, MERGE_FAILED.' },
+    failure: {
+      type: 'string',
+      description:
+        'Why a failed import failed: TOO_MANY_REJECTED (more rows were rejected than SNE_RPLS_MAX_REJECTED ' +
+        'allows; errors lists the first of them, reading stopped there), MERGE_FAILED (the merge into the ' +
+        'parc failed past its retries).',
+    },
     startedAt: { type: 'string', format: 'date-time' },
     finishedAt: { type: ['string', 'null'], format: 'date-time' },
   },
 } as const;
 
-export const IMPORT_RESPONSES = { 202: IMPORT_ACCEPTED, ...problemResponses(400, 403, 413, 415, 422) };
+export const IMPORT_RESPONSES = { 202: IMPORT_ACCEPTED, ...problemResponses(400, 403, 413, 415) };
 export const STATUS_RESPONSES = { 200: IMPORT_STATUS, ...problemResponses(400, 404) };

@@ -166,13 +166,8 @@ function revise(revisers: Revisers, message: LockedMessage, actor: Actor, raw: s
       `No connector revises ${message.system} ${message.version} ${message.type} messages.`,
     );
   }
-  if (decoded.type !== message.type || decoded.id !== message.sender_id) {
-    throw new OpsRefusal(
-      'invalid',
-      'REVISION_MISMATCH',
-      `The payload must be a ${message.type} with id ${message.sender_id} (the message it corrects); it is a ${decoded.type || 'message'} with id ${decoded.id || '(none)'}.`,
-    );
-  }
+  // The contract's errors first: a payload that is not JSON, or not an object, names no message at all
+  // (its id reads as empty), and "it is a message with id (none)" would hide what is wrong with it.
   if (decoded.errors || !decoded.command) {
     // One problem code; each error keeps its own (CONTRACT_INVALID, FORBIDDEN for a guichet's attribution...).
     throw new OpsRefusal(
@@ -180,6 +175,13 @@ function revise(revisers: Revisers, message: LockedMessage, actor: Actor, raw: s
       'CONTRACT_INVALID',
       `The payload breaks the ${message.system} ${message.version} contract: ${decoded.errors?.[0]?.message ?? 'no command'}.`,
       decoded.errors ?? [],
+    );
+  }
+  if (decoded.type !== message.type || decoded.id !== message.sender_id) {
+    throw new OpsRefusal(
+      'invalid',
+      'REVISION_MISMATCH',
+      `The payload must be a ${message.type} with id ${message.sender_id} (the message it corrects); it is a ${decoded.type} with id ${decoded.id}.`,
     );
   }
   // The request's guard saw the payload as one string: its escapes (`\u0000` in a JSON payload) are

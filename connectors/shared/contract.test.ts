@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageError } from '../../services/pipeline/inbound.ts';
+import { capErrors, loadContract, MAX_MESSAGE_ERRORS } from './contract.ts';
+
+/** The cap on the errors listed for one message: a receipt and a stored error stay small. */
+const pgp = loadContract(new URL('../../contracts/pgp/v1/', import.meta.url), ['demande'], {
+  shared: ['common'],
+});
+
+const demande = {
+  id: 'D-1',
+  departement: '59',
+  dateDepot: '2014-02-10',
+  demandeur: { nom: 'Dupont', prenom: 'Amélie', dateNaissance: '1985-04-12', nationalite: 'FR' },
+  menage: { nombrePersonnes: 2 },
+  ressourcesMensuelles: 1450.5,
+  typologie: 'T3',
+  communesSouhaitees: ['59350'],
+  motif: 'logement-trop-petit',
+};
+
+const errorsAt = (count: number, prefix = '/e'): MessageError[] =>
+  Array.from({ length: count }, (_, i) => ({
+    code: 'CONTRACT_INVALID',
+    path: `${prefix}/${i}`,
+    message: 'bad',
+  }));
+
+describe('contract errors of one message', () => {
+  it('lists the first 100 of thousands, then one error that says how many more there were', () => {
+    // Distinct codes, so that uniqueItems holds: maxItems once, then one pattern error per commune.
+    const communes = Array.from({ length: 5000 }, (_, i) => `X${i}`);
+    const errors = pgp.validate('demande', { ...demande, communesSouhaitees: communes });
+    expect(errors).toHaveLength(MAX_MESSAGE_ERRORS + 1);
+    expect(errors[0]).toMatchObject({
+      path: '/communesSouhaitees',
+      message: 'must NOT have more than 10 items',
+    });
+    expect(errors[1]).toMatchObject({ code: 'CONTRACT_INVALID', path: '/communesSouhaitees/0' });
+    expect(errors[MAX_MESSAGE_ERRORS - 1]).toMatchObject({ path: '/communesSouhaitees/98' });
+    expect(errors[MAX_MESSAGE_ERRORS]).toEqual({
+      code: 'CONTRACT_INVALID',
+      path: '',
+      message: '4901 more errors are not listed: only the first 100 are',
+    });
+  });
+
+  it('lists every error up to the cap, and a valid message has none', () => {
+    expect(pgp.validate('demande', demande)).toEqual([]);
+    expect(capErrors(errorsAt(MAX_MESSAGE_ERRORS))).toEqual(errorsAt(MAX_MESSAGE_ERRORS));
+    expect(capErrors(errorsAt(MAX_MESSAGE_ERRORS + 1)).at(-1)?.message).toBe(
+      '1 more error is not listed: only the first 100 are',
+    );
+  });
+
+  it('counts right when a capped list is capped again with more errors after it', () => {
+    // As a version does that adds its own checks (duplicate ranks...) to its schema's errors.
+    const schemaErrors = capErrors(errorsAt(150));
+    const again = capErrors([...schemaErrors, ...errorsAt(30, '/rang')]);
+    expect(again).toHaveLength(MAX_MESSAGE_ERRORS + 1);
+    expect(again.slice(0, MAX_MESSAGE_ERRORS)).toEqual(errorsAt(MAX_MESSAGE_ERRORS));
+    expect(again.at(-1)?.message).toBe('80 more errors are not listed: only the first 100 are');
+  });
+});
