@@ -301,6 +301,31 @@ describe('the retention purge', () => {
   });
 });
 
+describe('a pièce sent for a demande already purged', () => {
+  it('is refused (409 DEMANDE_PURGEE) and stored nowhere: the purge passes once over a demande', async () => {
+    const before = await hub.pool.query('SELECT count(*)::int AS n FROM pieces WHERE numero_unique = $1', [
+      purgeable,
+    ]);
+    const { payload, headers } = multipart([
+      { name: 'type', value: 'identite' },
+      { name: 'file', filename: 'id.pdf', contentType: 'application/pdf', content: pdf('Zorglubienne') },
+    ]);
+    const upload = await hub.app.inject({
+      method: 'POST',
+      url: `/connectors/pgp/v1/demandes/${purgeable}/pieces`,
+      headers: { ...auth(pgp), ...headers },
+      payload,
+    });
+    expect(upload.statusCode, upload.body).toBe(409);
+    expect(upload.json()).toMatchObject({ code: 'DEMANDE_PURGEE' });
+    const after = await hub.pool.query('SELECT count(*)::int AS n FROM pieces WHERE numero_unique = $1', [
+      purgeable,
+    ]);
+    expect(after.rows).toEqual(before.rows);
+    expect(await tablesHolding(hub.pool, 'Zorglubienne')).toEqual([]);
+  });
+});
+
 describe('the retention purge of messages that never made a demande', () => {
   it('erases them a year after their arrival, keeps their status time, and replays them only with a corrected payload', async () => {
     const [rejected, failed, recentFailed] = [uid('E'), uid('E'), uid('E')];

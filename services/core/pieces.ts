@@ -46,8 +46,12 @@ export interface NewPiece {
  * Each write and each download is written to the audit log in the same transaction as its effect.
  */
 export interface PieceStore {
-  /** Stores a pièce of a demande; `undefined` when the demande is unknown to the actor. */
-  add(actor: Actor, piece: NewPiece): Promise<PieceSummary | undefined>;
+  /**
+   * Stores a pièce of a demande; `undefined` when the demande is unknown to the actor, `'purgee'`
+   * when the retention purge has erased its personal data (a pièce deposited then would be kept for
+   * ever: the purge passes once over a demande).
+   */
+  add(actor: Actor, piece: NewPiece): Promise<PieceSummary | 'purgee' | undefined>;
   /**
    * The pièces of a demande, oldest first: at most `limit` after the pièce `after`; `undefined` when
    * the demande is unknown to the actor.

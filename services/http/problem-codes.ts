@@ -62,6 +62,7 @@ export const PROBLEM_CODES = {
   MESSAGE_NOT_DISCARDABLE: { status: 409, title: 'This message cannot be discarded in its state' },
   REVISION_FORBIDDEN: { status: 409, title: 'This message cannot be revised' },
   SWEEP_IN_PROGRESS: { status: 409, title: 'A sweep of this kind is running' },
+  DEMANDE_PURGEE: { status: 409, title: 'The personal data of this demande were erased' },
   // 413, 414, 415 and 431: sizes and media type.
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is larger than allowed' },
   LOT_TOO_LARGE: { status: 413, title: 'The lot holds more messages than allowed' },

@@ -165,7 +165,7 @@ export async function seedRouteFixtures(hub: TestHub): Promise<RouteFixtures> {
       { clientId: 'mx-pgp', role: 'pgp', organisme: '111111111', departements: ['62'], codeGuichet: 'GDPUB' },
       { numeroUnique: out62.numero, type: 'identite', mediaType: 'image/png', content: png() },
     );
-    if (!piece) throw new Error('seed pièce of 62 refused');
+    if (!piece || piece === 'purgee') throw new Error('seed pièce of 62 refused');
     return piece.pieceId;
   };
 

@@ -119,7 +119,7 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
         consumes: ['multipart/form-data'],
         params: NUMERO_PARAMS,
         body: PIECE_UPLOAD_BODY,
-        response: { 201: PIECE_CREATED_SCHEMA, ...problemResponses(400, 404, 413, 415) },
+        response: { 201: PIECE_CREATED_SCHEMA, ...problemResponses(400, 404, 409, 413, 415) },
       },
       preParsing: async (request) => requireMultipart(request),
     },
@@ -132,6 +132,12 @@ export async function pgpV1Routes(app: FastifyInstance): Promise<void> {
       const upload = await readPieceUpload(request, maxPieceBytes);
       const piece = await app.pieces.add(request.actor, { numeroUnique, ...upload });
       if (!piece) throw unknownDemande(numeroUnique);
+      if (piece === 'purgee') {
+        throw new HttpProblem(
+          'DEMANDE_PURGEE',
+          `The personal data of demande ${numeroUnique} were erased (retention, a year after its radiation): it takes no pièce any more.`,
+        );
+      }
       const { pieceId, sha256, size, type, mediaType } = piece;
       return reply.code(201).send({ pieceId, sha256, size, type, mediaType });
     },

@@ -22,15 +22,19 @@ const COLUMNS = `p.id, p.numero_unique, p.type, p.media_type, p.size, p.sha256, 
 export class PgPieceStore implements PieceStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async add(actor: Actor, piece: NewPiece): Promise<PieceSummary | undefined> {
+  async add(actor: Actor, piece: NewPiece): Promise<PieceSummary | 'purgee' | undefined> {
     return withTransaction(this.pool, async (db) => {
-      // A demande is never deleted and never changes département: no lock needed beyond the foreign key's.
-      const { rows } = await db.query<{ departement: string }>(
-        'SELECT departement FROM demandes WHERE numero_unique = $1',
+      // FOR SHARE: the retention purge updates the demande, then erases its pièces, in one transaction.
+      // Either it waits for this pièce and erases it too, or this upload waits for it and sees the
+      // demande purged (a pièce inserted beside the purge would be kept for ever).
+      const { rows } = await db.query<{ departement: string; purgee: boolean }>(
+        `SELECT departement, donnees_purgees_le IS NOT NULL AS purgee FROM demandes
+          WHERE numero_unique = $1 FOR SHARE`,
         [piece.numeroUnique],
       );
       const demande = rows[0];
       if (!demande || !actsOn(actor, demande.departement)) return undefined;
+      if (demande.purgee) return 'purgee';
       const sha256 = createHash('sha256').update(piece.content).digest('hex');
       const inserted = await db.query<Omit<PieceRow, 'departement'>>(
         `INSERT INTO pieces (id, numero_unique, type, media_type, size, sha256, content, client_id)
