@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, postLotDone, provision, startTestHub, type TestHub } from './helpers/hub.ts';
-import { enregistrement, type LotReply, lot, postLot, radiation, sendLot } from './helpers/spt.ts';
+import { call } from './helpers/ops.ts';
+import {
+  creationV1,
+  enregistrement,
+  type LotReply,
+  lot,
+  lotV1,
+  outcomesOf,
+  postLot,
+  postLotV1,
+  radiation,
+  sendLot,
+} from './helpers/spt.ts';
 import { waitForMessagesDone } from './helpers/wait.ts';
 
 /** The SPT v2 route as an integrator meets it: receipts, idempotency, bad input, status routes, scopes. */
@@ -414,6 +426,186 @@ describe('encodings', () => {
       );
       expect(rows[0]?.prenom).toBe(prenom);
     }
+  });
+});
+
+describe('v1 lots whose bytes are not the encoding they declare', () => {
+  it('refuses UTF-8 bytes declared ISO-8859-1 with 400 ENCODING_INVALID, charset=utf-8 or not, storing nothing', async () => {
+    const text = lotV1([creationV1({ id: 'UTF8-1', nom: 'Mojibake', prenom: 'Amélie' })], 'ISO-8859-1');
+    const bytes = Buffer.from(text, 'utf8');
+    expect(bytes.includes(Buffer.from([0xc3, 0xa9]))).toBe(true);
+    // The declaration wins over the charset (interfaces.md §4): refused for the bytes either way.
+    for (const contentType of ['application/xml', 'application/xml; charset=utf-8']) {
+      const reply = await postLotV1(hub.app, bailleur, bytes, { 'content-type': contentType });
+      expect(reply.statusCode, reply.body).toBe(400);
+      expect(reply.json()).toMatchObject({
+        code: 'ENCODING_INVALID',
+        detail: expect.stringContaining(
+          'declared ISO-8859-1 (by the XML declaration) but its bytes are UTF-8: "é"',
+        ),
+      });
+    }
+    const { rows } = await hub.pool.query(
+      `SELECT count(*)::int AS n FROM messages WHERE sender_id = 'UTF8-1'`,
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('reads a genuine Latin-1 lot: Amélie as E9, JOÃO whose Ã (C3) is followed by no UTF-8 continuation', async () => {
+    const text = lotV1([creationV1({ id: 'LATIN1-1', nom: 'JOÃO', prenom: 'Amélie' })], 'ISO-8859-1');
+    const bytes = Buffer.from(text, 'latin1');
+    expect(bytes.includes(Buffer.from([0xc3, 0x4f]))).toBe(true);
+    const reply = await postLotV1(hub.app, bailleur, bytes);
+    expect(reply.statusCode, reply.body).toBe(202);
+    const receipt = reply.json<LotReply>();
+    expect((await outcomesOf(hub.app, bailleur, receipt))['LATIN1-1']?.status).toBe('applied');
+    const { rows } = await hub.pool.query(
+      `SELECT d.demandeur->>'nom' AS nom, d.demandeur->>'prenom' AS prenom FROM messages m
+       JOIN demandes d ON d.numero_unique = m.result->>'numeroUnique' WHERE m.id = $1`,
+      [receipt.messages[0]?.messageId],
+    );
+    expect(rows[0]).toEqual({ nom: 'JOÃO', prenom: 'Amélie' });
+  });
+});
+
+describe('a message the XML reader cannot take as a message', () => {
+  it('is rejected alone (an element named __proto__, nesting over 100 levels), stored; the rest of its v2 lot applies', async () => {
+    const proto = enregistrement({ id: 'PROTO-1', nom: 'Proto' }).replace(
+      '</demandeur>',
+      '<__proto__><isAdmin>true</isAdmin></__proto__></demandeur>',
+    );
+    const deep = radiation('DEEP-1', '0591013000042LH59A', 'abandon', '2014-05-02').replace(
+      '</radiation>',
+      `<note>${'<d>'.repeat(101)}${'</d>'.repeat(101)}</note></radiation>`,
+    );
+    const reply = await postLot(
+      hub.app,
+      bailleur,
+      lot(proto, enregistrement({ id: 'NEXT-1', nom: 'Voisin' }), deep),
+    );
+    expect(reply.statusCode, reply.body).toBe(202);
+    const receipt = reply.json<LotReply>();
+    expect(receipt).toMatchObject({ received: 3, accepted: 1, rejected: 2 });
+    expect(receipt.messages.map((m) => [m.id, m.status, m.errors])).toEqual([
+      [
+        'PROTO-1',
+        'rejected',
+        [
+          {
+            code: 'CONTRACT_INVALID',
+            path: '/demandeur/__proto__',
+            message: 'is not a field of this message',
+          },
+        ],
+      ],
+      ['NEXT-1', 'accepted', undefined],
+      [
+        'DEEP-1',
+        'rejected',
+        [
+          {
+            code: 'CONTRACT_INVALID',
+            path: '/note',
+            message: 'nests elements more than 100 levels deep: no message is nested so deep',
+          },
+        ],
+      ],
+    ]);
+    expect(await rawMessage(receipt.messages[0]?.messageId as string)).toMatchObject({
+      status: 'rejected',
+      raw: proto,
+    });
+    expect(await rawMessage(receipt.messages[2]?.messageId as string)).toMatchObject({
+      status: 'rejected',
+      raw: deep,
+    });
+    expect((await outcomesOf(hub.app, bailleur, receipt))['NEXT-1']?.status).toBe('applied');
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+  });
+
+  it('is rejected alone in a v1 lot too (an element named constructor)', async () => {
+    const bad = creationV1({ id: 'CTOR-1', nom: 'Constructeur' }).replace(
+      '</Creation>',
+      '<constructor/></Creation>',
+    );
+    const reply = await postLotV1(
+      hub.app,
+      bailleur,
+      lotV1([bad, creationV1({ id: 'CTOR-2', nom: 'Voisine' })]),
+    );
+    expect(reply.statusCode, reply.body).toBe(202);
+    const receipt = reply.json<LotReply>();
+    expect(receipt.messages.map((m) => [m.id, m.status, m.errors?.map((e) => e.path)])).toEqual([
+      ['CTOR-1', 'rejected', ['/constructor']],
+      ['CTOR-2', 'accepted', undefined],
+    ]);
+    expect(await rawMessage(receipt.messages[0]?.messageId as string)).toMatchObject({ raw: bad });
+    expect((await outcomesOf(hub.app, bailleur, receipt))['CTOR-2']?.status).toBe('applied');
+  });
+});
+
+describe('a v2 lot written with a namespace prefix', () => {
+  /** The v2 message with every element name prefixed `s:`. */
+  const prefixed = (xml: string) => xml.replace(/<(\/?)(?=[A-Za-z])/g, '<$1s:');
+  const ops = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    call(hub.app, operator, method, url, payload);
+
+  it('keeps in raw the declaration of its prefix: a message corrected as GET /ops/messages shows it is replayed and applied', async () => {
+    const out = await sendLot(
+      hub.app,
+      bailleur,
+      enregistrement({ id: 'NS-E1', nom: 'Prefixe', prenom: 'Un' }),
+      enregistrement({ id: 'NS-E2', nom: 'Prefixe', prenom: 'Deux' }),
+    );
+    const [numero1, numero2] = ['NS-E1', 'NS-E2'].map((id) => out[id]?.result?.numeroUnique as string);
+    const unknown = radiation('NS-R1', '0599901000009LH59A', 'abandon', '2014-05-02');
+    const invalid = radiation('NS-R2', numero2 as string, 'demenagement', '2014-05-02');
+    const reply = await postLot(
+      hub.app,
+      bailleur,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<s:lot xmlns:s="urn:sne:spt:2">\n${prefixed(unknown)}\n${prefixed(invalid)}\n</s:lot>`,
+    );
+    expect(reply.statusCode, reply.body).toBe(202);
+    const receipt = reply.json<LotReply>();
+    const [failedId, rejectedId] = receipt.messages.map((m) => m.messageId) as [string, string];
+    expect(receipt.messages[1]).toMatchObject({ status: 'rejected', errors: [{ path: '/motif' }] });
+    await waitForMessagesDone(hub.pool, [failedId]);
+
+    // The failed one: its raw, the number corrected, goes back as the payload.
+    const failed = (await ops('GET', `/ops/messages/${failedId}`)).json<{ status: string; raw: string }>();
+    expect(failed.status).toBe('failed');
+    expect(failed.raw).toBe(
+      prefixed(unknown).replace('<s:radiation', '<s:radiation xmlns:s="urn:sne:spt:2"'),
+    );
+    const corrected = await ops('POST', `/ops/messages/${failedId}/replay`, {
+      reason: 'numéro corrigé',
+      payload: failed.raw.replace('0599901000009LH59A', numero1 as string),
+    });
+    expect(corrected.statusCode, corrected.body).toBe(202);
+    await waitForMessagesDone(hub.pool, [failedId]);
+    expect((await ops('GET', `/ops/messages/${failedId}`)).json()).toMatchObject({
+      status: 'applied',
+      revision: 1,
+    });
+
+    // The rejected one: as it is, it breaks its contract where it did at reception (not as an
+    // unknown message type); its raw corrected is applied.
+    const asIs = await ops('POST', `/ops/messages/${rejectedId}/replay`, { reason: 'r' });
+    expect(asIs.statusCode).toBe(400);
+    expect(asIs.json()).toMatchObject({ code: 'CONTRACT_INVALID', errors: [{ path: '/motif' }] });
+    const rejected = (await ops('GET', `/ops/messages/${rejectedId}`)).json<{ raw: string }>();
+    const fixed = await ops('POST', `/ops/messages/${rejectedId}/replay`, {
+      reason: 'motif corrigé',
+      payload: rejected.raw.replace('demenagement', 'abandon'),
+    });
+    expect(fixed.statusCode, fixed.body).toBe(202);
+    await waitForMessagesDone(hub.pool, [rejectedId]);
+    expect((await ops('GET', `/ops/messages/${rejectedId}`)).json()).toMatchObject({ status: 'applied' });
+    const { rows } = await hub.pool.query(
+      'SELECT numero_unique, statut FROM demandes WHERE numero_unique = ANY($1) ORDER BY numero_unique',
+      [[numero1, numero2]],
+    );
+    expect(rows.map((row) => row.statut)).toEqual(['radiee', 'radiee']);
   });
 });
 

@@ -56,6 +56,9 @@ export function messageJson<T extends string>(
   if (type === undefined) {
     return { type: element.name, id, errors: [unknownMessageType(element, naming.expected)] };
   }
+  // Well-formed XML the content could not be read from (nesting too deep): this message is rejected
+  // with its type and id, stored for operators like any other; the rest of its lot goes on.
+  if (element.problem) return { type, id, errors: [{ code: 'CONTRACT_INVALID', ...element.problem }] };
   return { type, id, json };
 }
 

@@ -1,2 +1,2 @@
 /** The contract loader is shared by every connector whose contract is JSON Schema. */
-export { type Contract, loadContract } from '../shared/contract.ts';
+export { type Contract, capErrors, loadContract } from '../shared/contract.ts';

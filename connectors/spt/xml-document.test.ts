@@ -39,7 +39,7 @@ describe('encodings', () => {
     expect(messages[0]?.raw).toBe('<m>é</m>');
   });
 
-  it('reads ISO-8859-1 declared in the XML declaration', () => {
+  it('reads ISO-8859-1 declared in the XML declaration, whatever charset the Content-Type adds', () => {
     const text = lot(
       '<m><prenom>Amélie</prenom><nom>Lefèvre</nom></m>',
       '<?xml version="1.0" encoding="ISO-8859-1"?>',
@@ -136,6 +136,73 @@ describe('encodings', () => {
     expect(problem(() => reader.readLot(body)).status).toBe(415);
   });
 
+  it('reads Latin-1 bytes that only start UTF-8 sequences: JOÃO is C3 then O, not a continuation byte', () => {
+    // J O Ã(0xC3) O, then Amélie with é as 0xE9.
+    const name = Buffer.from([0x4a, 0x4f, 0xc3, 0x4f, 0x20, 0x41, 0x6d, 0xe9, 0x6c, 0x69, 0x65]);
+    const body = Buffer.concat([
+      Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><lot xmlns="urn:sne:spt:2"><m>', 'ascii'),
+      name,
+      Buffer.from('</m></lot>', 'ascii'),
+    ]);
+    expect(reader.readLot(body).messages[0]?.content).toBe('JOÃO Amélie');
+  });
+
+  it.each([
+    [
+      'declared ISO-8859-1',
+      '<?xml version="1.0" encoding="ISO-8859-1"?>',
+      undefined,
+      'ISO-8859-1 (by the XML declaration)',
+    ],
+    [
+      'declared ISO-8859-1, with charset=utf-8',
+      '<?xml version="1.0" encoding="ISO-8859-1"?>',
+      'application/xml; charset=utf-8',
+      'ISO-8859-1 (by the XML declaration)',
+    ],
+    [
+      'declared windows-1252',
+      '<?xml version="1.0" encoding="windows-1252"?>',
+      undefined,
+      'windows-1252 (by the XML declaration)',
+    ],
+    [
+      'declared ISO-8859-15',
+      '<?xml version="1.0" encoding="ISO-8859-15"?>',
+      undefined,
+      'ISO-8859-15 (by the XML declaration)',
+    ],
+    [
+      'ISO-8859-1 by the charset alone',
+      '<?xml version="1.0"?>',
+      'text/xml; charset=iso-8859-1',
+      'ISO-8859-1 (by the Content-Type charset)',
+    ],
+  ])(
+    'refuses UTF-8 bytes %s with 400 ENCODING_INVALID, rather than register AmÃ©lie',
+    (_what, declaration, contentType, says) => {
+      const body = Buffer.from(lot('\n<m><prenom>Amélie</prenom></m>', declaration), 'utf8');
+      const refused = problem(() => reader.readLot(body, contentType));
+      expect(refused).toMatchObject({ status: 400, code: 'ENCODING_INVALID' });
+      expect(refused.message).toBe(
+        `The body is declared ${says} but its bytes are UTF-8: "é" at line 3, column 14 would read "Ã©". ` +
+          `Declare encoding="UTF-8" in the XML declaration, or send ${says.split(' ')[0]} bytes.`,
+      );
+    },
+  );
+
+  // interfaces.md §4: the declared encoding, else the charset. An HTTP library adds a charset it never
+  // checked; the file's own declaration travels with it.
+  it.each([
+    ['ISO-8859-1', 'application/xml; charset=utf-8', 'latin1'],
+    ['windows-1252', 'text/xml; charset=ISO-8859-15', 'latin1'],
+    ['ISO-8859-1', 'text/xml; charset=klingon', 'latin1'],
+    ['UTF-8', 'application/xml; charset=iso-8859-1', 'utf8'],
+  ] as const)('reads a lot declared %s sent with %s as declared', (declared, contentType, bytes) => {
+    const body = Buffer.from(lot('<m>Hélène</m>', `<?xml version="1.0" encoding="${declared}"?>`), bytes);
+    expect(reader.readLot(body, contentType).messages[0]?.content).toBe('Hélène');
+  });
+
   it('refuses a UTF-8 byte order mark on a document declared ISO-8859-1', () => {
     const body = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
@@ -193,8 +260,6 @@ describe('refused documents', () => {
     ["'<' in an attribute value", '<lot xmlns="urn:sne:spt:2"><m a="<"/></lot>'],
     ['a control character', '<lot xmlns="urn:sne:spt:2"><m>\u0001</m></lot>'],
     ['a reference to a control character', '<lot xmlns="urn:sne:spt:2"><m>&#1;</m></lot>'],
-    ['an element named __proto__', '<lot xmlns="urn:sne:spt:2"><m><__proto__><x>1</x></__proto__></m></lot>'],
-    ['an element named constructor', '<lot xmlns="urn:sne:spt:2"><m><constructor/></m></lot>'],
   ])('refuses %s as XML_MALFORMED', (_name, text) => {
     expect(problem(() => reader.readLot(Buffer.from(text)))).toMatchObject({
       status: 400,
@@ -218,7 +283,12 @@ describe('refused documents', () => {
   it('accepts a prefixed root in the right namespace', () => {
     const text = '<s:lot xmlns:s="urn:sne:spt:2"><s:m id="1"/></s:lot>';
     expect(reader.readLot(Buffer.from(text)).messages).toEqual([
-      { name: 'm', namespace: 'urn:sne:spt:2', raw: '<s:m id="1"/>', content: { '@id': '1' } },
+      {
+        name: 'm',
+        namespace: 'urn:sne:spt:2',
+        raw: '<s:m xmlns:s="urn:sne:spt:2" id="1"/>',
+        content: { '@id': '1' },
+      },
     ]);
   });
 
@@ -307,6 +377,67 @@ describe('message elements', () => {
       ['d', 'urn:sne:spt:2', ''],
       ['e', 'urn:sne:spt:2', { x: '1' }],
     ]);
+  });
+
+  it('reads messages whose elements are named __proto__, constructor, prototype or nest too deep: each its own, the lot whole', () => {
+    const deep = `<m id="D"><x>${'<d>'.repeat(150)}${'</d>'.repeat(150)}</x></m>`;
+    const text = lot(
+      `<m id="P"><a><__proto__><polluted>yes</polluted></__proto__></a></m><m id="C"><constructor/><prototype/></m>${deep}<m id="G"><a>1</a></m>`,
+    );
+    const messages = reader.readLot(Buffer.from(text)).messages;
+    expect(messages.map((m) => [m.content, m.problem])).toEqual([
+      [{ a: { ['__proto__']: { polluted: 'yes' } }, '@id': 'P' }, undefined],
+      [{ constructor: '', prototype: '', '@id': 'C' }, undefined],
+      [{ '@id': 'D' }, { path: '/x', message: expect.stringContaining('more than 100 levels deep') }],
+      [{ a: '1', '@id': 'G' }, undefined],
+    ]);
+    const a = (messages[0]?.content as Record<string, Record<string, unknown>> | undefined)?.a;
+    expect(Object.getPrototypeOf(a)).toBe(Object.prototype);
+    expect(a?.polluted).toBeUndefined();
+    expect(messages[2]?.raw).toBe(deep);
+  });
+
+  it('adds to a message element the namespace declarations of the root it relies on, nothing else', () => {
+    const text = `<s:lot xmlns:s="urn:sne:spt:2" xmlns:o="urn:o&amp;&quot;" xmlns:unused="urn:u">
+      <s:a id="1"><s:motif>abandon</s:motif></s:a>
+      <o:b o:x="1"/>
+      <c/>
+      <s:d xmlns:s="urn:sne:spt:2"><s:e/></s:d>
+      <s:f><g xml:lang="fr"/><o:h/><i:j xmlns:i="urn:i"/><k xmlns="urn:k"/></s:f>
+      <s:l><undeclared:m/></s:l>
+    </s:lot>`;
+    const messages = reader.readLot(Buffer.from(text)).messages;
+    expect(messages.map((m) => m.raw)).toEqual([
+      '<s:a xmlns:s="urn:sne:spt:2" id="1"><s:motif>abandon</s:motif></s:a>',
+      '<o:b xmlns:o="urn:o&amp;&quot;" o:x="1"/>',
+      '<c xmlns=""/>',
+      '<s:d xmlns:s="urn:sne:spt:2"><s:e/></s:d>',
+      '<s:f xmlns:s="urn:sne:spt:2" xmlns:o="urn:o&amp;&quot;" xmlns=""><g xml:lang="fr"/><o:h/><i:j xmlns:i="urn:i"/><k xmlns="urn:k"/></s:f>',
+      '<s:l xmlns:s="urn:sne:spt:2"><undeclared:m/></s:l>',
+    ]);
+    // Read alone, each is the element it was in the lot.
+    for (const message of messages) {
+      const alone = reader.readElement(message.raw);
+      expect([alone.name, alone.namespace, alone.content]).toEqual([
+        message.name,
+        message.namespace,
+        message.content,
+      ]);
+    }
+    expect(messages.map((m) => m.namespace)).toEqual([
+      'urn:sne:spt:2',
+      'urn:o&"',
+      null,
+      'urn:sne:spt:2',
+      'urn:sne:spt:2',
+      'urn:sne:spt:2',
+    ]);
+  });
+
+  it('leaves the elements of a lot in the default namespace as written', () => {
+    const elements = ['<a id="1"><b>x</b></a>', '<c xmlns="urn:other"/>', '<d xmlns:p="urn:p"><p:e/></d>'];
+    const messages = reader.readLot(Buffer.from(lot(elements.join('')))).messages;
+    expect(messages.map((m) => m.raw)).toEqual(elements);
   });
 
   it('reads a message element alone, in the dialect namespace unless it says otherwise', () => {

@@ -5,7 +5,7 @@ import { decodeXml } from './xml-encoding.ts';
 
 /**
  * The XML document layer shared by every SPT contract version: bytes → text → a checked document
- * → the lot's message elements, each with its parsed content and its exact raw text. What the
+ * → the lot's message elements, each with its parsed content and its raw text as the sender wrote it. What the
  * elements mean is the versions' business (their transport), not this file's.
  */
 
@@ -45,13 +45,28 @@ export interface XmlMessageElement {
   name: string;
   /** Its namespace URI, `null` when it has none. */
   namespace: string | null;
-  /** The element exactly as written in the decoded document, from `<` to its closing `>`. */
+  /**
+   * The element as written in the decoded document, from `<` to its closing `>`; when it uses
+   * prefixes (or a default namespace) the lot declared on its root, those declarations are added to
+   * its start tag, so that the element read alone (`readElement`) is the element it was in the lot.
+   */
   raw: string;
   /**
    * Its parsed content, every value a trimmed string: an `XmlObject`, or a string for an element
-   * holding only text. Namespace prefixes are dropped below the message element.
+   * holding only text. Namespace prefixes are dropped below the message element. Child elements
+   * named `__proto__`, `constructor` or `prototype` are own properties like any other, never the
+   * object's prototype. With a `problem`, only the element's attributes.
    */
   content: XmlValue;
+  /** Set when the element is well-formed XML that cannot be a message: it is rejected alone, its lot is not. */
+  problem?: XmlContentProblem;
+}
+
+/** Why a message element's content could not be read. */
+export interface XmlContentProblem {
+  /** JSON pointer of the message's child element where it happened (`/demandeur`), as contract errors name fields. */
+  path: string;
+  message: string;
 }
 
 export interface XmlLot {
@@ -61,7 +76,7 @@ export interface XmlLot {
 }
 
 /** A message element found in a lot, its content not parsed yet (`XmlReader.withContent`). */
-export type XmlMessageShell = Omit<XmlMessageElement, 'content'>;
+export type XmlMessageShell = Omit<XmlMessageElement, 'content' | 'problem'>;
 
 /** A lot whose structure is checked, its messages' contents still to parse. */
 export interface XmlLotShells {
@@ -116,16 +131,16 @@ export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): Xm
         `A lot may hold at most ${maxMessages} messages, this one has ${children.length}; split it.`,
       );
     }
-    const messages = children.map(({ tag, end }) => ({
+    const messages = children.map(({ tag, end, uses }) => ({
       name: localName(tag.qname),
       namespace: namespaceOf(tag.qname, declarationsOf(tag, inScope)),
-      raw: text.slice(tag.start, end),
+      raw: standalone(text.slice(tag.start, end), tag, uses, inScope, dialect),
     }));
     return { encoding, messages };
   };
   const withContent = (shell: XmlMessageShell): XmlMessageElement => ({
     ...shell,
-    content: parseContent(shell.raw),
+    ...parseContent(shell.raw),
   });
 
   return {
@@ -143,7 +158,7 @@ export function createXmlReader(dialect: XmlDialect, limits: XmlLimits = {}): Xm
         name: localName(root.qname),
         namespace: namespaceOf(root.qname, declarationsOf(root, context)),
         raw,
-        content: parseContent(raw),
+        ...parseContent(raw),
       };
     },
   };
@@ -177,7 +192,15 @@ interface StartTag {
 interface Structure {
   root: StartTag;
   /** The root's child elements, with the index just after each one's closing `>`. */
-  children: { tag: StartTag; end: number }[];
+  children: { tag: StartTag; end: number; uses: NamespaceUses }[];
+}
+
+/** The namespace prefixes a message element and its descendants use in their names. */
+interface NamespaceUses {
+  /** Prefixes of element and attribute names (not `xml`), `undefined` while there is none. */
+  prefixes: Set<string> | undefined;
+  /** Whether an element name has no prefix (it is then in the default namespace). */
+  unprefixed: boolean;
 }
 
 /**
@@ -227,6 +250,7 @@ const BAD_REFERENCE = /&(?!(?:lt|gt|amp|apos|quot|#[0-9]+|#x[0-9a-fA-F]+);)/;
 function scan(text: string): Structure {
   let root: StartTag | undefined;
   let open: StartTag | undefined;
+  let uses: NamespaceUses = { prefixes: undefined, unprefixed: false };
   const children: Structure['children'] = [];
   let depth = 0;
   let i = 0;
@@ -246,7 +270,7 @@ function scan(text: string): Structure {
       i = after(text, '>', lt);
       depth--;
       if (depth === 1 && open) {
-        children.push({ tag: open, end: i });
+        children.push({ tag: open, end: i, uses });
         open = undefined;
       }
     } else {
@@ -254,9 +278,13 @@ function scan(text: string): Structure {
       if (depth === 0) {
         if (root) throw malformed(text, lt, 'A document has exactly one root element');
         root = tag;
-      } else if (depth === 1) {
-        if (tag.selfClosing) children.push({ tag, end: tag.end });
-        else open = tag;
+      } else {
+        if (depth === 1) uses = { prefixes: undefined, unprefixed: false };
+        noteNamespaceUses(tag, uses);
+        if (depth === 1) {
+          if (tag.selfClosing) children.push({ tag, end: tag.end, uses });
+          else open = tag;
+        }
       }
       if (!tag.selfClosing) depth++;
       i = tag.end;
@@ -342,6 +370,59 @@ function localName(qname: string): string {
   return qname.slice(qname.indexOf(':') + 1);
 }
 
+/** Adds to `uses` the prefixes `tag` uses in its names, but not those it declares itself. */
+function noteNamespaceUses(tag: StartTag, uses: NamespaceUses): void {
+  if (tag.qname.includes(':')) notePrefix(tag, tag.qname, uses);
+  else uses.unprefixed = true;
+  for (const [name] of tag.attributes) if (name.includes(':')) notePrefix(tag, name, uses);
+}
+
+function notePrefix(tag: StartTag, name: string, uses: NamespaceUses): void {
+  const prefix = name.slice(0, name.indexOf(':'));
+  if (prefix === 'xml' || prefix === 'xmlns') return;
+  if (tag.attributes.some(([attribute]) => attribute === `xmlns:${prefix}`)) return;
+  uses.prefixes ??= new Set();
+  uses.prefixes.add(prefix);
+}
+
+/**
+ * A message element's text with the namespace declarations it relies on from the lot's root added
+ * to its start tag, so that read alone (an operator's corrected `raw`, a replay) it is the same
+ * element as in the lot. `<s:radiation>` of `<s:lot xmlns:s="urn:sne:spt:2">` becomes
+ * `<s:radiation xmlns:s="urn:sne:spt:2">`: without it, the lone element would be in no namespace,
+ * an unknown message type. Binding an unbound prefix when the element is read alone would not do:
+ * nothing there tells which namespace the lot gave the prefix, if any, and a message rightly
+ * rejected as foreign would become valid on replay.
+ *
+ * Every other character stays as the sender wrote it, and nothing is added to the elements of the
+ * usual lot `<lot xmlns="urn:sne:spt:2">` without prefixes: a lone element's unprefixed names are
+ * taken to be in the dialect's namespace already (`readElement`). Declarations the element makes
+ * itself are left alone, as they win over the root's.
+ */
+function standalone(
+  raw: string,
+  tag: StartTag,
+  uses: NamespaceUses,
+  rootScope: Declarations,
+  dialect: XmlDialect,
+): string {
+  const own = declarationsOf(tag, new Map());
+  let added = '';
+  for (const prefix of uses.prefixes ?? []) {
+    const namespace = rootScope.get(prefix);
+    if (!own.has(prefix) && namespace) added += ` xmlns:${prefix}="${escapeAttribute(namespace)}"`;
+  }
+  const defaultNamespace = rootScope.get('') ?? null;
+  if (uses.unprefixed && !own.has('') && defaultNamespace !== dialect.namespace) {
+    added += ` xmlns="${escapeAttribute(defaultNamespace ?? '')}"`;
+  }
+  return added === '' ? raw : `<${tag.qname}${added}${raw.slice(tag.qname.length + 1)}`;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;');
+}
+
 function describe(name: string, namespace: string | null): string {
   return namespace === null ? `<${name}> without namespace` : `<${name} xmlns="${namespace}">`;
 }
@@ -370,8 +451,6 @@ function isXmlChar(code: number): boolean {
   );
 }
 
-/** Names fast-xml-parser refused (they would reach `Object.prototype`): refused here too. */
-const CRITICAL_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 /** Names of `Object.prototype`'s methods, which fast-xml-parser renamed `__name`: renamed too. */
 const DANGEROUS_NAMES = new Set([
   'hasOwnProperty',
@@ -382,8 +461,12 @@ const DANGEROUS_NAMES = new Set([
   '__lookupGetter__',
   '__lookupSetter__',
 ]);
-/** Elements nested deeper than this in one message are refused, as fast-xml-parser refused them. */
-const MAX_NESTING = 100;
+/**
+ * Elements nested deeper than this inside one message element make it a `problem`, where
+ * fast-xml-parser refused them: no message of any contract is more than a few levels deep, and what
+ * reads the content afterwards (its JSON form, the schemas) recurses once per level.
+ */
+export const MAX_NESTING = 100;
 
 /** An element being read: its name, attributes (as written), the children closed so far and its text. */
 interface OpenElement {
@@ -391,6 +474,12 @@ interface OpenElement {
   attributes: [name: string, written: string][];
   children: XmlObject | undefined;
   text: string | undefined;
+}
+
+/** A message element's content, or the problem that keeps it from being read. */
+interface ParsedContent {
+  content: XmlValue;
+  problem?: XmlContentProblem;
 }
 
 /**
@@ -403,8 +492,14 @@ interface OpenElement {
  * Its value: child elements by local name (an array when repeated), then the text under `#text`
  * (text pieces trimmed and joined, CDATA as written), then the attributes under `@name`; an element
  * with neither children nor attributes is its text.
+ *
+ * Where it departs from fast-xml-parser, it does so for a message to be judged alone: elements named
+ * `__proto__`, `constructor` or `prototype`, which fast-xml-parser refused with an error (and so
+ * the whole lot), are kept as fields, which the contract schemas refuse with their path; nesting
+ * deeper than `MAX_NESTING` is the message's `problem`. Only what makes the document not XML
+ * (a reference to a character XML forbids) still refuses the lot.
  */
-function contentParser(dialect: XmlDialect): (raw: string) => XmlValue {
+function contentParser(dialect: XmlDialect): (raw: string) => ParsedContent {
   const repeated = new Set(dialect.repeatedElements);
   return (raw) => {
     try {
@@ -416,7 +511,7 @@ function contentParser(dialect: XmlDialect): (raw: string) => XmlValue {
   };
 }
 
-function contentOf(raw: string, repeated: ReadonlySet<string>): XmlValue {
+function contentOf(raw: string, repeated: ReadonlySet<string>): ParsedContent {
   // As XML (and fast-xml-parser) read it: line ends are LF, before any reference is decoded.
   const text = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
   const stack: OpenElement[] = [];
@@ -446,12 +541,12 @@ function contentOf(raw: string, repeated: ReadonlySet<string>): XmlValue {
       const closed = stack.pop();
       if (!closed) break;
       const parent = stack.at(-1);
-      if (!parent) return topLevel(closed, repeated);
+      if (!parent) return { content: topLevel(closed, repeated) };
       addChild(parent, closed, repeated);
     } else {
       const tag = readStartTag(text, lt);
       i = tag.end;
-      if (stack.length >= MAX_NESTING) throw new Error('Maximum nested tags exceeded');
+      if (stack.length > MAX_NESTING) return tooDeep(stack);
       const element: OpenElement = {
         name: propertyName(tag.qname),
         attributes: [],
@@ -467,11 +562,27 @@ function contentOf(raw: string, repeated: ReadonlySet<string>): XmlValue {
         continue;
       }
       const parent = stack.at(-1);
-      if (!parent) return topLevel(element, repeated);
+      if (!parent) return { content: topLevel(element, repeated) };
       addChild(parent, element, repeated);
     }
   }
-  return '';
+  return { content: '' };
+}
+
+/**
+ * A message nested deeper than `MAX_NESTING`: its attributes only (its id is one of them, so its
+ * receipt line and its stored row still carry it), and the problem at its child holding the nesting.
+ */
+function tooDeep(stack: readonly OpenElement[]): ParsedContent {
+  const [message, child] = stack;
+  const attributes = message && elementValue({ ...message, children: undefined, text: undefined });
+  return {
+    content: attributes ?? '',
+    problem: {
+      path: child ? `/${child.name.replaceAll('~', '~0').replaceAll('/', '~1')}` : '',
+      message: `nests elements more than ${MAX_NESTING} levels deep: no message is nested so deep`,
+    },
+  };
 }
 
 /** An attribute's name without its prefix; `''` for a namespace declaration (`xmlns`, `xmlns:p`). */
@@ -481,11 +592,9 @@ function withoutPrefix(qname: string): string {
   return parts.length === 2 ? (parts[1] as string) : qname;
 }
 
-/** An element's property: its name after the first `:`, refused or renamed as fast-xml-parser did. */
+/** An element's property: its name after the first `:`, renamed as fast-xml-parser did. */
 function propertyName(qname: string): string {
   const name = localName(qname);
-  if (CRITICAL_NAMES.has(name))
-    throw new Error(`[SECURITY] Invalid name: "${name}" is a reserved JavaScript keyword`);
   return DANGEROUS_NAMES.has(name) ? `__${name}` : name;
 }
 
@@ -509,9 +618,22 @@ function addChild(parent: OpenElement, child: OpenElement, repeated: ReadonlySet
   const children = parent.children;
   const value = elementValue(child);
   const existing = Object.hasOwn(children, child.name) ? children[child.name] : undefined;
-  if (existing === undefined) children[child.name] = repeated.has(child.name) ? [value] : value;
+  if (existing === undefined) setOwn(children, child.name, repeated.has(child.name) ? [value] : value);
   else if (Array.isArray(existing)) existing.push(value);
-  else children[child.name] = [existing, value];
+  else setOwn(children, child.name, [existing, value]);
+}
+
+/**
+ * `object[name] = value`, except for `__proto__`: assigned, it is `Object.prototype`'s accessor and
+ * would replace the object's prototype (prototype pollution); defined, it is a field like any other,
+ * which the contract schemas then refuse as they refuse any unknown field.
+ */
+function setOwn(object: XmlObject, name: string, value: XmlValue): void {
+  if (name === '__proto__') {
+    Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[name] = value;
+  }
 }
 
 function topLevel(element: OpenElement, repeated: ReadonlySet<string>): XmlValue {

@@ -1,6 +1,16 @@
+import { isAscii, isUtf8 } from 'node:buffer';
 import { HttpProblem } from '../../services/http/problem.ts';
 import { charsetOf } from '../../services/http/text-encoding.ts';
 import { positionOf } from './text-position.ts';
+
+interface Encoding {
+  /** Canonical name (`ISO-8859-1`). */
+  name: string;
+  /** The WHATWG label it is decoded with. */
+  decoderLabel: string;
+  /** Bytes above 0x7F are refused (US-ASCII). */
+  asciiOnly: boolean;
+}
 
 /**
  * The character encodings an XML lot may use, by every label senders are known to write
@@ -10,7 +20,7 @@ import { positionOf } from './text-position.ts';
  * the two differ only on bytes 0x80-0x9F, which are C1 controls in ISO-8859-1 (no sender means them)
  * and `€`, `œ`, `’`... in windows-1252 (what French software writing "ISO-8859-1" actually sends).
  */
-const ENCODINGS: Record<string, { name: string; decoderLabel: string; asciiOnly?: boolean }> = {};
+const ENCODINGS: Record<string, Encoding> = {};
 for (const [name, decoderLabel, labels, asciiOnly] of [
   ['UTF-8', 'utf-8', ['utf-8', 'utf8']],
   [
@@ -22,8 +32,11 @@ for (const [name, decoderLabel, labels, asciiOnly] of [
   ['ISO-8859-15', 'iso-8859-15', ['iso-8859-15', 'iso8859-15', 'iso_8859-15', 'latin9', 'latin-9', 'l9']],
   ['US-ASCII', 'utf-8', ['us-ascii', 'ascii'], true],
 ] as const) {
-  for (const label of labels) ENCODINGS[label] = { name, decoderLabel, ...(asciiOnly ? { asciiOnly } : {}) };
+  for (const label of labels) ENCODINGS[label] = { name, decoderLabel, asciiOnly: asciiOnly === true };
 }
+
+/** XML's default encoding. */
+const UTF_8 = ENCODINGS['utf-8'] as Encoding;
 
 /** The encodings accepted, for messages and documentation. */
 export const SUPPORTED_ENCODINGS = [
@@ -45,8 +58,11 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Decodes an XML body. The encoding is the one of the XML declaration, else the `charset` of the
- * Content-Type, else UTF-8 (XML's default). The declaration wins over the header because it
- * travels with the file: proxies and HTTP libraries often add a `charset` they never checked.
+ * Content-Type, else UTF-8 (XML's default), in that order (interfaces.md §4). The declaration wins
+ * over the header because it travels with the file: proxies and HTTP libraries often add a
+ * `charset` they never checked (a Latin-1 file sent with `charset=utf-8` is read as declared). What
+ * a wrong label would garble is refused instead of read: bytes that are UTF-8 under a single-byte
+ * label (below), bytes that are not UTF-8 under a UTF-8 one (`fatal`).
  *
  * @throws HttpProblem 415 `ENCODING_UNSUPPORTED`, 400 `ENCODING_INVALID`.
  */
@@ -56,16 +72,10 @@ export function decodeXml(body: Uint8Array, contentType?: string): DecodedXml {
   }
   const hasBom = UTF8_BOM.every((byte, i) => body[i] === byte);
   const declared = declaredEncoding(body.subarray(hasBom ? 3 : 0));
-  const charset = declared ? undefined : charsetOf(contentType);
-  const label = declared ?? charset ?? 'utf-8';
+  const charset = declared === undefined ? charsetOf(contentType) : undefined;
   const source = declared ? 'the XML declaration' : charset ? 'the Content-Type charset' : 'default';
-  const encoding = ENCODINGS[label.toLowerCase()];
-  if (!encoding) {
-    throw new HttpProblem(
-      'ENCODING_UNSUPPORTED',
-      `Encoding ${JSON.stringify(label)} (from ${source}) is not supported: ${supportedList()}.`,
-    );
-  }
+  const label = declared ?? charset;
+  const encoding = label === undefined ? UTF_8 : supported(label, source);
   if (hasBom && encoding.name !== 'UTF-8') {
     throw new HttpProblem(
       'ENCODING_INVALID',
@@ -81,8 +91,15 @@ export function decodeXml(body: Uint8Array, contentType?: string): DecodedXml {
       );
     }
   }
-  if (encoding.decoderLabel === 'windows-1252')
-    return { text: decodeWindows1252(body), encoding: encoding.name };
+  if (encoding.decoderLabel !== 'utf-8') {
+    // A single-byte decoder maps every byte, so it never fails: UTF-8 bytes declared ISO-8859-1
+    // would come out as `AmÃ©lie` and be registered so. Latin-1 text whose every byte above 0x7F
+    // happens to form a UTF-8 sequence is text like `Ã©` itself: no name is written that way.
+    if (!isAscii(body) && isUtf8(body))
+      throw new HttpProblem('ENCODING_INVALID', utf8Detail(body, encoding, source));
+    if (encoding.decoderLabel === 'windows-1252')
+      return { text: decodeWindows1252(body), encoding: encoding.name };
+  }
   try {
     // `fatal` makes an invalid sequence an error instead of a silent U+FFFD: a lot whose names were
     // garbled by a wrong declaration must be refused, not registered with broken names.
@@ -91,6 +108,36 @@ export function decodeXml(body: Uint8Array, contentType?: string): DecodedXml {
   } catch {
     throw new HttpProblem('ENCODING_INVALID', invalidBytesDetail(body, encoding, source));
   }
+}
+
+/**
+ * The encoding a label names.
+ * @throws HttpProblem 415 `ENCODING_UNSUPPORTED` for a label the hub does not read.
+ */
+function supported(label: string, source: string): Encoding {
+  const encoding = ENCODINGS[label.toLowerCase()];
+  if (encoding) return encoding;
+  throw new HttpProblem(
+    'ENCODING_UNSUPPORTED',
+    `Encoding ${JSON.stringify(label)} (from ${source}) is not supported: ${supportedList()}.`,
+  );
+}
+
+/** Says where the first character above U+007F is, and what it would have become. */
+function utf8Detail(body: Uint8Array, encoding: Encoding, source: string): string {
+  const text = new TextDecoder('utf-8').decode(body);
+  const index = text.search(/[^\p{ASCII}]/u);
+  const at = positionOf(text, index);
+  const character = String.fromCodePoint(text.codePointAt(index) ?? 0);
+  const bytes = Buffer.from(character, 'utf8');
+  const garbled =
+    encoding.decoderLabel === 'windows-1252'
+      ? decodeWindows1252(bytes)
+      : new TextDecoder(encoding.decoderLabel).decode(bytes);
+  return (
+    `The body is declared ${encoding.name} (by ${source}) but its bytes are UTF-8: "${character}" at line ${at.line}, ` +
+    `column ${at.column} would read "${garbled}". Declare encoding="UTF-8" in the XML declaration, or send ${encoding.name} bytes.`
+  );
 }
 
 /**
@@ -119,7 +166,7 @@ function supportedList(): string {
 }
 
 /** Only UTF-8 can fail (single-byte decoders map every byte): point at the first bad sequence. */
-function invalidBytesDetail(body: Uint8Array, encoding: { name: string }, source: string): string {
+function invalidBytesDetail(body: Uint8Array, encoding: Encoding, source: string): string {
   const lossy = new TextDecoder('utf-8').decode(body);
   const index = lossy.indexOf('\uFFFD');
   const at = index >= 0 ? positionOf(lossy, index) : undefined;

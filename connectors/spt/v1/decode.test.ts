@@ -43,6 +43,18 @@ describe('SPT v1 lots', () => {
     expect(messages[0]?.raw).toBe(CREATION);
   });
 
+  it('reject alone a message with an element named constructor or __proto__, or nested too deep', () => {
+    const deep = creation('Motif', `<Motif>04</Motif><Note>${'<d>'.repeat(101)}${'</d>'.repeat(101)}</Note>`);
+    const body = `<LotDemandes version="1">${creation('Motif', '<Motif>04</Motif><constructor/><__proto__>x</__proto__>')}${deep}${CREATION.replace('A1', 'A2')}</LotDemandes>`;
+    const messages = decoder.readLot(Buffer.from(body));
+    expect(messages.map((m) => [m.id, m.type, m.errors?.map((e) => e.path).sort()])).toEqual([
+      ['A1', 'enregistrement', ['/__proto__', '/constructor']],
+      ['A1', 'enregistrement', ['/Note']],
+      ['A2', 'enregistrement', undefined],
+    ]);
+    expect(messages[1]?.raw).toBe(deep);
+  });
+
   it('read ISO-8859-1 as declared, accents included', () => {
     const body = Buffer.from(
       `<?xml version="1.0" encoding="ISO-8859-1"?><LotDemandes version="1">${creation('Nom', '<Nom>LEFÈVRE</Nom>')}</LotDemandes>`,

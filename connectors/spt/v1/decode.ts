@@ -4,7 +4,7 @@ import {
   MAX_BUSINESS_DATE,
   MIN_BUSINESS_DATE,
 } from '../../../services/shared/business-date.ts';
-import { loadContract } from '../contract.ts';
+import { capErrors, loadContract } from '../contract.ts';
 import type { JsonObject } from '../contract-json.ts';
 import { sptDecoder } from '../decoder.ts';
 import type { SptDecoder } from '../version.ts';
@@ -26,7 +26,11 @@ function decodeMessage(element: XmlMessageElement): InboundMessage {
   const result = toContractJson(element);
   if ('errors' in result) return { id: result.id, type: result.type, raw, errors: result.errors };
   const { id, type, json } = result;
-  const errors = [...contract.validate(type, json), ...calendarErrors(json), ...communeErrors(json)];
+  const errors = capErrors([
+    ...contract.validate(type, json),
+    ...calendarErrors(json),
+    ...communeErrors(json),
+  ]);
   if (errors.length > 0) return { id, type, raw, errors };
   return { id, type, raw, command: toCommand({ type, body: json } as unknown as V1Message) };
 }

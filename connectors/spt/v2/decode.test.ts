@@ -133,6 +133,21 @@ describe('SPT v2 messages, one by one', () => {
     });
   });
 
+  it('lists the first 100 errors of a message, its duplicate ranks included, then counts the rest', () => {
+    // 3,000 communes of rank 1, each with a bad code: the schema's errors, then a duplicate rank each.
+    const communes = '<commune rang="1">5935</commune>'.repeat(3000);
+    const errors = errorsOf(
+      enregistrement({ communesSouhaitees: `<communesSouhaitees>${communes}</communesSouhaitees>` }),
+    );
+    expect(errors).toHaveLength(101);
+    expect(errors?.at(-1)).toMatchObject({
+      path: '',
+      message: expect.stringMatching(/^\d+ more errors are not listed/),
+    });
+    const more = Number(errors?.at(-1)?.message.split(' ')[0]);
+    expect(more).toBeGreaterThan(3000);
+  });
+
   it('reports every problem of a message at once', () => {
     const errors = errorsOf(
       enregistrement({
@@ -264,6 +279,46 @@ describe('SPT v2 lots', () => {
     ]);
     expect(messages[0]?.errors?.[0]?.message).toMatch(/^Unknown message type demandeAnnulation/);
     expect(messages[2]?.errors?.[0]?.message).toMatch(/namespace urn:other/);
+  });
+
+  it('rejects alone a message with an element named __proto__, constructor or prototype, or nested too deep', () => {
+    const proto = enregistrement(
+      {
+        demandeur:
+          '<demandeur><nom>Dupont</nom><prenom>Amélie</prenom><dateNaissance>1985-04-12</dateNaissance><nationalite>FR</nationalite><__proto__><isAdmin>1</isAdmin></__proto__></demandeur>',
+        menage:
+          '<menage nombrePersonnes="2"><personne lien="conjoint"><nom>Dupont</nom><prenom>Paul</prenom><dateNaissance>1984-01-02</dateNaissance><constructor/></personne></menage>',
+      },
+      'E-P',
+    );
+    const prototype = `<radiation id="R-P"><demande referenceGuichet="X"/><motif>abandon</motif><dateRadiation>2014-05-02</dateRadiation><prototype/></radiation>`;
+    const deep = `<radiation id="R-D"><demande referenceGuichet="X"/><motif>abandon</motif><dateRadiation>2014-05-02</dateRadiation><note>${'<d>'.repeat(200)}${'</d>'.repeat(200)}</note></radiation>`;
+    const messages = decoder.readLot(lot(`${proto}${enregistrement()}${prototype}${deep}`));
+    expect(messages.map((m) => [m.id, m.type, m.raw, m.command ? 'valid' : 'invalid'])).toEqual([
+      ['E-P', 'enregistrement', proto, 'invalid'],
+      ['E-1', 'enregistrement', enregistrement(), 'valid'],
+      ['R-P', 'radiation', prototype, 'invalid'],
+      ['R-D', 'radiation', deep, 'invalid'],
+    ]);
+    expect(messages.map((m) => m.errors?.map((e) => e.path).sort())).toEqual([
+      ['/demandeur/__proto__', '/menage/personnes/0/constructor'],
+      undefined,
+      ['/prototype'],
+      ['/note'],
+    ]);
+    expect(messages[0]?.errors?.[0]).toEqual({
+      code: 'CONTRACT_INVALID',
+      path: '/demandeur/__proto__',
+      message: 'is not a field of this message',
+    });
+    expect(messages[3]?.errors).toEqual([
+      {
+        code: 'CONTRACT_INVALID',
+        path: '/note',
+        message: 'nests elements more than 100 levels deep: no message is nested so deep',
+      },
+    ]);
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
 
   it('keeps each message raw text and is valid or invalid independently', () => {

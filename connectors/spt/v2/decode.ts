@@ -1,5 +1,5 @@
 import type { InboundMessage, MessageError } from '../../../services/pipeline/inbound.ts';
-import { loadContract } from '../contract.ts';
+import { capErrors, loadContract } from '../contract.ts';
 import type { JsonValue } from '../contract-json.ts';
 import { sptDecoder } from '../decoder.ts';
 import type { SptDecoder } from '../version.ts';
@@ -20,7 +20,7 @@ function decodeMessage(element: XmlMessageElement): InboundMessage {
   const result = toContractJson(element);
   if ('errors' in result) return { id: result.id, type: result.type, raw, errors: result.errors };
   const { id, type, json } = result;
-  const errors = [...contract.validate(type, json), ...rankErrors(json.communesSouhaitees)];
+  const errors = capErrors([...contract.validate(type, json), ...rankErrors(json.communesSouhaitees)]);
   if (errors.length > 0) return { id, type, raw, errors };
   return { id, type, raw, command: toCommand({ type, body: json } as unknown as V2Message) };
 }
