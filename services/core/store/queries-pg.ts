@@ -1,6 +1,5 @@
 import type { Queryable } from '../../db/pool.ts';
 import type { Demande, HistoryEntry } from '../demande.ts';
-import { territoireCode } from '../numero-unique.ts';
 import { departementOfCommune } from '../territoire.ts';
 import { type DemandeRow, demandeFromRow } from './store-pg.ts';
 
@@ -70,17 +69,21 @@ export interface DemandeListItem {
  * Keyset-paginated by numéro unique. `commune` matches any commune souhaitée, written `@>` so that
  * the GIN index `demandes_communes` (migration 009) serves it.
  *
- * A numéro starts with its département's code, so one département's demandes are one range of the
- * primary key: asked for some départements (or a commune, whose département is known), each range
- * is read on its own and the pages merged. Walking the whole key with a filter instead read every
- * demande of the départements sorted before (a first page of 93-95 read 450,000 rows).
+ * Asked for some départements (or a commune, whose département is known), each département's
+ * demandes are one range of `demandes_departement (departement, numero_unique)`, read on its own,
+ * and the pages merged. Walking the whole primary key with a filter instead read every demande of
+ * the départements sorted before (a first page of 93-95 read 450,000 rows). The range is an
+ * equality on `departement`, not the numéros from the département's code to that code and `~`: that
+ * held only in a database whose text sorts byte by byte (collation C), and was empty in one created
+ * with a language's collation (`en_US.UTF-8`, the default of many servers), where `'0590…' < '059~'`
+ * is false.
  */
 export async function listDemandes(db: Queryable, filter: DemandeFilter): Promise<DemandeListItem[]> {
   const ofCommune = filter.commune ? departementOfCommune(filter.commune) : undefined;
   const departements = ofCommune
     ? [ofCommune].filter((d) => !filter.departements || filter.departements.includes(d))
     : filter.departements;
-  const starts = departements?.map(territoireCode).sort();
+
   const { rows } = await db.query<{
     numero_unique: string;
     reference_guichet: string | null;
@@ -91,20 +94,19 @@ export async function listDemandes(db: Queryable, filter: DemandeFilter): Promis
     typologie: Demande['typologie'];
     code_guichet: string;
   }>(
-    // `~` sorts after every character of a numéro ([0-9A-Z]): [code, code~) is the département's range.
-    `SELECT d.* FROM unnest(coalesce($1::text[], ARRAY[''])) AS r(start)
+    `SELECT d.* FROM unnest(coalesce($1::text[], ARRAY[''])) AS r(departement)
        CROSS JOIN LATERAL (
          SELECT numero_unique, reference_guichet, statut, departement, date_depot, date_echeance, typologie, code_guichet
            FROM demandes
           WHERE numero_unique > $2
-            AND ($1::text[] IS NULL OR (numero_unique >= r.start AND numero_unique < r.start || '~'))
+            AND ($1::text[] IS NULL OR departement = r.departement)
             AND ($3::text IS NULL OR communes_souhaitees @> ARRAY[$3::text])
             AND ($4::text IS NULL OR statut = $4)
             AND ($5::text IS NULL OR typologie = $5)
           ORDER BY numero_unique LIMIT $6) d
       ORDER BY d.numero_unique LIMIT $6`,
     [
-      starts ?? null,
+      departements ?? null,
       filter.after,
       filter.commune ?? null,
       filter.statut ?? null,
