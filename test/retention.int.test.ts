@@ -301,6 +301,22 @@ describe('the retention purge', () => {
   });
 });
 
+describe('a purged demande read by the DALO commission', () => {
+  it('says its personal data were erased instead of showing empty names and an empty date of birth', async () => {
+    const dalo = await provision(hub.app, { id: 'comdalo-59', role: 'dalo', organisme: '130005002' });
+    const reply = await hub.app.inject({
+      method: 'GET',
+      url: `/connectors/dalo/v1/demandes/${purgeable}`,
+      headers: auth(dalo),
+    });
+    expect(reply.statusCode, reply.body).toBe(200);
+    const view = reply.json();
+    expect(view).toMatchObject({ numeroUnique: purgeable, statut: 'radiee', donneesPurgees: true });
+    // `dateNaissance: ""` broke the reply's own schema (format: date), which the hub's replies are checked against.
+    expect(view).not.toHaveProperty('demandeur');
+  });
+});
+
 describe('a pièce sent for a demande already purged', () => {
   it('is refused (409 DEMANDE_PURGEE) and stored nowhere: the purge passes once over a demande', async () => {
     const before = await hub.pool.query('SELECT count(*)::int AS n FROM pieces WHERE numero_unique = $1', [

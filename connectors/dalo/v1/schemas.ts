@@ -18,7 +18,6 @@ export const DALO_DEMANDE_SCHEMA = {
     'typologie',
     'communesSouhaitees',
     'menage',
-    'demandeur',
   ],
   properties: {
     numeroUnique: { type: 'string' },
@@ -37,8 +36,16 @@ export const DALO_DEMANDE_SCHEMA = {
       required: ['nombrePersonnes'],
       properties: { nombrePersonnes: { type: 'integer' } },
     },
+    donneesPurgees: {
+      type: 'boolean',
+      enum: [true],
+      description:
+        'Present (true) once the retention purge has erased the personal data, a year after the radiation: ' +
+        'the demandeur is then absent.',
+    },
     demandeur: {
       type: 'object',
+      description: 'Absent once the personal data were erased (donneesPurgees).',
       required: ['nom', 'prenom', 'dateNaissance'],
       properties: {
         nom: { type: 'string' },

@@ -16,7 +16,10 @@ export interface DaloDemandeV1 {
   typologie: Demande['typologie'];
   communesSouhaitees: string[];
   menage: { nombrePersonnes: number };
-  demandeur: { nom: string; prenom: string; dateNaissance: IsoDate };
+  /** Absent once the retention purge has erased the personal data (`donneesPurgees`). */
+  demandeur?: { nom: string; prenom: string; dateNaissance: IsoDate };
+  /** Set when the retention purge erased the demandeur (a year after the radiation). */
+  donneesPurgees?: true;
   dalo?: Demande['dalo'];
   prioritaire?: Demande['prioritaire'];
   radiation?: Demande['radiation'];
@@ -25,6 +28,9 @@ export interface DaloDemandeV1 {
 /** Canonical demande → DALO v1 view. Pure: `today` is the date in Europe/Paris. */
 export function toDaloDemande(demande: Demande, today: IsoDate): DaloDemandeV1 {
   const { nom, prenom, dateNaissance } = demande.demandeur;
+  // The purge leaves empty strings where the names and the date of birth were (and no identity
+  // hash): not an identity, and not a date the reply's schema allows.
+  const purgee = demande.identiteHash === null;
   return {
     numeroUnique: demande.numeroUnique,
     statut: demande.statut,
@@ -34,7 +40,7 @@ export function toDaloDemande(demande: Demande, today: IsoDate): DaloDemandeV1 {
     typologie: demande.typologie,
     communesSouhaitees: demande.communesSouhaitees,
     menage: { nombrePersonnes: demande.menage.nombrePersonnes },
-    demandeur: { nom, prenom, dateNaissance },
+    ...(purgee ? { donneesPurgees: true as const } : { demandeur: { nom, prenom, dateNaissance } }),
     ...(demande.dalo ? { dalo: demande.dalo } : {}),
     ...(demande.prioritaire ? { prioritaire: demande.prioritaire } : {}),
     ...(demande.radiation ? { radiation: demande.radiation } : {}),
