@@ -61,4 +61,19 @@ describe('contract errors of one message', () => {
     expect(again.slice(0, MAX_MESSAGE_ERRORS)).toEqual(errorsAt(MAX_MESSAGE_ERRORS));
     expect(again.at(-1)?.message).toBe('80 more errors are not listed: only the first 100 are');
   });
+
+  it('finds a commune listed twice, however long the list, with the contract’s own message', () => {
+    // uniqueItems in one pass (ajv's compared every pair: 60,000 communes took 9.7 s).
+    const communes = Array.from({ length: 20_000 }, (_, i) => String(10_000 + i));
+    const errors = pgp.validate('demande', { ...demande, communesSouhaitees: [...communes, communes[0]] });
+    expect(errors).toContainEqual({
+      code: 'CONTRACT_INVALID',
+      path: '/communesSouhaitees',
+      message: 'must list each commune once',
+    });
+    expect(pgp.validate('demande', { ...demande, communesSouhaitees: ['59350', '59009'] })).toEqual([]);
+    expect(pgp.validate('demande', { ...demande, communesSouhaitees: ['59350', '59350'] })).toEqual([
+      { code: 'CONTRACT_INVALID', path: '/communesSouhaitees', message: 'must list each commune once' },
+    ]);
+  });
 });
