@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import cronParser from 'cron-parser';
 
 /**
  * The hub's configuration, read once from the environment and validated at start-up. Every
@@ -137,6 +138,15 @@ const RATE_LIMIT_KEYS = new Set([
   'infocentre',
 ]);
 
+/**
+ * The longest delay a Node timer keeps, ms: a longer one fires after 1 ms (with a warning), so a
+ * `*_MS` above it would time every webhook out at once, or end every drain at once.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The longest wait between two webhook attempts, seconds (a week): a retry is planned in PostgreSQL and BullMQ. */
+const MAX_RETRY_SECONDS = 7 * 24 * 3600;
+
 const ENV_SCHEMA = {
   type: 'object',
   required: ['SNE_ADMIN_TOKEN'],
@@ -146,7 +156,13 @@ const ENV_SCHEMA = {
       pattern: '^postgres(ql)?://',
       default: 'postgresql://postgres@127.0.0.1:5432/sne',
     },
-    REDIS_URL: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379/0' },
+    // The database number, when given, a number: ioredis sends `SELECT NaN` for `/abc`, which fails
+    // every command while the process still starts.
+    REDIS_URL: {
+      type: 'string',
+      pattern: '^rediss?://[^/?#]*(/[0-9]*)?([?#].*)?$',
+      default: 'redis://127.0.0.1:6379/0',
+    },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
     HOST: { type: 'string', default: '0.0.0.0' },
     SNE_ADMIN_TOKEN: { type: 'string', minLength: 16 },
@@ -161,12 +177,12 @@ const ENV_SCHEMA = {
     SNE_WORKER_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 64, default: 2 },
     SNE_APPLY_TRANSACTION_MESSAGES: { type: 'integer', minimum: 0, default: 0 },
     SNE_APPLY_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 8 },
-    SNE_APPLY_BACKOFF_MS: { type: 'integer', minimum: 1, default: 1000 },
-    SNE_DEFER_DELAY_MS: { type: 'integer', minimum: 1, default: 100 },
-    SNE_RECONCILE_INTERVAL_MS: { type: 'integer', minimum: 100, default: 10_000 },
-    SNE_RECONCILE_GRACE_MS: { type: 'integer', minimum: 0, default: 30_000 },
-    SNE_JOB_LOCK_MS: { type: 'integer', minimum: 1000, default: 30_000 },
-    SNE_DRAIN_LIMIT_MS: { type: 'integer', minimum: 100, default: 25_000 },
+    SNE_APPLY_BACKOFF_MS: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS, default: 1000 },
+    SNE_DEFER_DELAY_MS: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS, default: 100 },
+    SNE_RECONCILE_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 },
+    SNE_RECONCILE_GRACE_MS: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS, default: 30_000 },
+    SNE_JOB_LOCK_MS: { type: 'integer', minimum: 1000, maximum: MAX_TIMER_MS, default: 30_000 },
+    SNE_DRAIN_LIMIT_MS: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 25_000 },
     SNE_LOT_MAX_BYTES: { type: 'integer', minimum: 1024, default: 10 * 1024 * 1024 },
     SNE_LOT_MAX_MESSAGES: { type: 'integer', minimum: 1, default: 1000 },
     SNE_LOT_DECODE_THREADS: { type: 'integer', minimum: 0, maximum: 16, default: 1 },
@@ -180,13 +196,13 @@ const ENV_SCHEMA = {
       default: '5,30,120,600,1800,3600,10800,21600,43200',
     },
     SNE_WEBHOOK_ALLOW_PRIVATE: { enum: ['true', 'false'], default: 'false' },
-    SNE_WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 10_000 },
+    SNE_WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS, default: 10_000 },
     SNE_WEBHOOK_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 256, default: 8 },
     SNE_DELIVERIES_RETENTION_DAYS: { type: 'integer', minimum: 0, default: 90 },
     SNE_RPLS_MAX_BYTES: { type: 'integer', minimum: 1024, default: 2 * 1024 * 1024 * 1024 },
     SNE_RPLS_MAX_REJECTED: { type: 'integer', minimum: 0, default: 1000 },
     SNE_RPLS_IMPORT_CONNECTIONS: { type: 'integer', minimum: 1, maximum: 32, default: 2 },
-    SNE_PG_IDLE_IN_TRANSACTION_MS: { type: 'integer', minimum: 0, default: 60_000 },
+    SNE_PG_IDLE_IN_TRANSACTION_MS: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS, default: 60_000 },
     SNE_PUBLIC_URL: { type: 'string', pattern: '^https?://' },
     SNE_RATE_LIMIT_PER_MINUTE: { type: 'string' },
     SNE_REPLAY_BACKGROUND_ABOVE: { type: 'integer', minimum: 0, default: 10_000 },
@@ -223,6 +239,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Validated, coerced and defaulted by the schema above.
   const v = input as unknown as ValidatedEnv;
+  const problems = [
+    ...cronProblems(v.SNE_SWEEP_CRON),
+    ...retryScheduleProblems(v.SNE_WEBHOOK_RETRY_SCHEDULE),
+  ];
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}.`);
   const rateLimits = parseRateLimits(input.SNE_RATE_LIMIT_PER_MINUTE as string | undefined);
   const delais = parseDelaiAnormal(v.SNE_DELAI_ANORMAL_MOIS);
   return {
@@ -264,6 +285,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replayBackgroundAbove: v.SNE_REPLAY_BACKGROUND_ABOVE,
     delaiAnormalMois: { defaut: delais['*'] ?? 24, parDepartement: delais },
   };
+}
+
+/**
+ * `SNE_SWEEP_CRON` read as the scheduler will read it (BullMQ's cron-parser, Europe/Paris): a bad
+ * pattern was accepted at start, then every plan of the daily sweeps failed with a warning, and
+ * no préavis, radiation or purge ever ran.
+ */
+function cronProblems(pattern: string): string[] {
+  try {
+    cronParser.parseExpression(pattern, { tz: 'Europe/Paris' });
+    return [];
+  } catch (error) {
+    return [`SNE_SWEEP_CRON is not a cron pattern (${(error as Error).message})`];
+  }
+}
+
+function retryScheduleProblems(schedule: string): string[] {
+  return schedule.split(',').some((seconds) => Number(seconds) > MAX_RETRY_SECONDS)
+    ? [`SNE_WEBHOOK_RETRY_SCHEDULE: a wait may not exceed ${MAX_RETRY_SECONDS} seconds (a week)`]
+    : [];
 }
 
 /** `SNE_RATE_LIMIT_PER_MINUTE`: a JSON object from role to requests per minute, merged over the defaults. */
