@@ -521,6 +521,13 @@ describe('dossier unique', () => {
     }
     expect(walked).toEqual(all.items.map((p) => p.pieceId));
     expect(walked.length).toBeGreaterThan(1);
+    // A cursor naming no pièce of this demande gave an empty page, as if the list had ended.
+    const stray = await get(
+      `/sne/demandes/${numero}/pieces?cursor=01900000-0000-7000-8000-000000000000`,
+      guichet59,
+    );
+    expect(stray.statusCode, stray.body).toBe(400);
+    expect(stray.json()).toMatchObject({ code: 'INVALID_PARAMETER' });
     // A pièce's id names no département: another one's pièce reads as unknown.
     const elsewhere = await get(`/sne/pieces/${created.pieceId}`, guichet62);
     expect(elsewhere.statusCode).toBe(404);

@@ -54,14 +54,14 @@ export interface PieceStore {
   add(actor: Actor, piece: NewPiece): Promise<PieceSummary | 'purgee' | undefined>;
   /**
    * The pièces of a demande, oldest first: at most `limit` after the pièce `after`; `undefined` when
-   * the demande is unknown to the actor.
+   * the demande is unknown to the actor, `'cursor-inconnu'` when `after` names no pièce of it.
    */
   list(
     actor: Actor,
     numeroUnique: string,
     limit: number,
     after?: string,
-  ): Promise<PieceSummary[] | undefined>;
+  ): Promise<PieceSummary[] | 'cursor-inconnu' | undefined>;
   /** A pièce's bytes, the download audited before they are returned; `undefined` when unknown or deleted. */
   download(actor: Actor, pieceId: string): Promise<PieceContent | undefined>;
   /** Deletes a pièce (its content is erased, its row kept); `false` when unknown or already deleted. */

@@ -28,7 +28,8 @@ const pieceItem = {
 
 /**
  * The dossier unique read by guichets and bailleurs of the demande's département, and operators
- * (interfaces.md §5). Out of scope reads as unknown (404), like the other reads of the core.
+ * (interfaces.md §5). A demande of another département is 403, as every numéro outside the
+ * client's scope (its numéro says its département); a pièce of one, asked by its id, reads as unknown (404).
  */
 export default async function pieceRoutes(app: FastifyInstance) {
   const config = { roles: ['guichet' as const, 'bailleur' as const, 'operator' as const] };
@@ -50,7 +51,11 @@ export default async function pieceRoutes(app: FastifyInstance) {
           additionalProperties: false,
           properties: {
             limit: LIMIT_QUERY_SCHEMA,
-            cursor: { type: 'string', format: 'uuid', description: 'The `next` of the previous page.' },
+            cursor: {
+              type: 'string',
+              format: 'uuid',
+              description: 'The `next` of the previous page; one that names no pièce of this demande is 400.',
+            },
           },
         },
         response: {
@@ -71,6 +76,12 @@ export default async function pieceRoutes(app: FastifyInstance) {
       const { limit, cursor } = request.query;
       const rows = await app.pieces.list(request.actor, request.params.numeroUnique, rowsFor(limit), cursor);
       if (!rows) throw new HttpProblem('DEMANDE_INCONNUE', `No demande ${request.params.numeroUnique}.`);
+      if (rows === 'cursor-inconnu') {
+        throw new HttpProblem(
+          'INVALID_PARAMETER',
+          'The cursor names no pièce of this demande: pass the `next` of the previous page of the same list.',
+        );
+      }
       return pageOf(rows, limit, (piece) => piece.pieceId);
     },
   );

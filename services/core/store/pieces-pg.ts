@@ -63,13 +63,17 @@ export class PgPieceStore implements PieceStore {
     numeroUnique: string,
     limit: number,
     after?: string,
-  ): Promise<PieceSummary[] | undefined> {
-    const { rows } = await this.pool.query<{ departement: string }>(
-      'SELECT departement FROM demandes WHERE numero_unique = $1',
-      [numeroUnique],
+  ): Promise<PieceSummary[] | 'cursor-inconnu' | undefined> {
+    const { rows } = await this.pool.query<{ departement: string; cursor_known: boolean }>(
+      `SELECT departement,
+              $2::uuid IS NULL OR EXISTS (SELECT 1 FROM pieces WHERE id = $2 AND numero_unique = $1) AS cursor_known
+         FROM demandes WHERE numero_unique = $1`,
+      [numeroUnique, after ?? null],
     );
     const demande = rows[0];
     if (!demande || !actsOn(actor, demande.departement)) return undefined;
+    // A cursor that names no pièce of this demande would give an empty page, as if the list ended.
+    if (!demande.cursor_known) return 'cursor-inconnu';
     const pieces = await this.pool.query<PieceRow>(
       `SELECT ${COLUMNS} FROM pieces p JOIN demandes d USING (numero_unique)
         WHERE p.numero_unique = $1 AND p.deleted_at IS NULL
