@@ -5,8 +5,8 @@ import { decodeXml } from './xml-encoding.ts';
 
 /**
  * The XML document layer shared by every SPT contract version: bytes → text → a checked document
- * → the lot's message elements, each with its parsed content and its raw text as the sender wrote it. What the
- * elements mean is the versions' business (their transport), not this file's.
+ * → the lot's message elements, each with its parsed content and its raw text as the sender wrote
+ * it. What the elements mean is the versions' business (their transport), not this file's.
  */
 
 /** A parsed XML value: text, an element's content, or the repetitions of an element. */
