@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MessageError } from '../../services/pipeline/inbound.ts';
 import { capErrors, loadContract, MAX_MESSAGE_ERRORS } from './contract.ts';
@@ -7,17 +8,10 @@ const pgp = loadContract(new URL('../../contracts/pgp/v1/', import.meta.url), ['
   shared: ['common'],
 });
 
-const demande = {
-  id: 'D-1',
-  departement: '59',
-  dateDepot: '2014-02-10',
-  demandeur: { nom: 'Dupont', prenom: 'Amélie', dateNaissance: '1985-04-12', nationalite: 'FR' },
-  menage: { nombrePersonnes: 2 },
-  ressourcesMensuelles: 1450.5,
-  typologie: 'T3',
-  communesSouhaitees: ['59350'],
-  motif: 'logement-trop-petit',
-};
+/** A valid demande: the contract's own published example. */
+const demande = JSON.parse(
+  readFileSync(new URL('../../contracts/pgp/v1/examples/demande-minimale.json', import.meta.url), 'utf8'),
+);
 
 const errorsAt = (count: number, prefix = '/e'): MessageError[] =>
   Array.from({ length: count }, (_, i) => ({
